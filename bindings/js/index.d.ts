@@ -1,0 +1,110 @@
+/**
+ * mha-wasm — multi-head attention with torch.nn.MultiheadAttention semantics (batch_first = true),
+ * computed by a SIMD C++ core compiled to WebAssembly.
+ *
+ * Shapes: B = batch, Lq = query length, Lk = key length, E = embedDim, H = numHeads, d_k = E / H.
+ * All tensors are row-major, flat typed arrays.
+ *
+ * Errors: every bad argument throws a `TypeError` (wrong type, missing value, unknown option, use after
+ * dispose) or a `RangeError` (wrong length or size, too large for wasm memory) whose message names the
+ * argument and gives the expected and the actual value. `MhaError` is reserved for engine failures that
+ * argument checks could not predict. After any error the module and the object keep working.
+ *
+ * Memory: results are fresh copies, never views into the wasm heap. Objects hold wasm memory until
+ * `dispose()` (or `[Symbol.dispose]()`, which `using` calls); a FinalizationRegistry frees objects that
+ * were garbage-collected without it, but do not rely on when that happens.
+ */
+
+/** Thrown for engine failures that argument checks could not predict. */
+export class MhaError extends Error {}
+
+export interface AttentionOptions {
+  /** E, the model width (PyTorch's embed_dim). Positive integer, a multiple of numHeads. */
+  embedDim: number;
+  /** H, number of heads. d_k = embedDim / numHeads. */
+  numHeads: number;
+  /** Feature size of `key` (default embedDim). */
+  kdim?: number;
+  /** Feature size of `value` (default embedDim). */
+  vdim?: number;
+  /** Biases on the in- and out-projections (default true). */
+  bias?: boolean;
+}
+
+/**
+ * Weights named as in PyTorch's `state_dict()` of nn.MultiheadAttention, in its layouts:
+ * `in_proj_weight` [3E, E] (rows q, k, v) when kdim == vdim == E, otherwise `q_proj_weight` [E, E],
+ * `k_proj_weight` [E, kdim], `v_proj_weight` [E, vdim]; `in_proj_bias` [3E]; `out_proj.weight` [E, E];
+ * `out_proj.bias` [E]. Biases must be present exactly when the layer has `bias: true`.
+ */
+export type AttentionStateDict =
+  | Record<string, Float32Array>
+  | Map<string, Float32Array>;
+
+/** Boolean mask: Uint8Array (nonzero = true) or an Array of booleans / 0 / 1. */
+export type BooleanMask = Uint8Array | ReadonlyArray<boolean | 0 | 1>;
+
+export interface ForwardOptions {
+  /** [B, Lk, kdim]; defaults to `query` (self-attention). Required when kdim != embedDim. */
+  key?: Float32Array;
+  /** [B, Lk, vdim]; defaults to `key`. Required when vdim != kdim. */
+  value?: Float32Array;
+  /** B (default 1). Lq and Lk are inferred from the lengths. */
+  batch?: number;
+  /** Forbid key j for query i when j > i (top-left aligned). Default false. */
+  causal?: boolean;
+  /** [B, Lk]; true = ignore that key (PyTorch's key_padding_mask). */
+  keyPaddingMask?: BooleanMask | null;
+  /**
+   * [Lq, Lk] shared by all batches and heads, or [B*H, Lq, Lk] (index b*H + h), told apart by length.
+   * Boolean (true = not allowed) or Float32Array (added to the scaled scores; -Infinity forbids).
+   */
+  attnMask?: BooleanMask | Float32Array | null;
+  /** Return attention weights (default true, as PyTorch's need_weights). */
+  needWeights?: boolean;
+  /** Average the weights over heads, [B, Lq, Lk] (default true, as PyTorch); false gives [B, H, Lq, Lk]. */
+  averageWeights?: boolean;
+  /** [H]; 0 zeroes that head's output before the output projection (ablation). Weights are still reported. */
+  headMask?: BooleanMask | null;
+}
+
+export interface ForwardResult {
+  /** [B, Lq, E]. */
+  output: Float32Array;
+  outputShape: [number, number, number];
+  /**
+   * [B, H, Lq, Lk] or [B, Lq, Lk] (see averageWeights); null when needWeights is false.
+   * A query whose keys are all masked gets weights of 0 (PyTorch gives NaN) and contributes 0 before W_O.
+   */
+  weights: Float32Array | null;
+  weightsShape: number[] | null;
+}
+
+export class MultiHeadAttention {
+  /** Loads the wasm module on first use and creates a layer. Rejects with TypeError/RangeError on bad options. */
+  static create(options: AttentionOptions): Promise<MultiHeadAttention>;
+  /** The validated configuration. */
+  readonly config: Readonly<Required<AttentionOptions> & { headDim: number }>;
+  readonly disposed: boolean;
+  readonly hasWeights: boolean;
+  /** Copies and packs the weights (the arrays may be reused afterwards). Returns this. */
+  loadWeights(stateDict: AttentionStateDict): this;
+  /** Runs the layer on `query` [B, Lq, E]. Not re-entrant per object; objects are independent. */
+  forward(query: Float32Array, options?: ForwardOptions): ForwardResult;
+  /** Frees the wasm memory. Idempotent; later calls throw TypeError. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface LoadModuleOptions {
+  /** The .wasm bytes, if you already have them (e.g. from a custom loader). */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Where to fetch the .wasm from (default: next to this file, `new URL('./mha_wasm.wasm', import.meta.url)`). */
+  wasmUrl?: string | URL;
+}
+
+/** Loads the wasm module (once, cached). Called by create(); call it yourself to preload or relocate the .wasm. */
+export function loadModule(options?: LoadModuleOptions): Promise<unknown>;
+
+/** Size of the wasm heap in bytes (grows, never shrinks); for leak checks. */
+export function wasmHeapBytes(): Promise<number>;

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Installs what mha-wasm needs to build and test, and nothing else. Idempotent: when everything is
+# present it only checks and returns in about a second.
+#
+#   system packages (Debian/Ubuntu, apt): emscripten, cmake, ninja, g++, clang + libFuzzer runtime, chromium
+#   private downloads (never installed system-wide), cached in $MHA_DEPS_DIR (default ~/.cache/mha-wasm):
+#     xsimd >= 10 headers   from Debian trixie's libxsimd-dev (bookworm has 8.1, without a wasm arch)
+#     Catch2 3 sources      from Debian bookworm-backports' catch2 source package (amalgamated build)
+#   npm dependencies (node_modules) when missing.
+#
+# The Debian mirror is read from this machine's own apt configuration; no host name lives in the repo.
+# Other systems: install emsdk (https://emscripten.org/docs/getting_started/downloads.html), xsimd >= 10
+# and Catch2 3 yourself and pass XSIMD_INCLUDE_DIR / CATCH2_AMALGAMATED_DIR to CMake.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+deps_dir="${MHA_DEPS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mha-wasm}"
+quiet="${MHA_SETUP_QUIET:-}"
+say() { [ -n "$quiet" ] || echo "setup: $*"; }
+die() { echo "setup: error: $*" >&2; exit 1; }
+
+if ! command -v apt-get >/dev/null || ! [ -r /etc/debian_version ]; then
+  die "this script knows Debian/Ubuntu only. Install emsdk (emscripten.org, 'Getting started'), CMake >= 3.20,
+       Ninja, a C++17 compiler, xsimd >= 10 and Catch2 3, then build with CMake presets (see README)."
+fi
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# ---- system packages --------------------------------------------------------------------------
+# package name -> the file that proves it is installed
+declare -A wanted=(
+  [emscripten]=/usr/bin/em++
+  [cmake]=/usr/bin/cmake
+  [ninja-build]=/usr/bin/ninja
+  [g++]=/usr/bin/g++
+  [clang]=/usr/bin/clang
+  [libclang-rt-14-dev]=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+  [chromium]=/usr/bin/chromium
+)
+[ -n "${MHA_SKIP_CHROMIUM:-}" ] && unset 'wanted[chromium]'
+missing=()
+for pkg in "${!wanted[@]}"; do [ -e "${wanted[$pkg]}" ] || missing+=("$pkg"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing system packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v node >/dev/null || die "Node.js >= 18 is required (node not found)"
+
+# ---- private apt state, for packages taken from another suite without touching the system -----
+mirror="$(apt-get indextargets --format '$(REPO_URI)' | grep -m1 '/debian/$' || true)"
+private_apt() { # private_apt <dir> <sources line>...: run apt-get with a sources list of our own
+  local dir="$1"; shift
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+  printf '%s\n' "$@" > "$dir/sources.list"
+  apt_opts=(-o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+            -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" -o Debug::NoLocking=1
+            -o APT::Sandbox::User=root -qq)
+  apt-get "${apt_opts[@]}" update
+}
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+
+# ---- xsimd >= 10 headers ----------------------------------------------------------------------
+xsimd_dir="$deps_dir/xsimd"
+if ! [ -f "$xsimd_dir/usr/include/xsimd/xsimd.hpp" ]; then
+  [ -n "$mirror" ] || die "no Debian mirror in this machine's apt configuration; set XSIMD_INCLUDE_DIR instead"
+  say "fetching xsimd headers (Debian trixie libxsimd-dev) into $xsimd_dir"
+  tmp="$(mktemp -d)"
+  private_apt "$tmp" "deb [signed-by=$keyring] $mirror trixie main"
+  (cd "$tmp" && apt-get "${apt_opts[@]}" download libxsimd-dev)
+  mkdir -p "$xsimd_dir" && dpkg -x "$tmp"/libxsimd-dev_*.deb "$xsimd_dir"
+  rm -rf "$tmp"
+fi
+
+# ---- Catch2 3 amalgamated sources -------------------------------------------------------------
+catch2_dir="$deps_dir/catch2"
+if ! [ -f "$catch2_dir/catch_amalgamated.cpp" ]; then
+  [ -n "$mirror" ] || die "no Debian mirror in this machine's apt configuration; set CATCH2_AMALGAMATED_DIR instead"
+  say "fetching Catch2 3 sources (Debian bookworm-backports) into $catch2_dir"
+  tmp="$(mktemp -d)"
+  private_apt "$tmp" "deb-src [signed-by=$keyring] $mirror bookworm-backports main"
+  (cd "$tmp" && apt-get "${apt_opts[@]}" source --download-only catch2)
+  mkdir -p "$catch2_dir"
+  tar -xf "$tmp"/catch2_*.orig.tar.* -C "$tmp"
+  cp "$tmp"/Catch2-*/extras/catch_amalgamated.hpp "$tmp"/Catch2-*/extras/catch_amalgamated.cpp "$catch2_dir/"
+  rm -rf "$tmp"
+fi
+
+# ---- npm dependencies -------------------------------------------------------------------------
+if ! [ -d "$repo_root/node_modules" ] || [ "$repo_root/package.json" -nt "$repo_root/node_modules/.package-lock.json" ]; then
+  say "installing npm dependencies"
+  (cd "$repo_root" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+# What the build reads (scripts/build.sh sources this file).
+cat > "$deps_dir/env.sh" <<ENV
+export XSIMD_INCLUDE_DIR="$xsimd_dir/usr/include"
+export CATCH2_AMALGAMATED_DIR="$catch2_dir"
+# Debian's emscripten runs its JS optimizer with node, which must find Debian's node modules (acorn).
+export NODE_PATH="/usr/share/nodejs\${NODE_PATH:+:\$NODE_PATH}"
+ENV
+say "ready (deps in $deps_dir)"

@@ -1,0 +1,142 @@
+// Multi-head attention forward pass with the semantics of PyTorch's torch.nn.MultiheadAttention
+// (batch_first=True, inference: no dropout, no add_bias_kv, no add_zero_attn).
+//
+// Notation used in every shape comment of this project:
+//   B  batch            Lq  query length     Lk  key/value length
+//   E  embed_dim        H   num_heads        d_k = E / H (head size)
+//   kdim, vdim          feature sizes of key and value (default E)
+//
+// Semantics, per batch b and head h (q, k, v are the projected inputs split into heads):
+//   scores[i][j]  = (q_i . k_j) / sqrt(d_k) + additive_mask[i][j]
+//   scores[i][j]  = -inf where a boolean mask, the key padding mask or causality forbids j for i
+//   weights[i][:] = softmax(scores[i][:]) computed with max subtraction
+//   A row whose keys are ALL forbidden (every score -inf) has weights of exactly 0 and so contributes
+//   an attention output of 0 before the output projection (PyTorch returns NaN there; we define 0).
+//   out = concat_h(weights_h . v_h) W_O^T + b_O
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace mha {
+
+// Every invalid argument of a public entry point throws this, with a message that names the argument,
+// the expected and the actual value. Objects stay usable after it.
+class ArgumentError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// A read-only float buffer with its length in elements, so that every entry point can check sizes.
+struct FloatSpan {
+  const float* data = nullptr;
+  size_t size = 0;
+};
+struct MaskSpan {  // boolean mask: nonzero = forbidden (PyTorch's `True`)
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+};
+
+struct AttentionConfig {
+  int32_t embed_dim = 0;  // E
+  int32_t num_heads = 0;  // H, must divide E
+  int32_t kdim = 0;       // 0 = E
+  int32_t vdim = 0;       // 0 = E
+  bool bias = true;       // in-projection and out-projection biases
+};
+
+// Weights in PyTorch's names and layouts (row-major, [out_features, in_features] like nn.Linear).
+// Either in_proj_weight (only when kdim == vdim == E) or the three separate q/k/v weights are given.
+struct AttentionWeights {
+  FloatSpan in_proj_weight;   // [3E, E]       rows: q, k, v
+  FloatSpan q_proj_weight;    // [E, E]        used when in_proj_weight is empty
+  FloatSpan k_proj_weight;    // [E, kdim]
+  FloatSpan v_proj_weight;    // [E, vdim]
+  FloatSpan in_proj_bias;     // [3E]          required iff config.bias
+  FloatSpan out_proj_weight;  // [E, E]
+  FloatSpan out_proj_bias;    // [E]           required iff config.bias
+};
+
+enum class AttnMaskLayout : uint8_t {
+  shared,    // [Lq, Lk], the same for every batch and head
+  per_head,  // [B*H, Lq, Lk], index b*H + h
+};
+
+struct AttentionInputs {
+  FloatSpan query;  // [B, Lq, E]
+  FloatSpan key;    // [B, Lk, kdim]
+  FloatSpan value;  // [B, Lk, vdim]
+  int32_t batch = 1;
+  int32_t query_len = 0;  // Lq
+  int32_t key_len = 0;    // Lk
+  bool is_causal = false;       // key j is forbidden for query i when j > i (top-left aligned)
+  MaskSpan key_padding_mask;    // [B, Lk], nonzero = ignore that key; optional
+  MaskSpan attn_mask_bool;      // [Lq, Lk] or [B*H, Lq, Lk], nonzero = forbidden; optional
+  FloatSpan attn_mask_float;    // same shapes, added to the scaled scores; optional
+  AttnMaskLayout attn_mask_layout = AttnMaskLayout::shared;
+};
+
+enum class WeightsMode : uint8_t {
+  none,      // do not return attention weights (cheapest)
+  per_head,  // [B, H, Lq, Lk]
+  averaged,  // [B, Lq, Lk], mean over heads (PyTorch's average_attn_weights=True)
+};
+
+struct AttentionOutputs {
+  float* output = nullptr;  // [B, Lq, E]
+  size_t output_size = 0;
+  float* weights = nullptr;  // see WeightsMode; may be null when mode is none
+  size_t weights_size = 0;
+  WeightsMode weights_mode = WeightsMode::none;
+  // Optional: the pre-output-projection head outputs, concat_h(weights_h . v_h), [B, Lq, E].
+  float* context = nullptr;
+  size_t context_size = 0;
+  // Optional: per head on/off switch [H], 0 = the head's output is zeroed before W_O (ablation).
+  const uint8_t* head_enabled = nullptr;
+};
+
+// Checks a configuration; throws ArgumentError naming the first bad field.
+void validate_config(const AttentionConfig& config);
+// Checks weights against a valid configuration.
+void validate_weights(const AttentionConfig& config, const AttentionWeights& weights);
+// Checks inputs and outputs (sizes implied by the shapes, mask layouts, presence of buffers).
+void validate_call(const AttentionConfig& config, const AttentionInputs& in, const AttentionOutputs& out);
+
+// Plain scalar reference of the whole forward pass: obviously correct, slow, for tests only.
+// Validates everything first.
+void reference_forward(const AttentionConfig& config, const AttentionWeights& weights,
+                       const AttentionInputs& in, const AttentionOutputs& out);
+
+// Weights packed once for the SIMD kernels, plus reusable scratch memory.
+// Not thread-safe: one forward at a time per object.
+class MultiheadAttention {
+ public:
+  explicit MultiheadAttention(const AttentionConfig& config);  // throws ArgumentError
+  ~MultiheadAttention();
+  MultiheadAttention(MultiheadAttention&&) noexcept;
+  MultiheadAttention& operator=(MultiheadAttention&&) noexcept;
+
+  const AttentionConfig& config() const;
+  bool has_weights() const;
+  // Copies and packs the weights; the caller's buffers may be freed afterwards.
+  void load_weights(const AttentionWeights& weights);  // throws ArgumentError
+  // Validates, then runs the SIMD forward pass.
+  void forward(const AttentionInputs& in, const AttentionOutputs& out);  // throws ArgumentError
+
+  // Projected per-head internals for explaining one weight: q, k, v of shape [H, L, d_k]
+  // (q is NOT scaled by 1/sqrt(d_k)). `x` is [L, E] (self-attention, batch 1).
+  void project_qkv(const float* x, int32_t len, float* q, float* k, float* v);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Size in elements of the weights buffer for a mode (0 for none).
+size_t attention_weights_size(const AttentionConfig& config, WeightsMode mode, int32_t batch,
+                              int32_t query_len, int32_t key_len);
+
+}  // namespace mha

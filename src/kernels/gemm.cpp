@@ -1,0 +1,94 @@
+#include "kernels/gemm.hpp"
+
+#include <algorithm>
+#include <xsimd/xsimd.hpp>
+
+namespace mha::kernels {
+namespace {
+
+using batch = xsimd::batch<float>;
+constexpr int32_t kLanes = static_cast<int32_t>(batch::size);
+constexpr int32_t kPanel = 2 * kLanes;  // NR: two registers per row
+constexpr int32_t kRows = 4;            // MR: 4 rows x 2 registers = 8 accumulators
+
+// C[rows, NR] = alpha * A[rows, K] . panel[K, NR] + bias_panel, storing only the first `valid` columns.
+// Register tile: rows x 2 accumulators; each step broadcasts one A value per row.
+template <int32_t Rows>
+inline void micro_kernel(float* c, int64_t ldc, const float* a, int64_t lda, int32_t depth, const float* panel,
+                         const float* bias_panel, float alpha, int32_t valid) noexcept {
+  batch acc0[Rows], acc1[Rows];
+  for (int32_t r = 0; r < Rows; ++r) acc0[r] = acc1[r] = batch(0.0f);
+  for (int32_t k = 0; k < depth; ++k) {
+    const batch b0 = batch::load_unaligned(panel + k * kPanel);
+    const batch b1 = batch::load_unaligned(panel + k * kPanel + kLanes);
+    for (int32_t r = 0; r < Rows; ++r) {
+      const batch a_rk(a[r * lda + k]);
+      acc0[r] = xsimd::fma(a_rk, b0, acc0[r]);
+      acc1[r] = xsimd::fma(a_rk, b1, acc1[r]);
+    }
+  }
+  const batch scale(alpha);
+  const batch bias0 = bias_panel ? batch::load_unaligned(bias_panel) : batch(0.0f);
+  const batch bias1 = bias_panel ? batch::load_unaligned(bias_panel + kLanes) : batch(0.0f);
+  for (int32_t r = 0; r < Rows; ++r) {
+    const batch out0 = xsimd::fma(acc0[r], scale, bias0);
+    const batch out1 = xsimd::fma(acc1[r], scale, bias1);
+    float* c_row = c + r * ldc;
+    if (valid == kPanel) {
+      out0.store_unaligned(c_row);
+      out1.store_unaligned(c_row + kLanes);
+    } else {  // last panel: N is not a multiple of NR
+      alignas(64) float tile[kPanel];
+      out0.store_aligned(tile);
+      out1.store_aligned(tile + kLanes);
+      std::copy(tile, tile + valid, c_row);
+    }
+  }
+}
+
+}  // namespace
+
+int32_t gemm_panel_width() { return kPanel; }
+
+void gemm_pack(PackedMatrix& out, const float* src, int64_t row_stride, int64_t col_stride, int32_t rows,
+               int32_t cols, const float* bias) {
+  const int32_t panel_count = (cols + kPanel - 1) / kPanel;
+  out.rows = rows;
+  out.cols = cols;
+  out.panels.assign(static_cast<size_t>(panel_count) * rows * kPanel, 0.0f);
+  for (int32_t p = 0; p < panel_count; ++p) {
+    float* panel = out.panels.data() + static_cast<size_t>(p) * rows * kPanel;
+    const int32_t width = std::min(kPanel, cols - p * kPanel);
+    for (int32_t k = 0; k < rows; ++k)
+      for (int32_t n = 0; n < width; ++n)
+        panel[k * kPanel + n] = src[k * row_stride + static_cast<int64_t>(p * kPanel + n) * col_stride];
+  }
+  out.bias.clear();
+  if (bias) {
+    out.bias.assign(static_cast<size_t>(panel_count) * kPanel, 0.0f);
+    std::copy(bias, bias + cols, out.bias.begin());
+  }
+}
+
+void gemm(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const PackedMatrix& b,
+          float alpha) noexcept {
+  const int32_t depth = b.rows;
+  const int32_t panel_count = (b.cols + kPanel - 1) / kPanel;
+  for (int32_t p = 0; p < panel_count; ++p) {
+    const float* panel = b.panels.data() + static_cast<size_t>(p) * depth * kPanel;
+    const float* bias_panel = b.bias.empty() ? nullptr : b.bias.data() + p * kPanel;
+    const int32_t valid = std::min(kPanel, b.cols - p * kPanel);
+    float* c_panel = c + p * kPanel;
+    int32_t i = 0;
+    for (; i + kRows <= m; i += kRows)
+      micro_kernel<kRows>(c_panel + i * ldc, ldc, a + i * lda, lda, depth, panel, bias_panel, alpha, valid);
+    switch (m - i) {  // row tail
+      case 3: micro_kernel<3>(c_panel + i * ldc, ldc, a + i * lda, lda, depth, panel, bias_panel, alpha, valid); break;
+      case 2: micro_kernel<2>(c_panel + i * ldc, ldc, a + i * lda, lda, depth, panel, bias_panel, alpha, valid); break;
+      case 1: micro_kernel<1>(c_panel + i * ldc, ldc, a + i * lda, lda, depth, panel, bias_panel, alpha, valid); break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace mha::kernels

@@ -1,0 +1,36 @@
+// The one matrix-multiply kernel of the project. Every product in the forward pass goes through it:
+// the four projections (x . W^T), the scores (Q_h . K_h^T) and the head outputs (P . V_h).
+//
+// B is packed once into column panels so that the inner loop reads it contiguously whatever its
+// original layout: panel p holds B[k][p*NR .. p*NR+NR) for k = 0..K-1, zero-padded past N.
+// Packing through (row_stride, col_stride) also reads a transposed operand without copying it first:
+//   nn.Linear weight W [N, K]  -> B = W^T : row_stride 1, col_stride K
+//   keys of head h, K [Lk, E]  -> B = K_h^T: row_stride 1, col_stride E (offset h*d_k)
+//   values of head h, V [Lk, E] -> B = V_h : row_stride E, col_stride 1 (offset h*d_k)
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace mha::kernels {
+
+// Width of a packed panel in floats: two SIMD registers (8 on wasm/SSE/NEON, 16 on AVX).
+int32_t gemm_panel_width();
+
+struct PackedMatrix {
+  int32_t rows = 0;           // K
+  int32_t cols = 0;           // N
+  std::vector<float> panels;  // ceil(N / NR) panels of [K][NR]
+  std::vector<float> bias;    // [ceil(N / NR) * NR], zero-padded; empty = no bias
+};
+
+// Packs B[k][n] = src[k*row_stride + n*col_stride] for k < rows, n < cols. `bias` is [cols] or null.
+void gemm_pack(PackedMatrix& out, const float* src, int64_t row_stride, int64_t col_stride, int32_t rows,
+               int32_t cols, const float* bias = nullptr);
+
+// C[M, N] = alpha * (A[M, K] . B[K, N]) + bias[N], where B is packed (K = b.rows, N = b.cols).
+// A and C are row-major with row strides lda and ldc (in floats). C is overwritten.
+void gemm(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const PackedMatrix& b,
+          float alpha = 1.0f) noexcept;
+
+}  // namespace mha::kernels

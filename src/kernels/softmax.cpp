@@ -1,0 +1,61 @@
+#include "kernels/softmax.hpp"
+
+#include <cmath>
+#include <limits>
+#include <xsimd/xsimd.hpp>
+
+namespace mha::kernels {
+namespace {
+using batch = xsimd::batch<float>;
+constexpr int32_t kLanes = static_cast<int32_t>(batch::size);
+}  // namespace
+
+void softmax_row(float* row, int32_t n) noexcept {
+  // Pass 1: row maximum (two accumulators hide the latency of max).
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  batch max0(neg_inf), max1(neg_inf);
+  int32_t j = 0;
+  for (; j + 2 * kLanes <= n; j += 2 * kLanes) {
+    max0 = xsimd::max(max0, batch::load_unaligned(row + j));
+    max1 = xsimd::max(max1, batch::load_unaligned(row + j + kLanes));
+  }
+  float row_max = xsimd::reduce_max(xsimd::max(max0, max1));
+  for (; j < n; ++j) row_max = std::max(row_max, row[j]);
+  if (row_max == neg_inf) {  // every key forbidden: defined as zero weights
+    std::fill(row, row + n, 0.0f);
+    return;
+  }
+  // Pass 2: e_j = exp(s_j - max) in place, and their sum.
+  const batch shift(row_max);
+  batch sum0(0.0f);
+  j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    const batch e = xsimd::exp(batch::load_unaligned(row + j) - shift);
+    e.store_unaligned(row + j);
+    sum0 += e;
+  }
+  float sum = xsimd::reduce_add(sum0);
+  for (; j < n; ++j) {
+    row[j] = std::exp(row[j] - row_max);
+    sum += row[j];
+  }
+  // Pass 3: normalise. sum >= 1 because the max element contributes exp(0).
+  scale_row(row, n, 1.0f / sum);
+}
+
+void add_scaled_row(float* dst, const float* src, int32_t n, float factor) noexcept {
+  const batch f(factor);
+  int32_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    xsimd::fma(batch::load_unaligned(src + j), f, batch::load_unaligned(dst + j)).store_unaligned(dst + j);
+  for (; j < n; ++j) dst[j] += factor * src[j];
+}
+
+void scale_row(float* row, int32_t n, float factor) noexcept {
+  const batch f(factor);
+  int32_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) (batch::load_unaligned(row + j) * f).store_unaligned(row + j);
+  for (; j < n; ++j) row[j] *= factor;
+}
+
+}  // namespace mha::kernels
