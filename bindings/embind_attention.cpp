@@ -1,4 +1,4 @@
-// The thin Embind surface over the C++ core. The JavaScript wrapper (bindings/js/index.js) owns all the
+// The thin Embind surface over the attention layer (one file per domain: embind_*.cpp). The JavaScript wrapper (bindings/js/index.js) owns all the
 // argument checking users see; this layer only moves pointers into the core and turns C++ exceptions
 // into an error string ("" = success), so that no exception crosses into JavaScript and no bad argument
 // can abort the module.

@@ -1,0 +1,204 @@
+// MultiHeadAttention: one torch.nn.MultiheadAttention layer (batch_first) on the wasm engine.
+import {
+  checkBoolean, checkFloat32Array, checkOptions, checkPositiveInteger, describe, disposeSymbol, finalizer,
+  loadModule, throwEngineError, toBooleanMask, withHeap,
+} from './runtime.js';
+
+const WEIGHT_NAMES = ['in_proj_weight', 'q_proj_weight', 'k_proj_weight', 'v_proj_weight', 'in_proj_bias',
+  'out_proj.weight', 'out_proj.bias'];
+const FORWARD_OPTIONS = ['key', 'value', 'batch', 'causal', 'keyPaddingMask', 'attnMask', 'needWeights',
+  'averageWeights', 'headMask'];
+
+export class MultiHeadAttention {
+  #module;
+  #handle;
+  #config;
+  #hasWeights = false;
+
+  /**
+   * Creates an attention layer. Sizes as in torch.nn.MultiheadAttention(embed_dim, num_heads, bias, kdim, vdim).
+   * @param {{embedDim: number, numHeads: number, kdim?: number, vdim?: number, bias?: boolean}} options
+   */
+  static async create(options) {
+    const config = MultiHeadAttention.#checkConfig(options);
+    const module = await loadModule();
+    return new MultiHeadAttention(module, config);
+  }
+
+  static #checkConfig(options) {
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`options: expected an object like { embedDim, numHeads }, got ${describe(options)}`);
+    checkOptions(options, ['embedDim', 'numHeads', 'kdim', 'vdim', 'bias'], 'options');
+    const embedDim = checkPositiveInteger(options.embedDim, 'embedDim');
+    const numHeads = checkPositiveInteger(options.numHeads, 'numHeads');
+    if (embedDim % numHeads !== 0)
+      throw new RangeError(`embedDim: expected a multiple of numHeads = ${numHeads}, got ${embedDim}`);
+    const kdim = options.kdim === undefined ? embedDim : checkPositiveInteger(options.kdim, 'kdim');
+    const vdim = options.vdim === undefined ? embedDim : checkPositiveInteger(options.vdim, 'vdim');
+    const bias = checkBoolean(options.bias, 'bias', true);
+    return Object.freeze({ embedDim, numHeads, kdim, vdim, bias, headDim: embedDim / numHeads });
+  }
+
+  constructor(module, config) {
+    if (!module?.Attention) throw new TypeError('MultiHeadAttention: use `await MultiHeadAttention.create(options)`');
+    this.#module = module;
+    this.#config = config;
+    this.#handle = new module.Attention();
+    const error = this.#handle.configure(config.embedDim, config.numHeads, config.kdim, config.vdim, config.bias);
+    if (error) {
+      this.#handle.delete();
+      throwEngineError(error);
+    }
+    finalizer.register(this, this.#handle, this);
+  }
+
+  /** The validated configuration: { embedDim, numHeads, kdim, vdim, bias, headDim }. */
+  get config() { return this.#config; }
+  get disposed() { return this.#handle === null; }
+  get hasWeights() { return this.#hasWeights; }
+
+  #live(method) {
+    if (this.#handle === null) throw new TypeError(`${method}: this MultiHeadAttention was disposed`);
+    return this.#handle;
+  }
+
+  /**
+   * Loads weights named like PyTorch's state_dict: in_proj_weight [3E, E] (or q/k/v_proj_weight),
+   * in_proj_bias [3E], out_proj.weight [E, E], out_proj.bias [E]. Accepts a plain object or a Map of
+   * Float32Arrays. The arrays are copied; the caller may reuse them.
+   */
+  loadWeights(stateDict) {
+    const handle = this.#live('loadWeights');
+    const { embedDim: E, kdim, vdim, bias } = this.#config;
+    const get = stateDict instanceof Map ? (k) => stateDict.get(k) : (k) => stateDict?.[k];
+    if (stateDict === null || typeof stateDict !== 'object')
+      throw new TypeError(`stateDict: expected an object or Map of Float32Arrays, got ${describe(stateDict)}`);
+    const keys = stateDict instanceof Map ? [...stateDict.keys()] : Object.keys(stateDict);
+    for (const key of keys)
+      if (!WEIGHT_NAMES.includes(key) && !key.endsWith('_proj.weight') && key !== 'out_proj.bias')
+        throw new TypeError(`stateDict: unknown weight "${key}"; expected names from ${WEIGHT_NAMES.join(', ')}`);
+    const packed = get('in_proj_weight') !== undefined;
+    const arrays = {};
+    if (packed) {
+      if (kdim !== E || vdim !== E)
+        throw new RangeError(`in_proj_weight: only valid when kdim == vdim == embedDim (${kdim}, ${vdim}, ${E}); use q_proj_weight, k_proj_weight, v_proj_weight`);
+      arrays.inProjWeight = checkFloat32Array(get('in_proj_weight'), 'in_proj_weight', 3 * E * E, `[3E, E] = [${3 * E}, ${E}]`);
+    } else {
+      if (get('q_proj_weight') === undefined)
+        throw new TypeError('stateDict: expected in_proj_weight, or q_proj_weight + k_proj_weight + v_proj_weight, got neither');
+      arrays.qProjWeight = checkFloat32Array(get('q_proj_weight'), 'q_proj_weight', E * E, `[E, E] = [${E}, ${E}]`);
+      arrays.kProjWeight = checkFloat32Array(get('k_proj_weight'), 'k_proj_weight', E * kdim, `[E, kdim] = [${E}, ${kdim}]`);
+      arrays.vProjWeight = checkFloat32Array(get('v_proj_weight'), 'v_proj_weight', E * vdim, `[E, vdim] = [${E}, ${vdim}]`);
+    }
+    arrays.outProjWeight = checkFloat32Array(get('out_proj.weight'), 'out_proj.weight', E * E, `[E, E] = [${E}, ${E}]`);
+    if (bias) {
+      arrays.inProjBias = checkFloat32Array(get('in_proj_bias'), 'in_proj_bias', 3 * E, `[3E] = [${3 * E}]`);
+      arrays.outProjBias = checkFloat32Array(get('out_proj.bias'), 'out_proj.bias', E, `[E] = [${E}]`);
+    } else if (get('in_proj_bias') !== undefined || get('out_proj.bias') !== undefined) {
+      throw new TypeError('in_proj_bias: expected no biases because this layer was created with bias: false, got one');
+    }
+    const names = Object.keys(arrays);
+    let error = '';
+    withHeap(this.#module, names.map((n) => arrays[n]), [], (addresses) => {
+      const buffers = {};
+      for (const n of ['inProjWeight', 'qProjWeight', 'kProjWeight', 'vProjWeight', 'inProjBias', 'outProjWeight', 'outProjBias']) {
+        const index = names.indexOf(n);
+        buffers[n] = index >= 0 ? addresses[index] : 0;
+        buffers[n + 'Size'] = index >= 0 ? arrays[n].length : 0;
+      }
+      error = handle.loadWeights(buffers);
+    });
+    throwEngineError(error);
+    this.#hasWeights = true;
+    return this;
+  }
+
+  /**
+   * Runs the layer. `query` is [batch, Lq, embedDim]; key [batch, Lk, kdim] and value [batch, Lk, vdim]
+   * default to query (self-attention). Returns copies: { output [B, Lq, E], weights or null, shapes }.
+   */
+  forward(query, options) {
+    const handle = this.#live('forward');
+    if (!this.#hasWeights) throw new TypeError('forward: expected loadWeights() first, no weights are loaded');
+    const o = checkOptions(options, FORWARD_OPTIONS, 'forward options');
+    const { embedDim: E, numHeads: H, kdim, vdim } = this.#config;
+    const B = o.batch === undefined ? 1 : checkPositiveInteger(o.batch, 'batch');
+    checkFloat32Array(query, 'query', undefined, '[batch, Lq, embedDim]');
+    if (query.length === 0 || query.length % (B * E) !== 0)
+      throw new RangeError(`query: expected a length that is a positive multiple of batch*embedDim = ${B}*${E} = ${B * E}, got ${query.length}`);
+    const Lq = query.length / (B * E);
+    if (o.key === undefined && kdim !== E)
+      throw new TypeError(`key: expected a Float32Array [batch, Lk, kdim] because kdim (${kdim}) differs from embedDim (${E}), got undefined`);
+    const key = o.key ?? query;
+    checkFloat32Array(key, 'key', undefined, '[batch, Lk, kdim]');
+    if (key.length === 0 || key.length % (B * kdim) !== 0)
+      throw new RangeError(`key: expected a length that is a positive multiple of batch*kdim = ${B}*${kdim} = ${B * kdim}, got ${key.length}`);
+    const Lk = key.length / (B * kdim);
+    if (o.value === undefined && vdim !== kdim)
+      throw new TypeError(`value: expected a Float32Array [batch, Lk, vdim] because vdim (${vdim}) differs from kdim (${kdim}), got undefined`);
+    const value = o.value ?? key;
+    checkFloat32Array(value, 'value', B * Lk * vdim, `[batch, Lk, vdim] = [${B}, ${Lk}, ${vdim}]`);
+    checkPositiveInteger(Lq, 'query length');
+    checkPositiveInteger(Lk, 'key length');
+
+    const causal = checkBoolean(o.causal, 'causal', false);
+    const needWeights = checkBoolean(o.needWeights, 'needWeights', true);
+    const averageWeights = checkBoolean(o.averageWeights, 'averageWeights', true);
+    const padding = o.keyPaddingMask === undefined || o.keyPaddingMask === null ? null
+      : toBooleanMask(o.keyPaddingMask, 'keyPaddingMask', B * Lk, `[batch, Lk] = [${B}, ${Lk}]`);
+    let mask = null, maskIsFloat = false, maskPerHead = false;
+    if (o.attnMask !== undefined && o.attnMask !== null) {
+      const shared = Lq * Lk, perHead = B * H * Lq * Lk;
+      const length = o.attnMask?.length;
+      if (length !== shared && length !== perHead)
+        throw new RangeError(`attnMask: expected ${shared} elements for [Lq, Lk] = [${Lq}, ${Lk}] or ${perHead} for [batch*numHeads, Lq, Lk] = [${B * H}, ${Lq}, ${Lk}], got ${describe(o.attnMask)}`);
+      maskPerHead = length !== shared;
+      const shapeText = maskPerHead ? `[batch*numHeads, Lq, Lk] = [${B * H}, ${Lq}, ${Lk}]` : `[Lq, Lk] = [${Lq}, ${Lk}]`;
+      if (o.attnMask instanceof Float32Array) {
+        mask = o.attnMask;
+        maskIsFloat = true;
+      } else {
+        mask = toBooleanMask(o.attnMask, 'attnMask', length, shapeText);
+      }
+    }
+    const headMask = o.headMask === undefined || o.headMask === null ? null
+      : toBooleanMask(o.headMask, 'headMask', H, `[numHeads] = [${H}] (1 = keep the head, 0 = zero its output)`);
+
+    const weightsMode = needWeights ? (averageWeights ? 2 : 1) : 0;
+    const weightsCount = weightsMode === 1 ? B * H * Lq * Lk : weightsMode === 2 ? B * Lq * Lk : 0;
+    const outputCount = B * Lq * E;
+    const sameKey = key === query, sameValue = value === key;
+    const inputs = [query, sameKey ? null : key, sameValue ? null : value, padding, mask, headMask];
+    let error = '';
+    const [output, weights] = withHeap(this.#module, inputs, [outputCount, weightsCount], (a) => {
+      const keyAddress = sameKey ? a[0] : a[1];
+      error = handle.forward({
+        query: a[0], querySize: query.length,
+        key: keyAddress, keySize: key.length,
+        value: sameValue ? keyAddress : a[2], valueSize: value.length,
+        batch: B, queryLength: Lq, keyLength: Lk, isCausal: causal,
+        keyPaddingMask: a[3], keyPaddingMaskSize: padding ? padding.length : 0,
+        attnMask: a[4], attnMaskSize: mask ? mask.length : 0, attnMaskIsFloat: maskIsFloat, attnMaskPerHead: maskPerHead,
+        headEnabled: a[5],
+        output: a[6], outputSize: outputCount, weights: a[7], weightsSize: weightsCount, weightsMode,
+      });
+    }, 4 * (2 * B * Lq * E + 2 * B * Lk * E + 2 * Lq * Lk + 4 * Lk * (E / H)));
+    throwEngineError(error);
+    return {
+      output,
+      outputShape: [B, Lq, E],
+      weights,
+      weightsShape: weightsMode === 1 ? [B, H, Lq, Lk] : weightsMode === 2 ? [B, Lq, Lk] : null,
+    };
+  }
+
+  /** Frees the wasm memory of this layer. Idempotent; any later call throws a TypeError. */
+  dispose() {
+    if (this.#handle === null) return;
+    finalizer.unregister(this);
+    this.#handle.delete();
+    this.#handle = null;
+  }
+
+  [disposeSymbol]() { this.dispose(); }
+}

@@ -1,0 +1,162 @@
+// Shared plumbing of the package: loading the wasm module, argument checks with clear messages, and
+// staging typed arrays through the wasm heap. Public classes live in attention.js and model.js.
+//
+// Contract of the whole package (also in index.d.ts):
+// - inputs and outputs are Float32Array / Uint8Array copies: nothing returned is a view into the wasm
+//   heap, so heap growth can never detach what a caller holds;
+// - every argument is checked here, and a bad one throws TypeError / RangeError naming the argument,
+//   the expected and the actual value; after any error the module keeps working;
+// - objects own wasm memory until dispose() (or `using`); a FinalizationRegistry frees forgotten ones.
+import createMhaModule from './mha_wasm.mjs';
+
+const WASM_URL = new URL('./mha_wasm.wasm', import.meta.url);
+const MAX_HEAP_BYTES = 4 * 1024 ** 3; // -sMAXIMUM_MEMORY=4GB
+const RESERVED_HEAP_BYTES = 64 * 1024 ** 2; // static data, stack, weights and allocator slack
+export const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+
+/** Thrown when the engine reports a failure that argument checks could not predict. */
+export class MhaError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'MhaError';
+  }
+}
+
+let modulePromise = null;
+
+/**
+ * Loads (once) and returns the wasm module. Node reads the .wasm file itself; browsers and bundlers
+ * fetch it from next to this file. `options.wasmBinary` / `options.wasmUrl` override where it comes from.
+ */
+export function loadModule(options = {}) {
+  if (!modulePromise || options.wasmBinary || options.wasmUrl) {
+    const promise = instantiate(options);
+    if (!options.wasmBinary && !options.wasmUrl) modulePromise = promise;
+    promise.catch(() => { if (modulePromise === promise) modulePromise = null; });
+    return promise;
+  }
+  return modulePromise;
+}
+
+async function instantiate({ wasmBinary, wasmUrl } = {}) {
+  const url = wasmUrl ? new URL(wasmUrl, WASM_URL) : WASM_URL;
+  if (!wasmBinary && url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    wasmBinary = await readFile(url);
+  }
+  return createMhaModule({
+    ...(wasmBinary ? { wasmBinary } : {}),
+    locateFile: (path) => (path.endsWith('.wasm') ? url.href : path),
+  });
+}
+
+// ---- argument checks ---------------------------------------------------------------------------
+
+export function describe(value) {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.length})`;
+  if (Array.isArray(value)) return `Array(${value.length})`;
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  return typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+}
+
+export function checkPositiveInteger(value, name, max = 2 ** 24) {
+  if (typeof value !== 'number') throw new TypeError(`${name}: expected a positive integer, got ${describe(value)}`);
+  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name}: expected a positive integer, got ${value}`);
+  if (value > max) throw new RangeError(`${name}: expected at most ${max}, got ${value}`);
+  return value;
+}
+
+export function checkFloat32Array(value, name, expectedLength, shapeText) {
+  if (!(value instanceof Float32Array))
+    throw new TypeError(`${name}: expected a Float32Array${shapeText ? ' ' + shapeText : ''}, got ${describe(value)}`);
+  if (expectedLength !== undefined && value.length !== expectedLength)
+    throw new RangeError(`${name}: expected ${expectedLength} floats${shapeText ? ' for ' + shapeText : ''}, got ${value.length}`);
+  return value;
+}
+
+// Boolean masks: Uint8Array (nonzero = true), or an Array of booleans/0/1. Returns a Uint8Array copy.
+export function toBooleanMask(value, name, expectedLength, shapeText) {
+  let bytes;
+  if (value instanceof Uint8Array) bytes = value;
+  else if (Array.isArray(value) && value.every((x) => typeof x === 'boolean' || x === 0 || x === 1))
+    bytes = Uint8Array.from(value, (x) => (x ? 1 : 0));
+  else throw new TypeError(`${name}: expected a Uint8Array or an Array of booleans ${shapeText}, got ${describe(value)}`);
+  if (bytes.length !== expectedLength)
+    throw new RangeError(`${name}: expected ${expectedLength} elements for ${shapeText}, got ${bytes.length}`);
+  return bytes;
+}
+
+export function checkOptions(options, allowed, name) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw new TypeError(`${name}: expected an options object, got ${describe(options)}`);
+  for (const key of Object.keys(options))
+    if (!allowed.includes(key))
+      throw new TypeError(`${name}: unknown option "${key}"; expected one of ${allowed.join(', ')}`);
+  return options;
+}
+
+export function checkBoolean(value, name, fallback) {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${name}: expected a boolean, got ${describe(value)}`);
+  return value;
+}
+
+// ---- wasm heap staging ---------------------------------------------------------------------------
+
+/**
+ * Copies typed arrays into one fresh heap block, runs `body(addresses)`, copies results out and frees
+ * the block whatever happens. `inputs` are typed arrays (or null); `outputs` are element counts of
+ * Float32 results (or 0). Refuses before allocating when the block cannot fit in wasm memory.
+ */
+export function withHeap(module, inputs, outputs, body, engineScratchBytes = 0) {
+  const sizes = [...inputs.map((a) => (a ? a.byteLength : 0)), ...outputs.map((n) => n * 4)];
+  const offsets = [];
+  let total = 0;
+  for (const size of sizes) {
+    offsets.push(total);
+    total += Math.ceil(size / 16) * 16;
+  }
+  if (total + engineScratchBytes > MAX_HEAP_BYTES - RESERVED_HEAP_BYTES) {
+    throw new RangeError(
+      `input: this call needs ${((total + engineScratchBytes) / 2 ** 20).toFixed(1)} MiB of wasm memory for its arguments, results and work buffers, ` +
+        `more than the ${MAX_HEAP_BYTES / 2 ** 30} GiB a wasm32 module can address; split the batch or the sequence`);
+  }
+  const base = total ? module._malloc(total) : 0;
+  if (total && !base)
+    throw new RangeError(`input: cannot allocate ${(total / 2 ** 20).toFixed(1)} MiB in the wasm heap (out of memory)`);
+  try {
+    const addresses = sizes.map((size, n) => (size ? base + offsets[n] : 0));
+    inputs.forEach((array, n) => {
+      if (array) module.HEAPU8.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), addresses[n]);
+    });
+    body(addresses);
+    // Copy results out through the current heap view (it may have been replaced by growth).
+    return outputs.map((count, n) => {
+      const address = addresses[inputs.length + n];
+      return count ? module.HEAPF32.slice(address / 4, address / 4 + count) : null;
+    });
+  } finally {
+    if (base) module._free(base);
+  }
+}
+
+export function throwEngineError(message) {
+  if (!message) return;
+  if (message.startsWith('ArgumentError: ')) throw new RangeError(message.slice('ArgumentError: '.length));
+  if (message.startsWith('OutOfMemory: ')) throw new RangeError(message.slice('OutOfMemory: '.length));
+  throw new MhaError(message.replace(/^Error: /, ''));
+}
+
+// Frees the Embind object of a wrapper that was garbage-collected without dispose().
+export const finalizer = new FinalizationRegistry((handle) => {
+  try { handle.delete(); } catch { /* already freed */ }
+});
+
+/** Bytes currently reserved by the wasm heap (grows, never shrinks); for memory-leak checks. */
+export async function wasmHeapBytes() {
+  return (await loadModule()).HEAPU8.length;
+}
