@@ -16,6 +16,7 @@ Output (outside the repository, default ~/.cache/mha-wasm/corpus):
 Documents are separated by a line holding only <|endoftext|> in train/val files.
 """
 import argparse
+import gzip
 import json
 import os
 import re
@@ -170,7 +171,6 @@ def read_serialised(blob):
 def read_rdb_objects(rdb_path, rdx_path):
     """Return {name: object} for the objects of an R lazy-load database (.rdb + .rdx index).
     The index is a named list whose 'variables' element maps names to (offset, length)."""
-    import gzip
     with open(rdx_path, "rb") as f:
         raw = f.read()
     if raw[:2] == b"\x1f\x8b":  # the index is written like saveRDS: a gzip file

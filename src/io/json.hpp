@@ -1,0 +1,46 @@
+// A strict JSON (RFC 8259) parser for the model files: config.json, vocab.json and safetensors
+// headers. Untrusted input: depth and size are bounded, every error is a FormatError with the byte
+// offset, and the parser never reads past the end of the text.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "io/format_error.hpp"
+
+namespace mha::json {
+
+struct Value {
+  enum class Type : uint8_t { null, boolean, number, string, array, object };
+  Type type = Type::null;
+  bool boolean = false;
+  double number = 0.0;
+  std::string string;                                 // UTF-8, escapes decoded
+  std::vector<Value> array;
+  std::vector<std::pair<std::string, Value>> object;  // in file order; duplicate keys are rejected
+
+  bool is_null() const { return type == Type::null; }
+  bool is_number() const { return type == Type::number; }
+  bool is_string() const { return type == Type::string; }
+  bool is_array() const { return type == Type::array; }
+  bool is_object() const { return type == Type::object; }
+  // Member lookup in an object (nullptr when absent or when this is not an object).
+  const Value* find(std::string_view key) const;
+};
+
+struct ParseLimits {
+  size_t max_bytes = size_t{256} << 20;  // longer texts are rejected before parsing
+  int32_t max_depth = 64;                // nesting of arrays/objects
+};
+
+// Parses a whole document (surrounding whitespace allowed, nothing else after the value).
+// Throws FormatError("json: <what> at byte <offset>").
+Value parse(std::string_view text, const ParseLimits& limits = {});
+
+// Short name of a type for error messages ("object", "number", ...).
+const char* type_name(Value::Type type);
+
+}  // namespace mha::json

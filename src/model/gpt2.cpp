@@ -1,0 +1,200 @@
+#include "model/gpt2.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "attention/mha.hpp"
+#include "io/format_error.hpp"
+#include "kernels/gemm.hpp"
+#include "kernels/softmax.hpp"
+#include "kernels/transformer_ops.hpp"
+
+namespace mha {
+
+using kernels::PackedMatrix;
+
+namespace {
+
+struct Block {
+  std::vector<float> ln_1_weight, ln_1_bias, ln_2_weight, ln_2_bias;  // [E]
+  MultiheadAttention attention;                                       // c_attn / c_proj as in/out_proj
+  PackedMatrix mlp_fc;                                                // [E, 4E] + bias [4E]
+  PackedMatrix mlp_proj;                                              // [4E, E] + bias [E]
+  explicit Block(const AttentionConfig& c) : attention(c) {}
+};
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::ostringstream text;
+  text << '[';
+  for (size_t i = 0; i < shape.size(); ++i) text << (i ? ", " : "") << shape[i];
+  text << ']';
+  return text.str();
+}
+
+// Looks a tensor up under its Hugging Face name, with or without the "transformer." prefix.
+NamedTensor require(const TensorLookup& lookup, const std::string& name, const std::vector<int64_t>& shape) {
+  std::optional<NamedTensor> tensor = lookup("transformer." + name);
+  if (!tensor) tensor = lookup(name);
+  if (!tensor) throw FormatError("model.safetensors: missing tensor " + name + " (also looked for transformer." + name + ")");
+  if (tensor->shape != shape)
+    throw FormatError("model.safetensors: " + name + ": expected shape " + shape_text(shape) + " for this config.json, got " +
+                      shape_text(tensor->shape));
+  return std::move(*tensor);
+}
+
+}  // namespace
+
+TensorLookup safetensors_lookup(const SafetensorsFile& file) {
+  return [&file](const std::string& name) -> std::optional<NamedTensor> {
+    const TensorInfo* info = file.find(name);
+    if (!info) return std::nullopt;
+    if (!dtype_converts_to_f32(info->dtype))
+      throw FormatError("model.safetensors: " + name + ": expected dtype F32, F16 or BF16, got " + dtype_name(info->dtype));
+    return NamedTensor{info->shape, file.read_f32(*info)};
+  };
+}
+
+struct Gpt2Model::State {
+  Gpt2Config config;
+  std::vector<float> token_embedding;     // wte [V, E]
+  std::vector<float> position_embedding;  // wpe [P, E]
+  std::vector<Block> blocks;
+  std::vector<float> ln_f_weight, ln_f_bias;
+  PackedMatrix lm_head;  // wte^T [E, V]
+  // Work buffers of the last run.
+  int32_t length = 0;
+  std::vector<float> residual, normed, attention_out, hidden;  // [T, E], [T, E], [T, E], [T, 4E]
+  std::vector<float> ln_1_inputs;                              // [L, T, E] LN_1 outputs, for layer_qkv
+};
+
+Gpt2Model::Gpt2Model() : state_(std::make_unique<State>()) {}
+Gpt2Model::~Gpt2Model() = default;
+Gpt2Model::Gpt2Model(Gpt2Model&&) noexcept = default;
+Gpt2Model& Gpt2Model::operator=(Gpt2Model&&) noexcept = default;
+const Gpt2Config& Gpt2Model::config() const { return state_->config; }
+int32_t Gpt2Model::last_length() const { return state_->length; }
+
+Gpt2Model Gpt2Model::load(const Gpt2Config& config, const TensorLookup& lookup) {
+  Gpt2Model model;
+  State& s = *model.state_;
+  s.config = config;
+  const int64_t E = config.n_embd, V = config.vocab_size, P = config.n_positions;
+  s.token_embedding = require(lookup, "wte.weight", {V, E}).values;
+  s.position_embedding = require(lookup, "wpe.weight", {P, E}).values;
+  s.ln_f_weight = require(lookup, "ln_f.weight", {E}).values;
+  s.ln_f_bias = require(lookup, "ln_f.bias", {E}).values;
+  kernels::gemm_pack(s.lm_head, s.token_embedding.data(), 1, E, int32_t(E), int32_t(V));
+
+  s.blocks.reserve(config.n_layer);
+  for (int32_t layer = 0; layer < config.n_layer; ++layer) {
+    const std::string p = "h." + std::to_string(layer) + ".";
+    Block& block = s.blocks.emplace_back(AttentionConfig{config.n_embd, config.n_head, 0, 0, true});
+    block.ln_1_weight = require(lookup, p + "ln_1.weight", {E}).values;
+    block.ln_1_bias = require(lookup, p + "ln_1.bias", {E}).values;
+    block.ln_2_weight = require(lookup, p + "ln_2.weight", {E}).values;
+    block.ln_2_bias = require(lookup, p + "ln_2.bias", {E}).values;
+    // Conv1D stores W as [in, out]; nn.MultiheadAttention wants in_proj_weight [3E, E] = W^T.
+    const NamedTensor c_attn = require(lookup, p + "attn.c_attn.weight", {E, 3 * E});
+    const NamedTensor c_attn_bias = require(lookup, p + "attn.c_attn.bias", {3 * E});
+    const NamedTensor c_proj = require(lookup, p + "attn.c_proj.weight", {E, E});
+    const NamedTensor c_proj_bias = require(lookup, p + "attn.c_proj.bias", {E});
+    std::vector<float> in_proj(size_t(3 * E * E)), out_proj(size_t(E * E));
+    for (int64_t i = 0; i < E; ++i) {
+      for (int64_t o = 0; o < 3 * E; ++o) in_proj[o * E + i] = c_attn.values[i * 3 * E + o];
+      for (int64_t o = 0; o < E; ++o) out_proj[o * E + i] = c_proj.values[i * E + o];
+    }
+    AttentionWeights w;
+    w.in_proj_weight = {in_proj.data(), in_proj.size()};
+    w.in_proj_bias = {c_attn_bias.values.data(), c_attn_bias.values.size()};
+    w.out_proj_weight = {out_proj.data(), out_proj.size()};
+    w.out_proj_bias = {c_proj_bias.values.data(), c_proj_bias.values.size()};
+    block.attention.load_weights(w);
+    // MLP weights are already [in, out], the gemm's B layout.
+    const NamedTensor fc = require(lookup, p + "mlp.c_fc.weight", {E, 4 * E});
+    const NamedTensor fc_bias = require(lookup, p + "mlp.c_fc.bias", {4 * E});
+    const NamedTensor proj = require(lookup, p + "mlp.c_proj.weight", {4 * E, E});
+    const NamedTensor proj_bias = require(lookup, p + "mlp.c_proj.bias", {E});
+    kernels::gemm_pack(block.mlp_fc, fc.values.data(), 4 * E, 1, int32_t(E), int32_t(4 * E), fc_bias.values.data());
+    kernels::gemm_pack(block.mlp_proj, proj.values.data(), E, 1, int32_t(4 * E), int32_t(E), proj_bias.values.data());
+  }
+  return model;
+}
+
+void Gpt2Model::run(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs) {
+  State& s = *state_;
+  const Gpt2Config& c = s.config;
+  if (count <= 0) throw ArgumentError("tokens: expected at least 1 token, got " + std::to_string(count));
+  if (count > c.n_positions)
+    throw ArgumentError("tokens: expected at most n_positions = " + std::to_string(c.n_positions) + " tokens, got " +
+                        std::to_string(count));
+  for (int32_t t = 0; t < count; ++t)
+    if (tokens[t] < 0 || tokens[t] >= c.vocab_size)
+      throw ArgumentError("tokens[" + std::to_string(t) + "]: expected an id in [0, " + std::to_string(c.vocab_size) +
+                          "), got " + std::to_string(tokens[t]));
+  const int32_t T = count, E = c.n_embd, H = c.n_head, L = c.n_layer, V = c.vocab_size;
+  s.length = 0;  // invalid until this run completes
+  s.residual.resize(size_t(T) * E);
+  s.normed.resize(size_t(T) * E);
+  s.attention_out.resize(size_t(T) * E);
+  s.hidden.resize(size_t(T) * 4 * E);
+  s.ln_1_inputs.resize(size_t(L) * T * E);
+  outputs.attention.resize(options.attention ? size_t(L) * H * T * T : 0);
+
+  // x = wte[token] + wpe[position]
+  for (int32_t t = 0; t < T; ++t) {
+    const float* token_row = s.token_embedding.data() + int64_t(tokens[t]) * E;
+    const float* position_row = s.position_embedding.data() + int64_t(t) * E;
+    for (int32_t e = 0; e < E; ++e) s.residual[size_t(t) * E + e] = token_row[e] + position_row[e];
+  }
+  for (int32_t layer = 0; layer < L; ++layer) {
+    Block& block = s.blocks[layer];
+    float* ln_1_out = s.ln_1_inputs.data() + size_t(layer) * T * E;
+    kernels::layer_norm(ln_1_out, s.residual.data(), T, E, block.ln_1_weight.data(), block.ln_1_bias.data(),
+                        c.layer_norm_epsilon);
+    AttentionInputs in;
+    in.query = in.key = in.value = {ln_1_out, size_t(T) * E};
+    in.query_len = in.key_len = T;
+    in.is_causal = true;
+    AttentionOutputs out;
+    out.output = s.attention_out.data();
+    out.output_size = size_t(T) * E;
+    if (options.attention) {
+      out.weights_mode = WeightsMode::per_head;
+      out.weights = outputs.attention.data() + size_t(layer) * H * T * T;
+      out.weights_size = size_t(H) * T * T;
+    }
+    if (options.head_enabled) out.head_enabled = options.head_enabled + size_t(layer) * H;
+    block.attention.forward(in, out);
+    kernels::add_scaled_row(s.residual.data(), s.attention_out.data(), T * E, 1.0f);
+    // MLP: x += gelu(LN_2(x) . W_fc + b_fc) . W_proj + b_proj
+    kernels::layer_norm(s.normed.data(), s.residual.data(), T, E, block.ln_2_weight.data(), block.ln_2_bias.data(),
+                        c.layer_norm_epsilon);
+    kernels::gemm(s.hidden.data(), 4 * E, s.normed.data(), E, T, block.mlp_fc);
+    kernels::gelu_tanh(s.hidden.data(), int64_t(T) * 4 * E);
+    kernels::gemm(s.attention_out.data(), E, s.hidden.data(), 4 * E, T, block.mlp_proj);
+    kernels::add_scaled_row(s.residual.data(), s.attention_out.data(), T * E, 1.0f);
+  }
+  // logits = LN_f(x) . wte^T, for every position or only the last
+  const int32_t first = options.all_logits ? 0 : T - 1, rows = T - first;
+  kernels::layer_norm(s.normed.data(), s.residual.data() + size_t(first) * E, rows, E, s.ln_f_weight.data(),
+                      s.ln_f_bias.data(), c.layer_norm_epsilon);
+  outputs.logits.resize(size_t(rows) * V);
+  kernels::gemm(outputs.logits.data(), V, s.normed.data(), E, rows, s.lm_head);
+  s.length = T;
+}
+
+void Gpt2Model::layer_qkv(int32_t layer, std::vector<float>& q, std::vector<float>& k, std::vector<float>& v) {
+  State& s = *state_;
+  if (layer < 0 || layer >= s.config.n_layer)
+    throw ArgumentError("layer: expected an index in [0, " + std::to_string(s.config.n_layer) + "), got " +
+                        std::to_string(layer));
+  if (s.length == 0) throw ArgumentError("layer_qkv: expected a run() first, nothing has run");
+  const size_t size = size_t(s.length) * s.config.n_embd;
+  q.resize(size);
+  k.resize(size);
+  v.resize(size);
+  s.blocks[layer].attention.project_qkv(s.ln_1_inputs.data() + size_t(layer) * size, s.length, q.data(), k.data(),
+                                        v.data());
+}
+
+}  // namespace mha

@@ -1,0 +1,67 @@
+// A GPT-2-architecture transformer runtime over the attention layer of src/attention:
+//   x = wte[token] + wpe[position]                                  [T, E]
+//   for each block: x += Attn(LN_1(x)) (causal); x += MLP(LN_2(x))   MLP = c_proj(gelu_tanh(c_fc(.)))
+//   logits = LN_f(x) . wte^T                                         [T, V] (tied LM head)
+// Weights come from Hugging Face GPT-2 tensor names and Conv1D layouts ([in, out]), with or without
+// the "transformer." prefix; see load().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/safetensors.hpp"
+#include "model/gpt2_config.hpp"
+
+namespace mha {
+
+struct NamedTensor {
+  std::vector<int64_t> shape;
+  std::vector<float> values;  // row-major, converted to f32
+};
+// Returns the tensor of that name, or nothing when the file has no such tensor.
+using TensorLookup = std::function<std::optional<NamedTensor>(const std::string& name)>;
+
+// A lookup over a parsed safetensors file (F32/F16/BF16 converted to f32 one tensor at a time).
+// The file object must outlive the lookup.
+TensorLookup safetensors_lookup(const SafetensorsFile& file);
+
+class Gpt2Model {
+ public:
+  // Reads every tensor through `lookup`, checking each shape against `config`.
+  // Throws FormatError naming the tensor, the expected and the actual shape, or the missing name.
+  static Gpt2Model load(const Gpt2Config& config, const TensorLookup& lookup);
+  ~Gpt2Model();
+  Gpt2Model(Gpt2Model&&) noexcept;
+  Gpt2Model& operator=(Gpt2Model&&) noexcept;
+
+  const Gpt2Config& config() const;
+
+  struct RunOptions {
+    bool attention = true;                  // fill RunOutputs::attention
+    bool all_logits = false;                // logits for every position, else only the last one
+    const uint8_t* head_enabled = nullptr;  // [n_layer * n_head], 0 = zero that head's output (ablation)
+  };
+  struct RunOutputs {
+    std::vector<float> logits;     // [T, V] with all_logits, else [V] for the last position
+    std::vector<float> attention;  // [n_layer, n_head, T, T] per-head causal attention weights
+  };
+  // Runs the model over token ids. Throws ArgumentError for an empty or too long sequence
+  // (T > n_positions) or an id outside [0, vocab_size).
+  void run(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs);
+
+  // Per-head internals of one layer for the tokens of the last run(): q, k, v each [n_head, T, d_k]
+  // (q unscaled). Throws ArgumentError for a bad layer or when nothing has run yet.
+  void layer_qkv(int32_t layer, std::vector<float>& q, std::vector<float>& k, std::vector<float>& v);
+  int32_t last_length() const;
+
+ private:
+  Gpt2Model();
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace mha
