@@ -88,7 +88,8 @@ fi
 # ---- npm dependencies -------------------------------------------------------------------------
 if ! [ -d "$repo_root/node_modules" ] || [ "$repo_root/package.json" -nt "$repo_root/node_modules/.package-lock.json" ]; then
   say "installing npm dependencies"
-  (cd "$repo_root" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  if [ -f "$repo_root/package-lock.json" ]; then npm_install=ci; else npm_install=install; fi
+  (cd "$repo_root" && npm "$npm_install" --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 # What the build reads (scripts/build.sh sources this file).

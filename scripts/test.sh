@@ -14,5 +14,5 @@ step "C++ tests, native under AddressSanitizer + UndefinedBehaviorSanitizer"
 ./build/native-asan/mha_tests --order rand --rng-seed 1 | tail -2
 step "C++ tests, WebAssembly under Node"
 node --no-experimental-fetch build/wasm/mha_tests.cjs --colour-mode none | tail -2
-step "JavaScript package tests (node --test)"
-node --test tests/js/
+step "JavaScript: package API (tests/js), packed tarball + bundlers (tests/package), headless Chromium (tests/e2e)"
+node --test --test-force-exit tests/js/ tests/package/ tests/e2e/

@@ -26,24 +26,32 @@ let modulePromise = null;
 
 /**
  * Loads (once) and returns the wasm module. Node reads the .wasm file itself; browsers and bundlers
- * fetch it from next to this file. `options.wasmBinary` / `options.wasmUrl` override where it comes from.
+ * fetch it from next to this file. The first call's `options.wasmBinary` / `options.wasmUrl` decide where
+ * it comes from (call it before anything else to relocate the .wasm); later calls share that module.
  */
 export function loadModule(options = {}) {
-  if (!modulePromise || options.wasmBinary || options.wasmUrl) {
+  if (!modulePromise) {
     const promise = instantiate(options);
-    if (!options.wasmBinary && !options.wasmUrl) modulePromise = promise;
-    promise.catch(() => { if (modulePromise === promise) modulePromise = null; });
-    return promise;
+    modulePromise = promise;
+    promise.catch(() => { if (modulePromise === promise) modulePromise = null; }); // a failed load may be retried
   }
   return modulePromise;
 }
 
+// Node-only modules are imported through a variable so that bundlers for the web leave them alone.
+const NODE_FS = 'node:fs/promises';
+export async function readLocalFile(url) {
+  const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS);
+  return new Uint8Array(await readFile(url));
+}
+export async function localFileSize(url) {
+  const { stat } = await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS);
+  return (await stat(url)).size;
+}
+
 async function instantiate({ wasmBinary, wasmUrl } = {}) {
   const url = wasmUrl ? new URL(wasmUrl, WASM_URL) : WASM_URL;
-  if (!wasmBinary && url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    wasmBinary = await readFile(url);
-  }
+  if (!wasmBinary && url.protocol === 'file:') wasmBinary = await readLocalFile(url);
   return createMhaModule({
     ...(wasmBinary ? { wasmBinary } : {}),
     locateFile: (path) => (path.endsWith('.wasm') ? url.href : path),

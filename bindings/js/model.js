@@ -1,0 +1,371 @@
+// GPT-2-style models on the wasm engine: the Hugging Face GPT-2 file set (config.json,
+// model.safetensors, vocab.json, merges.txt), a byte-level BPE tokenizer identical to GPT-2's, and a
+// forward pass that returns logits and every head's attention.
+import {
+  checkBoolean, checkOptions, checkPositiveInteger, describe, disposeSymbol, finalizer, loadModule, localFileSize,
+  MhaError, readLocalFile, toBooleanMask, withHeap,
+} from './runtime.js';
+
+const MODEL_FILES = ['config', 'weights', 'vocab', 'merges'];
+const FILE_NAMES = { config: 'config.json', weights: 'model.safetensors', vocab: 'vocab.json', merges: 'merges.txt' };
+const DEFAULT_MAX_BYTES = 2 * 1024 ** 3; // above any GPT-2 file in F16/F32 that wasm32 can hold
+
+/** Thrown when a model or tokenizer file is malformed (the message names the file and the field). */
+export class ModelFormatError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'ModelFormatError';
+  }
+}
+
+function throwModelError(message) {
+  if (!message) return;
+  const [kind, ...rest] = message.split(': ');
+  const text = rest.join(': ');
+  if (kind === 'FormatError') throw new ModelFormatError(text);
+  if (kind === 'ArgumentError' || kind === 'OutOfMemory') throw new RangeError(text);
+  throw new MhaError(text || message);
+}
+
+// ---- reading files: URL, path, bytes, Blob/File, with progress -----------------------------------
+
+/**
+ * Reads one source into bytes. Sources: ArrayBuffer, typed array, Blob/File, URL or URL string
+ * (file: URLs are read with node:fs in Node), or for config.json a plain object.
+ */
+export async function readSource(source, name, { onProgress, maxBytes = DEFAULT_MAX_BYTES, baseUrl } = {}) {
+  const report = (loaded, total) => onProgress?.({ file: name, loaded, total });
+  const refuse = (size) => {
+    throw new RangeError(`${name}: ${(size / 1e6).toFixed(1)} MB is over the limit of ${(maxBytes / 1e6).toFixed(1)} MB (maxBytes)`);
+  };
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    if (bytes.length > maxBytes) refuse(bytes.length);
+    report(bytes.length, bytes.length);
+    return bytes;
+  }
+  if (typeof Blob !== 'undefined' && source instanceof Blob) {
+    if (source.size > maxBytes) refuse(source.size);
+    return readStream(source.stream(), source.size, report, refuse, maxBytes);
+  }
+  if (typeof source === 'string' || source instanceof URL) {
+    const url = new URL(source, baseUrl ?? (typeof location !== 'undefined' ? location.href : undefined));
+    if (url.protocol === 'file:') {
+      const size = await localFileSize(url).catch(() => { throw new TypeError(`${name}: cannot read ${url.href} (no such file)`); });
+      if (size > maxBytes) refuse(size);
+      const bytes = await readLocalFile(url);
+      report(bytes.length, bytes.length);
+      return bytes;
+    }
+    const response = await fetch(url);
+    if (!response.ok) throw new TypeError(`${name}: fetching ${url.href} failed with HTTP ${response.status}`);
+    const total = Number(response.headers.get('content-length')) || undefined;
+    if (total > maxBytes) refuse(total);
+    return readStream(response.body, total, report, refuse, maxBytes);
+  }
+  if (name === 'config.json' && source !== null && typeof source === 'object')
+    return new TextEncoder().encode(JSON.stringify(source));
+  throw new TypeError(`${name}: expected a URL, a path string, an ArrayBuffer, a typed array or a Blob/File, got ${describe(source)}`);
+}
+
+async function readStream(stream, total, report, refuse, maxBytes) {
+  const chunks = [];
+  let loaded = 0;
+  report(0, total);
+  for (const reader = stream.getReader(); ;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    loaded += value.length;
+    if (loaded > maxBytes) {
+      reader.cancel();
+      refuse(loaded);
+    }
+    chunks.push(value);
+    report(loaded, total);
+  }
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+function resolveSources(source) {
+  if (typeof source === 'string' || source instanceof URL) {
+    const base = String(source).endsWith('/') ? String(source) : `${source}/`;
+    return Object.fromEntries(MODEL_FILES.map((key) => [key, new URL(FILE_NAMES[key], new URL(base, typeof location !== 'undefined' ? location.href : undefined))]));
+  }
+  if (source === null || typeof source !== 'object')
+    throw new TypeError(`source: expected a folder URL or { config, weights, vocab, merges }, got ${describe(source)}`);
+  checkOptions(source, MODEL_FILES, 'source');
+  for (const key of MODEL_FILES)
+    if (source[key] === undefined) throw new TypeError(`source.${key}: expected the ${FILE_NAMES[key]} file (URL, bytes or File), got undefined`);
+  return source;
+}
+
+// ---- Tokenizer ------------------------------------------------------------------------------------
+
+export class Tokenizer {
+  #module;
+  #handle;
+
+  /** Loads GPT-2-style vocab.json + merges.txt (URLs, bytes or Files). */
+  static async load({ vocab, merges } = {}, { onProgress, maxBytes } = {}) {
+    const module = await loadModule();
+    const [vocabBytes, mergesBytes] = await Promise.all([
+      readSource(vocab, 'vocab.json', { onProgress, maxBytes }),
+      readSource(merges, 'merges.txt', { onProgress, maxBytes }),
+    ]);
+    return Tokenizer.fromBytes(module, vocabBytes, mergesBytes);
+  }
+
+  static fromBytes(module, vocabBytes, mergesBytes) {
+    const tokenizer = new Tokenizer(module);
+    let error = '';
+    withHeap(module, [vocabBytes, mergesBytes], [], ([vocab, merges]) => {
+      error = tokenizer.#handle.load(vocab, vocabBytes.length, merges, mergesBytes.length);
+    });
+    if (error) {
+      tokenizer.dispose();
+      throwModelError(error);
+    }
+    return tokenizer;
+  }
+
+  constructor(module) {
+    if (!module?.Tokenizer) throw new TypeError('Tokenizer: use `await Tokenizer.load({ vocab, merges })`');
+    this.#module = module;
+    this.#handle = new module.Tokenizer();
+    finalizer.register(this, this.#handle, this);
+  }
+
+  #live(method) {
+    if (this.#handle === null) throw new TypeError(`${method}: this Tokenizer was disposed`);
+    return this.#handle;
+  }
+
+  get vocabSize() { return this.#live('vocabSize').vocabSize(); }
+
+  /** Token ids of a string, exactly as GPT-2's encoder. */
+  encode(text) {
+    const handle = this.#live('encode');
+    if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${describe(text)}`);
+    throwModelError(handle.encode(text));
+    return new Int32Array(handle.ids()); // copy out of the wasm heap
+  }
+
+  /** The text of token ids (invalid UTF-8 from cut characters becomes U+FFFD). */
+  decode(ids) {
+    const handle = this.#live('decode');
+    const array = toIds(ids, 'ids');
+    let error = '';
+    withHeap(this.#module, [array], [], ([address]) => { error = handle.decode(address, array.length); });
+    throwModelError(error);
+    return new TextDecoder().decode(handle.text());
+  }
+
+  /** A readable one-line form of a token for UIs (␣ for spaces, ↵ for newlines, <0xHH> for odd bytes). */
+  tokenDisplay(id) {
+    const text = this.#live('tokenDisplay').display(checkId(id, 'id'));
+    if (text.startsWith('\x01')) throwModelError(text.slice(1));
+    return text;
+  }
+
+  /** The id of a vocab key such as "Ġthe" or "<|endoftext|>", or undefined. */
+  tokenId(key) {
+    if (typeof key !== 'string') throw new TypeError(`key: expected a string, got ${describe(key)}`);
+    const id = this.#live('tokenId').tokenId(key);
+    return id < 0 ? undefined : id;
+  }
+
+  dispose() {
+    if (this.#handle === null) return;
+    finalizer.unregister(this);
+    this.#handle.delete();
+    this.#handle = null;
+  }
+
+  [disposeSymbol]() { this.dispose(); }
+}
+
+function checkId(id, name) {
+  if (!Number.isInteger(id)) throw new TypeError(`${name}: expected an integer token id, got ${describe(id)}`);
+  return id;
+}
+
+function toIds(ids, name) {
+  if (ids instanceof Int32Array) return ids;
+  if (Array.isArray(ids) || ArrayBuffer.isView(ids)) {
+    for (let n = 0; n < ids.length; ++n)
+      if (!Number.isInteger(ids[n]) || ids[n] < -(2 ** 31) || ids[n] >= 2 ** 31)
+        throw new TypeError(`${name}[${n}]: expected an integer token id, got ${describe(ids[n])}`);
+    return Int32Array.from(ids);
+  }
+  throw new TypeError(`${name}: expected an Int32Array or an array of token ids, got ${describe(ids)}`);
+}
+
+// ---- GptModel -------------------------------------------------------------------------------------
+
+export class GptModel {
+  #module;
+  #handle;
+  #config;
+  #tokenizer;
+  #lastIds = null;
+
+  /**
+   * Loads a model from the Hugging Face GPT-2 file set: a folder URL (containing config.json,
+   * model.safetensors, vocab.json, merges.txt) or { config, weights, vocab, merges } as URLs, bytes or Files.
+   * options.onProgress({ file, loaded, total }) reports bytes read; options.maxBytes caps each file.
+   */
+  static async load(source, options = {}) {
+    const { onProgress, maxBytes } = checkOptions(options, ['onProgress', 'maxBytes'], 'options');
+    if (onProgress !== undefined && typeof onProgress !== 'function')
+      throw new TypeError(`onProgress: expected a function, got ${describe(onProgress)}`);
+    if (maxBytes !== undefined) checkPositiveInteger(maxBytes, 'maxBytes', 2 ** 32);
+    const sources = resolveSources(source);
+    const module = await loadModule();
+    const read = (key) => readSource(sources[key], FILE_NAMES[key], { onProgress, maxBytes });
+    const [config, weights, vocab, merges] = await Promise.all(MODEL_FILES.map(read));
+    const tokenizer = Tokenizer.fromBytes(module, vocab, merges);
+    try {
+      return new GptModel(module, config, weights, tokenizer);
+    } catch (error) {
+      tokenizer.dispose();
+      throw error;
+    }
+  }
+
+  constructor(module, configBytes, weightBytes, tokenizer) {
+    if (!(tokenizer instanceof Tokenizer)) throw new TypeError('GptModel: use `await GptModel.load(source)`');
+    this.#module = module;
+    this.#handle = new module.Transformer();
+    let error = '';
+    withHeap(module, [configBytes, weightBytes], [], ([config, weights]) => {
+      error = this.#handle.load(config, configBytes.length, weights, weightBytes.length);
+    });
+    if (error) {
+      this.#handle.delete();
+      throwModelError(error);
+    }
+    const h = this.#handle;
+    this.#config = Object.freeze({
+      nLayer: h.nLayer(), nHead: h.nHead(), nEmbd: h.nEmbd(), nPositions: h.nPositions(), vocabSize: h.vocabSize(),
+      headDim: h.nEmbd() / h.nHead(), layerNormEpsilon: h.layerNormEpsilon(),
+    });
+    if (tokenizer.vocabSize > this.#config.vocabSize) {
+      this.#handle.delete();
+      throw new ModelFormatError(`vocab.json: ${tokenizer.vocabSize} tokens, more than config.json's vocab_size ${this.#config.vocabSize}`);
+    }
+    this.#tokenizer = tokenizer;
+    finalizer.register(this, this.#handle, this);
+  }
+
+  /** { nLayer, nHead, nEmbd, nPositions, vocabSize, headDim, layerNormEpsilon } */
+  get config() { return this.#config; }
+  get tokenizer() { this.#live('tokenizer'); return this.#tokenizer; }
+
+  #live(method) {
+    if (this.#handle === null) throw new TypeError(`${method}: this GptModel was disposed`);
+    return this.#handle;
+  }
+
+  /** { ids, tokens }: the token ids of a text and their readable forms. */
+  tokenize(text) {
+    this.#live('tokenize');
+    const ids = this.#tokenizer.encode(text);
+    return { ids, tokens: Array.from(ids, (id) => this.#tokenizer.tokenDisplay(id)) };
+  }
+
+  /**
+   * Runs the model on a text or token ids. Returns copies:
+   *   logits     [vocabSize] for the last position, or [T, vocabSize] with allLogits
+   *   attention  [nLayer, nHead, T, T] causal per-head weights (null with attention: false)
+   *   ids, tokens (readable forms), timeMs (the wasm forward pass alone).
+   * options.headMask [nLayer * nHead]: 0 zeroes that head's output before W_O (ablation).
+   */
+  run(input, options) {
+    const handle = this.#live('run');
+    const o = checkOptions(options, ['attention', 'allLogits', 'headMask'], 'run options');
+    const ids = typeof input === 'string' ? this.#tokenizer.encode(input) : toIds(input, 'ids');
+    const { nLayer, nHead, nPositions, vocabSize } = this.#config;
+    if (ids.length === 0) throw new RangeError('input: expected at least 1 token, got 0 (empty text)');
+    if (ids.length > nPositions)
+      throw new RangeError(`input: expected at most nPositions = ${nPositions} tokens, got ${ids.length}`);
+    for (let n = 0; n < ids.length; ++n)
+      if (ids[n] < 0 || ids[n] >= vocabSize) throw new RangeError(`ids[${n}]: expected an id in [0, ${vocabSize}), got ${ids[n]}`);
+    const attention = checkBoolean(o.attention, 'attention', true);
+    const allLogits = checkBoolean(o.allLogits, 'allLogits', false);
+    const headMask = o.headMask === undefined || o.headMask === null ? null
+      : toBooleanMask(o.headMask, 'headMask', nLayer * nHead, `[nLayer * nHead] = [${nLayer * nHead}] (1 = keep, 0 = ablate)`);
+    let error = '', timeMs = 0;
+    withHeap(this.#module, [ids, headMask], [], ([idsAddress, maskAddress]) => {
+      const start = performance.now();
+      error = handle.run(idsAddress, ids.length, attention, allLogits, maskAddress);
+      timeMs = performance.now() - start;
+    });
+    throwModelError(error);
+    this.#lastIds = ids;
+    const T = ids.length;
+    return {
+      ids,
+      tokens: Array.from(ids, (id) => this.#tokenizer.tokenDisplay(id)),
+      logits: new Float32Array(handle.logits()),
+      logitsShape: allLogits ? [T, vocabSize] : [vocabSize],
+      attention: attention ? new Float32Array(handle.attention()) : null,
+      attentionShape: attention ? [nLayer, nHead, T, T] : null,
+      timeMs,
+    };
+  }
+
+  /** The k most likely next tokens from last-position logits: [{ id, token, probability }]. */
+  topK(logits, k = 5) {
+    this.#live('topK');
+    if (!(logits instanceof Float32Array) || logits.length < this.#config.vocabSize)
+      throw new TypeError(`logits: expected a Float32Array of at least vocabSize = ${this.#config.vocabSize}, got ${describe(logits)}`);
+    checkPositiveInteger(k, 'k', this.#config.vocabSize);
+    const row = logits.subarray(logits.length - this.#config.vocabSize);
+    let max = -Infinity;
+    for (const x of row) max = Math.max(max, x);
+    let sum = 0;
+    for (const x of row) sum += Math.exp(x - max);
+    const best = [];
+    for (let id = 0; id < row.length; ++id) {
+      if (best.length < k || row[id] > best[best.length - 1].logit) {
+        best.push({ id, logit: row[id] });
+        best.sort((a, b) => b.logit - a.logit);
+        if (best.length > k) best.pop();
+      }
+    }
+    return best.map(({ id, logit }) => ({ id, token: this.#tokenizer.tokenDisplay(id), probability: Math.exp(logit - max) / sum }));
+  }
+
+  /**
+   * Per-head internals of one layer for the tokens of the last run(): q, k, v each [nHead, T, headDim]
+   * (q not yet scaled by 1/sqrt(headDim)).
+   */
+  explain(layer) {
+    const handle = this.#live('explain');
+    if (!Number.isInteger(layer) || layer < 0 || layer >= this.#config.nLayer)
+      throw new RangeError(`layer: expected an integer in [0, ${this.#config.nLayer}), got ${describe(layer)}`);
+    if (!this.#lastIds) throw new TypeError('explain: expected run() first, nothing has run');
+    throwModelError(handle.explain(layer));
+    const T = this.#lastIds.length;
+    return {
+      q: new Float32Array(handle.q()), k: new Float32Array(handle.k()), v: new Float32Array(handle.v()),
+      shape: [this.#config.nHead, T, this.#config.headDim],
+    };
+  }
+
+  dispose() {
+    if (this.#handle === null) return;
+    finalizer.unregister(this);
+    this.#handle.delete();
+    this.#handle = null;
+    this.#tokenizer.dispose();
+  }
+
+  [disposeSymbol]() { this.dispose(); }
+}

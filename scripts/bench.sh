@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# npm run bench [-- options of bench/run.mjs]
+#
+# Builds what the benchmark measures, in its own build folders (never dist/):
+#   build/bench/native        native core + roofline probes (bench/core, -march=native)
+#   build/bench/wasm-simd     the wasm package with SIMD128 (+ the probes compiled to wasm)
+#   build/bench/wasm-scalar   the same C++ without -msimd128 (-DMHA_SIMD=OFF)
+# installs the peers into bench/node_modules (onnxruntime-web, tfjs; never into the root package), then runs
+#   1. the native probes  2. the wasm probes  3. node bench/run.mjs (all peers, one process)
+#
+# CI smoke (no timing asserted): npm run bench -- --quick --iterations 1
+# MHA_BENCH_SKIP_BUILD=1 reuses the builds; MHA_JOBS sets build parallelism (default 1: shared machines).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/env.sh
+MHA_SETUP_QUIET=1 MHA_SKIP_CHROMIUM=1 bash scripts/setup.sh
+
+jobs="${MHA_JOBS:-1}"
+quick=""
+for arg in "$@"; do [ "$arg" = "--quick" ] && quick="--quick"; done
+
+configure_and_build() { # configure_and_build <dir> <cmake args...>
+  local dir="$1"; shift
+  "$@" -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMHA_BUILD_TESTS=OFF -DMHA_BUILD_BENCH=ON >/dev/null
+  cmake --build "$dir" -j "$jobs" 2>&1 | grep -v '^\[' | cut -c1-300 || true
+}
+if [ -z "${MHA_BENCH_SKIP_BUILD:-}" ]; then
+  echo "==> building the benchmark targets (build/bench/)"
+  configure_and_build build/bench/native cmake
+  configure_and_build build/bench/wasm-simd emcmake cmake -DMHA_DIST_DIR="$PWD/build/bench/wasm-simd/dist"
+  configure_and_build build/bench/wasm-scalar emcmake cmake -DMHA_SIMD=OFF -DMHA_DIST_DIR="$PWD/build/bench/wasm-scalar/dist"
+fi
+for file in build/bench/native/mha_bench build/bench/wasm-simd/dist/index.js build/bench/wasm-scalar/dist/index.js; do
+  [ -e "$file" ] || { echo "bench: $file is missing (build failed?)" >&2; exit 1; }
+done
+
+if [ ! -d bench/node_modules/onnxruntime-web ] || [ ! -d bench/node_modules/@tensorflow/tfjs-backend-wasm ]; then
+  echo "==> installing the benchmark's peers into bench/node_modules"
+  (cd bench && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+echo; echo "==> native core (roofline): $(uname -m), $(nproc) cores"
+./build/bench/native/mha_bench $quick
+echo; echo "==> WebAssembly SIMD core under Node (same probes)"
+node --no-experimental-fetch build/bench/wasm-simd/mha_bench.cjs $quick 2>&1 | cut -c1-300
+echo; echo "==> side by side, one Node process"
+node bench/run.mjs --simd-dist build/bench/wasm-simd/dist --scalar-dist build/bench/wasm-scalar/dist "$@"
