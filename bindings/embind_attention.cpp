@@ -1,7 +1,7 @@
-// The thin Embind surface over the attention layer (one file per domain: embind_*.cpp). The JavaScript wrapper (bindings/js/index.js) owns all the
-// argument checking users see; this layer only moves pointers into the core and turns C++ exceptions
-// into an error string ("" = success), so that no exception crosses into JavaScript and no bad argument
-// can abort the module.
+// The thin Embind surface over the attention layer (one file per domain: embind_*.cpp). The JavaScript wrapper
+// (bindings/js/index.js) owns all the argument checking users see; this layer only moves pointers into the core and
+// turns C++ exceptions into an error string ("" = success), so that no exception crosses into JavaScript and no bad
+// argument can abort the module.
 //
 // Buffers are passed as byte addresses into the wasm heap (allocated by the wrapper with _malloc).
 #include <emscripten/bind.h>
@@ -64,7 +64,9 @@ std::string guarded(Body&& body) {
 class Attention {
  public:
   std::string configure(int32_t embed_dim, int32_t num_heads, int32_t kdim, int32_t vdim, bool bias) {
-    return guarded([&] { attention_ = std::make_unique<MultiheadAttention>(AttentionConfig{embed_dim, num_heads, kdim, vdim, bias}); });
+    return guarded([&] {
+      attention_ = std::make_unique<MultiheadAttention>(AttentionConfig{embed_dim, num_heads, kdim, vdim, bias});
+    });
   }
 
   std::string load_weights(const WeightBuffers& b) {
@@ -92,8 +94,10 @@ class Attention {
       in.key_len = call.key_len;
       in.is_causal = call.is_causal;
       in.key_padding_mask = mask_span(call.key_padding_mask, call.key_padding_mask_size);
-      if (call.attn_mask_is_float) in.attn_mask_float = float_span(call.attn_mask, call.attn_mask_size);
-      else in.attn_mask_bool = mask_span(call.attn_mask, call.attn_mask_size);
+      if (call.attn_mask_is_float)
+        in.attn_mask_float = float_span(call.attn_mask, call.attn_mask_size);
+      else
+        in.attn_mask_bool = mask_span(call.attn_mask, call.attn_mask_size);
       in.attn_mask_layout = call.attn_mask_per_head ? AttnMaskLayout::per_head : AttnMaskLayout::shared;
       AttentionOutputs out;
       out.output = reinterpret_cast<float*>(call.output);

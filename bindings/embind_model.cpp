@@ -22,9 +22,7 @@ using namespace mha;
 using emscripten::typed_memory_view;
 using emscripten::val;
 
-std::string_view bytes_at(uintptr_t address, uint32_t size) {
-  return {reinterpret_cast<const char*>(address), size};
-}
+std::string_view bytes_at(uintptr_t address, uint32_t size) { return {reinterpret_cast<const char*>(address), size}; }
 
 template <typename Body>
 std::string guarded(Body&& body) {
@@ -45,7 +43,9 @@ std::string guarded(Body&& body) {
 class Tokenizer {
  public:
   std::string load(uintptr_t vocab, uint32_t vocab_size, uintptr_t merges, uint32_t merges_size) {
-    return guarded([&] { tokenizer_ = text::BpeTokenizer::from_files(bytes_at(vocab, vocab_size), bytes_at(merges, merges_size)); });
+    return guarded([&] {
+      tokenizer_ = text::BpeTokenizer::from_files(bytes_at(vocab, vocab_size), bytes_at(merges, merges_size));
+    });
   }
   std::string encode(const std::string& text) {
     return guarded([&] { ids_ = require().encode(text); });

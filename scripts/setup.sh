@@ -33,6 +33,7 @@ declare -A wanted=(
   [ninja-build]=/usr/bin/ninja
   [g++]=/usr/bin/g++
   [clang]=/usr/bin/clang
+  [clang-format]=/usr/bin/clang-format
   [libclang-rt-14-dev]=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
   [chromium]=/usr/bin/chromium
 )

@@ -70,12 +70,12 @@ struct AttentionInputs {
   FloatSpan key;    // [B, Lk, kdim]
   FloatSpan value;  // [B, Lk, vdim]
   int32_t batch = 1;
-  int32_t query_len = 0;  // Lq
-  int32_t key_len = 0;    // Lk
-  bool is_causal = false;       // key j is forbidden for query i when j > i (top-left aligned)
-  MaskSpan key_padding_mask;    // [B, Lk], nonzero = ignore that key; optional
-  MaskSpan attn_mask_bool;      // [Lq, Lk] or [B*H, Lq, Lk], nonzero = forbidden; optional
-  FloatSpan attn_mask_float;    // same shapes, added to the scaled scores; optional
+  int32_t query_len = 0;      // Lq
+  int32_t key_len = 0;        // Lk
+  bool is_causal = false;     // key j is forbidden for query i when j > i (top-left aligned)
+  MaskSpan key_padding_mask;  // [B, Lk], nonzero = ignore that key; optional
+  MaskSpan attn_mask_bool;    // [Lq, Lk] or [B*H, Lq, Lk], nonzero = forbidden; optional
+  FloatSpan attn_mask_float;  // same shapes, added to the scaled scores; optional
   AttnMaskLayout attn_mask_layout = AttnMaskLayout::shared;
 };
 
@@ -107,8 +107,8 @@ void validate_call(const AttentionConfig& config, const AttentionInputs& in, con
 
 // Plain scalar reference of the whole forward pass: obviously correct, slow, for tests only.
 // Validates everything first.
-void reference_forward(const AttentionConfig& config, const AttentionWeights& weights,
-                       const AttentionInputs& in, const AttentionOutputs& out);
+void reference_forward(const AttentionConfig& config, const AttentionWeights& weights, const AttentionInputs& in,
+                       const AttentionOutputs& out);
 
 // Weights packed once for the SIMD kernels, plus reusable scratch memory.
 // Not thread-safe: one forward at a time per object.
@@ -136,7 +136,7 @@ class MultiheadAttention {
 };
 
 // Size in elements of the weights buffer for a mode (0 for none).
-size_t attention_weights_size(const AttentionConfig& config, WeightsMode mode, int32_t batch,
-                              int32_t query_len, int32_t key_len);
+size_t attention_weights_size(const AttentionConfig& config, WeightsMode mode, int32_t batch, int32_t query_len,
+                              int32_t key_len);
 
 }  // namespace mha

@@ -54,8 +54,7 @@ void reference_forward(const AttentionConfig& c, const AttentionWeights& w, cons
 
   std::vector<float> ctx(static_cast<size_t>(B * Lq * E), 0.0f);
   std::vector<double> p(static_cast<size_t>(Lk));
-  if (out.weights_mode == WeightsMode::averaged)
-    std::fill(out.weights, out.weights + out.weights_size, 0.0f);
+  if (out.weights_mode == WeightsMode::averaged) std::fill(out.weights, out.weights + out.weights_size, 0.0f);
   const double scale = 1.0 / std::sqrt(double(d_k));
 
   for (int64_t b = 0; b < B; ++b)
@@ -65,7 +64,8 @@ void reference_forward(const AttentionConfig& c, const AttentionWeights& w, cons
         const int64_t mask_plane = in.attn_mask_layout == AttnMaskLayout::per_head ? (b * H + h) * Lq * Lk : 0;
         for (int64_t j = 0; j < Lk; ++j) {
           double dot = 0.0;
-          for (int64_t d = 0; d < d_k; ++d) dot += q[(b * Lq + i) * E + h * d_k + d] * k[(b * Lk + j) * E + h * d_k + d];
+          for (int64_t d = 0; d < d_k; ++d)
+            dot += q[(b * Lq + i) * E + h * d_k + d] * k[(b * Lk + j) * E + h * d_k + d];
           double s = dot * scale;
           const int64_t m = mask_plane + i * Lk + j;
           if (in.attn_mask_float.data) s += in.attn_mask_float.data[m];

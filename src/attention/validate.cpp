@@ -36,11 +36,11 @@ void check_size(const Span& span, const char* name, const char* dim_names, std::
     expected *= d;
   }
   if (span.data == nullptr)
-    fail(std::string(name) + ": expected " + std::to_string(expected) + " " + unit + " for " + dim_names +
-         " = " + shape_text(dims) + ", got no buffer");
+    fail(std::string(name) + ": expected " + std::to_string(expected) + " " + unit + " for " + dim_names + " = " +
+         shape_text(dims) + ", got no buffer");
   if (static_cast<int64_t>(span.size) != expected)
-    fail(std::string(name) + ": expected " + std::to_string(expected) + " " + unit + " for " + dim_names +
-         " = " + shape_text(dims) + ", got " + std::to_string(span.size));
+    fail(std::string(name) + ": expected " + std::to_string(expected) + " " + unit + " for " + dim_names + " = " +
+         shape_text(dims) + ", got " + std::to_string(span.size));
 }
 
 void check_positive(int64_t value, const char* name) {
@@ -56,8 +56,10 @@ void validate_config(const AttentionConfig& c) {
   check_positive(c.num_heads, "num_heads");
   if (c.kdim < 0) fail("kdim: expected 0 (= embed_dim) or a positive integer, got " + std::to_string(c.kdim));
   if (c.vdim < 0) fail("vdim: expected 0 (= embed_dim) or a positive integer, got " + std::to_string(c.vdim));
-  for (auto [value, name] : {std::pair<int64_t, const char*>{c.embed_dim, "embed_dim"}, {c.kdim, "kdim"},
-                             {c.vdim, "vdim"}, {c.num_heads, "num_heads"}})
+  for (auto [value, name] : {std::pair<int64_t, const char*>{c.embed_dim, "embed_dim"},
+                             {c.kdim, "kdim"},
+                             {c.vdim, "vdim"},
+                             {c.num_heads, "num_heads"}})
     if (value > kMaxDimension)
       fail(std::string(name) + ": expected at most " + std::to_string(kMaxDimension) + ", got " +
            std::to_string(value));
@@ -71,8 +73,8 @@ void validate_weights(const AttentionConfig& c, const AttentionWeights& w) {
   const int64_t kdim = c.kdim ? c.kdim : e, vdim = c.vdim ? c.vdim : e;
   if (w.in_proj_weight.data) {
     if (kdim != e || vdim != e)
-      fail("in_proj_weight: only valid when kdim == vdim == embed_dim (got kdim " + std::to_string(kdim) +
-           ", vdim " + std::to_string(vdim) + ", embed_dim " + std::to_string(e) +
+      fail("in_proj_weight: only valid when kdim == vdim == embed_dim (got kdim " + std::to_string(kdim) + ", vdim " +
+           std::to_string(vdim) + ", embed_dim " + std::to_string(e) +
            "); pass q_proj_weight, k_proj_weight and v_proj_weight");
     check_size(w.in_proj_weight, "in_proj_weight", "[3E, E]", {3 * e, e}, "floats");
   } else {
@@ -93,8 +95,8 @@ void validate_call(const AttentionConfig& c, const AttentionInputs& in, const At
   check_positive(in.batch, "batch");
   check_positive(in.query_len, "query_len");
   check_positive(in.key_len, "key_len");
-  for (auto [value, name] : {std::pair<int64_t, const char*>{in.batch, "batch"}, {in.query_len, "query_len"},
-                             {in.key_len, "key_len"}})
+  for (auto [value, name] :
+       {std::pair<int64_t, const char*>{in.batch, "batch"}, {in.query_len, "query_len"}, {in.key_len, "key_len"}})
     if (value > kMaxDimension)
       fail(std::string(name) + ": expected at most " + std::to_string(kMaxDimension) + ", got " +
            std::to_string(value));
@@ -110,23 +112,29 @@ void validate_call(const AttentionConfig& c, const AttentionInputs& in, const At
     fail("attn_mask_layout: expected shared or per_head, got " + std::to_string(int(in.attn_mask_layout)));
   const bool shared = in.attn_mask_layout == AttnMaskLayout::shared;
   if (in.attn_mask_bool.data) {
-    if (shared) check_size(in.attn_mask_bool, "attn_mask", "[Lq, Lk]", {lq, lk}, "bytes");
-    else check_size(in.attn_mask_bool, "attn_mask", "[B*H, Lq, Lk]", {b * h, lq, lk}, "bytes");
+    if (shared)
+      check_size(in.attn_mask_bool, "attn_mask", "[Lq, Lk]", {lq, lk}, "bytes");
+    else
+      check_size(in.attn_mask_bool, "attn_mask", "[B*H, Lq, Lk]", {b * h, lq, lk}, "bytes");
   }
   if (in.attn_mask_float.data) {
-    if (shared) check_size(in.attn_mask_float, "attn_mask", "[Lq, Lk]", {lq, lk}, "floats");
-    else check_size(in.attn_mask_float, "attn_mask", "[B*H, Lq, Lk]", {b * h, lq, lk}, "floats");
+    if (shared)
+      check_size(in.attn_mask_float, "attn_mask", "[Lq, Lk]", {lq, lk}, "floats");
+    else
+      check_size(in.attn_mask_float, "attn_mask", "[B*H, Lq, Lk]", {b * h, lq, lk}, "floats");
   }
   check_size(FloatSpan{out.output, out.output_size}, "output", "[B, Lq, E]", {b, lq, e}, "floats");
   switch (out.weights_mode) {
-    case WeightsMode::none: break;
+    case WeightsMode::none:
+      break;
     case WeightsMode::per_head:
       check_size(FloatSpan{out.weights, out.weights_size}, "weights", "[B, H, Lq, Lk]", {b, h, lq, lk}, "floats");
       break;
     case WeightsMode::averaged:
       check_size(FloatSpan{out.weights, out.weights_size}, "weights", "[B, Lq, Lk]", {b, lq, lk}, "floats");
       break;
-    default: fail("weights_mode: expected none, per_head or averaged, got " + std::to_string(int(out.weights_mode)));
+    default:
+      fail("weights_mode: expected none, per_head or averaged, got " + std::to_string(int(out.weights_mode)));
   }
   if (out.context) check_size(FloatSpan{out.context, out.context_size}, "context", "[B, Lq, E]", {b, lq, e}, "floats");
 }
@@ -135,9 +143,12 @@ size_t attention_weights_size(const AttentionConfig& c, WeightsMode mode, int32_
                               int32_t key_len) {
   const size_t rows = static_cast<size_t>(batch) * query_len * key_len;
   switch (mode) {
-    case WeightsMode::per_head: return rows * static_cast<size_t>(c.num_heads);
-    case WeightsMode::averaged: return rows;
-    default: return 0;
+    case WeightsMode::per_head:
+      return rows * static_cast<size_t>(c.num_heads);
+    case WeightsMode::averaged:
+      return rows;
+    default:
+      return 0;
   }
 }
 

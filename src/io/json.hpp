@@ -18,7 +18,7 @@ struct Value {
   Type type = Type::null;
   bool boolean = false;
   double number = 0.0;
-  std::string string;                                 // UTF-8, escapes decoded
+  std::string string;  // UTF-8, escapes decoded
   std::vector<Value> array;
   std::vector<std::pair<std::string, Value>> object;  // in file order; duplicate keys are rejected
 

@@ -35,10 +35,11 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 NamedTensor require(const TensorLookup& lookup, const std::string& name, const std::vector<int64_t>& shape) {
   std::optional<NamedTensor> tensor = lookup("transformer." + name);
   if (!tensor) tensor = lookup(name);
-  if (!tensor) throw FormatError("model.safetensors: missing tensor " + name + " (also looked for transformer." + name + ")");
+  if (!tensor)
+    throw FormatError("model.safetensors: missing tensor " + name + " (also looked for transformer." + name + ")");
   if (tensor->shape != shape)
-    throw FormatError("model.safetensors: " + name + ": expected shape " + shape_text(shape) + " for this config.json, got " +
-                      shape_text(tensor->shape));
+    throw FormatError("model.safetensors: " + name + ": expected shape " + shape_text(shape) +
+                      " for this config.json, got " + shape_text(tensor->shape));
   return std::move(*tensor);
 }
 
@@ -49,7 +50,8 @@ TensorLookup safetensors_lookup(const SafetensorsFile& file) {
     const TensorInfo* info = file.find(name);
     if (!info) return std::nullopt;
     if (!dtype_converts_to_f32(info->dtype))
-      throw FormatError("model.safetensors: " + name + ": expected dtype F32, F16 or BF16, got " + dtype_name(info->dtype));
+      throw FormatError("model.safetensors: " + name + ": expected dtype F32, F16 or BF16, got " +
+                        dtype_name(info->dtype));
     return NamedTensor{info->shape, file.read_f32(*info)};
   };
 }

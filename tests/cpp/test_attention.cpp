@@ -59,8 +59,8 @@ TEST_CASE("SIMD forward matches the reference over a sweep of shapes and options
       }
       // Bound the reference's O(B*H*Lq*Lk*E) cost: the largest pairs run with batch 1.
       if (int64_t(e) * lq * s.key_len > 500000) s.batch = 1;
-      CAPTURE(e, s.num_heads, lq, s.key_len, s.kdim, s.vdim, s.bias, s.batch, int(s.mask), int(s.mask_layout),
-              s.causal, s.key_padding, int(s.weights_mode));
+      CAPTURE(e, s.num_heads, lq, s.key_len, s.kdim, s.vdim, s.bias, s.batch, int(s.mask), int(s.mask_layout), s.causal,
+              s.key_padding, int(s.weights_mode));
       check_against_reference(s, seed);
     }
 }
@@ -140,7 +140,8 @@ TEST_CASE("hand-computed case: 2 tokens, 1 head, identity projections", "[attent
   }
 }
 
-TEST_CASE("properties: rows sum to 1, causal upper triangle is 0, key permutation invariance", "[attention][properties]") {
+TEST_CASE("properties: rows sum to 1, causal upper triangle is 0, key permutation invariance",
+          "[attention][properties]") {
   ProblemShape s;
   s.embed_dim = 32;
   s.num_heads = 4;

@@ -9,11 +9,13 @@ using namespace mha::testing;
 using Catch::Matchers::ContainsSubstring;
 
 TEST_CASE("invalid configurations are rejected with a clear message", "[errors]") {
-  CHECK_THROWS_WITH(MultiheadAttention(AttentionConfig{10, 3}),
-                    ContainsSubstring("embed_dim") && ContainsSubstring("multiple of num_heads = 3") &&
-                        ContainsSubstring("got 10"));
-  CHECK_THROWS_WITH(MultiheadAttention(AttentionConfig{0, 1}), ContainsSubstring("embed_dim: expected a positive integer, got 0"));
-  CHECK_THROWS_WITH(MultiheadAttention(AttentionConfig{8, -2}), ContainsSubstring("num_heads: expected a positive integer, got -2"));
+  CHECK_THROWS_WITH(MultiheadAttention(AttentionConfig{10, 3}), ContainsSubstring("embed_dim") &&
+                                                                    ContainsSubstring("multiple of num_heads = 3") &&
+                                                                    ContainsSubstring("got 10"));
+  CHECK_THROWS_WITH(MultiheadAttention(AttentionConfig{0, 1}),
+                    ContainsSubstring("embed_dim: expected a positive integer, got 0"));
+  CHECK_THROWS_WITH(MultiheadAttention(AttentionConfig{8, -2}),
+                    ContainsSubstring("num_heads: expected a positive integer, got -2"));
   CHECK_THROWS_WITH(MultiheadAttention(AttentionConfig{8, 2, -1}), ContainsSubstring("kdim"));
   CHECK_THROWS_AS(MultiheadAttention(AttentionConfig{8, 2, 0, 1 << 30}), ArgumentError);
 }
@@ -24,10 +26,12 @@ TEST_CASE("wrong weight sizes are rejected", "[errors]") {
   MultiheadAttention attention(p.config);
   AttentionWeights w = p.weights();
   w.in_proj_weight.size -= 1;
-  CHECK_THROWS_WITH(attention.load_weights(w), ContainsSubstring("in_proj_weight: expected 192 floats for [3E, E] = [24, 8], got 191"));
+  CHECK_THROWS_WITH(attention.load_weights(w),
+                    ContainsSubstring("in_proj_weight: expected 192 floats for [3E, E] = [24, 8], got 191"));
   w = p.weights();
   w.out_proj_bias = {};
-  CHECK_THROWS_WITH(attention.load_weights(w), ContainsSubstring("out_proj.bias: expected 8 floats") && ContainsSubstring("got no buffer"));
+  CHECK_THROWS_WITH(attention.load_weights(w),
+                    ContainsSubstring("out_proj.bias: expected 8 floats") && ContainsSubstring("got no buffer"));
   CHECK_FALSE(attention.has_weights());
   Problem::Result r;
   CHECK_THROWS_WITH(attention.forward(p.inputs(), p.outputs(r)), ContainsSubstring("load_weights"));
@@ -52,23 +56,28 @@ TEST_CASE("wrong inputs are rejected and the object keeps working", "[errors]") 
 
   AttentionInputs in = p.inputs();
   in.query.size -= 1;
-  CHECK_THROWS_WITH(attention.forward(in, p.outputs(r)), ContainsSubstring("query: expected 96 floats for [B, Lq, E] = [3, 4, 8], got 95"));
+  CHECK_THROWS_WITH(attention.forward(in, p.outputs(r)),
+                    ContainsSubstring("query: expected 96 floats for [B, Lq, E] = [3, 4, 8], got 95"));
   in = p.inputs();
   in.key_len = 0;
-  CHECK_THROWS_WITH(attention.forward(in, p.outputs(r)), ContainsSubstring("key_len: expected a positive integer, got 0"));
+  CHECK_THROWS_WITH(attention.forward(in, p.outputs(r)),
+                    ContainsSubstring("key_len: expected a positive integer, got 0"));
   in = p.inputs();
   std::vector<uint8_t> mask(4 * 5);
   in.attn_mask_bool = {mask.data(), mask.size()};
-  CHECK_THROWS_WITH(attention.forward(in, p.outputs(r)), ContainsSubstring("attn_mask: expected 24 bytes for [Lq, Lk] = [4, 6], got 20"));
+  CHECK_THROWS_WITH(attention.forward(in, p.outputs(r)),
+                    ContainsSubstring("attn_mask: expected 24 bytes for [Lq, Lk] = [4, 6], got 20"));
   in.attn_mask_layout = AttnMaskLayout::per_head;
-  CHECK_THROWS_WITH(attention.forward(in, p.outputs(r)), ContainsSubstring("attn_mask: expected 144 bytes for [B*H, Lq, Lk] = [6, 4, 6], got 20"));
+  CHECK_THROWS_WITH(attention.forward(in, p.outputs(r)),
+                    ContainsSubstring("attn_mask: expected 144 bytes for [B*H, Lq, Lk] = [6, 4, 6], got 20"));
   in = p.inputs();
   std::vector<uint8_t> padding(7);
   in.key_padding_mask = {padding.data(), padding.size()};
   CHECK_THROWS_WITH(attention.forward(in, p.outputs(r)), ContainsSubstring("key_padding_mask: expected 18 bytes"));
   AttentionOutputs out = p.outputs(r);
   out.weights_size = 5;
-  CHECK_THROWS_WITH(attention.forward(p.inputs(), out), ContainsSubstring("weights: expected 144 floats for [B, H, Lq, Lk]"));
+  CHECK_THROWS_WITH(attention.forward(p.inputs(), out),
+                    ContainsSubstring("weights: expected 144 floats for [B, H, Lq, Lk]"));
   CHECK_THROWS_WITH(reference_forward(p.config, p.weights(), in, p.outputs(r)), ContainsSubstring("key_padding_mask"));
 
   // Still works, and agrees with the reference.

@@ -2,9 +2,9 @@
 #include <catch_amalgamated.hpp>
 #include <set>
 
+#include "attention/mha.hpp"
 #include "compare.hpp"
 #include "fixtures.hpp"
-#include "attention/mha.hpp"
 
 using namespace mha;
 using namespace mha::testing;

@@ -64,8 +64,8 @@ struct RandomGpt2 {
     std::vector<TensorSpec> specs;
     for (const auto& [name, tensor] : tensors) {
       if (name == skip) continue;
-      specs.push_back({prefix + name, dtype, tensor.first,
-                       dtype == "F16" ? bytes_f16(tensor.second) : bytes_f32(tensor.second)});
+      specs.push_back(
+          {prefix + name, dtype, tensor.first, dtype == "F16" ? bytes_f16(tensor.second) : bytes_f32(tensor.second)});
     }
     return write_safetensors(specs, {{"format", "pt"}});
   }
@@ -116,7 +116,8 @@ struct RandomGpt2 {
           double max = -INFINITY, sum = 0;
           for (int64_t j = 0; j <= i; ++j) {
             double dot = 0;
-            for (int64_t d = 0; d < dk; ++d) dot += double(qkv[i * 3 * E + hd * dk + d]) * qkv[j * 3 * E + E + hd * dk + d];
+            for (int64_t d = 0; d < dk; ++d)
+              dot += double(qkv[i * 3 * E + hd * dk + d]) * qkv[j * 3 * E + E + hd * dk + d];
             w[j] = dot / std::sqrt(double(dk));
             max = std::max(max, w[j]);
           }
