@@ -1,6 +1,6 @@
 // MultiHeadAttention: one torch.nn.MultiheadAttention layer (batch_first) on the wasm engine.
 import {
-  checkBoolean, checkFloat32Array, checkOptions, checkPositiveInteger, describe, disposeSymbol, finalizer,
+  checkBoolean, checkFinite, checkFloat32Array, checkOptions, checkPositiveInteger, describe, disposeSymbol, finalizer,
   loadModule, throwEngineError, toBooleanMask, withHeap,
 } from './runtime.js';
 
@@ -155,7 +155,7 @@ export class MultiHeadAttention {
       maskPerHead = length !== shared;
       const shapeText = maskPerHead ? `[batch*numHeads, Lq, Lk] = [${B * H}, ${Lq}, ${Lk}]` : `[Lq, Lk] = [${Lq}, ${Lk}]`;
       if (o.attnMask instanceof Float32Array) {
-        mask = o.attnMask;
+        mask = checkFinite(o.attnMask, 'attnMask', { allowNegativeInfinity: true });
         maskIsFloat = true;
       } else {
         mask = toBooleanMask(o.attnMask, 'attnMask', length, shapeText);

@@ -10,6 +10,13 @@
  * argument and gives the expected and the actual value. `MhaError` is reserved for engine failures that
  * argument checks could not predict. After any error the module and the object keep working.
  *
+ * Numerics: NaN and ±Infinity in inputs and weights are refused with a RangeError naming the first one
+ * (additive masks may hold -Infinity). Softmax subtracts the row maximum, so any score that float32 can
+ * hold is safe (tested with inputs of magnitude 1e4, scores ~1e8); inputs so large that q·k overflows
+ * float32 (around 1e18 with unit-scale weights; tested at 1e30) give NaN in the affected rows, never a
+ * crash. A row whose keys are all masked has weights 0. Results are deterministic: the same inputs
+ * give bit-identical outputs on every run.
+ *
  * Memory: results are fresh copies, never views into the wasm heap. Objects hold wasm memory until
  * `dispose()` (or `[Symbol.dispose]()`, which `using` calls); a FinalizationRegistry frees objects that
  * were garbage-collected without it, but do not rely on when that happens.

@@ -82,7 +82,20 @@ export function checkFloat32Array(value, name, expectedLength, shapeText) {
     throw new TypeError(`${name}: expected a Float32Array${shapeText ? ' ' + shapeText : ''}, got ${describe(value)}`);
   if (expectedLength !== undefined && value.length !== expectedLength)
     throw new RangeError(`${name}: expected ${expectedLength} floats${shapeText ? ' for ' + shapeText : ''}, got ${value.length}`);
-  return value;
+  return checkFinite(value, name);
+}
+
+/**
+ * Numerics policy: NaN and infinities are refused in inputs and weights (a RangeError naming the first
+ * one), so that every result comes from finite numbers. Additive masks may hold -Infinity (= forbidden).
+ */
+export function checkFinite(array, name, { allowNegativeInfinity = false } = {}) {
+  for (let n = 0; n < array.length; ++n) {
+    const x = array[n];
+    if (x - x !== 0 && !(allowNegativeInfinity && x === -Infinity))  // false only for NaN and +-Infinity
+      throw new RangeError(`${name}[${n}]: expected a finite number${allowNegativeInfinity ? ' or -Infinity' : ''}, got ${x}`);
+  }
+  return array;
 }
 
 // Boolean masks: Uint8Array (nonzero = true), or an Array of booleans/0/1. Returns a Uint8Array copy.
