@@ -115,3 +115,104 @@ export function loadModule(options?: LoadModuleOptions): Promise<unknown>;
 
 /** Size of the wasm heap in bytes (grows, never shrinks); for leak checks. */
 export function wasmHeapBytes(): Promise<number>;
+
+// ---- GPT-2-style models ---------------------------------------------------------------------------
+
+/** Thrown when a model or tokenizer file is malformed; the message names the file, the tensor or field. */
+export class ModelFormatError extends Error {}
+
+/** Bytes read so far for one file while loading (total is undefined when the server sent no length). */
+export interface LoadProgress {
+  file: 'config.json' | 'model.safetensors' | 'vocab.json' | 'merges.txt';
+  loaded: number;
+  total?: number;
+}
+
+/** Where a file comes from: a URL (http(s), or file: in Node), raw bytes, or a Blob/File (file input, drop). */
+export type FileSource = string | URL | ArrayBuffer | ArrayBufferView | Blob;
+
+export interface LoadOptions {
+  onProgress?: (progress: LoadProgress) => void;
+  /** Refuse any single file larger than this many bytes (default 2 GiB), with a RangeError, before reading it. */
+  maxBytes?: number;
+}
+
+/**
+ * GPT-2's byte-level BPE (the pre-tokenisation regex, bytes_to_unicode, merge ranks), giving the same ids
+ * as GPT-2's own encoder. "<|endoftext|>" in text is plain text (never a control token).
+ */
+export class Tokenizer {
+  /** From vocab.json (GPT-2's encoder.json) and merges.txt (vocab.bpe). Rejects with ModelFormatError for bad files. */
+  static load(files: { vocab: FileSource; merges: FileSource }, options?: LoadOptions): Promise<Tokenizer>;
+  readonly vocabSize: number;
+  encode(text: string): Int32Array;
+  /** Text of token ids; bytes of a character cut between tokens decode to U+FFFD. RangeError for unknown ids. */
+  decode(ids: Int32Array | ArrayLike<number>): string;
+  /** One-line readable form: "␣" for a space, "↵" for a newline, "⇥" for a tab, "<0xHH>" for odd bytes. */
+  tokenDisplay(id: number): string;
+  /** Id of a vocab key such as "Ġthe" or "<|endoftext|>". */
+  tokenId(key: string): number | undefined;
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface GptConfig {
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+  nPositions: number;
+  vocabSize: number;
+  /** nEmbd / nHead */
+  headDim: number;
+  layerNormEpsilon: number;
+}
+
+export interface RunOptions {
+  /** Return every layer's per-head attention (default true). */
+  attention?: boolean;
+  /** Logits for every position, [T, vocabSize], instead of only the last one (default false). */
+  allLogits?: boolean;
+  /** [nLayer * nHead], index layer * nHead + head; 0 zeroes that head's output before W_O (ablation). */
+  headMask?: BooleanMask | null;
+}
+
+export interface RunResult {
+  ids: Int32Array;
+  /** Readable forms of the tokens (see Tokenizer.tokenDisplay). */
+  tokens: string[];
+  /** [vocabSize] for the last position, or [T, vocabSize] with allLogits. */
+  logits: Float32Array;
+  logitsShape: number[];
+  /** [nLayer, nHead, T, T]: row i is query i's causal softmax over keys 0..i (entries j > i are 0). */
+  attention: Float32Array | null;
+  attentionShape: [number, number, number, number] | null;
+  /** Milliseconds spent in the wasm forward pass. */
+  timeMs: number;
+}
+
+/**
+ * A GPT-2-architecture model (pre-LayerNorm blocks, causal multi-head attention, GELU-tanh MLP, tied
+ * LM head) running on the same attention kernels as MultiHeadAttention.
+ */
+export class GptModel {
+  /**
+   * Loads the Hugging Face GPT-2 file set: a folder URL holding config.json, model.safetensors (F32, F16
+   * or BF16; tensor names with or without "transformer."), vocab.json and merges.txt, or each file given
+   * separately. Rejects with ModelFormatError (bad file: the message names file and tensor/field),
+   * TypeError (missing or unreadable source) or RangeError (over maxBytes, or too large for wasm memory).
+   */
+  static load(source: string | URL | { config: FileSource | object; weights: FileSource; vocab: FileSource; merges: FileSource },
+    options?: LoadOptions): Promise<GptModel>;
+  readonly config: Readonly<GptConfig>;
+  readonly tokenizer: Tokenizer;
+  tokenize(text: string): { ids: Int32Array; tokens: string[] };
+  /** Runs on a text or token ids (1..nPositions of them). */
+  run(input: string | Int32Array | ArrayLike<number>, options?: RunOptions): RunResult;
+  /** The k most likely next tokens (softmax of the last logits row). */
+  topK(logits: Float32Array, k?: number): { id: number; token: string; probability: number }[];
+  /** q, k, v of one layer for the last run's tokens, each [nHead, T, headDim] (q unscaled). */
+  explain(layer: number): { q: Float32Array; k: Float32Array; v: Float32Array; shape: [number, number, number] };
+  /** Frees the model and its tokenizer. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
