@@ -16,7 +16,11 @@ source scripts/env.sh
 build=build/fuzz
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="${MHA_FUZZ_CXX:-clang++}" \
   -DMHA_FUZZ=ON -DMHA_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j "${MHA_JOBS:-2}" 2>&1 | cut -c1-300 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
+if ! cmake --build "$build" -j "${MHA_JOBS:-2}" >"$build/fuzz-build.log" 2>&1; then
+  cut -c1-300 "$build/fuzz-build.log" | tail -n 40
+  echo "fuzz targets failed to build (full log: $build/fuzz-build.log)"
+  exit 1
+fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

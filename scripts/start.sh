@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
-bash scripts/build.sh wasm
+bash scripts/build.sh package
 exec node scripts/serve.mjs "$@"
