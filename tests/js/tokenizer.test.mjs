@@ -47,3 +47,11 @@ test('tokenizer errors: bad files, bad ids, use after dispose', async () => {
   tokenizer.dispose();
   assert.throws(() => tokenizer.encode('x'), { name: 'TypeError', message: /disposed/ });
 });
+
+test('the trained model\'s tokenizer gives the ids of the training-side Python encoder (200 strings)', async () => {
+  const cases = JSON.parse(readFileSync(new URL('../fixtures/model/tokenizer_cases.json', import.meta.url), 'utf8'));
+  const dir = new URL(`../../${cases.model_dir}/`, import.meta.url);
+  const tokenizer = await Tokenizer.load({ vocab: new URL('vocab.json', dir), merges: new URL('merges.txt', dir) });
+  for (const { text, ids } of cases.cases) assert.deepEqual(Array.from(tokenizer.encode(text)), ids, JSON.stringify(text));
+  tokenizer.dispose();
+});
