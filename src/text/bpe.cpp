@@ -124,7 +124,7 @@ void BpeTokenizer::Model::load_vocab(std::string_view vocab_json) {
       const std::string got =
           value.is_number() ? io_detail::number_text(value.number) : std::string("a ") + json::type_name(value.type);
       throw FormatError(where() + ": expected an integer id in [0, " + std::to_string(count) +
-                        ") (ids are 0..N-1 for " + "N tokens), got " + got);
+                        ") (ids are 0..N-1 for N tokens), got " + got);
     }
     const int32_t id = static_cast<int32_t>(value.number);
     if (seen[id]) throw FormatError(where() + ": id " + std::to_string(id) + " is also the id of " + quoted(keys[id]));
@@ -161,7 +161,7 @@ void BpeTokenizer::Model::load_vocab(std::string_view vocab_json) {
 }
 
 void BpeTokenizer::Model::load_merges(std::string_view merges_txt) {
-  merges.reserve(merges_txt.size() / 8);
+  merges.reserve(std::min<size_t>(merges_txt.size() / 8, size_t{1} << 20));  // GPT-2: 50,000 merges in 456 kB
   int32_t rank = 0;
   size_t line_start = 0;
   for (int64_t line_number = 1; line_start < merges_txt.size(); ++line_number) {
