@@ -11,10 +11,12 @@
 #include <string>
 
 #include "attention/mha.hpp"
+#include "guarded.hpp"
 
 namespace {
 
 using namespace mha;
+using mha::bindings::guarded;
 
 // Addresses and lengths (in elements) of every buffer of one forward call; 0 = absent.
 struct ForwardCall {
@@ -44,21 +46,6 @@ FloatSpan float_span(uintptr_t address, uint32_t size) {
 }
 MaskSpan mask_span(uintptr_t address, uint32_t size) {
   return {reinterpret_cast<const uint8_t*>(address), address ? size : 0};
-}
-
-// Runs `body`, returning "" or the error message. Out-of-memory is reported as such.
-template <typename Body>
-std::string guarded(Body&& body) {
-  try {
-    body();
-    return "";
-  } catch (const ArgumentError& e) {
-    return std::string("ArgumentError: ") + e.what();
-  } catch (const std::bad_alloc&) {
-    return "OutOfMemory: the wasm heap cannot grow enough for this call";
-  } catch (const std::exception& e) {
-    return std::string("Error: ") + e.what();
-  }
 }
 
 class Attention {

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "attention/mha.hpp"
+#include "guarded.hpp"
 #include "io/safetensors.hpp"
 #include "model/gpt2.hpp"
 #include "text/bpe.hpp"
@@ -21,24 +22,9 @@ namespace {
 using namespace mha;
 using emscripten::typed_memory_view;
 using emscripten::val;
+using mha::bindings::guarded;
 
 std::string_view bytes_at(uintptr_t address, uint32_t size) { return {reinterpret_cast<const char*>(address), size}; }
-
-template <typename Body>
-std::string guarded(Body&& body) {
-  try {
-    body();
-    return "";
-  } catch (const FormatError& e) {
-    return std::string("FormatError: ") + e.what();
-  } catch (const ArgumentError& e) {
-    return std::string("ArgumentError: ") + e.what();
-  } catch (const std::bad_alloc&) {
-    return "OutOfMemory: the wasm heap cannot grow enough for this model";
-  } catch (const std::exception& e) {
-    return std::string("Error: ") + e.what();
-  }
-}
 
 class Tokenizer {
  public:

@@ -3,10 +3,10 @@
 //   node scripts/serve.mjs [--port N]      (PORT env var also works; 0 = any free port)
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png',
@@ -14,20 +14,24 @@ const types = {
   '.safetensors': 'application/octet-stream', '.ico': 'image/x-icon',
 };
 
-export function startServer({ port = 8080, host = '127.0.0.1' } = {}) {
+/**
+ * Serves `root` (default: the repository) on host:port (0 = any free port); resolves to the listening
+ * http.Server. `/` redirects to `index` when one is given (the demo at /web/).
+ */
+export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, index = '/web/' } = {}) {
+  const base = resolve(root);
   const server = createServer(async (request, response) => {
-    const url = new URL(request.url, 'http://localhost');
-    let path = normalize(decodeURIComponent(url.pathname));
-    if (path === '/' || path === '') {
-      response.writeHead(302, { Location: '/web/' });
-      return response.end();
-    }
-    let file = join(root, path);
-    if (!file.startsWith(root)) {
-      response.writeHead(403);
-      return response.end('forbidden');
-    }
     try {
+      const path = normalize(decodeURIComponent(new URL(request.url, 'http://localhost').pathname));
+      if (index && (path === '/' || path === '')) {
+        response.writeHead(302, { Location: index });
+        return response.end();
+      }
+      let file = join(base, path);
+      if (file !== base && !file.startsWith(base + sep)) {
+        response.writeHead(403, { 'Content-Type': 'text/plain' });
+        return response.end('forbidden');
+      }
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
       response.writeHead(200, {
@@ -42,7 +46,10 @@ export function startServer({ port = 8080, host = '127.0.0.1' } = {}) {
       response.end('not found');
     }
   });
-  return new Promise((done) => server.listen(port, host, () => done(server)));
+  return new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => done(server));
+  });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

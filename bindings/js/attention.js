@@ -1,7 +1,7 @@
 // MultiHeadAttention: one torch.nn.MultiheadAttention layer (batch_first) on the wasm engine.
 import {
-  checkBoolean, checkFinite, checkFloat32Array, checkOptions, checkPositiveInteger, describe, disposeSymbol, finalizer,
-  loadModule, throwEngineError, toBooleanMask, withHeap,
+  adopt, checkBoolean, checkFinite, checkFloat32Array, checkOptions, checkPositiveInteger, describe, live, loadModule,
+  throwEngineError, toBooleanMask, WasmObject, withHeap,
 } from './runtime.js';
 
 const WEIGHT_NAMES = ['in_proj_weight', 'q_proj_weight', 'k_proj_weight', 'v_proj_weight', 'in_proj_bias',
@@ -9,9 +9,8 @@ const WEIGHT_NAMES = ['in_proj_weight', 'q_proj_weight', 'k_proj_weight', 'v_pro
 const FORWARD_OPTIONS = ['key', 'value', 'batch', 'causal', 'keyPaddingMask', 'attnMask', 'needWeights',
   'averageWeights', 'headMask'];
 
-export class MultiHeadAttention {
+export class MultiHeadAttention extends WasmObject {
   #module;
-  #handle;
   #config;
   #hasWeights = false;
 
@@ -41,26 +40,21 @@ export class MultiHeadAttention {
 
   constructor(module, config) {
     if (!module?.Attention) throw new TypeError('MultiHeadAttention: use `await MultiHeadAttention.create(options)`');
+    super();
     this.#module = module;
     this.#config = config;
-    this.#handle = new module.Attention();
-    const error = this.#handle.configure(config.embedDim, config.numHeads, config.kdim, config.vdim, config.bias);
+    const handle = new module.Attention();
+    const error = handle.configure(config.embedDim, config.numHeads, config.kdim, config.vdim, config.bias);
     if (error) {
-      this.#handle.delete();
+      handle.delete();
       throwEngineError(error);
     }
-    finalizer.register(this, this.#handle, this);
+    this[adopt](handle, 'MultiHeadAttention');
   }
 
   /** The validated configuration: { embedDim, numHeads, kdim, vdim, bias, headDim }. */
   get config() { return this.#config; }
-  get disposed() { return this.#handle === null; }
   get hasWeights() { return this.#hasWeights; }
-
-  #live(method) {
-    if (this.#handle === null) throw new TypeError(`${method}: this MultiHeadAttention was disposed`);
-    return this.#handle;
-  }
 
   /**
    * Loads weights named like PyTorch's state_dict: in_proj_weight [3E, E] (or q/k/v_proj_weight),
@@ -68,7 +62,7 @@ export class MultiHeadAttention {
    * Float32Arrays. The arrays are copied; the caller may reuse them.
    */
   loadWeights(stateDict) {
-    const handle = this.#live('loadWeights');
+    const handle = this[live]('loadWeights');
     const { embedDim: E, kdim, vdim, bias } = this.#config;
     const get = stateDict instanceof Map ? (k) => stateDict.get(k) : (k) => stateDict?.[k];
     if (stateDict === null || typeof stateDict !== 'object')
@@ -118,7 +112,7 @@ export class MultiHeadAttention {
    * default to query (self-attention). Returns copies: { output [B, Lq, E], weights or null, shapes }.
    */
   forward(query, options) {
-    const handle = this.#live('forward');
+    const handle = this[live]('forward');
     if (!this.#hasWeights) throw new TypeError('forward: expected loadWeights() first, no weights are loaded');
     const o = checkOptions(options, FORWARD_OPTIONS, 'forward options');
     const { embedDim: E, numHeads: H, kdim, vdim } = this.#config;
@@ -191,14 +185,4 @@ export class MultiHeadAttention {
       weightsShape: weightsMode === 1 ? [B, H, Lq, Lk] : weightsMode === 2 ? [B, Lq, Lk] : null,
     };
   }
-
-  /** Frees the wasm memory of this layer. Idempotent; any later call throws a TypeError. */
-  dispose() {
-    if (this.#handle === null) return;
-    finalizer.unregister(this);
-    this.#handle.delete();
-    this.#handle = null;
-  }
-
-  [disposeSymbol]() { this.dispose(); }
 }

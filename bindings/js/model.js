@@ -2,30 +2,13 @@
 // model.safetensors, vocab.json, merges.txt), a byte-level BPE tokenizer identical to GPT-2's, and a
 // forward pass that returns logits and every head's attention.
 import {
-  checkBoolean, checkOptions, checkPositiveInteger, describe, disposeSymbol, finalizer, loadModule, localFileSize,
-  MhaError, readLocalFile, toBooleanMask, withHeap,
+  adopt, checkBoolean, checkOptions, checkPositiveInteger, describe, live, loadModule, localFileSize, ModelFormatError,
+  readLocalFile, throwEngineError, toBooleanMask, WasmObject, withHeap,
 } from './runtime.js';
 
 const MODEL_FILES = ['config', 'weights', 'vocab', 'merges'];
 const FILE_NAMES = { config: 'config.json', weights: 'model.safetensors', vocab: 'vocab.json', merges: 'merges.txt' };
 const DEFAULT_MAX_BYTES = 2 * 1024 ** 3; // above any GPT-2 file in F16/F32 that wasm32 can hold
-
-/** Thrown when a model or tokenizer file is malformed (the message names the file and the field). */
-export class ModelFormatError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'ModelFormatError';
-  }
-}
-
-function throwModelError(message) {
-  if (!message) return;
-  const [kind, ...rest] = message.split(': ');
-  const text = rest.join(': ');
-  if (kind === 'FormatError') throw new ModelFormatError(text);
-  if (kind === 'ArgumentError' || kind === 'OutOfMemory') throw new RangeError(text);
-  throw new MhaError(text || message);
-}
 
 // ---- reading files: URL, path, bytes, Blob/File, with progress -----------------------------------
 
@@ -107,9 +90,8 @@ function resolveSources(source) {
 
 // ---- Tokenizer ------------------------------------------------------------------------------------
 
-export class Tokenizer {
+export class Tokenizer extends WasmObject {
   #module;
-  #handle;
 
   /** Loads GPT-2-style vocab.json + merges.txt (URLs, bytes or Files). */
   static async load({ vocab, merges } = {}, { onProgress, maxBytes } = {}) {
@@ -125,69 +107,55 @@ export class Tokenizer {
     const tokenizer = new Tokenizer(module);
     let error = '';
     withHeap(module, [vocabBytes, mergesBytes], [], ([vocab, merges]) => {
-      error = tokenizer.#handle.load(vocab, vocabBytes.length, merges, mergesBytes.length);
+      error = tokenizer[live]('load').load(vocab, vocabBytes.length, merges, mergesBytes.length);
     });
     if (error) {
       tokenizer.dispose();
-      throwModelError(error);
+      throwEngineError(error);
     }
     return tokenizer;
   }
 
   constructor(module) {
     if (!module?.Tokenizer) throw new TypeError('Tokenizer: use `await Tokenizer.load({ vocab, merges })`');
+    super();
     this.#module = module;
-    this.#handle = new module.Tokenizer();
-    finalizer.register(this, this.#handle, this);
+    this[adopt](new module.Tokenizer(), 'Tokenizer');
   }
 
-  #live(method) {
-    if (this.#handle === null) throw new TypeError(`${method}: this Tokenizer was disposed`);
-    return this.#handle;
-  }
-
-  get vocabSize() { return this.#live('vocabSize').vocabSize(); }
+  get vocabSize() { return this[live]('vocabSize').vocabSize(); }
 
   /** Token ids of a string, exactly as GPT-2's encoder. */
   encode(text) {
-    const handle = this.#live('encode');
+    const handle = this[live]('encode');
     if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${describe(text)}`);
-    throwModelError(handle.encode(text));
+    throwEngineError(handle.encode(text));
     return new Int32Array(handle.ids()); // copy out of the wasm heap
   }
 
   /** The text of token ids (invalid UTF-8 from cut characters becomes U+FFFD). */
   decode(ids) {
-    const handle = this.#live('decode');
+    const handle = this[live]('decode');
     const array = toIds(ids, 'ids');
     let error = '';
     withHeap(this.#module, [array], [], ([address]) => { error = handle.decode(address, array.length); });
-    throwModelError(error);
+    throwEngineError(error);
     return new TextDecoder().decode(handle.text());
   }
 
   /** A readable one-line form of a token for UIs (␣ for spaces, ↵ for newlines, <0xHH> for odd bytes). */
   tokenDisplay(id) {
-    const text = this.#live('tokenDisplay').display(checkId(id, 'id'));
-    if (text.startsWith('\x01')) throwModelError(text.slice(1));
+    const text = this[live]('tokenDisplay').display(checkId(id, 'id'));
+    if (text.startsWith('\x01')) throwEngineError(text.slice(1));
     return text;
   }
 
   /** The id of a vocab key such as "Ġthe" or "<|endoftext|>", or undefined. */
   tokenId(key) {
     if (typeof key !== 'string') throw new TypeError(`key: expected a string, got ${describe(key)}`);
-    const id = this.#live('tokenId').tokenId(key);
+    const id = this[live]('tokenId').tokenId(key);
     return id < 0 ? undefined : id;
   }
-
-  dispose() {
-    if (this.#handle === null) return;
-    finalizer.unregister(this);
-    this.#handle.delete();
-    this.#handle = null;
-  }
-
-  [disposeSymbol]() { this.dispose(); }
 }
 
 function checkId(id, name) {
@@ -208,9 +176,8 @@ function toIds(ids, name) {
 
 // ---- GptModel -------------------------------------------------------------------------------------
 
-export class GptModel {
+export class GptModel extends WasmObject {
   #module;
-  #handle;
   #config;
   #tokenizer;
   #lastIds = null;
@@ -240,41 +207,36 @@ export class GptModel {
 
   constructor(module, configBytes, weightBytes, tokenizer) {
     if (!(tokenizer instanceof Tokenizer)) throw new TypeError('GptModel: use `await GptModel.load(source)`');
+    super();
     this.#module = module;
-    this.#handle = new module.Transformer();
+    const h = new module.Transformer();
     let error = '';
     withHeap(module, [configBytes, weightBytes], [], ([config, weights]) => {
-      error = this.#handle.load(config, configBytes.length, weights, weightBytes.length);
+      error = h.load(config, configBytes.length, weights, weightBytes.length);
     });
     if (error) {
-      this.#handle.delete();
-      throwModelError(error);
+      h.delete();
+      throwEngineError(error);
     }
-    const h = this.#handle;
     this.#config = Object.freeze({
       nLayer: h.nLayer(), nHead: h.nHead(), nEmbd: h.nEmbd(), nPositions: h.nPositions(), vocabSize: h.vocabSize(),
       headDim: h.nEmbd() / h.nHead(), layerNormEpsilon: Math.fround(h.layerNormEpsilon()),
     });
     if (tokenizer.vocabSize > this.#config.vocabSize) {
-      this.#handle.delete();
+      h.delete();
       throw new ModelFormatError(`vocab.json: ${tokenizer.vocabSize} tokens, more than config.json's vocab_size ${this.#config.vocabSize}`);
     }
     this.#tokenizer = tokenizer;
-    finalizer.register(this, this.#handle, this);
+    this[adopt](h, 'GptModel');
   }
 
   /** { nLayer, nHead, nEmbd, nPositions, vocabSize, headDim, layerNormEpsilon } */
   get config() { return this.#config; }
-  get tokenizer() { this.#live('tokenizer'); return this.#tokenizer; }
-
-  #live(method) {
-    if (this.#handle === null) throw new TypeError(`${method}: this GptModel was disposed`);
-    return this.#handle;
-  }
+  get tokenizer() { this[live]('tokenizer'); return this.#tokenizer; }
 
   /** { ids, tokens }: the token ids of a text and their readable forms. */
   tokenize(text) {
-    this.#live('tokenize');
+    this[live]('tokenize');
     const ids = this.#tokenizer.encode(text);
     return { ids, tokens: Array.from(ids, (id) => this.#tokenizer.tokenDisplay(id)) };
   }
@@ -287,7 +249,7 @@ export class GptModel {
    * options.headMask [nLayer * nHead]: 0 zeroes that head's output before W_O (ablation).
    */
   run(input, options) {
-    const handle = this.#live('run');
+    const handle = this[live]('run');
     const o = checkOptions(options, ['attention', 'allLogits', 'headMask'], 'run options');
     const ids = typeof input === 'string' ? this.#tokenizer.encode(input) : toIds(input, 'ids');
     const { nLayer, nHead, nPositions, vocabSize } = this.#config;
@@ -306,7 +268,7 @@ export class GptModel {
       error = handle.run(idsAddress, ids.length, attention, allLogits, maskAddress);
       timeMs = performance.now() - start;
     });
-    throwModelError(error);
+    throwEngineError(error);
     this.#lastIds = ids;
     const T = ids.length;
     return {
@@ -322,7 +284,7 @@ export class GptModel {
 
   /** The k most likely next tokens from last-position logits: [{ id, token, probability }]. */
   topK(logits, k = 5) {
-    this.#live('topK');
+    this[live]('topK');
     if (!(logits instanceof Float32Array) || logits.length < this.#config.vocabSize)
       throw new TypeError(`logits: expected a Float32Array of at least vocabSize = ${this.#config.vocabSize}, got ${describe(logits)}`);
     checkPositiveInteger(k, 'k', this.#config.vocabSize);
@@ -347,11 +309,11 @@ export class GptModel {
    * (q not yet scaled by 1/sqrt(headDim)).
    */
   explain(layer) {
-    const handle = this.#live('explain');
+    const handle = this[live]('explain');
     if (!Number.isInteger(layer) || layer < 0 || layer >= this.#config.nLayer)
       throw new RangeError(`layer: expected an integer in [0, ${this.#config.nLayer}), got ${describe(layer)}`);
     if (!this.#lastIds) throw new TypeError('explain: expected run() first, nothing has run');
-    throwModelError(handle.explain(layer));
+    throwEngineError(handle.explain(layer));
     const T = this.#lastIds.length;
     return {
       q: new Float32Array(handle.q()), k: new Float32Array(handle.k()), v: new Float32Array(handle.v()),
@@ -359,13 +321,10 @@ export class GptModel {
     };
   }
 
+  /** Frees the model and its tokenizer. */
   dispose() {
-    if (this.#handle === null) return;
-    finalizer.unregister(this);
-    this.#handle.delete();
-    this.#handle = null;
+    if (this.disposed) return;
+    super.dispose();
     this.#tokenizer.dispose();
   }
-
-  [disposeSymbol]() { this.dispose(); }
 }

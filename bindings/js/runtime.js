@@ -165,17 +165,64 @@ export function withHeap(module, inputs, outputs, body, engineScratchBytes = 0) 
   }
 }
 
+/** Thrown when a model or tokenizer file is malformed (the message names the file and the field). */
+export class ModelFormatError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'ModelFormatError';
+  }
+}
+
+/** Turns the "<Kind>: <message>" strings of bindings/guarded.hpp into the documented JS errors. */
 export function throwEngineError(message) {
   if (!message) return;
-  if (message.startsWith('ArgumentError: ')) throw new RangeError(message.slice('ArgumentError: '.length));
-  if (message.startsWith('OutOfMemory: ')) throw new RangeError(message.slice('OutOfMemory: '.length));
-  throw new MhaError(message.replace(/^Error: /, ''));
+  const colon = message.indexOf(': ');
+  const kind = message.slice(0, colon), text = message.slice(colon + 2);
+  if (kind === 'FormatError') throw new ModelFormatError(text);
+  if (kind === 'ArgumentError' || kind === 'OutOfMemory') throw new RangeError(text);
+  throw new MhaError(colon > 0 ? text : message);
 }
 
 // Frees the Embind object of a wrapper that was garbage-collected without dispose().
-export const finalizer = new FinalizationRegistry((handle) => {
+const finalizer = new FinalizationRegistry((handle) => {
   try { handle.delete(); } catch { /* already freed */ }
 });
+
+// Package-internal methods of WasmObject (symbols, so they stay out of the public API).
+export const adopt = Symbol('adopt');
+export const live = Symbol('live');
+
+/**
+ * Base of every class that owns an Embind object: the memory contract in one place. dispose() frees it
+ * (idempotent), `using` calls [Symbol.dispose], and a FinalizationRegistry frees objects that were
+ * collected without either. Any use after dispose() is a TypeError naming the method.
+ */
+export class WasmObject {
+  #handle = null;
+  #kind;
+
+  [adopt](handle, kind) {
+    this.#handle = handle;
+    this.#kind = kind;
+    finalizer.register(this, handle, this);
+  }
+
+  [live](method) {
+    if (this.#handle === null) throw new TypeError(`${method}: this ${this.#kind} was disposed`);
+    return this.#handle;
+  }
+
+  get disposed() { return this.#handle === null; }
+
+  dispose() {
+    if (this.#handle === null) return;
+    finalizer.unregister(this);
+    this.#handle.delete();
+    this.#handle = null;
+  }
+
+  [disposeSymbol]() { this.dispose(); }
+}
 
 /** Bytes currently reserved by the wasm heap (grows, never shrinks); for memory-leak checks. */
 export async function wasmHeapBytes() {

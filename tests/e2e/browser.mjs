@@ -13,10 +13,9 @@
 // Chromium: /usr/bin/chromium (override with MHA_CHROMIUM). Tests skip only when that file is absent;
 // any other failure to launch is an error.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 
 export const CHROMIUM_PATH = process.env.MHA_CHROMIUM || '/usr/bin/chromium';
 
@@ -209,39 +208,10 @@ export async function startRepoServer() {
   return startServer({ port: 0 });
 }
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.map': 'application/json',
-};
-
-/** Serves `folder` (static files, same COOP/COEP headers as scripts/serve.mjs) on a free 127.0.0.1 port. */
-export function startStaticServer(folder) {
-  const root = resolve(folder);
-  const server = createServer(async (request, response) => {
-    try {
-      const path = normalize(decodeURIComponent(new URL(request.url, 'http://127.0.0.1').pathname));
-      let file = join(root, path);
-      if (file !== root && !file.startsWith(root + sep)) {
-        response.writeHead(403).end('forbidden');
-        return;
-      }
-      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
-      const body = await readFile(file);
-      response.writeHead(200, {
-        'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
-        'Cross-Origin-Opener-Policy': 'same-origin',
-        'Cross-Origin-Embedder-Policy': 'require-corp',
-        'Cache-Control': 'no-cache',
-      });
-      response.end(body);
-    } catch {
-      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-    }
-  });
-  return new Promise((done, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => done(server));
-  });
+/** Serves `folder` (static files, same COOP/COEP headers as the demo server) on a free 127.0.0.1 port. */
+export async function startStaticServer(folder) {
+  const { startServer } = await import('../../scripts/serve.mjs');
+  return startServer({ port: 0, root: folder, index: null });
 }
 
 /** http://127.0.0.1:<port> of a listening server. */
