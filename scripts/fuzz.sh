@@ -34,7 +34,7 @@ failed=()
 for target in "${targets[@]}"; do
   echo "==> $target for ${seconds}s"
   mkdir -p "$work/$target/corpus" "$work/$target/artifacts"
-  cp tests/fuzz/corpus/"$target"/* "$work/$target/corpus/"
+  if [ -d "tests/fuzz/corpus/$target" ]; then cp -R "tests/fuzz/corpus/$target/." "$work/$target/corpus/"; fi
   # -timeout: one input taking longer than 10 s is a hang; -rss_limit_mb: a blow-up is a failure too.
   if "$build/$target" "$work/$target/corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$work/$target/artifacts/" >"$work/$target/log" 2>&1; then

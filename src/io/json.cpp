@@ -6,7 +6,8 @@
 //     (\ud800 without its low half, or a low half alone) or bytes that are not UTF-8 (overlong
 //     forms, encoded surrogates, code points above U+10FFFF), so every decoded string is UTF-8;
 //   - numbers beyond the range of double (1e400): they would silently become infinity;
-//   - duplicate keys in an object: readers would disagree about which one wins.
+//   - duplicate keys in an object: readers would disagree about which one wins;
+//   - documents over the size, depth or value-count limits (ParseLimits), before memory is spent.
 // A leading UTF-8 byte order mark is skipped (RFC 8259 section 8.1 allows parsers to ignore it).
 #include "io/json.hpp"
 
@@ -79,6 +80,8 @@ class Parser {
 
   void parse_value(Value& out, int32_t depth) {
     if (at_end()) fail_unexpected("a value");
+    if (++value_count_ > limits_.max_values)
+      fail("more values than the limit of " + std::to_string(limits_.max_values), pos_);
     switch (byte()) {
       case '{':
         parse_object(out, depth + 1);
@@ -115,8 +118,7 @@ class Parser {
   }
 
   void check_depth(int32_t depth) const {
-    if (depth > limits_.max_depth)
-      fail("nesting deeper than the limit of " + std::to_string(limits_.max_depth), pos_);
+    if (depth > limits_.max_depth) fail("nesting deeper than the limit of " + std::to_string(limits_.max_depth), pos_);
   }
 
   void parse_array(Value& out, int32_t depth) {
@@ -203,7 +205,8 @@ class Parser {
         return c < 0 || (c == 0 && a < b);
       });
       for (size_t k = 1; k < n; ++k)
-        if (members[order[k]].first == members[order[k - 1]].first) first_repeat = std::min<size_t>(first_repeat, order[k]);
+        if (members[order[k]].first == members[order[k - 1]].first)
+          first_repeat = std::min<size_t>(first_repeat, order[k]);
     }
     if (first_repeat < n) fail("duplicate key " + quoted(members[first_repeat].first), key_offsets[first_repeat]);
   }
@@ -255,15 +258,32 @@ class Parser {
     if (at_end()) fail("unexpected end of text in an escape", start);
     const char c = text_[pos_++];
     switch (c) {
-      case '"': out += '"'; return;
-      case '\\': out += '\\'; return;
-      case '/': out += '/'; return;
-      case 'b': out += '\b'; return;
-      case 'f': out += '\f'; return;
-      case 'n': out += '\n'; return;
-      case 'r': out += '\r'; return;
-      case 't': out += '\t'; return;
-      case 'u': break;
+      case '"':
+        out += '"';
+        return;
+      case '\\':
+        out += '\\';
+        return;
+      case '/':
+        out += '/';
+        return;
+      case 'b':
+        out += '\b';
+        return;
+      case 'f':
+        out += '\f';
+        return;
+      case 'n':
+        out += '\n';
+        return;
+      case 'r':
+        out += '\r';
+        return;
+      case 't':
+        out += '\t';
+        return;
+      case 'u':
+        break;
       default:
         fail("invalid escape '\\" + std::string(1, c) + "' (expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
              start);
@@ -406,6 +426,7 @@ class Parser {
   std::string_view text_;
   const ParseLimits& limits_;
   size_t pos_ = 0;
+  size_t value_count_ = 0;
 };
 
 }  // namespace
@@ -421,12 +442,18 @@ Value parse(std::string_view text, const ParseLimits& limits) { return Parser(te
 
 const char* type_name(Value::Type type) {
   switch (type) {
-    case Value::Type::null: return "null";
-    case Value::Type::boolean: return "boolean";
-    case Value::Type::number: return "number";
-    case Value::Type::string: return "string";
-    case Value::Type::array: return "array";
-    case Value::Type::object: return "object";
+    case Value::Type::null:
+      return "null";
+    case Value::Type::boolean:
+      return "boolean";
+    case Value::Type::number:
+      return "number";
+    case Value::Type::string:
+      return "string";
+    case Value::Type::array:
+      return "array";
+    case Value::Type::object:
+      return "object";
   }
   return "unknown";
 }

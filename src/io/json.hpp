@@ -34,6 +34,9 @@ struct Value {
 struct ParseLimits {
   size_t max_bytes = size_t{256} << 20;  // longer texts are rejected before parsing
   int32_t max_depth = 64;                // nesting of arrays/objects
+  // Values (scalars, arrays, objects; keys not counted) in the document. A parsed value takes ~50-100
+  // bytes, so without this bound "[0,0,0,..." could turn a 100 MB safetensors header into ~5 GB.
+  size_t max_values = size_t{1} << 22;
 };
 
 // Parses a whole document (surrounding whitespace allowed, nothing else after the value).

@@ -23,10 +23,10 @@ struct DtypeEntry {
   uint8_t size;
 };
 constexpr DtypeEntry kDtypes[] = {
-    {"BOOL", Dtype::BOOL, 1}, {"U8", Dtype::U8, 1},   {"I8", Dtype::I8, 1},         {"F8_E5M2", Dtype::F8_E5M2, 1},
+    {"BOOL", Dtype::BOOL, 1},       {"U8", Dtype::U8, 1},   {"I8", Dtype::I8, 1},   {"F8_E5M2", Dtype::F8_E5M2, 1},
     {"F8_E4M3", Dtype::F8_E4M3, 1}, {"I16", Dtype::I16, 2}, {"U16", Dtype::U16, 2}, {"F16", Dtype::F16, 2},
-    {"BF16", Dtype::BF16, 2}, {"I32", Dtype::I32, 4}, {"U32", Dtype::U32, 4},       {"F32", Dtype::F32, 4},
-    {"F64", Dtype::F64, 8},   {"I64", Dtype::I64, 8}, {"U64", Dtype::U64, 8},
+    {"BF16", Dtype::BF16, 2},       {"I32", Dtype::I32, 4}, {"U32", Dtype::U32, 4}, {"F32", Dtype::F32, 4},
+    {"F64", Dtype::F64, 8},         {"I64", Dtype::I64, 8}, {"U64", Dtype::U64, 8},
 };
 
 const DtypeEntry& dtype_entry(Dtype dtype) {
@@ -46,9 +46,12 @@ std::string tensor_label(std::string_view name) { return "tensor " + quoted(name
 // What a JSON value is, for "got ..." in messages: numbers and short strings by value.
 std::string describe(const json::Value& value) {
   switch (value.type) {
-    case json::Value::Type::number: return number_text(value.number);
-    case json::Value::Type::string: return "the string " + quoted(value.string, 24);
-    default: return std::string("a value of type ") + json::type_name(value.type);
+    case json::Value::Type::number:
+      return number_text(value.number);
+    case json::Value::Type::string:
+      return "the string " + quoted(value.string, 24);
+    default:
+      return std::string("a value of type ") + json::type_name(value.type);
   }
 }
 
@@ -72,7 +75,8 @@ Dtype parse_dtype(const json::Value& value, std::string_view name) {
 TensorInfo parse_tensor(std::string_view name, const json::Value& entry, size_t data_size,
                         const SafetensorsLimits& limits) {
   const std::string label = tensor_label(name);
-  if (!entry.is_object()) fail(label + ": expected an object with dtype, shape and data_offsets, got " + describe(entry));
+  if (!entry.is_object())
+    fail(label + ": expected an object with dtype, shape and data_offsets, got " + describe(entry));
   for (const auto& member : entry.object)
     if (member.first != "dtype" && member.first != "shape" && member.first != "data_offsets")
       fail(label + ": unexpected field " + quoted(member.first, 32) + " (expected only dtype, shape, data_offsets)");
@@ -189,8 +193,7 @@ float bfloat16_to_float(uint16_t bits) {
 
 SafetensorsFile SafetensorsFile::parse(const uint8_t* data, size_t size, const SafetensorsLimits& limits) {
   if (data == nullptr && size != 0) fail("no buffer");
-  if (size < 8)
-    fail("file of " + std::to_string(size) + " bytes is shorter than the 8-byte header length");
+  if (size < 8) fail("file of " + std::to_string(size) + " bytes is shorter than the 8-byte header length");
   const uint64_t header_size = read_u64_le(data);
   if (header_size > limits.max_header_bytes)
     fail("header length " + std::to_string(header_size) + " is larger than the limit of " +
@@ -287,7 +290,8 @@ void SafetensorsFile::read_f32(const TensorInfo& tensor, float* out, size_t out_
       }
       break;
     case Dtype::F16:
-      for (size_t i = 0; i < n; ++i) out[i] = half_to_float(static_cast<uint16_t>(bytes[2 * i] | bytes[2 * i + 1] << 8));
+      for (size_t i = 0; i < n; ++i)
+        out[i] = half_to_float(static_cast<uint16_t>(bytes[2 * i] | bytes[2 * i + 1] << 8));
       break;
     case Dtype::BF16:
       for (size_t i = 0; i < n; ++i)

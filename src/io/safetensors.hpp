@@ -29,15 +29,15 @@ namespace mha {
 // the others are recognised (so their sizes are checked) but read_f32 rejects them.
 enum class Dtype : uint8_t { BOOL, U8, I8, F8_E5M2, F8_E4M3, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64 };
 
-const char* dtype_name(Dtype dtype);        // "F32", ...
-size_t dtype_size(Dtype dtype);             // bytes per element
-bool dtype_converts_to_f32(Dtype dtype);    // F32, F16, BF16
+const char* dtype_name(Dtype dtype);      // "F32", ...
+size_t dtype_size(Dtype dtype);           // bytes per element
+bool dtype_converts_to_f32(Dtype dtype);  // F32, F16, BF16
 
 struct TensorInfo {
   std::string name;
   Dtype dtype = Dtype::F32;
-  std::vector<int64_t> shape;  // [] is a scalar (one element); a 0 anywhere means no elements
-  uint64_t num_elements = 0;   // product of shape
+  std::vector<int64_t> shape;   // [] is a scalar (one element); a 0 anywhere means no elements
+  uint64_t num_elements = 0;    // product of shape
   uint64_t begin = 0, end = 0;  // byte range relative to the start of the data area; end - begin =
                                 // num_elements * dtype_size(dtype)
 };

@@ -17,10 +17,14 @@ using io_detail::quoted;
 
 std::string describe(const json::Value& value) {
   switch (value.type) {
-    case json::Value::Type::number: return number_text(value.number);
-    case json::Value::Type::string: return "the string " + quoted(value.string, 32);
-    case json::Value::Type::boolean: return value.boolean ? "true" : "false";
-    default: return std::string("a value of type ") + json::type_name(value.type);
+    case json::Value::Type::number:
+      return number_text(value.number);
+    case json::Value::Type::string:
+      return "the string " + quoted(value.string, 32);
+    case json::Value::Type::boolean:
+      return value.boolean ? "true" : "false";
+    default:
+      return std::string("a value of type ") + json::type_name(value.type);
   }
 }
 
@@ -30,8 +34,7 @@ int32_t positive_integer(const json::Value& value, const char* field, int32_t ma
   if (!value.is_number() || !(value.number >= 1 && value.number <= 2147483647.0) ||
       value.number != std::floor(value.number))
     fail(field, "expected a positive integer, got " + describe(value));
-  if (value.number > max)
-    fail(field, "expected at most " + std::to_string(max) + ", got " + describe(value));
+  if (value.number > max) fail(field, "expected at most " + std::to_string(max) + ", got " + describe(value));
   return static_cast<int32_t>(value.number);
 }
 
@@ -81,8 +84,8 @@ Gpt2Config parse_gpt2_config(std::string_view json_text, const Gpt2ConfigLimits&
     fail("n_positions", "missing (expected a positive integer; n_ctx is accepted too)");
   }
   if (out.n_embd % out.n_head != 0)
-    fail("n_embd", "expected a multiple of n_head = " + std::to_string(out.n_head) + ", got " +
-                       std::to_string(out.n_embd));
+    fail("n_embd",
+         "expected a multiple of n_head = " + std::to_string(out.n_head) + ", got " + std::to_string(out.n_embd));
 
   if (const json::Value* epsilon = config.find("layer_norm_epsilon")) {
     // Positive, finite as a float, and small: it is added to a variance.
@@ -93,8 +96,7 @@ Gpt2Config parse_gpt2_config(std::string_view json_text, const Gpt2ConfigLimits&
   }
 
   if (const json::Value* activation = config.find("activation_function")) {
-    if (!activation->is_string() ||
-        (activation->string != "gelu_new" && activation->string != "gelu_pytorch_tanh"))
+    if (!activation->is_string() || (activation->string != "gelu_new" && activation->string != "gelu_pytorch_tanh"))
       fail("activation_function",
            "expected \"gelu_new\" or \"gelu_pytorch_tanh\" (the tanh GELU this project implements), got " +
                describe(*activation));

@@ -1,7 +1,6 @@
 // config.json of a Hugging Face GPT-2: the published GPT-2 small values, the fallbacks and defaults,
 // and an error naming the field with the expected and the actual value for everything else.
 #include <catch_amalgamated.hpp>
-
 #include <string>
 
 #include "model/gpt2_config.hpp"
@@ -109,12 +108,14 @@ TEST_CASE("config: fallbacks and defaults", "[config]") {
 TEST_CASE("config: required integers", "[config]") {
   CHECK_THAT(error_of(gpt2_with("n_head", "-1")), Equals("config.json: n_head: expected a positive integer, got -1"));
   CHECK_THAT(error_of(gpt2_with("n_layer", "0")), Equals("config.json: n_layer: expected a positive integer, got 0"));
-  CHECK_THAT(error_of(gpt2_with("n_embd", "76.8")), Equals("config.json: n_embd: expected a positive integer, got 76.8"));
+  CHECK_THAT(error_of(gpt2_with("n_embd", "76.8")),
+             Equals("config.json: n_embd: expected a positive integer, got 76.8"));
   CHECK_THAT(error_of(gpt2_with("vocab_size", "\"50257\"")),
              Equals("config.json: vocab_size: expected a positive integer, got the string \"50257\""));
   CHECK_THAT(error_of(gpt2_with("n_positions", "null")),
              Equals("config.json: n_positions: expected a positive integer, got a value of type null"));
-  CHECK_THAT(error_of(gpt2_with("n_layer", "true")), Equals("config.json: n_layer: expected a positive integer, got true"));
+  CHECK_THAT(error_of(gpt2_with("n_layer", "true")),
+             Equals("config.json: n_layer: expected a positive integer, got true"));
   CHECK_THAT(error_of(gpt2_with("n_head", "1e10")),
              Equals("config.json: n_head: expected a positive integer, got 10000000000"));
   CHECK_THAT(error_of(gpt2_with("n_layer", "")), Equals("config.json: n_layer: missing (expected a positive integer)"));
@@ -133,7 +134,8 @@ TEST_CASE("config: upper bounds and divisibility", "[config]") {
   CHECK_THAT(error_of(gpt2_with("n_positions", "65537")),
              Equals("config.json: n_positions: expected at most 65536, got 65537"));
   CHECK_THAT(error_of(gpt2_with("n_head", "2000")), Equals("config.json: n_head: expected at most 1024, got 2000"));
-  CHECK_THAT(error_of(gpt2_with("n_head", "7")), Equals("config.json: n_embd: expected a multiple of n_head = 7, got 768"));
+  CHECK_THAT(error_of(gpt2_with("n_head", "7")),
+             Equals("config.json: n_embd: expected a multiple of n_head = 7, got 768"));
   Gpt2ConfigLimits limits;
   limits.max_n_layer = 4;
   CHECK_THROWS_WITH(parse_gpt2_config(kGpt2Small, limits), Equals("config.json: n_layer: expected at most 4, got 12"));
@@ -144,12 +146,13 @@ TEST_CASE("config: optional fields", "[config]") {
              Equals("config.json: activation_function: expected \"gelu_new\" or \"gelu_pytorch_tanh\" (the tanh GELU "
                     "this project implements), got the string \"relu\""));
   CHECK_THAT(error_of(gpt2_with("activation_function", "\"gelu\"")), ContainsSubstring("got the string \"gelu\""));
-  CHECK_THAT(error_of(gpt2_with("activation_function", "1")), ContainsSubstring("activation_function") &&
-                                                                  ContainsSubstring("got 1"));
+  CHECK_THAT(error_of(gpt2_with("activation_function", "1")),
+             ContainsSubstring("activation_function") && ContainsSubstring("got 1"));
   CHECK_THAT(error_of(gpt2_with("layer_norm_epsilon", "0")),
              Equals("config.json: layer_norm_epsilon: expected a positive number of at most 0.1, got 0"));
   CHECK_THAT(error_of(gpt2_with("layer_norm_epsilon", "-1e-5")), ContainsSubstring("got -1e-05"));
-  CHECK_THAT(error_of(gpt2_with("layer_norm_epsilon", "1e-50")), ContainsSubstring("layer_norm_epsilon"));  // 0 as float
+  CHECK_THAT(error_of(gpt2_with("layer_norm_epsilon", "1e-50")),
+             ContainsSubstring("layer_norm_epsilon"));  // 0 as float
   CHECK_THAT(error_of(gpt2_with("layer_norm_epsilon", "\"1e-5\"")), ContainsSubstring("got the string \"1e-5\""));
   CHECK_THAT(error_of(gpt2_with("model_type", "\"llama\"")),
              Equals("config.json: model_type: expected \"gpt2\", got the string \"llama\""));

@@ -1,7 +1,6 @@
 // The strict JSON parser: valid documents decode exactly, and every class of malformed input gives a
 // FormatError "json: <what> at byte N" with the right offset.
 #include <catch_amalgamated.hpp>
-
 #include <cmath>
 #include <string>
 
@@ -65,11 +64,11 @@ TEST_CASE("json: numbers follow the grammar and convert exactly", "[json]") {
   CHECK(parse("1E+10").number == 1e10);
   CHECK(parse("1e-2").number == 0.01);
   CHECK(parse("50256").number == 50256.0);
-  CHECK(parse("999999999999999").number == 999999999999999.0);        // fast path, 15 digits
-  CHECK(parse("9007199254740993").number == 9007199254740992.0);      // nearest double
+  CHECK(parse("999999999999999").number == 999999999999999.0);    // fast path, 15 digits
+  CHECK(parse("9007199254740993").number == 9007199254740992.0);  // nearest double
   CHECK(parse("12345678901234567890").number == 12345678901234567890.0);
-  CHECK(parse("5e-324").number == 5e-324);                             // smallest subnormal
-  CHECK(parse("1e-400").number == 0.0);                                // underflow is not an error
+  CHECK(parse("5e-324").number == 5e-324);  // smallest subnormal
+  CHECK(parse("1e-400").number == 0.0);     // underflow is not an error
   CHECK(parse("1.7976931348623157e308").number == 1.7976931348623157e308);
 }
 
@@ -108,7 +107,8 @@ TEST_CASE("json: syntax errors name what was expected and where", "[json]") {
   CHECK_THAT(error_of("{'a':1}"), Equals("json: unexpected ''', expected a string key at byte 1"));
   CHECK_THAT(error_of("{\"a\":1,}"), Equals("json: unexpected '}', expected a string key at byte 7"));
   CHECK_THAT(error_of("{\"a\" 1}"), Equals("json: unexpected '1', expected ':' after an object key at byte 5"));
-  CHECK_THAT(error_of("{\"a\":1 \"b\":2}"), Equals("json: unexpected '\"', expected ',' or '}' in an object at byte 7"));
+  CHECK_THAT(error_of("{\"a\":1 \"b\":2}"),
+             Equals("json: unexpected '\"', expected ',' or '}' in an object at byte 7"));
   CHECK_THAT(error_of("{\"a\":"), Equals("json: unexpected end of text, expected a value at byte 5"));
   CHECK_THAT(error_of("tru"), Equals("json: unexpected 't', expected a value at byte 0"));
   CHECK_THAT(error_of("nulL"), Equals("json: unexpected 'n', expected a value at byte 0"));
@@ -122,9 +122,11 @@ TEST_CASE("json: malformed numbers", "[json]") {
   CHECK_THAT(error_of("[-00]"), Equals("json: invalid number (leading zero, got '0') at byte 1"));
   CHECK_THAT(error_of("-"), Equals("json: invalid number (expected a digit, got the end of text) at byte 0"));
   CHECK_THAT(error_of("-x"), Equals("json: invalid number (expected a digit, got 'x') at byte 0"));
-  CHECK_THAT(error_of("1."), Equals("json: invalid number (expected a digit after '.', got the end of text) at byte 0"));
+  CHECK_THAT(error_of("1."),
+             Equals("json: invalid number (expected a digit after '.', got the end of text) at byte 0"));
   CHECK_THAT(error_of("[1.e5]"), Equals("json: invalid number (expected a digit after '.', got 'e') at byte 1"));
-  CHECK_THAT(error_of("1e"), Equals("json: invalid number (expected a digit in the exponent, got the end of text) at byte 0"));
+  CHECK_THAT(error_of("1e"),
+             Equals("json: invalid number (expected a digit in the exponent, got the end of text) at byte 0"));
   CHECK_THAT(error_of("1e+"), ContainsSubstring("expected a digit in the exponent"));
   CHECK_THAT(error_of("+1"), Equals("json: unexpected '+', expected a value at byte 0"));
   CHECK_THAT(error_of(".5"), Equals("json: unexpected '.', expected a value at byte 0"));
@@ -136,31 +138,33 @@ TEST_CASE("json: malformed numbers", "[json]") {
 }
 
 TEST_CASE("json: malformed strings", "[json]") {
-  CHECK_THAT(error_of("\"abc"), Equals("json: unterminated string (no closing quote before the end of text) at byte 0"));
+  CHECK_THAT(error_of("\"abc"),
+             Equals("json: unterminated string (no closing quote before the end of text) at byte 0"));
   CHECK_THAT(error_of("[\"a\\\"]"), ContainsSubstring("unterminated string"));
   CHECK_THAT(error_of("\"a\nb\""), Equals("json: raw control character byte 0x0a in a string (escape it, e.g. \\n or "
-                                         "\\u00XX) at byte 2"));
+                                          "\\u00XX) at byte 2"));
   CHECK_THAT(error_of(std::string("\"a\0\"", 4)), ContainsSubstring("raw control character byte 0x00 in a string"));
   CHECK_THAT(error_of("\"\\x41\""), Equals("json: invalid escape '\\x' (expected one of \\\" \\\\ \\/ \\b \\f \\n \\r "
-                                          "\\t \\uXXXX) at byte 1"));
+                                           "\\t \\uXXXX) at byte 1"));
   CHECK_THAT(error_of("\"\\"), Equals("json: unexpected end of text in an escape at byte 1"));
   CHECK_THAT(error_of("\"\\u12G4\""), Equals("json: invalid hex digit 'G' in a \\u escape at byte 5"));
   CHECK_THAT(error_of("\"\\u12"), Equals("json: unexpected end of text in a \\u escape at byte 3"));
   CHECK_THAT(error_of("\"\\ud800\""), Equals("json: lone high surrogate \\ud800 in a string (expected a "
-                                            "\\uDC00-\\uDFFF escape after it) at byte 1"));
+                                             "\\uDC00-\\uDFFF escape after it) at byte 1"));
   CHECK_THAT(error_of("\"x\\udfff\""), Equals("json: lone low surrogate \\udfff in a string at byte 2"));
   CHECK_THAT(error_of("\"\\ud83d\\u0041\""), Equals("json: high surrogate \\ud83d followed by \\u0041, not by a "
-                                                   "low surrogate at byte 1"));
+                                                    "low surrogate at byte 1"));
   CHECK_THAT(error_of("\"\\ud83d\\ud83d\""), ContainsSubstring("not by a low surrogate"));
 }
 
 TEST_CASE("json: bytes that are not UTF-8 are rejected inside strings", "[json]") {
   CHECK_THAT(error_of("\"\xFF\""), Equals("json: invalid UTF-8 lead byte 0xff in a string at byte 1"));
   CHECK_THAT(error_of("\"\x80\""), Equals("json: invalid UTF-8 lead byte 0x80 in a string at byte 1"));
-  CHECK_THAT(error_of("\"\xC0\x80\""), ContainsSubstring("invalid UTF-8 lead byte 0xc0"));     // overlong NUL
+  CHECK_THAT(error_of("\"\xC0\x80\""), ContainsSubstring("invalid UTF-8 lead byte 0xc0"));  // overlong NUL
   CHECK_THAT(error_of("\"\xE0\x80\xAF\""), Equals("json: invalid UTF-8 sequence in a string at byte 1"));  // overlong
   CHECK_THAT(error_of("\"\xED\xA0\x80\""), Equals("json: invalid UTF-8 sequence in a string at byte 1"));  // U+D800
-  CHECK_THAT(error_of("\"\xF4\x90\x80\x80\""), Equals("json: invalid UTF-8 sequence in a string at byte 1"));  // > U+10FFFF
+  CHECK_THAT(error_of("\"\xF4\x90\x80\x80\""),
+             Equals("json: invalid UTF-8 sequence in a string at byte 1"));  // > U+10FFFF
   CHECK_THAT(error_of("\"\xF5\x80\x80\x80\""), ContainsSubstring("invalid UTF-8 lead byte 0xf5"));
   CHECK_THAT(error_of("\"ab\xC3\""), Equals("json: invalid UTF-8 sequence in a string at byte 3"));
   CHECK_THAT(error_of("\"\xE4\xB8"), Equals("json: truncated UTF-8 sequence in a string at byte 1"));
@@ -192,6 +196,16 @@ TEST_CASE("json: depth and size limits", "[json]") {
   limits.max_bytes = 4;
   CHECK_NOTHROW(json::parse("[[]]", limits));
   CHECK_THAT(error_of("[[ ]]", limits), Equals("json: text of 5 bytes is longer than the limit of 4 bytes at byte 0"));
+  json::ParseLimits values;
+  values.max_values = 4;
+  CHECK(json::parse(R"({"a":[1,2]})", values).find("a")->array.size() == 2);  // object, array, 1, 2
+  CHECK_THAT(error_of(R"({"a":[1,2,3]})", values), Equals("json: more values than the limit of 4 at byte 10"));
+  CHECK_THAT(error_of(std::string(1 << 23, '[')), ContainsSubstring("nesting deeper"));
+  CHECK(json::ParseLimits{}.max_values == 4194304);
+  values.max_values = 1000;
+  std::string zeros = "[0";
+  for (int i = 0; i < 1000; ++i) zeros += ",0";
+  CHECK_THAT(error_of(zeros + "]", values), Equals("json: more values than the limit of 1000 at byte 1999"));
 }
 
 TEST_CASE("json: type names", "[json]") {

@@ -1,7 +1,6 @@
 // The safetensors reader: valid files round-trip exactly (F32, F16, BF16), and every malformed file
 // gives a FormatError naming the tensor and field with the expected and the actual value.
 #include <catch_amalgamated.hpp>
-
 #include <cmath>
 #include <limits>
 #include <string>
@@ -39,16 +38,15 @@ bool same_bits(float a, float b) { return float_bits(a) == float_bits(b); }
 TEST_CASE("safetensors: a multi-tensor file round-trips", "[safetensors]") {
   const std::vector<float> w = {1.0f, -2.5f, 3.0e-8f, 65504.0f, -0.0f, 1e30f};
   const std::vector<float> h = {1.0f, -2.5f, 65504.0f, 0.333251953125f};  // all exact in half
-  const std::vector<float> b = {1.0f, -2.5f, 3.140625f};                // all exact in bfloat16
+  const std::vector<float> b = {1.0f, -2.5f, 3.140625f};                  // all exact in bfloat16
   const std::vector<uint8_t> ids = {1, 2, 3, 4, 5, 6, 7, 8};
-  const std::vector<uint8_t> file =
-      write_safetensors({{"h.0.attn.c_attn.weight", "F32", {2, 3}, bytes_f32(w)},
-                         {"half", "F16", {4}, bytes_f16(h)},
-                         {"brain", "BF16", {3, 1}, bytes_bf16(b)},
-                         {"ids", "I64", {1}, ids},
-                         {"scalar", "F32", {}, bytes_f32({7.0f})},
-                         {"empty", "F16", {0, 5}, {}}},
-                        {{"format", "pt"}, {"note", "test"}});
+  const std::vector<uint8_t> file = write_safetensors({{"h.0.attn.c_attn.weight", "F32", {2, 3}, bytes_f32(w)},
+                                                       {"half", "F16", {4}, bytes_f16(h)},
+                                                       {"brain", "BF16", {3, 1}, bytes_bf16(b)},
+                                                       {"ids", "I64", {1}, ids},
+                                                       {"scalar", "F32", {}, bytes_f32({7.0f})},
+                                                       {"empty", "F16", {0, 5}, {}}},
+                                                      {{"format", "pt"}, {"note", "test"}});
   const SafetensorsFile f = parse(file);
   REQUIRE(f.tensors().size() == 6);
   CHECK(f.tensors()[0].name == "h.0.attn.c_attn.weight");  // header order
@@ -97,10 +95,10 @@ TEST_CASE("safetensors: a multi-tensor file round-trips", "[safetensors]") {
 TEST_CASE("safetensors: F16 converts exactly, subnormals, infinities and NaN included", "[safetensors]") {
   CHECK(half_to_float(0x3C00) == 1.0f);
   CHECK(half_to_float(0xC100) == -2.5f);
-  CHECK(half_to_float(0x7BFF) == 65504.0f);                      // largest finite half
-  CHECK(half_to_float(0x0001) == std::ldexp(1.0f, -24));         // smallest subnormal
-  CHECK(half_to_float(0x03FF) == std::ldexp(1023.0f, -24));      // largest subnormal
-  CHECK(half_to_float(0x0400) == std::ldexp(1.0f, -14));         // smallest normal
+  CHECK(half_to_float(0x7BFF) == 65504.0f);                  // largest finite half
+  CHECK(half_to_float(0x0001) == std::ldexp(1.0f, -24));     // smallest subnormal
+  CHECK(half_to_float(0x03FF) == std::ldexp(1023.0f, -24));  // largest subnormal
+  CHECK(half_to_float(0x0400) == std::ldexp(1.0f, -14));     // smallest normal
   CHECK(half_to_float(0x8001) == -std::ldexp(1.0f, -24));
   CHECK(half_to_float(0x3555) == 0.333251953125f);
   CHECK(same_bits(half_to_float(0x0000), 0.0f));
@@ -108,8 +106,8 @@ TEST_CASE("safetensors: F16 converts exactly, subnormals, infinities and NaN inc
   CHECK(half_to_float(0x7C00) == std::numeric_limits<float>::infinity());
   CHECK(half_to_float(0xFC00) == -std::numeric_limits<float>::infinity());
   CHECK(std::isnan(half_to_float(0x7E00)));
-  CHECK(std::isnan(half_to_float(0x7C01)));                      // signalling NaN stays NaN
-  CHECK(float_bits(half_to_float(0xFE01)) == 0xFFC02000u);       // sign and payload kept
+  CHECK(std::isnan(half_to_float(0x7C01)));                 // signalling NaN stays NaN
+  CHECK(float_bits(half_to_float(0xFE01)) == 0xFFC02000u);  // sign and payload kept
 
   // Every one of the 65536 half values: back to the same half through the test writer's rounding
   // (NaNs keep being NaN).
@@ -120,13 +118,13 @@ TEST_CASE("safetensors: F16 converts exactly, subnormals, infinities and NaN inc
   }
 
   // The writer's float -> half rounding: ties to even, overflow to infinity, underflow to zero.
-  CHECK(float_to_half(1.0f + std::ldexp(1.0f, -11)) == 0x3C00);          // tie, even stays
-  CHECK(float_to_half(1.0f + 3 * std::ldexp(1.0f, -11)) == 0x3C02);      // tie, odd rounds up
+  CHECK(float_to_half(1.0f + std::ldexp(1.0f, -11)) == 0x3C00);      // tie, even stays
+  CHECK(float_to_half(1.0f + 3 * std::ldexp(1.0f, -11)) == 0x3C02);  // tie, odd rounds up
   CHECK(float_to_half(65519.0f) == 0x7BFF);
   CHECK(float_to_half(65520.0f) == 0x7C00);
-  CHECK(float_to_half(std::ldexp(1.0f, -25)) == 0x0000);                 // tie between 0 and 2^-24
+  CHECK(float_to_half(std::ldexp(1.0f, -25)) == 0x0000);  // tie between 0 and 2^-24
   CHECK(float_to_half(std::ldexp(1.5f, -25)) == 0x0001);
-  CHECK(float_to_half(std::ldexp(3.0f, -25)) == 0x0002);                 // tie: 1.5 units -> 2
+  CHECK(float_to_half(std::ldexp(3.0f, -25)) == 0x0002);  // tie: 1.5 units -> 2
   CHECK(float_to_half(-std::numeric_limits<float>::infinity()) == 0xFC00);
   CHECK(std::isnan(half_to_float(float_to_half(std::nanf("")))));
 
@@ -143,8 +141,8 @@ TEST_CASE("safetensors: F16 converts exactly, subnormals, infinities and NaN inc
 TEST_CASE("safetensors: BF16 converts exactly", "[safetensors]") {
   CHECK(bfloat16_to_float(0x3F80) == 1.0f);
   CHECK(bfloat16_to_float(0xC020) == -2.5f);
-  CHECK(bfloat16_to_float(0x7F7F) == std::ldexp(255.0f, 120));       // largest finite bfloat16
-  CHECK(bfloat16_to_float(0x0001) == std::ldexp(1.0f, -133));        // smallest subnormal
+  CHECK(bfloat16_to_float(0x7F7F) == std::ldexp(255.0f, 120));  // largest finite bfloat16
+  CHECK(bfloat16_to_float(0x0001) == std::ldexp(1.0f, -133));   // smallest subnormal
   CHECK(bfloat16_to_float(0x477F) == 65280.0f);
   CHECK(bfloat16_to_float(0x7F80) == std::numeric_limits<float>::infinity());
   CHECK(bfloat16_to_float(0xFF80) == -std::numeric_limits<float>::infinity());
@@ -159,7 +157,9 @@ TEST_CASE("safetensors: BF16 converts exactly", "[safetensors]") {
   CHECK(float_to_bfloat16(1.0f + 3 * std::ldexp(1.0f, -8)) == 0x3F82);  // tie, odd rounds up
 
   const std::vector<float> values = {1.0f, -2.5f, 65280.0f, std::ldexp(1.0f, -133)};
-  const SafetensorsFile f = parse(write_safetensors({{"x", "BF16", {2, 2}, bytes_bf16(values)}}));
+  // The buffer must outlive the SafetensorsFile, which points into it.
+  const std::vector<uint8_t> file = write_safetensors({{"x", "BF16", {2, 2}, bytes_bf16(values)}});
+  const SafetensorsFile f = parse(file);
   CHECK(f.read_f32(f.tensors()[0]) == values);
 }
 
@@ -202,8 +202,8 @@ TEST_CASE("safetensors: the header must be a JSON object", "[safetensors]") {
 TEST_CASE("safetensors: tensor entries must have exactly dtype, shape and data_offsets", "[safetensors]") {
   CHECK_THAT(error_of(one_entry("[1]")), Equals("safetensors: tensor \"t\": expected an object with dtype, shape and "
                                                 "data_offsets, got a value of type array"));
-  CHECK_THAT(error_of(one_entry("3")), ContainsSubstring("tensor \"t\": expected an object") &&
-                                           ContainsSubstring("got 3"));
+  CHECK_THAT(error_of(one_entry("3")),
+             ContainsSubstring("tensor \"t\": expected an object") && ContainsSubstring("got 3"));
   CHECK_THAT(error_of(one_entry(R"({"shape":[2],"data_offsets":[0,8]})")),
              Equals("safetensors: tensor \"t\": missing field \"dtype\""));
   CHECK_THAT(error_of(one_entry(R"({"dtype":"F32","data_offsets":[0,8]})")),
@@ -229,10 +229,11 @@ TEST_CASE("safetensors: dtypes", "[safetensors]") {
     const char* name;
     Dtype dtype;
     size_t size;
-  } all[] = {{"BOOL", Dtype::BOOL, 1}, {"U8", Dtype::U8, 1},   {"I8", Dtype::I8, 1},   {"F8_E5M2", Dtype::F8_E5M2, 1},
-             {"F8_E4M3", Dtype::F8_E4M3, 1}, {"I16", Dtype::I16, 2}, {"U16", Dtype::U16, 2}, {"F16", Dtype::F16, 2},
-             {"BF16", Dtype::BF16, 2}, {"I32", Dtype::I32, 4}, {"U32", Dtype::U32, 4}, {"F32", Dtype::F32, 4},
-             {"F64", Dtype::F64, 8},   {"I64", Dtype::I64, 8}, {"U64", Dtype::U64, 8}};
+  } all[] = {{"BOOL", Dtype::BOOL, 1},       {"U8", Dtype::U8, 1},           {"I8", Dtype::I8, 1},
+             {"F8_E5M2", Dtype::F8_E5M2, 1}, {"F8_E4M3", Dtype::F8_E4M3, 1}, {"I16", Dtype::I16, 2},
+             {"U16", Dtype::U16, 2},         {"F16", Dtype::F16, 2},         {"BF16", Dtype::BF16, 2},
+             {"I32", Dtype::I32, 4},         {"U32", Dtype::U32, 4},         {"F32", Dtype::F32, 4},
+             {"F64", Dtype::F64, 8},         {"I64", Dtype::I64, 8},         {"U64", Dtype::U64, 8}};
   for (const auto& d : all) {
     CAPTURE(d.name);
     CHECK_THAT(dtype_name(d.dtype), Equals(d.name));
@@ -272,7 +273,8 @@ TEST_CASE("safetensors: shapes", "[safetensors]") {
   CHECK_THAT(error_of(one_entry(R"({"dtype":"F64","shape":[9007199254740992,9007199254740992],"data_offsets":[0,8]})")),
              ContainsSubstring("has more elements than the data area"));
   // A zero dimension makes any other dimension harmless.
-  const SafetensorsFile f = parse(one_entry(R"({"dtype":"F32","shape":[9007199254740992,0],"data_offsets":[8,8]})"));
+  const std::vector<uint8_t> file = one_entry(R"({"dtype":"F32","shape":[9007199254740992,0],"data_offsets":[8,8]})");
+  const SafetensorsFile f = parse(file);
   CHECK(f.tensors()[0].num_elements == 0);
   CHECK(f.read_f32(f.tensors()[0]).empty());
 }
@@ -326,7 +328,8 @@ TEST_CASE("safetensors: metadata must map strings to strings", "[safetensors]") 
              Equals("safetensors: __metadata__.\"format\": expected a string, got 1"));
   CHECK_THAT(error_of(safetensors_from_header(R"({"__metadata__":["pt"]})")),
              Equals("safetensors: __metadata__: expected an object of strings, got a value of type array"));
-  const SafetensorsFile f = parse(safetensors_from_header(R"({"__metadata__":{}})"));
+  const std::vector<uint8_t> file = safetensors_from_header(R"({"__metadata__":{}})");
+  const SafetensorsFile f = parse(file);
   CHECK(f.metadata().empty());
   CHECK(f.tensors().empty());
 }
