@@ -19,10 +19,14 @@ jobs="${MHA_JOBS:-1}"
 quick=""
 for arg in "$@"; do [ "$arg" = "--quick" ] && quick="--quick"; done
 
-configure_and_build() { # configure_and_build <dir> <cmake args...>
-  local dir="$1"; shift
-  "$@" -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMHA_BUILD_TESTS=OFF -DMHA_BUILD_BENCH=ON >/dev/null
-  cmake --build "$dir" -j "$jobs" 2>&1 | grep -v '^\[' | cut -c1-300 || true
+configure_and_build() { # configure_and_build <dir> <cmake args...>: quiet unless something fails
+  local dir="$1" log; shift
+  if ! log=$("$@" -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMHA_BUILD_TESTS=OFF -DMHA_BUILD_BENCH=ON 2>&1); then
+    echo "$log" | cut -c1-300 >&2; return 1
+  fi
+  if ! log=$(cmake --build "$dir" -j "$jobs" 2>&1); then
+    echo "$log" | grep -v '^\[' | cut -c1-300 >&2; return 1
+  fi
 }
 if [ -z "${MHA_BENCH_SKIP_BUILD:-}" ]; then
   echo "==> building the benchmark targets (build/bench/)"

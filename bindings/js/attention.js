@@ -176,7 +176,7 @@ export class MultiHeadAttention extends WasmObject {
         headEnabled: a[5],
         output: a[6], outputSize: outputCount, weights: a[7], weightsSize: weightsCount, weightsMode,
       });
-    }, 4 * (2 * B * Lq * E + 2 * B * Lk * E + 2 * Lq * Lk + 4 * Lk * (E / H)));
+    }, engineScratchBytes(B, Lq, Lk, E, H, needWeights));
     throwEngineError(error);
     return {
       output,
@@ -185,4 +185,13 @@ export class MultiHeadAttention extends WasmObject {
       weightsShape: weightsMode === 1 ? [B, H, Lq, Lk] : weightsMode === 2 ? [B, Lq, Lk] : null,
     };
   }
+}
+
+// Work memory of one engine call in bytes (src/attention/mha.cpp), for the pre-flight size check.
+// With weights: projections [B*L, E], the scores of one head [Lq, Lk] and packed panels. Without
+// weights the streaming (flash) path keeps O(L) per head: q, k, v of one head and one key tile.
+function engineScratchBytes(B, Lq, Lk, E, H, needWeights) {
+  const dK = E / H;
+  if (!needWeights) return 4 * (2 * Lq * dK + 4 * (Lk + 8) * (dK + 8) + 4096);
+  return 4 * (2 * B * Lq * E + 2 * B * Lk * E + 2 * Lq * Lk + 4 * Lk * dK);
 }

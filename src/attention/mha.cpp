@@ -1,17 +1,32 @@
-// SIMD forward pass. All arithmetic goes through the kernels in src/kernels (gemm, softmax_row).
+// SIMD forward pass. All arithmetic goes through the kernels in src/kernels (gemm, softmax).
+//
+// Two paths with the same results:
+// - materialising (the caller wants the attention weights): project Q, K, V for every head, then per
+//   (b, h) the full score matrix [Lq, Lk], softmax, weights . V; then W_O.
+// - streaming, flash-attention style (no weights wanted): one head at a time, project q_h, k_h, v_h,
+//   then for each block of queries walk the keys block by block with an online softmax, and add the
+//   head's share of the output projection, context_h . W_O^T[h*d_k:(h+1)*d_k, :], straight into the output.
+//   Memory is O((Lq + Lk) * d_k) per head instead of O(Lq * Lk + (Lq + Lk) * E); with causal masks the
+//   key blocks above the diagonal are skipped.
 //
 // Scratch buffers, reused across calls (grown, never shrunk):
-//   q        [B*Lq, E]  projected queries (unscaled; 1/sqrt(d_k) is applied by the scores gemm)
-//   k, v     [B*Lk, E]  projected keys and values
-//   scores   [Lq, Lk]   scores, then weights, of one (b, h)
-//   context  [B*Lq, E]  concat over heads of weights . v
-//   packed_keys / packed_values: K_h^T [d_k, Lk] and V_h [Lk, d_k] packed for the gemm
+//   materialising path
+//     q        [B*Lq, E]  projected queries (unscaled; 1/sqrt(d_k) is applied by the scores gemm)
+//     k, v     [B*Lk, E]  projected keys and values
+//     scores   [Lq, Lk]   scores, then weights, of one (b, h)
+//     context  [B*Lq, E]  concat over heads of weights . v
+//   streaming path
+//     head_q [Lq, d_k], head_k [Lk, d_k], head_v [Lk, d_k]   one head's projections
+//     head_context [Lq, d_k]                                  its attention output
+//     block  [kQueryBlock, kKeyBlock]                         scores, then probabilities, of one tile
+//   both: packed_keys / packed_values: K_h^T [d_k, Lk] and V_h [Lk, d_k] packed for the gemm
+#include "attention/mha.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "attention/mha.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/softmax.hpp"
 
@@ -22,8 +37,12 @@ using kernels::PackedMatrix;
 struct MultiheadAttention::State {
   AttentionConfig config;
   bool has_weights = false;
-  PackedMatrix w_q, w_k, w_v, w_o;  // W^T packed: [in, E], with biases
+  // W^T of each input projection packed per head: w_q[h] is [in, d_k] (W's rows h*d_k.. transposed) with
+  // the head's bias, so that a head can be projected alone and any d_k fits the panel grid.
+  std::vector<PackedMatrix> w_q, w_k, w_v;
+  PackedMatrix w_o;  // W_O^T [E, E] with b_O; rows h*d_k.. multiply head h's context
   std::vector<float> q, k, v, scores, context;
+  std::vector<float> head_q, head_k, head_v, head_context, block;
   PackedMatrix packed_keys, packed_values;
 };
 
@@ -35,28 +54,71 @@ T* grow(std::vector<T>& buffer, size_t size) {
   return buffer.data();
 }
 
-// Applies the masks of one (b, h) to scores [Lq, Lk] (already scaled).
-void apply_masks(float* scores, const AttentionInputs& in, int64_t b, int64_t h, int64_t num_heads) {
+// Tile sizes of the streaming path: a [32, 128] score tile (16 KB) stays in L1 next to its panels.
+constexpr int32_t kQueryBlock = 32;
+constexpr int32_t kKeyBlock = 128;  // a multiple of every gemm panel width
+
+// Applies the masks of one (b, h) to a tile of its scores: s[r * lds + c] is the (already scaled) score
+// of query i0 + r against key j0 + c, for r < rows, c < cols.
+void apply_masks(float* s, int64_t lds, const AttentionInputs& in, int64_t b, int64_t h, int64_t num_heads, int64_t i0,
+                 int64_t rows, int64_t j0, int64_t cols) {
   const int64_t lq = in.query_len, lk = in.key_len;
   const float neg_inf = -std::numeric_limits<float>::infinity();
   const int64_t plane = in.attn_mask_layout == AttnMaskLayout::per_head ? (b * num_heads + h) * lq * lk : 0;
   if (in.attn_mask_float.data)
-    for (int64_t i = 0; i < lq; ++i)
-      kernels::add_scaled_row(scores + i * lk, in.attn_mask_float.data + plane + i * lk, static_cast<int32_t>(lk), 1.0f);
-  if (in.attn_mask_bool.data) {
-    const uint8_t* mask = in.attn_mask_bool.data + plane;
-    for (int64_t n = 0; n < lq * lk; ++n)
-      if (mask[n]) scores[n] = neg_inf;
-  }
+    for (int64_t r = 0; r < rows; ++r)
+      kernels::add_scaled_row(s + r * lds, in.attn_mask_float.data + plane + (i0 + r) * lk + j0,
+                              static_cast<int32_t>(cols), 1.0f);
+  if (in.attn_mask_bool.data)
+    for (int64_t r = 0; r < rows; ++r) {
+      const uint8_t* mask = in.attn_mask_bool.data + plane + (i0 + r) * lk + j0;
+      for (int64_t c = 0; c < cols; ++c)
+        if (mask[c]) s[r * lds + c] = neg_inf;
+    }
   if (in.key_padding_mask.data) {
-    const uint8_t* padding = in.key_padding_mask.data + b * lk;
-    for (int64_t j = 0; j < lk; ++j)
-      if (padding[j])
-        for (int64_t i = 0; i < lq; ++i) scores[i * lk + j] = neg_inf;
+    const uint8_t* padding = in.key_padding_mask.data + b * lk + j0;
+    for (int64_t c = 0; c < cols; ++c)
+      if (padding[c])
+        for (int64_t r = 0; r < rows; ++r) s[r * lds + c] = neg_inf;
   }
-  if (in.is_causal)
-    for (int64_t i = 0; i < lq; ++i)
-      for (int64_t j = i + 1; j < lk; ++j) scores[i * lk + j] = neg_inf;
+  if (in.is_causal)  // key j is forbidden for query i when j > i
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = std::max<int64_t>(0, i0 + r + 1 - j0); c < cols; ++c) s[r * lds + c] = neg_inf;
+}
+
+// Streaming attention of one (b, h): context [Lq, d_k] = softmax(q . K^T * scale + masks) . V, never
+// holding more than one [kQueryBlock, kKeyBlock] tile of scores. q is [Lq, d_k]; keys and values are
+// K_h^T [d_k, Lk] and V_h [Lk, d_k] packed. Rows whose keys are all forbidden get a context of 0.
+void attend_streaming(float* context, const float* q, const PackedMatrix& keys, const PackedMatrix& values,
+                      float* block, float scale, const AttentionInputs& in, int64_t b, int64_t h, int64_t num_heads) {
+  const int32_t lq = in.query_len, lk = in.key_len, d_k = values.cols;
+  float running_max[kQueryBlock], running_sum[kQueryBlock];
+  for (int32_t i0 = 0; i0 < lq; i0 += kQueryBlock) {
+    const int32_t rows = std::min(kQueryBlock, lq - i0);
+    float* out = context + int64_t(i0) * d_k;  // [rows, d_k]: sum_j p_ij v_j with p relative to running_max
+    std::fill(out, out + int64_t(rows) * d_k, 0.0f);
+    std::fill(running_max, running_max + rows, -std::numeric_limits<float>::infinity());
+    std::fill(running_sum, running_sum + rows, 0.0f);
+    // Causal: the last query of the block, i0 + rows - 1, sees keys up to itself; later keys are skipped.
+    const int32_t key_end = in.is_causal ? std::min(lk, i0 + rows) : lk;
+    for (int32_t j0 = 0; j0 < key_end; j0 += kKeyBlock) {
+      const int32_t cols = std::min(kKeyBlock, key_end - j0);
+      // scores tile [rows, cols] = q[i0.., :] . K^T[:, j0..] * scale, then masks
+      kernels::gemm_block(block, kKeyBlock, q + int64_t(i0) * d_k, d_k, rows, keys, 0, d_k, j0, j0 + cols, scale,
+                          false);
+      apply_masks(block, kKeyBlock, in, b, h, num_heads, i0, rows, j0, cols);
+      // online softmax: tile -> exp(s - running max); rescale what was accumulated under an older max
+      for (int32_t r = 0; r < rows; ++r) {
+        const float correction =
+            kernels::softmax_online_step(block + int64_t(r) * kKeyBlock, cols, running_max[r], running_sum[r]);
+        if (correction != 1.0f) kernels::scale_row(out + int64_t(r) * d_k, d_k, correction);
+      }
+      // out += p [rows, cols] . V[j0.., :]
+      kernels::gemm_block(out, d_k, block, kKeyBlock, rows, values, j0, j0 + cols, 0, d_k, 1.0f, true);
+    }
+    for (int32_t r = 0; r < rows; ++r)  // normalise; a row with no allowed key stays 0
+      kernels::scale_row(out + int64_t(r) * d_k, d_k, running_sum[r] > 0.0f ? 1.0f / running_sum[r] : 0.0f);
+  }
 }
 
 }  // namespace
@@ -82,10 +144,18 @@ void MultiheadAttention::load_weights(const AttentionWeights& w) {
   const float* wk = w.in_proj_weight.data ? w.in_proj_weight.data + e * e : w.k_proj_weight.data;
   const float* wv = w.in_proj_weight.data ? w.in_proj_weight.data + 2 * e * e : w.v_proj_weight.data;
   const float* b_in = c.bias ? w.in_proj_bias.data : nullptr;
-  // nn.Linear weight W [out, in] is packed as B = W^T [in, out].
-  kernels::gemm_pack(state_->w_q, wq, 1, e, c.embed_dim, c.embed_dim, b_in);
-  kernels::gemm_pack(state_->w_k, wk, 1, c.kdim, c.kdim, c.embed_dim, b_in ? b_in + e : nullptr);
-  kernels::gemm_pack(state_->w_v, wv, 1, c.vdim, c.vdim, c.embed_dim, b_in ? b_in + 2 * e : nullptr);
+  // nn.Linear weight W [out, in] is packed as B = W^T [in, out], one head (d_k output columns) at a time.
+  const int32_t heads = c.num_heads, d_k = c.embed_dim / c.num_heads;
+  const auto pack_heads = [&](std::vector<PackedMatrix>& packed, const float* w, int32_t in_features,
+                              const float* bias) {
+    packed.resize(heads);
+    for (int32_t h = 0; h < heads; ++h)
+      kernels::gemm_pack(packed[h], w + int64_t(h) * d_k * in_features, 1, in_features, in_features, d_k,
+                         bias ? bias + int64_t(h) * d_k : nullptr);
+  };
+  pack_heads(state_->w_q, wq, c.embed_dim, b_in);
+  pack_heads(state_->w_k, wk, c.kdim, b_in ? b_in + e : nullptr);
+  pack_heads(state_->w_v, wv, c.vdim, b_in ? b_in + 2 * e : nullptr);
   kernels::gemm_pack(state_->w_o, w.out_proj_weight.data, 1, e, c.embed_dim, c.embed_dim,
                      c.bias ? w.out_proj_bias.data : nullptr);
   state_->has_weights = true;
@@ -100,13 +170,20 @@ void MultiheadAttention::forward(const AttentionInputs& in, const AttentionOutpu
   const int32_t d_k = E / H;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d_k));
 
-  // 1. Projections: [B*L, in] . W^T + b -> [B*L, E]
+  if (out.weights_mode == WeightsMode::none) {
+    forward_streaming(in, out);
+    return;
+  }
+
+  // 1. Projections: [B*L, in] . W^T + b -> [B*L, E], head by head into columns h*d_k..
   float* q = grow(s.q, size_t(B) * Lq * E);
   float* k = grow(s.k, size_t(B) * Lk * E);
   float* v = grow(s.v, size_t(B) * Lk * E);
-  kernels::gemm(q, E, in.query.data, E, B * Lq, s.w_q);
-  kernels::gemm(k, E, in.key.data, c.kdim, B * Lk, s.w_k);
-  kernels::gemm(v, E, in.value.data, c.vdim, B * Lk, s.w_v);
+  for (int32_t h = 0; h < H; ++h) {
+    kernels::gemm(q + h * d_k, E, in.query.data, E, B * Lq, s.w_q[h]);
+    kernels::gemm(k + h * d_k, E, in.key.data, c.kdim, B * Lk, s.w_k[h]);
+    kernels::gemm(v + h * d_k, E, in.value.data, c.vdim, B * Lk, s.w_v[h]);
+  }
 
   float* scores = grow(s.scores, size_t(Lq) * Lk);
   float* context = grow(s.context, size_t(B) * Lq * E);
@@ -117,14 +194,15 @@ void MultiheadAttention::forward(const AttentionInputs& in, const AttentionOutpu
       const int64_t head_offset = int64_t(h) * d_k;
       float* context_bh = context + int64_t(b) * Lq * E + head_offset;  // [Lq, d_k], row stride E
       if (out.head_enabled && !out.head_enabled[h]) {
-        for (int32_t i = 0; i < Lq; ++i) std::fill(context_bh + int64_t(i) * E, context_bh + int64_t(i) * E + d_k, 0.0f);
+        for (int32_t i = 0; i < Lq; ++i)
+          std::fill(context_bh + int64_t(i) * E, context_bh + int64_t(i) * E + d_k, 0.0f);
         if (out.weights_mode == WeightsMode::none) continue;  // weights are still reported below otherwise
       }
       // 2. scores [Lq, Lk] = Q_h . K_h^T / sqrt(d_k), masked, softmax per row
       const float* keys_h = k + int64_t(b) * Lk * E + head_offset;
       kernels::gemm_pack(s.packed_keys, keys_h, 1, E, d_k, Lk);
       kernels::gemm(scores, Lk, q + int64_t(b) * Lq * E + head_offset, E, Lq, s.packed_keys, scale);
-      apply_masks(scores, in, b, h, H);
+      apply_masks(scores, Lk, in, b, h, H, 0, Lq, 0, Lk);
       for (int32_t i = 0; i < Lq; ++i) kernels::softmax_row(scores + int64_t(i) * Lk, Lk);
 
       if (out.weights_mode == WeightsMode::per_head)
@@ -143,6 +221,54 @@ void MultiheadAttention::forward(const AttentionInputs& in, const AttentionOutpu
   kernels::gemm(out.output, E, context, E, B * Lq, s.w_o);
 }
 
+void MultiheadAttention::forward_streaming(const AttentionInputs& in, const AttentionOutputs& out) {
+  State& s = *state_;
+  const AttentionConfig& c = s.config;
+  const int32_t B = in.batch, Lq = in.query_len, Lk = in.key_len, E = c.embed_dim, H = c.num_heads;
+  const int32_t d_k = E / H;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d_k));
+  float* head_q = grow(s.head_q, size_t(Lq) * d_k);
+  float* head_k = grow(s.head_k, size_t(Lk) * d_k);
+  float* head_v = grow(s.head_v, size_t(Lk) * d_k);
+  float* head_context = grow(s.head_context, size_t(Lq) * d_k);
+  float* block = grow(s.block, size_t(kQueryBlock) * kKeyBlock);
+
+  // out [B*Lq, E] starts as b_O; every head then adds context_h . W_O^T[h*d_k:(h+1)*d_k, :].
+  for (int64_t row = 0; row < int64_t(B) * Lq; ++row) {
+    float* out_row = out.output + row * E;
+    if (s.w_o.bias.empty())
+      std::fill(out_row, out_row + E, 0.0f);
+    else
+      std::copy(s.w_o.bias.data(), s.w_o.bias.data() + E, out_row);
+  }
+  for (int32_t b = 0; b < B; ++b) {
+    const float* query = in.query.data + int64_t(b) * Lq * E;
+    const float* key = in.key.data + int64_t(b) * Lk * c.kdim;
+    const float* value = in.value.data + int64_t(b) * Lk * c.vdim;
+    float* out_b = out.output + int64_t(b) * Lq * E;
+    for (int32_t h = 0; h < H; ++h) {
+      float* context_bh = out.context ? out.context + int64_t(b) * Lq * E + int64_t(h) * d_k : nullptr;
+      if (out.head_enabled && !out.head_enabled[h]) {  // ablated head: context 0, adds nothing
+        if (context_bh)
+          for (int32_t i = 0; i < Lq; ++i) std::fill_n(context_bh + int64_t(i) * E, d_k, 0.0f);
+        continue;
+      }
+      // 1. this head's projections, then K_h^T and V_h packed for the gemm
+      kernels::gemm(head_q, d_k, query, E, Lq, s.w_q[h]);
+      kernels::gemm(head_k, d_k, key, c.kdim, Lk, s.w_k[h]);
+      kernels::gemm(head_v, d_k, value, c.vdim, Lk, s.w_v[h]);
+      kernels::gemm_pack(s.packed_keys, head_k, 1, d_k, d_k, Lk);
+      kernels::gemm_pack(s.packed_values, head_v, d_k, 1, Lk, d_k);
+      // 2. context_h [Lq, d_k] = softmax(q_h . K_h^T / sqrt(d_k) + masks) . V_h, tile by tile
+      attend_streaming(head_context, head_q, s.packed_keys, s.packed_values, block, scale, in, b, h, H);
+      if (context_bh)
+        for (int32_t i = 0; i < Lq; ++i) std::copy_n(head_context + int64_t(i) * d_k, d_k, context_bh + int64_t(i) * E);
+      // 3. out += context_h . W_O^T[h*d_k:(h+1)*d_k, :]
+      kernels::gemm_block(out_b, E, head_context, d_k, Lq, s.w_o, h * d_k, (h + 1) * d_k, 0, E, 1.0f, true);
+    }
+  }
+}
+
 void MultiheadAttention::project_qkv(const float* x, int32_t len, float* q, float* k, float* v) {
   State& s = *state_;
   const AttentionConfig& c = s.config;
@@ -151,17 +277,11 @@ void MultiheadAttention::project_qkv(const float* x, int32_t len, float* q, floa
   if (c.kdim != c.embed_dim || c.vdim != c.embed_dim)
     throw ArgumentError("project_qkv: expected a self-attention layer (kdim == vdim == embed_dim)");
   const int32_t E = c.embed_dim, H = c.num_heads, d_k = E / H;
-  std::vector<float> projected(size_t(len) * E);
+  const std::vector<PackedMatrix>* weights[3] = {&s.w_q, &s.w_k, &s.w_v};
   float* targets[3] = {q, k, v};
-  const PackedMatrix* weights[3] = {&s.w_q, &s.w_k, &s.w_v};
-  for (int which = 0; which < 3; ++which) {
-    kernels::gemm(projected.data(), E, x, E, len, *weights[which]);
-    // [L, H, d_k] -> [H, L, d_k]
-    for (int32_t h = 0; h < H; ++h)
-      for (int32_t i = 0; i < len; ++i)
-        std::copy_n(projected.data() + int64_t(i) * E + int64_t(h) * d_k, d_k,
-                    targets[which] + (int64_t(h) * len + i) * d_k);
-  }
+  for (int which = 0; which < 3; ++which)
+    for (int32_t h = 0; h < H; ++h)  // [L, in] . W_h^T -> [L, d_k] at [h, :, :] of [H, L, d_k]
+      kernels::gemm(targets[which] + int64_t(h) * len * d_k, d_k, x, E, len, (*weights[which])[h]);
 }
 
 }  // namespace mha

@@ -132,6 +132,8 @@ class MultiheadAttention {
 
  private:
   struct State;
+  // The flash-attention path of forward() when no weights are wanted (validated inputs).
+  void forward_streaming(const AttentionInputs& in, const AttentionOutputs& out);
   std::unique_ptr<State> state_;
 };
 

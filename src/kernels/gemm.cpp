@@ -14,11 +14,11 @@ constexpr int32_t kRows = 4;            // MR: 4 rows x 2 registers = 8 accumula
 // 2x16 ties). Natively the compiler has FMA and more room, but one tile shape keeps one kernel.
 constexpr int32_t kBlockBytes = 128 * 1024;  // rows of A kept in L2 per pass over B
 
-// C[rows, NR] = alpha * A[rows, K] . panel[K, NR] + bias_panel, storing only the first `valid` columns.
-// Register tile: rows x 2 accumulators; each step broadcasts one A value per row.
+// C[rows, NR] = alpha * A[rows, K] . panel[K, NR] + (accumulate ? C : bias_panel), storing only the first
+// `valid` columns. Register tile: rows x 2 accumulators; each step broadcasts one A value per row.
 template <int32_t Rows>
 inline void micro_kernel(float* c, int64_t ldc, const float* a, int64_t lda, int32_t depth, const float* panel,
-                         const float* bias_panel, float alpha, int32_t valid) noexcept {
+                         const float* bias_panel, float alpha, int32_t valid, bool accumulate) noexcept {
   batch acc0[Rows], acc1[Rows];
   for (int32_t r = 0; r < Rows; ++r) acc0[r] = acc1[r] = batch(0.0f);
   for (int32_t k = 0; k < depth; ++k) {
@@ -34,9 +34,21 @@ inline void micro_kernel(float* c, int64_t ldc, const float* a, int64_t lda, int
   const batch bias0 = bias_panel ? batch::load_unaligned(bias_panel) : batch(0.0f);
   const batch bias1 = bias_panel ? batch::load_unaligned(bias_panel + kLanes) : batch(0.0f);
   for (int32_t r = 0; r < Rows; ++r) {
-    const batch out0 = xsimd::fma(acc0[r], scale, bias0);
-    const batch out1 = xsimd::fma(acc1[r], scale, bias1);
     float* c_row = c + r * ldc;
+    batch add0 = bias0, add1 = bias1;
+    if (accumulate) {
+      if (valid == kPanel) {
+        add0 = batch::load_unaligned(c_row);
+        add1 = batch::load_unaligned(c_row + kLanes);
+      } else {
+        alignas(64) float tile[kPanel] = {};
+        std::copy(c_row, c_row + valid, tile);
+        add0 = batch::load_aligned(tile);
+        add1 = batch::load_aligned(tile + kLanes);
+      }
+    }
+    const batch out0 = xsimd::fma(acc0[r], scale, add0);
+    const batch out1 = xsimd::fma(acc1[r], scale, add1);
     if (valid == kPanel) {
       out0.store_unaligned(c_row);
       out1.store_unaligned(c_row + kLanes);
@@ -53,8 +65,8 @@ inline void micro_kernel(float* c, int64_t ldc, const float* a, int64_t lda, int
 
 int32_t gemm_panel_width() { return kPanel; }
 
-void gemm_pack(PackedMatrix& out, const float* src, int64_t row_stride, int64_t col_stride, int32_t rows,
-               int32_t cols, const float* bias) {
+void gemm_pack(PackedMatrix& out, const float* src, int64_t row_stride, int64_t col_stride, int32_t rows, int32_t cols,
+               const float* bias) {
   const int32_t panel_count = (cols + kPanel - 1) / kPanel;
   out.rows = rows;
   out.cols = cols;
@@ -73,28 +85,43 @@ void gemm_pack(PackedMatrix& out, const float* src, int64_t row_stride, int64_t 
   }
 }
 
-void gemm(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const PackedMatrix& b,
-          float alpha) noexcept {
-  const int32_t depth = b.rows;
-  const int32_t panel_count = (b.cols + kPanel - 1) / kPanel;
-  // Cache blocking over rows: a block of A (block_rows x K, <= ~128 KB) stays in L2 while every panel of B
-  // passes over it, instead of streaming all of A once per panel.
+void gemm(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const PackedMatrix& b, float alpha) noexcept {
+  gemm_block(c, ldc, a, lda, m, b, 0, b.rows, 0, b.cols, alpha, false);
+}
+
+void gemm_block(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const PackedMatrix& b, int32_t k_begin,
+                int32_t k_end, int32_t n_begin, int32_t n_end, float alpha, bool accumulate) noexcept {
+  const int32_t depth = k_end - k_begin;
+  const int32_t panel_begin = n_begin / kPanel;
+  const int32_t panel_end = (n_end + kPanel - 1) / kPanel;
+  const float* bias = accumulate || b.bias.empty() ? nullptr : b.bias.data();
+  // Cache blocking over rows: a block of A (block_rows x depth, <= ~128 KB) stays in L2 while every panel
+  // of B passes over it, instead of streaming all of A once per panel.
   const int32_t block_rows = std::max(kRows, (kBlockBytes / (4 * std::max(depth, 1))) / kRows * kRows);
   for (int32_t i0 = 0; i0 < m; i0 += block_rows) {
     const int32_t i_end = std::min(m, i0 + block_rows);
-    for (int32_t p = 0; p < panel_count; ++p) {
-      const float* panel = b.panels.data() + static_cast<size_t>(p) * depth * kPanel;
-      const float* bias_panel = b.bias.empty() ? nullptr : b.bias.data() + p * kPanel;
-      const int32_t valid = std::min(kPanel, b.cols - p * kPanel);
-      float* c_panel = c + p * kPanel;
+    for (int32_t p = panel_begin; p < panel_end; ++p) {
+      // panel p holds B[k][p*NR ..], k = 0..rows-1; rows k_begin.. start k_begin*NR floats in.
+      const float* panel = b.panels.data() + (static_cast<size_t>(p) * b.rows + k_begin) * kPanel;
+      const float* bias_panel = bias ? bias + p * kPanel : nullptr;
+      const int32_t valid = std::min(kPanel, n_end - p * kPanel);
+      float* c_panel = c + (p * kPanel - n_begin);
       int32_t i = i0;
       for (; i + kRows <= i_end; i += kRows)
-        micro_kernel<kRows>(c_panel + i * ldc, ldc, a + i * lda, lda, depth, panel, bias_panel, alpha, valid);
+        micro_kernel<kRows>(c_panel + i * ldc, ldc, a + i * lda, lda, depth, panel, bias_panel, alpha, valid,
+                            accumulate);
       switch (i_end - i) {  // row tail
-        case 3: micro_kernel<3>(c_panel + i * ldc, ldc, a + i * lda, lda, depth, panel, bias_panel, alpha, valid); break;
-        case 2: micro_kernel<2>(c_panel + i * ldc, ldc, a + i * lda, lda, depth, panel, bias_panel, alpha, valid); break;
-        case 1: micro_kernel<1>(c_panel + i * ldc, ldc, a + i * lda, lda, depth, panel, bias_panel, alpha, valid); break;
-        default: break;
+        case 3:
+          micro_kernel<3>(c_panel + i * ldc, ldc, a + i * lda, lda, depth, panel, bias_panel, alpha, valid, accumulate);
+          break;
+        case 2:
+          micro_kernel<2>(c_panel + i * ldc, ldc, a + i * lda, lda, depth, panel, bias_panel, alpha, valid, accumulate);
+          break;
+        case 1:
+          micro_kernel<1>(c_panel + i * ldc, ldc, a + i * lda, lda, depth, panel, bias_panel, alpha, valid, accumulate);
+          break;
+        default:
+          break;
       }
     }
   }

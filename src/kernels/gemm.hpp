@@ -25,12 +25,20 @@ struct PackedMatrix {
 };
 
 // Packs B[k][n] = src[k*row_stride + n*col_stride] for k < rows, n < cols. `bias` is [cols] or null.
-void gemm_pack(PackedMatrix& out, const float* src, int64_t row_stride, int64_t col_stride, int32_t rows,
-               int32_t cols, const float* bias = nullptr);
+void gemm_pack(PackedMatrix& out, const float* src, int64_t row_stride, int64_t col_stride, int32_t rows, int32_t cols,
+               const float* bias = nullptr);
 
 // C[M, N] = alpha * (A[M, K] . B[K, N]) + bias[N], where B is packed (K = b.rows, N = b.cols).
 // A and C are row-major with row strides lda and ldc (in floats). C is overwritten.
 void gemm(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const PackedMatrix& b,
           float alpha = 1.0f) noexcept;
+
+// A block of the same product, for tiled algorithms (flash attention, per-head output projection):
+//   C[M, n_end - n_begin] = alpha * A[M, k_end - k_begin] . B[k_begin:k_end, n_begin:n_end] + bias[n_begin:n_end]
+//   or, when `accumulate`, C += alpha * A . B[...] (no bias).
+// `a` points at the first used column of A (the one multiplying B's row k_begin) and `c` at the output
+// of column n_begin. n_begin must be a multiple of gemm_panel_width(); k_begin, k_end and n_end are free.
+void gemm_block(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const PackedMatrix& b, int32_t k_begin,
+                int32_t k_end, int32_t n_begin, int32_t n_end, float alpha, bool accumulate) noexcept;
 
 }  // namespace mha::kernels

@@ -43,6 +43,44 @@ void softmax_row(float* row, int32_t n) noexcept {
   scale_row(row, n, 1.0f / sum);
 }
 
+float softmax_online_step(float* row, int32_t n, float& running_max, float& running_sum) noexcept {
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  batch max0(neg_inf), max1(neg_inf);
+  int32_t j = 0;
+  for (; j + 2 * kLanes <= n; j += 2 * kLanes) {
+    max0 = xsimd::max(max0, batch::load_unaligned(row + j));
+    max1 = xsimd::max(max1, batch::load_unaligned(row + j + kLanes));
+  }
+  float block_max = xsimd::reduce_max(xsimd::max(max0, max1));
+  for (; j < n; ++j) block_max = std::max(block_max, row[j]);
+  if (block_max == neg_inf) {  // every key of this block forbidden: it contributes nothing
+    std::fill(row, row + n, 0.0f);
+    return 1.0f;
+  }
+  const float new_max = std::max(running_max, block_max);
+  // exp(-inf) = 0 when this is the row's first block with an allowed key: nothing to rescale.
+  const float correction = running_max == new_max ? 1.0f : std::exp(running_max - new_max);
+  const batch shift(new_max);
+  batch sum0(0.0f), sum1(0.0f);
+  j = 0;
+  for (; j + 2 * kLanes <= n; j += 2 * kLanes) {
+    const batch e0 = xsimd::exp(batch::load_unaligned(row + j) - shift);
+    const batch e1 = xsimd::exp(batch::load_unaligned(row + j + kLanes) - shift);
+    e0.store_unaligned(row + j);
+    e1.store_unaligned(row + j + kLanes);
+    sum0 += e0;
+    sum1 += e1;
+  }
+  float sum = xsimd::reduce_add(sum0 + sum1);
+  for (; j < n; ++j) {
+    row[j] = std::exp(row[j] - new_max);
+    sum += row[j];
+  }
+  running_sum = running_sum * correction + sum;
+  running_max = new_max;
+  return correction;
+}
+
 void add_scaled_row(float* dst, const float* src, int32_t n, float factor) noexcept {
   const batch f(factor);
   int32_t j = 0;
