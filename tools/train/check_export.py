@@ -81,6 +81,8 @@ def main():
     ap.add_argument("--ckpt", default=os.path.expanduser("~/.cache/mha-wasm/run-austen/ckpt.pt"))
     ap.add_argument("--corpus", default=os.path.expanduser("~/.cache/mha-wasm/corpus"))
     ap.add_argument("--json", default=None)
+    ap.add_argument("--recompute-f32", action="store_true",
+                    help="evaluate the f32 checkpoint even if it records its validation loss")
     args = ap.parse_args()
     torch.set_num_threads(2)
     ref_model, ckpt = load_checkpoint(args.ckpt)
@@ -89,7 +91,13 @@ def main():
     model = load_exported(args.model_dir)
     val = np.memmap(os.path.join(args.corpus, "val.bin"), dtype=np.uint16, mode="r")
     vx, vy = val_windows(val, model.cfg.n_positions, 10 ** 9)
-    l32, l16 = evaluate(ref_model, vx, vy), evaluate(model, vx, vy)
+    # train_gpt.py stores the full-validation loss of the final checkpoint; reuse it unless
+    # asked (or the checkpoint is an intermediate one without it).
+    if "val_loss" in ckpt and not args.recompute_f32:
+        l32 = ckpt["val_loss"]
+    else:
+        l32 = evaluate(ref_model, vx, vy)
+    l16 = evaluate(model, vx, vy)
     result["val_loss_f32"] = round(l32, 4)
     result["val_loss_f16"] = round(l16, 4)
     result["val_ppl_f16"] = round(math.exp(l16), 2)

@@ -99,6 +99,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1337)
     ap.add_argument("--benchmark", type=int, default=0, help="only time N steps and exit")
+    ap.add_argument("--resume", default=None,
+                    help="continue from a checkpoint (model, optimizer, step); with --minutes the "
+                         "cosine restarts from --lr over the new budget, without warm-up")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -119,6 +122,14 @@ def main():
                             lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
     vx, vy = val_windows(val, args.ctx, args.eval_windows)
     tokens_per_step = args.batch_size * args.ctx
+    step = 0
+    if args.resume:
+        state = torch.load(args.resume, map_location="cpu")
+        assert state["config"] == cfg.to_dict(), "checkpoint config differs from the arguments"
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        step = state["step"]
+        gen.manual_seed(args.seed + step)  # fresh batch order after the resume point
     print("params %d, train tokens %d, val tokens %d, tokens/step %d" % (
         model.n_params(), len(train), len(val), tokens_per_step), file=sys.stderr)
 
@@ -129,17 +140,16 @@ def main():
         log.flush()
         print(json.dumps(rec), file=sys.stderr)
 
-    write_log({"event": "start", "params": model.n_params(), "config": cfg.to_dict(), "args": vars(args),
+    write_log({"event": "start", "step": step, "params": model.n_params(), "config": cfg.to_dict(), "args": vars(args),
                "train_tokens": int(len(train)), "val_tokens": int(len(val)), "time": time.time()})
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     t0 = time.time()
     deadline = t0 + args.minutes * 60
     total_steps = args.steps or 10 ** 9
     last_ckpt = t0
-    t_warm = None  # wall-clock time at the end of warm-up
+    t_warm = t0 if step >= args.warmup else None  # wall-clock time at the end of warm-up
     best_val = float("inf")
     running = None
-    step = 0
     model.train()
     while step < total_steps:
         if time.time() >= deadline:
