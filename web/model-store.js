@@ -1,0 +1,72 @@
+// Model loading: the bundled models listed in models.json, or the user's own Hugging Face GPT-2 file
+// set picked or dropped into the page. Progress is reported as a fraction of all bytes.
+import { GptModel } from '../dist/index.js';
+
+/** Largest file the page reads (the wasm32 heap must hold the model twice while it loads). */
+export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+export const REQUIRED_FILES = ['config.json', 'model.safetensors', 'vocab.json', 'merges.txt'];
+
+/** The entries of models.json: [{ name, url, about }]. */
+export async function loadModelList(url = new URL('models.json', import.meta.url)) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`models.json: HTTP ${response.status}`);
+  const list = await response.json();
+  if (!Array.isArray(list) || !list.length || !list.every((m) => typeof m.url === 'string'))
+    throw new Error('models.json: expected a list of { name, url }');
+  return list;
+}
+
+function progressTracker(onFraction) {
+  const files = new Map();
+  return ({ file, loaded, total }) => {
+    files.set(file, { loaded, total: total ?? 0 });
+    let sumLoaded = 0, sumTotal = 0;
+    for (const f of files.values()) { sumLoaded += f.loaded; sumTotal += Math.max(f.total, f.loaded); }
+    onFraction(sumTotal ? sumLoaded / sumTotal : 0);
+  };
+}
+
+/** Loads the model folder at `url` (relative to the page; only this page's own server is accepted). */
+export async function loadModelFromUrl(url, onFraction = () => {}) {
+  const folder = new URL(url, location.href);
+  if (folder.origin !== location.origin)
+    throw new Error(`${folder.href} is not on this page's server (${location.origin}); the page loads models from its own server only`);
+  return GptModel.load(folder.href, { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES });
+}
+
+/**
+ * Loads the four files from a FileList / File[]; throws an Error with a message for people (missing
+ * or unexpected files, a file over the limit, a malformed file) before or while reading.
+ */
+export async function loadModelFromFiles(fileList, onFraction = () => {}) {
+  const files = new Map([...fileList].map((f) => [f.name, f]));
+  const missing = REQUIRED_FILES.filter((name) => !files.has(name));
+  if (missing.length) {
+    const got = [...files.keys()].join(', ') || 'nothing';
+    throw new Error(`Missing ${missing.join(', ')} (got ${got}). Pick all four files: ${REQUIRED_FILES.join(', ')}.`);
+  }
+  for (const name of REQUIRED_FILES) {
+    const size = files.get(name).size;
+    if (size > MAX_FILE_BYTES)
+      throw new Error(`${name} is ${(size / 1e6).toFixed(0)} MB, over this page's limit of ${(MAX_FILE_BYTES / 1e6).toFixed(0)} MB per file.`);
+    if (size === 0) throw new Error(`${name} is empty.`);
+  }
+  return GptModel.load({
+    config: files.get('config.json'), weights: files.get('model.safetensors'),
+    vocab: files.get('vocab.json'), merges: files.get('merges.txt'),
+  }, { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES });
+}
+
+/**
+ * The offline head statistics written by tools/train/head_patterns.py (head_patterns.json), when the
+ * models.json entry names that file: Map 'layer.head' -> { label, prev, first, self, delim, entropy }.
+ */
+export async function loadHeadPatterns(modelUrl, file) {
+  const response = await fetch(new URL(file, new URL(modelUrl, location.href)));
+  if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
+  const json = await response.json();
+  return {
+    text: json.text ?? 'held-out text',
+    heads: new Map((json.heads ?? []).map((h) => [`${h.layer}.${h.head}`, h])),
+  };
+}

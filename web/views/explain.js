@@ -1,0 +1,73 @@
+// Explain a cell: how weight a_ij of one head comes out of q_i and k_j, with the real numbers of this
+// run, next to the formulas with this model's dimensions.
+import { headColor } from '../colors.js';
+
+// ---- layout of the bar strips ----
+const STRIP_HEIGHT = 34;
+const STRIP_COLOR_POSITIVE = '#0072b2';
+const STRIP_COLOR_NEGATIVE = '#d55e00';
+
+const fmt = (x, digits = 4) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(digits));
+const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Draws a vector as bars around a zero line (blue up = positive, vermillion down = negative). */
+function drawStrip(canvas, values, range) {
+  const width = canvas.clientWidth || 280;
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * dpr);
+  canvas.height = Math.round(STRIP_HEIGHT * dpr);
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const mid = STRIP_HEIGHT / 2, slot = width / values.length;
+  ctx.fillStyle = '#d6d3c8';
+  ctx.fillRect(0, mid, width, 1);
+  for (let d = 0; d < values.length; ++d) {
+    const h = (values[d] / (range || 1)) * (mid - 1);
+    ctx.fillStyle = values[d] >= 0 ? STRIP_COLOR_POSITIVE : STRIP_COLOR_NEGATIVE;
+    ctx.fillRect(d * slot + 0.5, values[d] >= 0 ? mid - h : mid, Math.max(1, slot - 1), Math.abs(h));
+  }
+}
+
+export function renderExplainEmpty(container) {
+  container.innerHTML = '<p class="muted">Open the Model view and click a cell of a head (or focus the large map and press Enter) to see how that weight is computed.</p>';
+}
+
+/**
+ * data = { layer, head, i, j, tokens, info (analysis.explainCell), shown (the weight in the page's
+ * attention array), config }
+ */
+export function renderExplain(container, { layer, head, i, j, tokens, info, shown, config }) {
+  const { nLayer, nHead, nEmbd, headDim } = config;
+  const qTok = esc(tokens[i]), kTok = esc(tokens[j]);
+  const range = Math.max(...info.qi.map(Math.abs), ...info.kj.map(Math.abs));
+  const productRange = Math.max(...info.product.map(Math.abs));
+  container.innerHTML = `
+    <p><span class="swatch-inline" style="color:${headColor(head)}">●</span> layer ${layer}, head ${head}:
+      how much <code>${qTok}</code> (query ${i}) attends to <code>${kTok}</code> (key ${j})</p>
+    <div class="explain-grid">
+      <span class="k">q<sub>${i}</sub></span><canvas class="strip" data-strip="q" aria-label="query vector, ${headDim} values"></canvas>
+      <span class="k">k<sub>${j}</sub></span><canvas class="strip" data-strip="k" aria-label="key vector, ${headDim} values"></canvas>
+      <span class="k">q⊙k</span><canvas class="strip" data-strip="p" aria-label="element-wise product"></canvas>
+      <span class="k">q<sub>i</sub>·k<sub>j</sub></span><span class="v">${fmt(info.dot)}</span>
+      <span class="k">× 1/√d<sub>k</sub></span><span class="v">× ${fmt(info.scale)} <span class="muted">(d<sub>k</sub> = ${headDim})</span></span>
+      <span class="k">score s<sub>ij</sub></span><span class="v">${fmt(info.score)}</span>
+      <span class="k">mask</span><span class="v">${info.masked ? '−∞ (key after query: the future)' : `0 (key ${j} ≤ query ${i}: allowed)`}</span>
+      <span class="k">row max</span><span class="v">${fmt(info.rowMax)}</span>
+      <span class="k">Σ<sub>m≤i</sub> e<sup>s<sub>im</sub>−max</sup></span><span class="v">${fmt(info.normaliser)} <span class="muted">(softmax normaliser over ${i + 1} keys)</span></span>
+      <span class="k">weight a<sub>ij</sub></span><span class="v"><strong data-weight>${fmt(info.weight)}</strong>
+        <span class="muted">= e<sup>${fmt(info.score - info.rowMax, 3)}</sup> / ${fmt(info.normaliser, 3)}; page: ${fmt(shown)}</span></span>
+      <span class="k">|a<sub>ij</sub> v<sub>j</sub>|</span><span class="v">${fmt(info.contribution)} <span class="muted">= ${fmt(info.weight, 3)} × |v<sub>j</sub>| ${fmt(info.vNorm, 3)};
+        ${(100 * info.contributionShare).toFixed(1)}% of Σ<sub>m</sub> |a<sub>im</sub> v<sub>m</sub>|; |head output| ${fmt(info.outputNorm, 3)}</span></span>
+    </div>
+    <div class="formula">
+      Attention(Q, K, V) = softmax(QK<sup>⊤</sup>/√d<sub>k</sub> + M) V<br>
+      head<sub>i</sub> = Attention(QW<sub>i</sub><sup>Q</sup>, KW<sub>i</sub><sup>K</sup>, VW<sub>i</sub><sup>V</sup>)
+      <span class="dim">W<sub>i</sub><sup>Q,K,V</sup> ∈ ℝ<sup>${nEmbd}×${headDim}</sup>, i = 1…${nHead}</span><br>
+      MultiHead(Q, K, V) = Concat(head<sub>1</sub>, …, head<sub>${nHead}</sub>) W<sup>O</sup>
+      <span class="dim">W<sup>O</sup> ∈ ℝ<sup>${nHead * headDim}×${nEmbd}</sup></span><br>
+      <span class="dim">d<sub>model</sub> = ${nEmbd}, h = ${nHead}, d<sub>k</sub> = d<sub>v</sub> = ${headDim}, ${nLayer} layers; Q = K = V = LayerNorm(x) here (self-attention), M<sub>ij</sub> = −∞ for j &gt; i.</span>
+    </div>`;
+  drawStrip(container.querySelector('[data-strip="q"]'), info.qi, range);
+  drawStrip(container.querySelector('[data-strip="k"]'), info.kj, range);
+  drawStrip(container.querySelector('[data-strip="p"]'), info.product, productRange);
+}

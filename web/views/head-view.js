@@ -1,0 +1,270 @@
+// Head view: the tokens in two columns, queries on the left and keys on the right, one line per
+// visible head per (query, key) pair, one hue per head, opacity = the attention weight. Hover a token
+// to see only its lines (with the weights as bars beside the other column), click to lock it.
+// Drawn on one canvas: lines are batched by head and by opacity level, so the full context costs a
+// few dozen strokes, not one DOM node per edge.
+import { headColor } from '../colors.js';
+import { shortToken, sizeCanvas } from './heatmap.js';
+
+// ---- layout ----
+const fontFor = (row) => `${Math.min(13, row - 3)}px ui-monospace, "DejaVu Sans Mono", monospace`;
+const TOP = 10;
+const SIDE_PAD = 10;
+const TEXT_GAP = 8; // between a token's text and its line anchor
+const BAR_SLOT = 7; // px per head in the per-token weight bars
+const SINGLE_BAR = 56; // bar width when one head is shown
+const MIN_LINKS = 120; // narrowest space between the two columns
+const MAX_LINKS = 420;
+const MIN_WEIGHT = 0.01; // lines below this weight are invisible and skipped
+const ALPHA_LEVELS = 24; // opacity quantisation for batching
+const MAX_LABEL_CHARS = 16;
+const HEAD_SPREAD = 2.2; // px between the line ends of neighbouring heads
+
+function rowHeight(T) {
+  return T <= 24 ? 24 : T <= 48 ? 19 : T <= 80 ? 16 : 14;
+}
+
+export class HeadView {
+  constructor(canvas, { onLock, maxWidth }) {
+    this.canvas = canvas;
+    this.onLock = onLock;
+    this.maxWidth = maxWidth;
+    this.hover = null; // { side, index } under the pointer
+    this.keyFocus = null; // keyboard cursor
+    this.data = null;
+    this.stats = { lines: 0, renderMs: 0 };
+  }
+
+  initialize() {
+    const c = this.canvas;
+    c.addEventListener('mousemove', (e) => {
+      const at = this.tokenAt(e);
+      if (JSON.stringify(at) !== JSON.stringify(this.hover)) {
+        this.hover = at;
+        this.draw();
+      }
+    });
+    c.addEventListener('mouseleave', () => { this.hover = null; this.draw(); });
+    c.addEventListener('click', (e) => {
+      const at = this.tokenAt(e);
+      const lock = this.data?.lock;
+      this.onLock(at && !(lock && lock.side === at.side && lock.index === at.index) ? at : null);
+    });
+    c.addEventListener('keydown', (e) => this.#key(e));
+    c.addEventListener('blur', () => { this.keyFocus = null; this.draw(); });
+  }
+
+  #key(e) {
+    if (!this.data) return;
+    const T = this.data.T;
+    this.keyFocus ??= this.data.lock ? { ...this.data.lock } : { side: 'q', index: T - 1 };
+    const f = this.keyFocus;
+    if (e.key === 'ArrowUp') f.index = Math.max(0, f.index - 1);
+    else if (e.key === 'ArrowDown') f.index = Math.min(T - 1, f.index + 1);
+    else if (e.key === 'ArrowLeft') f.side = 'q';
+    else if (e.key === 'ArrowRight') f.side = 'k';
+    else if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.onLock({ ...f }); return; }
+    else if (e.key === 'Escape') { this.keyFocus = null; this.onLock(null); return; }
+    else return;
+    e.preventDefault();
+    this.draw();
+  }
+
+  /** The laid-out geometry for the current data. */
+  layout() {
+    const { tokens, T } = this.data;
+    const ctx = this.canvas.getContext('2d');
+    ctx.font = fontFor(rowHeight(T));
+    let label = 0;
+    for (const t of tokens) label = Math.max(label, ctx.measureText(shortToken(t, MAX_LABEL_CHARS)).width);
+    label = Math.ceil(label);
+    const bars = Math.max(SINGLE_BAR, this.data.visible.length * BAR_SLOT) + 8;
+    const available = (this.maxWidth?.() ?? 700) - 2 * (SIDE_PAD + label + TEXT_GAP + bars);
+    const links = Math.max(MIN_LINKS, Math.min(MAX_LINKS, available));
+    const row = rowHeight(T);
+    const xLeftText = SIDE_PAD + bars + label; // right edge of the query labels
+    const xLeft = xLeftText + TEXT_GAP;
+    const xRight = xLeft + links;
+    const xRightText = xRight + TEXT_GAP;
+    const width = xRightText + label + bars + SIDE_PAD;
+    return { top: TOP, row, label, bars, xLeftText, xLeft, xRight, xRightText, width, height: TOP * 2 + T * row };
+  }
+
+  tokenAt(event) {
+    if (!this.data || !this.geometry) return null;
+    const g = this.geometry;
+    const r = this.canvas.getBoundingClientRect();
+    const x = event.clientX - r.left, y = event.clientY - r.top;
+    const index = Math.floor((y - TOP) / g.row);
+    if (index < 0 || index >= this.data.T) return null;
+    return { side: x < (g.xLeft + g.xRight) / 2 ? 'q' : 'k', index };
+  }
+
+  /** Line opacity of a weight: the weight itself, or its square root with the √ scale. */
+  opacity(w) {
+    return this.data.sqrt ? Math.sqrt(w) : w;
+  }
+
+  /** The token whose lines are shown: the pointer, else the keyboard cursor, else the lock. */
+  focus() {
+    return this.hover ?? this.keyFocus ?? this.data?.lock ?? null;
+  }
+
+  /** data = { attention, T, nHead, layer, tokens, visible: [head], lock, sqrt } */
+  render(data) {
+    this.data = data;
+    this.geometry = this.layout();
+    const g = this.geometry;
+    sizeCanvas(this.canvas, g.width, g.height);
+    this.draw();
+  }
+
+  /** The lines to draw for a focus: [{ head, i, j, w }] through a callback (no allocation per line). */
+  forEachLine(focus, visit) {
+    const { attention, T, nHead, layer, visible } = this.data;
+    for (const h of visible) {
+      const base = (layer * nHead + h) * T * T;
+      if (!focus) {
+        for (let i = 0; i < T; ++i) for (let j = 0; j <= i; ++j) {
+          const w = attention[base + i * T + j];
+          if (w >= MIN_WEIGHT) visit(h, i, j, w);
+        }
+      } else if (focus.side === 'q') {
+        const i = focus.index;
+        for (let j = 0; j <= i; ++j) { const w = attention[base + i * T + j]; if (w >= MIN_WEIGHT) visit(h, i, j, w); }
+      } else {
+        const j = focus.index;
+        for (let i = j; i < T; ++i) { const w = attention[base + i * T + j]; if (w >= MIN_WEIGHT) visit(h, i, j, w); }
+      }
+    }
+  }
+
+  draw() {
+    if (!this.data) return;
+    const start = performance.now();
+    const { T, tokens, visible, attention, nHead, layer } = this.data;
+    const g = this.geometry;
+    const ctx = this.canvas.getContext('2d');
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, g.width, g.height);
+    const y = (n) => TOP + (n + 0.5) * g.row;
+    const focus = this.focus();
+
+    // lines, batched per head and opacity level
+    const batches = new Map();
+    let lines = 0;
+    this.forEachLine(focus, (h, i, j, w) => {
+      const key = h * (ALPHA_LEVELS + 1) + Math.min(ALPHA_LEVELS, Math.round(this.opacity(w) * ALPHA_LEVELS));
+      let batch = batches.get(key);
+      if (!batch) batches.set(key, (batch = []));
+      batch.push(i, j);
+      lines += 1;
+    });
+    ctx.lineWidth = focus ? 2 : 1.4;
+    ctx.lineCap = 'round';
+    const offset = this.headOffsets();
+    for (const [key, batch] of batches) {
+      const h = Math.floor(key / (ALPHA_LEVELS + 1)), level = key % (ALPHA_LEVELS + 1);
+      ctx.strokeStyle = headColor(h);
+      ctx.globalAlpha = Math.max(0.04, level / ALPHA_LEVELS);
+      ctx.beginPath();
+      for (let n = 0; n < batch.length; n += 2) {
+        ctx.moveTo(g.xLeft, y(batch[n]) + offset[h]);
+        ctx.lineTo(g.xRight, y(batch[n + 1]) + offset[h]);
+      }
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+    this.stats.lines = lines;
+
+    // token labels
+    ctx.font = fontFor(g.row);
+    ctx.textBaseline = 'middle';
+    const highlight = (x, n, align) => {
+      const w = ctx.measureText(shortToken(tokens[n], MAX_LABEL_CHARS)).width + 8;
+      ctx.fillStyle = '#0072b2';
+      ctx.beginPath();
+      ctx.roundRect?.(align === 'right' ? x - w + 4 : x - 4, y(n) - g.row / 2 + 1, w, g.row - 2, 4);
+      if (!ctx.roundRect) ctx.rect(align === 'right' ? x - w + 4 : x - 4, y(n) - g.row / 2 + 1, w, g.row - 2);
+      ctx.fill();
+    };
+    for (const [side, x, align] of [['q', g.xLeftText, 'right'], ['k', g.xRightText, 'left']]) {
+      ctx.textAlign = align;
+      for (let n = 0; n < T; ++n) {
+        const focused = focus && focus.side === side && focus.index === n;
+        const locked = this.data.lock && this.data.lock.side === side && this.data.lock.index === n;
+        if (focused || locked) highlight(x, n, align);
+        const inactive = focus && ((focus.side === 'q' && side === 'k' && n > focus.index) || (focus.side === 'k' && side === 'q' && n < focus.index));
+        ctx.fillStyle = focused || locked ? '#ffffff' : inactive ? '#c2c0b8' : '#1d2433';
+        ctx.fillText(shortToken(tokens[n], MAX_LABEL_CHARS), x, y(n));
+      }
+    }
+
+    // weight bars beside the other column for the focused token
+    if (focus) {
+      const other = focus.side === 'q' ? 'k' : 'q';
+      const from = other === 'k' ? 0 : focus.index, to = other === 'k' ? focus.index : T - 1;
+      const barX = other === 'k' ? g.xRightText + g.label + 8 : SIDE_PAD;
+      ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
+      for (let n = from; n <= to; ++n) {
+        const i = other === 'k' ? focus.index : n, j = other === 'k' ? n : focus.index;
+        if (visible.length === 1) {
+          const w = attention[(layer * nHead + visible[0]) * T * T + i * T + j];
+          ctx.fillStyle = '#efede5';
+          ctx.fillRect(barX, y(n) - 4, SINGLE_BAR - 24, 8);
+          ctx.fillStyle = headColor(visible[0]);
+          ctx.fillRect(barX, y(n) - 4, (SINGLE_BAR - 24) * w, 8);
+          ctx.fillStyle = '#475467';
+          ctx.textAlign = 'left';
+          ctx.fillText(w.toFixed(2), barX + SINGLE_BAR - 22, y(n));
+        } else {
+          const barHeight = g.row - 6;
+          visible.forEach((h, slot) => {
+            const w = attention[(layer * nHead + h) * T * T + i * T + j];
+            ctx.fillStyle = '#efede5';
+            ctx.fillRect(barX + slot * BAR_SLOT, y(n) - barHeight / 2, BAR_SLOT - 2, barHeight);
+            ctx.fillStyle = headColor(h);
+            ctx.fillRect(barX + slot * BAR_SLOT, y(n) + barHeight / 2 - barHeight * w, BAR_SLOT - 2, barHeight * w);
+          });
+        }
+      }
+    }
+    this.stats.renderMs = performance.now() - start;
+    this.stats.focus = focus;
+  }
+
+  /**
+   * Vertical offset of each head's line ends inside a token's row: the visible heads fan out over
+   * part of the row, so their hues stay apart instead of mixing into one colour.
+   */
+  headOffsets() {
+    const { visible, nHead } = this.data;
+    const offsets = new Float32Array(nHead);
+    const spread = visible.length > 1 ? Math.min(HEAD_SPREAD, (this.geometry.row - 4) / (visible.length - 1)) : 0;
+    visible.forEach((h, k) => { offsets[h] = (k - (visible.length - 1) / 2) * spread; });
+    return offsets;
+  }
+
+  /** An SVG document of what is drawn now (vector lines and text). */
+  toSvg() {
+    const g = this.geometry, { tokens, T } = this.data;
+    const y = (n) => TOP + (n + 0.5) * g.row;
+    const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}">`,
+      `<rect width="100%" height="100%" fill="#ffffff"/>`];
+    const focus = this.focus();
+    const offset = this.headOffsets();
+    this.forEachLine(focus, (h, i, j, w) => {
+      parts.push(`<line x1="${g.xLeft}" y1="${(y(i) + offset[h]).toFixed(1)}" x2="${g.xRight}" y2="${(y(j) + offset[h]).toFixed(1)}" stroke="${headColor(h)}" stroke-opacity="${this.opacity(w).toFixed(3)}" stroke-width="${focus ? 2 : 1.4}"/>`);
+    });
+    parts.push(`<g font-family="monospace" font-size="13" fill="#1d2433">`);
+    for (let n = 0; n < T; ++n) {
+      const text = esc(shortToken(tokens[n], MAX_LABEL_CHARS));
+      parts.push(`<text x="${g.xLeftText}" y="${y(n) + 4}" text-anchor="end">${text}</text>`);
+      parts.push(`<text x="${g.xRightText}" y="${y(n) + 4}">${text}</text>`);
+    }
+    parts.push('</g></svg>');
+    return parts.join('\n');
+  }
+}

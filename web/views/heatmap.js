@@ -1,0 +1,330 @@
+// Heatmap drawing shared by the model, aggregate and compare views: a [T, T] array painted one
+// pixel per cell into an offscreen canvas, then scaled up without smoothing (so 128 tokens cost one
+// ImageData fill, not 16k DOM nodes). Rows are queries, columns keys; j > i is the causal mask.
+import { DIFF_LUT, MASKED_RGB, WEIGHT_LUT } from '../colors.js';
+
+// ---- layout of the large heatmap ----
+const LABEL_FONT = '11px ui-monospace, "DejaVu Sans Mono", monospace';
+const LABEL_GAP = 6; // between token labels and the map
+const MAX_LABEL_CHARS = 12;
+const MIN_CELL = 3; // px per cell at most tokens
+const MAX_CELL = 34; // px per cell at few tokens
+const HATCH_SPACING = 5;
+
+const scratch = typeof document !== 'undefined' ? document.createElement('canvas') : null;
+
+/**
+ * Paints values [T, T] (row stride `stride`, default T) at (x, y) with `size` px per side.
+ * kind 'weight' maps [0, range] on the weight scale (sqrt: through a square root, which spreads the
+ * small weights); 'diff' maps [-range, range] on the diverging one.
+ */
+export function paintHeatmap(ctx, values, T, x, y, size, { kind = 'weight', range = 1, stride = T, sqrt = false } = {}) {
+  if (scratch.width !== T || scratch.height !== T) {
+    scratch.width = T;
+    scratch.height = T;
+  }
+  const sctx = scratch.getContext('2d');
+  if (!paintHeatmap.image || paintHeatmap.image.width !== T) paintHeatmap.image = sctx.createImageData(T, T);
+  const image = paintHeatmap.image;
+  const pixels = image.data;
+  const lut = kind === 'diff' ? DIFF_LUT : WEIGHT_LUT;
+  const inverse = range > 0 ? 1 / range : 0;
+  const diverging = kind === 'diff';
+  for (let i = 0; i < T; ++i) {
+    let p = i * T * 4;
+    for (let j = 0; j < T; ++j, p += 4) {
+      if (j > i) {
+        pixels[p] = MASKED_RGB[0]; pixels[p + 1] = MASKED_RGB[1]; pixels[p + 2] = MASKED_RGB[2];
+      } else {
+        const v = values[i * stride + j] * inverse;
+        let t = diverging ? 0.5 + 0.5 * v : v;
+        t = t < 0 ? 0 : t > 1 ? 1 : t;
+        if (sqrt && !diverging) t = Math.sqrt(t);
+        const c = ((t * 255 + 0.5) | 0) * 3;
+        pixels[p] = lut[c]; pixels[p + 1] = lut[c + 1]; pixels[p + 2] = lut[c + 2];
+      }
+      pixels[p + 3] = 255;
+    }
+  }
+  sctx.putImageData(image, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(scratch, 0, 0, T, T, x, y, size, size);
+}
+
+/** Sizes a canvas for CSS size (width, height) at the device pixel ratio; returns its 2D context, cleared. */
+export function sizeCanvas(canvas, width, height) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.round(width * dpr), h = Math.round(height * dpr);
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+  }
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  return ctx;
+}
+
+/** Diagonal hatching over the masked upper triangle of a map at (x, y) with `cell` px per cell. */
+export function hatchMasked(ctx, T, x, y, cell) {
+  ctx.save();
+  ctx.beginPath();
+  for (let i = 0; i < T - 1; ++i) ctx.rect(x + (i + 1) * cell, y + i * cell, (T - 1 - i) * cell, cell);
+  ctx.clip();
+  ctx.strokeStyle = 'rgba(120, 114, 98, 0.35)';
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  const size = T * cell;
+  for (let d = -size; d < size; d += HATCH_SPACING) {
+    ctx.moveTo(x + d, y + size);
+    ctx.lineTo(x + d + size, y);
+  }
+  ctx.stroke();
+  ctx.restore();
+}
+
+export function shortToken(token, limit = MAX_LABEL_CHARS) {
+  return token.length > limit ? `${token.slice(0, limit - 1)}…` : token;
+}
+
+/**
+ * A large heatmap with token labels, hover tooltip, a keyboard cell cursor and click to select.
+ * initialize() binds the canvas once; render(data) redraws.
+ *   data = { values [T, T], T, tokens, kind, range, title, cell: {i, j} | null, describe(i, j) -> text }
+ */
+export class LargeHeatmap {
+  constructor(canvas, tooltip, { onSelect, maxWidth } = {}) {
+    this.canvas = canvas;
+    this.tooltip = tooltip;
+    this.onSelect = onSelect;
+    this.maxWidth = maxWidth;
+    this.data = null;
+    this.cursor = null;
+  }
+
+  initialize() {
+    const c = this.canvas;
+    c.addEventListener('mousemove', (e) => this.#hover(e));
+    c.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
+    c.addEventListener('click', (e) => {
+      const cell = this.cellAt(e);
+      if (cell && this.onSelect) this.onSelect(cell);
+    });
+    c.addEventListener('keydown', (e) => this.#key(e));
+    c.addEventListener('blur', () => { this.tooltip.hidden = true; });
+  }
+
+  /** Geometry for T tokens in the available width. */
+  layout(T, tokens) {
+    const ctx = this.canvas.getContext('2d');
+    ctx.font = LABEL_FONT;
+    let labelWidth = 0;
+    for (const t of tokens) labelWidth = Math.max(labelWidth, ctx.measureText(shortToken(t)).width);
+    labelWidth = Math.ceil(labelWidth) + LABEL_GAP;
+    const available = Math.max(160, (this.maxWidth?.() ?? 600) - labelWidth - 8);
+    const cell = Math.max(MIN_CELL, Math.min(MAX_CELL, Math.floor(available / T)));
+    const showLabels = cell >= 9;
+    const left = showLabels ? labelWidth : 4, top = showLabels ? labelWidth : 4;
+    return { cell, left, top, showLabels, width: left + T * cell + 4, height: top + T * cell + 4 };
+  }
+
+  render(data) {
+    this.data = data;
+    if (!data) return;
+    const { values, T, tokens, kind = 'weight', range = 1 } = data;
+    const g = (this.geometry = this.layout(T, tokens));
+    const ctx = sizeCanvas(this.canvas, g.width, g.height);
+    paintHeatmap(ctx, values, T, g.left, g.top, T * g.cell, { kind, range, sqrt: data.sqrt });
+    hatchMasked(ctx, T, g.left, g.top, g.cell);
+    if (g.showLabels) {
+      ctx.font = LABEL_FONT;
+      ctx.fillStyle = '#1d2433';
+      ctx.textBaseline = 'middle';
+      ctx.textAlign = 'right';
+      for (let i = 0; i < T; ++i) ctx.fillText(shortToken(tokens[i]), g.left - LABEL_GAP, g.top + (i + 0.5) * g.cell);
+      ctx.save();
+      ctx.translate(g.left, g.top - LABEL_GAP);
+      ctx.rotate(-Math.PI / 2);
+      ctx.textAlign = 'left';
+      for (let j = 0; j < T; ++j) ctx.fillText(shortToken(tokens[j]), 0, (j + 0.5) * g.cell);
+      ctx.restore();
+    }
+    const mark = (cell, color, width) => {
+      if (!cell || cell.i >= T || cell.j >= T) return;
+      ctx.strokeStyle = color;
+      ctx.lineWidth = width;
+      ctx.strokeRect(g.left + cell.j * g.cell + 0.5, g.top + cell.i * g.cell + 0.5, g.cell - 1, g.cell - 1);
+    };
+    mark(data.cell, '#e69f00', 2.5);
+    if (this.cursor && document.activeElement === this.canvas) mark(this.cursor, '#0072b2', 1.5);
+  }
+
+  cellAt(event) {
+    const g = this.geometry;
+    if (!g || !this.data) return null;
+    const r = this.canvas.getBoundingClientRect();
+    const x = event.clientX - r.left - g.left, y = event.clientY - r.top - g.top;
+    const i = Math.floor(y / g.cell), j = Math.floor(x / g.cell);
+    if (i < 0 || j < 0 || i >= this.data.T || j >= this.data.T) return null;
+    return { i, j };
+  }
+
+  #hover(event) {
+    const cell = this.cellAt(event);
+    if (!cell) { this.tooltip.hidden = true; return; }
+    this.showTooltip(cell, event.clientX + 14, event.clientY + 14);
+  }
+
+  showTooltip(cell, x, y) {
+    this.tooltip.textContent = this.data.describe(cell.i, cell.j);
+    this.tooltip.hidden = false;
+    const w = this.tooltip.offsetWidth, h = this.tooltip.offsetHeight;
+    this.tooltip.style.left = `${Math.min(x, window.innerWidth - w - 8)}px`;
+    this.tooltip.style.top = `${Math.min(y, window.innerHeight - h - 8)}px`;
+  }
+
+  #key(event) {
+    if (!this.data) return;
+    const T = this.data.T;
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    this.cursor ??= this.data.cell ? { ...this.data.cell } : { i: T - 1, j: 0 };
+    if (moves[event.key]) {
+      event.preventDefault();
+      const [di, dj] = moves[event.key];
+      this.cursor = { i: Math.max(0, Math.min(T - 1, this.cursor.i + di)), j: Math.max(0, Math.min(T - 1, this.cursor.j + dj)) };
+    } else if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      this.onSelect?.({ ...this.cursor });
+      return;
+    } else return;
+    this.render(this.data);
+    const r = this.canvas.getBoundingClientRect(), g = this.geometry;
+    this.showTooltip(this.cursor, r.left + g.left + (this.cursor.j + 1) * g.cell + 6, r.top + g.top + (this.cursor.i + 1) * g.cell + 6);
+  }
+}
+
+/**
+ * Grid of small heatmaps (layers x heads) on one canvas. initialize() binds events; render() draws.
+ *   data = { nLayer, nHead, T, get(l, h) -> [T, T], kind, range, selected: {layer, head}, caption(l, h) -> text,
+ *            ablated(l, h) -> bool, headColor(h) }
+ */
+export class HeatmapGrid {
+  static PAD = 8; static HEADER = 18; static ROW_LABEL = 26; static CAPTION = 14;
+
+  constructor(canvas, { onSelect, maxWidth, tooltip } = {}) {
+    this.canvas = canvas;
+    this.onSelect = onSelect;
+    this.maxWidth = maxWidth;
+    this.tooltip = tooltip;
+    this.data = null;
+  }
+
+  initialize() {
+    this.canvas.addEventListener('click', (e) => {
+      const at = this.at(e);
+      if (at) this.onSelect?.(at);
+    });
+    this.canvas.addEventListener('mousemove', (e) => {
+      const at = this.at(e);
+      this.canvas.style.cursor = at ? 'pointer' : 'default';
+      if (!this.tooltip || !this.data) return;
+      if (!at) { this.tooltip.hidden = true; return; }
+      this.tooltip.textContent = this.data.describeHead?.(at.layer, at.head) ?? `layer ${at.layer} head ${at.head}`;
+      this.tooltip.hidden = false;
+      this.tooltip.style.left = `${e.clientX + 14}px`;
+      this.tooltip.style.top = `${e.clientY + 14}px`;
+    });
+    this.canvas.addEventListener('mouseleave', () => { if (this.tooltip) this.tooltip.hidden = true; });
+    this.canvas.addEventListener('keydown', (e) => {
+      if (!this.data) return;
+      const s = this.data.selected, { nLayer, nHead } = this.data;
+      const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+      if (!moves[e.key]) return;
+      e.preventDefault();
+      const [dl, dh] = moves[e.key];
+      this.onSelect?.({ layer: Math.max(0, Math.min(nLayer - 1, s.layer + dl)), head: Math.max(0, Math.min(nHead - 1, s.head + dh)) });
+    });
+  }
+
+  thumbSize(nHead) {
+    const { PAD, ROW_LABEL } = HeatmapGrid;
+    const available = (this.maxWidth?.() ?? 600) - ROW_LABEL - 4;
+    return Math.max(34, Math.min(96, Math.floor(available / nHead) - PAD));
+  }
+
+  render(data) {
+    this.data = data;
+    const { nLayer, nHead, T } = data;
+    const { PAD, HEADER, ROW_LABEL, CAPTION } = HeatmapGrid;
+    const size = (this.size = this.thumbSize(nHead));
+    const width = ROW_LABEL + nHead * (size + PAD);
+    const height = HEADER + nLayer * (size + PAD + CAPTION);
+    const ctx = sizeCanvas(this.canvas, width, height);
+    ctx.font = '11px system-ui, "DejaVu Sans", sans-serif';
+    ctx.textBaseline = 'middle';
+    for (let h = 0; h < nHead && data.headers !== false; ++h) {
+      const x = ROW_LABEL + h * (size + PAD);
+      ctx.fillStyle = data.headColor(h);
+      ctx.beginPath();
+      ctx.arc(x + 6, HEADER / 2, 4.5, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.fillStyle = '#1d2433';
+      ctx.textAlign = 'left';
+      ctx.fillText(`H${h}`, x + 14, HEADER / 2);
+    }
+    for (let l = 0; l < nLayer; ++l) {
+      const y = HEADER + l * (size + PAD + CAPTION);
+      ctx.fillStyle = '#667085';
+      ctx.textAlign = 'left';
+      ctx.fillText(`L${l}`, 2, y + size / 2);
+      for (let h = 0; h < nHead; ++h) {
+        const x = ROW_LABEL + h * (size + PAD);
+        paintHeatmap(ctx, data.get(l, h), T, x, y, size, { kind: data.kind, range: data.range, sqrt: data.sqrt });
+        ctx.strokeStyle = '#d6d3c8';
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x - 0.5, y - 0.5, size + 1, size + 1);
+        if (data.ablated?.(l, h)) {
+          ctx.fillStyle = 'rgba(255,255,255,0.6)';
+          ctx.fillRect(x, y, size, size);
+          ctx.strokeStyle = '#3a3a3a';
+          ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + size, y + size); ctx.moveTo(x + size, y); ctx.lineTo(x, y + size); ctx.stroke();
+        }
+        if (data.selected && data.selected.layer === l && data.selected.head === h) {
+          ctx.strokeStyle = '#e69f00';
+          ctx.lineWidth = 3;
+          ctx.strokeRect(x - 2, y - 2, size + 4, size + 4);
+        }
+        const caption = data.caption?.(l, h);
+        if (caption) {
+          ctx.fillStyle = '#475467';
+          ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
+          ctx.textAlign = 'left';
+          ctx.fillText(caption, x, y + size + CAPTION / 2 + 1, size + PAD - 2);
+          ctx.font = '11px system-ui, "DejaVu Sans", sans-serif';
+        }
+      }
+    }
+  }
+
+  at(event) {
+    if (!this.data) return null;
+    const { PAD, HEADER, ROW_LABEL, CAPTION } = HeatmapGrid;
+    const r = this.canvas.getBoundingClientRect();
+    const x = event.clientX - r.left - ROW_LABEL, y = event.clientY - r.top - HEADER;
+    const head = Math.floor(x / (this.size + PAD)), layer = Math.floor(y / (this.size + PAD + CAPTION));
+    if (head < 0 || layer < 0 || head >= this.data.nHead || layer >= this.data.nLayer) return null;
+    if (x - head * (this.size + PAD) > this.size || y - layer * (this.size + PAD + CAPTION) > this.size) return null;
+    return { layer, head };
+  }
+}
+
+/** Tooltip text of cell (i, j): query and key tokens, then the weight (or `extra(i, j)`). */
+export function describeCell(tokens, values, T, extra) {
+  return (i, j) => {
+    const head = `query ${i} ${JSON.stringify(tokens[i])}\nkey   ${j} ${JSON.stringify(tokens[j])}\n`;
+    if (j > i) return `${head}masked (key after query)`;
+    return head + (extra ? extra(i, j) : `weight ${values[i * T + j].toFixed(4)}`);
+  };
+}

@@ -1,0 +1,54 @@
+// Next-token predictions (top 5 with probabilities, and how ablation moved them) and the ablation grid.
+import { headColor } from '../colors.js';
+
+const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** top: [{ token, probability }]; baseline: the same tokens' probabilities without ablation, or null. */
+export function percent(p) {
+  const x = 100 * p;
+  return x >= 0.1 ? `${x.toFixed(1)}%` : `${x.toPrecision(2)}%`;
+}
+
+export function renderPredictions(list, top, baseline) {
+  list.innerHTML = top.map(({ token, probability }, n) => {
+    const base = baseline?.[n];
+    let delta = '';
+    if (base !== undefined && base !== null) {
+      const d = probability - base;
+      delta = ` <span class="${d >= 0 ? 'up' : 'down'}" title="without ablation: ${percent(base)}">${d >= 0 ? '▲' : '▼'}${Math.abs(100 * d) >= 0.1 ? Math.abs(100 * d).toFixed(1) : Math.abs(100 * d).toPrecision(1)}</span>`;
+    }
+    const baseMarker = base !== undefined && base !== null ? `<span class="base" style="width:${(100 * base).toFixed(2)}%"></span>` : '';
+    return `<li><span class="token" title="${esc(token)}">${esc(token)}</span><span class="bar"><span style="width:${(100 * probability).toFixed(1)}%"></span>${baseMarker}</span>` +
+      `<span class="prob">${percent(probability)}${delta}</span></li>`;
+  }).join('');
+}
+
+export class AblationGrid {
+  constructor(container, { onToggle }) {
+    this.container = container;
+    this.onToggle = onToggle;
+  }
+
+  initialize() {
+    this.container.addEventListener('click', (e) => {
+      const button = e.target.closest('button[data-key]');
+      if (button) this.onToggle(button.dataset.key);
+    });
+  }
+
+  render({ nLayer, nHead }, ablated) {
+    if (this.shape !== `${nLayer}x${nHead}`) {
+      this.shape = `${nLayer}x${nHead}`;
+      this.container.style.gridTemplateColumns = `22px repeat(${nHead}, minmax(0, 1fr))`;
+      const cells = [];
+      for (let l = 0; l < nLayer; ++l) {
+        cells.push(`<span class="row-label">L${l}</span>`);
+        for (let h = 0; h < nHead; ++h)
+          cells.push(`<button type="button" data-key="${l}.${h}" aria-label="layer ${l} head ${h}" style="border-bottom: 3px solid ${headColor(h)}">${h}</button>`);
+      }
+      this.container.innerHTML = cells.join('');
+    }
+    for (const button of this.container.querySelectorAll('button[data-key]'))
+      button.setAttribute('aria-pressed', String(ablated.has(button.dataset.key)));
+  }
+}
