@@ -37,8 +37,7 @@ TEST_CASE("trained model matches its PyTorch reference", "[gpt2][fixture]") {
   const json::Value reference = json::parse(read_text(fixtures + "reference.json"));
   const std::string model_dir = std::string(MHA_FIXTURES_DIR) + "/../../" + reference.find("model_dir")->string + "/";
   const std::string weights = read_text(model_dir + "model.safetensors");
-  const SafetensorsFile file =
-      SafetensorsFile::parse(reinterpret_cast<const uint8_t*>(weights.data()), weights.size());
+  const SafetensorsFile file = SafetensorsFile::parse(reinterpret_cast<const uint8_t*>(weights.data()), weights.size());
   Gpt2Model model = Gpt2Model::load(parse_gpt2_config(read_text(model_dir + "config.json")), safetensors_lookup(file));
   const text::BpeTokenizer tokenizer =
       text::BpeTokenizer::from_files(read_text(model_dir + "vocab.json"), read_text(model_dir + "merges.txt"));
