@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "io/message_text.hpp"
+#include "text/unicode.hpp"
 
 namespace mha::json {
 namespace {
@@ -233,24 +234,6 @@ class Parser {
     return unit;
   }
 
-  static void append_utf8(std::string& out, uint32_t code_point) {
-    if (code_point < 0x80) {
-      out += static_cast<char>(code_point);
-    } else if (code_point < 0x800) {
-      out += static_cast<char>(0xC0 | (code_point >> 6));
-      out += static_cast<char>(0x80 | (code_point & 0x3F));
-    } else if (code_point < 0x10000) {
-      out += static_cast<char>(0xE0 | (code_point >> 12));
-      out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code_point & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (code_point >> 18));
-      out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code_point & 0x3F));
-    }
-  }
-
   // One escape sequence; pos_ is at the backslash.
   void parse_escape(std::string& out) {
     const size_t start = pos_;
@@ -301,7 +284,7 @@ class Parser {
         fail("high surrogate \\u" + hex4(unit) + " followed by \\u" + hex4(low) + ", not by a low surrogate", start);
       unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
     }
-    append_utf8(out, unit);
+    text::append_utf8(out, static_cast<char32_t>(unit));
   }
 
   static std::string hex4(uint32_t unit) {

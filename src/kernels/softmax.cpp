@@ -8,19 +8,25 @@ namespace mha::kernels {
 namespace {
 using batch = xsimd::batch<float>;
 constexpr int32_t kLanes = static_cast<int32_t>(batch::size);
-}  // namespace
 
-void softmax_row(float* row, int32_t n) noexcept {
-  // Pass 1: row maximum (two accumulators hide the latency of max).
-  const float neg_inf = -std::numeric_limits<float>::infinity();
-  batch max0(neg_inf), max1(neg_inf);
+// max(row[0..n)), -inf for n = 0 (two accumulators hide the latency of max).
+float maximum(const float* row, int32_t n) noexcept {
+  batch max0(-std::numeric_limits<float>::infinity()), max1 = max0;
   int32_t j = 0;
   for (; j + 2 * kLanes <= n; j += 2 * kLanes) {
     max0 = xsimd::max(max0, batch::load_unaligned(row + j));
     max1 = xsimd::max(max1, batch::load_unaligned(row + j + kLanes));
   }
-  float row_max = xsimd::reduce_max(xsimd::max(max0, max1));
-  for (; j < n; ++j) row_max = std::max(row_max, row[j]);
+  float result = xsimd::reduce_max(xsimd::max(max0, max1));
+  for (; j < n; ++j) result = std::max(result, row[j]);
+  return result;
+}
+}  // namespace
+
+void softmax_row(float* row, int32_t n) noexcept {
+  // Pass 1: row maximum.
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  const float row_max = maximum(row, n);
   if (row_max == neg_inf) {  // every key forbidden: defined as zero weights
     std::fill(row, row + n, 0.0f);
     return;
@@ -28,7 +34,7 @@ void softmax_row(float* row, int32_t n) noexcept {
   // Pass 2: e_j = exp(s_j - max) in place, and their sum.
   const batch shift(row_max);
   batch sum0(0.0f);
-  j = 0;
+  int32_t j = 0;
   for (; j + kLanes <= n; j += kLanes) {
     const batch e = xsimd::exp(batch::load_unaligned(row + j) - shift);
     e.store_unaligned(row + j);
@@ -45,14 +51,7 @@ void softmax_row(float* row, int32_t n) noexcept {
 
 float softmax_online_step(float* row, int32_t n, float& running_max, float& running_sum) noexcept {
   const float neg_inf = -std::numeric_limits<float>::infinity();
-  batch max0(neg_inf), max1(neg_inf);
-  int32_t j = 0;
-  for (; j + 2 * kLanes <= n; j += 2 * kLanes) {
-    max0 = xsimd::max(max0, batch::load_unaligned(row + j));
-    max1 = xsimd::max(max1, batch::load_unaligned(row + j + kLanes));
-  }
-  float block_max = xsimd::reduce_max(xsimd::max(max0, max1));
-  for (; j < n; ++j) block_max = std::max(block_max, row[j]);
+  const float block_max = maximum(row, n);
   if (block_max == neg_inf) {  // every key of this block forbidden: it contributes nothing
     std::fill(row, row + n, 0.0f);
     return 1.0f;
@@ -62,7 +61,7 @@ float softmax_online_step(float* row, int32_t n, float& running_max, float& runn
   const float correction = running_max == new_max ? 1.0f : std::exp(running_max - new_max);
   const batch shift(new_max);
   batch sum0(0.0f), sum1(0.0f);
-  j = 0;
+  int32_t j = 0;
   for (; j + 2 * kLanes <= n; j += 2 * kLanes) {
     const batch e0 = xsimd::exp(batch::load_unaligned(row + j) - shift);
     const batch e1 = xsimd::exp(batch::load_unaligned(row + j + kLanes) - shift);

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace mha::text {
@@ -38,5 +39,8 @@ struct DecodedChar {
 inline constexpr char32_t kInvalidByte = 0xFFFFFFFF;
 
 DecodedChar decode_utf8(std::string_view text, size_t offset);
+
+// Appends the UTF-8 encoding (1 to 4 bytes) of a code point below 0x110000.
+void append_utf8(std::string& out, char32_t code_point);
 
 }  // namespace mha::text
