@@ -1,7 +1,8 @@
 // End-to-end tests of the demo page (web/) in headless Chromium: the bundled model (the first entry of
 // web/models.json) runs in the page; every test asserts numbers read from window.mhaDemo, not pixels
-// only. Also writes the README screenshot docs/demo.png and prints (does not assert) update latencies.
+// only. Also takes the README screenshots (docs/*.png with MHA_UPDATE_SCREENSHOTS=1) and prints (does not assert) update latencies.
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 
@@ -441,6 +442,15 @@ test('phone-sized viewport: no horizontal page overflow, views still render', { 
   }, { viewport: { width: 390, height: 844 } });
 });
 
+// The README's screenshots are rewritten only on request (MHA_UPDATE_SCREENSHOTS=1), so that a plain
+// `npm test` leaves the work tree clean; otherwise they go to build/screenshots/ for a look.
+function screenshotPath(name) {
+  const folder = process.env.MHA_UPDATE_SCREENSHOTS === '1' ? '../../docs/' : '../../build/screenshots/';
+  const url = new URL(folder, import.meta.url);
+  mkdirSync(url, { recursive: true });
+  return new URL(name, url).pathname;
+}
+
 test('update latency at 16, 64 and full-context tokens (recorded, not asserted); README screenshot', { timeout: 90_000 }, async (t) => {
   await onPage(t, '', async (page) => {
     const nPositions = (await demo(page, () => window.mhaDemo.config)).nPositions;
@@ -485,7 +495,7 @@ test('update latency at 16, 64 and full-context tokens (recorded, not asserted);
     await page.mouse.click(g.canvasLeft + g.xLeftText - 5, g.canvasTop + g.top + (locked + 0.5) * g.row);
     await page.mouse.move(2, 2);
     assert.deepEqual(await demo(page, () => window.mhaDemo.state.lock), { side: 'q', index: locked });
-    await page.screenshot({ path: new URL('../../docs/demo.png', import.meta.url).pathname, clip: { x: 0, y: 0, width: 1400, height: 880 } });
+    await page.screenshot({ path: screenshotPath('demo.png'), clip: { x: 0, y: 0, width: 1400, height: 880 } });
     // second picture: that head in the model view, with the strongest weight explained
     await page.click('#tab-model');
     await page.focus('#grid-canvas');
@@ -499,6 +509,6 @@ test('update latency at 16, 64 and full-context tokens (recorded, not asserted);
     const bottom = await demo(page, () => Math.max(document.querySelector('.view-card').getBoundingClientRect().bottom,
       document.querySelector('.side').getBoundingClientRect().bottom) + window.scrollY);
     await page.setViewportSize({ width: 1400, height: Math.ceil(bottom) + 16 });
-    await page.screenshot({ path: new URL('../../docs/demo-model.png', import.meta.url).pathname, clip: { x: 0, y: 300, width: 1400, height: Math.ceil(bottom) - 292 } });
+    await page.screenshot({ path: screenshotPath('demo-model.png'), clip: { x: 0, y: 300, width: 1400, height: Math.ceil(bottom) - 292 } });
   });
 });
