@@ -234,11 +234,13 @@ export class GptModel extends WasmObject {
   get config() { return this.#config; }
   get tokenizer() { this[live]('tokenizer'); return this.#tokenizer; }
 
+  #displayAll(ids) { return Array.from(ids, (id) => this.#tokenizer.tokenDisplay(id)); }
+
   /** { ids, tokens }: the token ids of a text and their readable forms. */
   tokenize(text) {
     this[live]('tokenize');
     const ids = this.#tokenizer.encode(text);
-    return { ids, tokens: Array.from(ids, (id) => this.#tokenizer.tokenDisplay(id)) };
+    return { ids, tokens: this.#displayAll(ids) };
   }
 
   /**
@@ -273,7 +275,7 @@ export class GptModel extends WasmObject {
     const T = ids.length;
     return {
       ids,
-      tokens: Array.from(ids, (id) => this.#tokenizer.tokenDisplay(id)),
+      tokens: this.#displayAll(ids),
       logits: new Float32Array(handle.logits()),
       logitsShape: allLogits ? [T, vocabSize] : [vocabSize],
       attention: attention ? new Float32Array(handle.attention()) : null,
