@@ -29,6 +29,7 @@
 
 #include "kernels/gemm.hpp"
 #include "kernels/softmax.hpp"
+#include "parallel/parallel.hpp"
 
 namespace mha {
 
@@ -57,6 +58,8 @@ T* grow(std::vector<T>& buffer, size_t size) {
 // Tile sizes of the streaming path: a [32, 128] score tile (16 KB) stays in L1 next to its panels.
 constexpr int32_t kQueryBlock = 32;
 constexpr int32_t kKeyBlock = 128;  // a multiple of every gemm panel width
+// Query rows a thread takes at a time in the materialising path (a whole gemm register tile or more).
+constexpr int32_t kQueryRowGrain = 8;
 
 // Applies the masks of one (b, h) to a tile of its scores: s[r * lds + c] is the (already scaled) score
 // of query i0 + r against key j0 + c, for r < rows, c < cols.
@@ -86,15 +89,17 @@ void apply_masks(float* s, int64_t lds, const AttentionInputs& in, int64_t b, in
       for (int64_t c = std::max<int64_t>(0, i0 + r + 1 - j0); c < cols; ++c) s[r * lds + c] = neg_inf;
 }
 
-// Streaming attention of one (b, h): context [Lq, d_k] = softmax(q . K^T * scale + masks) . V, never
-// holding more than one [kQueryBlock, kKeyBlock] tile of scores. q is [Lq, d_k]; keys and values are
-// K_h^T [d_k, Lk] and V_h [Lk, d_k] packed. Rows whose keys are all forbidden get a context of 0.
+// Streaming attention of one (b, h) for queries [query_begin, query_end): context [Lq, d_k] =
+// softmax(q . K^T * scale + masks) . V, never holding more than one [kQueryBlock, kKeyBlock] tile of
+// scores (`block`). q is [Lq, d_k]; keys and values are K_h^T [d_k, Lk] and V_h [Lk, d_k] packed. Rows
+// whose keys are all forbidden get a context of 0. query_begin is a multiple of kQueryBlock.
 void attend_streaming(float* context, const float* q, const PackedMatrix& keys, const PackedMatrix& values,
-                      float* block, float scale, const AttentionInputs& in, int64_t b, int64_t h, int64_t num_heads) {
-  const int32_t lq = in.query_len, lk = in.key_len, d_k = values.cols;
+                      float* block, float scale, const AttentionInputs& in, int64_t b, int64_t h, int64_t num_heads,
+                      int32_t query_begin, int32_t query_end) {
+  const int32_t lk = in.key_len, d_k = values.cols;
   float running_max[kQueryBlock], running_sum[kQueryBlock];
-  for (int32_t i0 = 0; i0 < lq; i0 += kQueryBlock) {
-    const int32_t rows = std::min(kQueryBlock, lq - i0);
+  for (int32_t i0 = query_begin; i0 < query_end; i0 += kQueryBlock) {
+    const int32_t rows = std::min(kQueryBlock, query_end - i0);
     float* out = context + int64_t(i0) * d_k;  // [rows, d_k]: sum_j p_ij v_j with p relative to running_max
     std::fill(out, out + int64_t(rows) * d_k, 0.0f);
     std::fill(running_max, running_max + rows, -std::numeric_limits<float>::infinity());
@@ -193,27 +198,29 @@ void MultiheadAttention::forward(const AttentionInputs& in, const AttentionOutpu
     for (int32_t h = 0; h < H; ++h) {
       const int64_t head_offset = int64_t(h) * d_k;
       float* context_bh = context + int64_t(b) * Lq * E + head_offset;  // [Lq, d_k], row stride E
-      if (out.head_enabled && !out.head_enabled[h]) {
+      if (out.head_enabled && !out.head_enabled[h])                     // ablated: context 0, weights still reported
         for (int32_t i = 0; i < Lq; ++i)
           std::fill(context_bh + int64_t(i) * E, context_bh + int64_t(i) * E + d_k, 0.0f);
-        if (out.weights_mode == WeightsMode::none) continue;  // weights are still reported below otherwise
-      }
-      // 2. scores [Lq, Lk] = Q_h . K_h^T / sqrt(d_k), masked, softmax per row
-      const float* keys_h = k + int64_t(b) * Lk * E + head_offset;
-      kernels::gemm_pack(s.packed_keys, keys_h, 1, E, d_k, Lk);
-      kernels::gemm(scores, Lk, q + int64_t(b) * Lq * E + head_offset, E, Lq, s.packed_keys, scale);
-      apply_masks(scores, Lk, in, b, h, H, 0, Lq, 0, Lk);
-      for (int32_t i = 0; i < Lq; ++i) kernels::softmax_row(scores + int64_t(i) * Lk, Lk);
-
-      if (out.weights_mode == WeightsMode::per_head)
-        std::copy(scores, scores + int64_t(Lq) * Lk, out.weights + (int64_t(b) * H + h) * Lq * Lk);
-      if (out.weights_mode == WeightsMode::averaged) {
-        kernels::add_scaled_row(out.weights + int64_t(b) * Lq * Lk, scores, Lq * Lk, 1.0f / H);
-      }
-      if (out.head_enabled && !out.head_enabled[h]) continue;
+      // 2. scores [Lq, Lk] = Q_h . K_h^T / sqrt(d_k), masked, softmax per row;
       // 3. context_h [Lq, d_k] = weights [Lq, Lk] . V_h [Lk, d_k]
-      kernels::gemm_pack(s.packed_values, v + int64_t(b) * Lk * E + head_offset, E, 1, Lk, d_k);
-      kernels::gemm(context_bh, E, scores, Lk, Lq, s.packed_values);
+      // Threads take blocks of query rows: every row's scores, weights and context are its own.
+      const bool enabled = !out.head_enabled || out.head_enabled[h];
+      kernels::gemm_pack(s.packed_keys, k + int64_t(b) * Lk * E + head_offset, 1, E, d_k, Lk);
+      if (enabled) kernels::gemm_pack(s.packed_values, v + int64_t(b) * Lk * E + head_offset, E, 1, Lk, d_k);
+      const float* q_bh = q + int64_t(b) * Lq * E + head_offset;
+      parallel::for_range(Lq, kQueryRowGrain, 2.0 * Lk * d_k, [&](int64_t begin, int64_t end, int32_t) {
+        const int32_t rows = int32_t(end - begin);
+        float* scores_rows = scores + begin * Lk;
+        kernels::gemm(scores_rows, Lk, q_bh + begin * E, E, rows, s.packed_keys, scale);
+        apply_masks(scores_rows, Lk, in, b, h, H, begin, rows, 0, Lk);
+        for (int32_t i = 0; i < rows; ++i) kernels::softmax_row(scores_rows + int64_t(i) * Lk, Lk);
+        if (out.weights_mode == WeightsMode::per_head)
+          std::copy(scores_rows, scores_rows + int64_t(rows) * Lk,
+                    out.weights + ((int64_t(b) * H + h) * Lq + begin) * Lk);
+        if (out.weights_mode == WeightsMode::averaged)
+          kernels::add_scaled_row(out.weights + (int64_t(b) * Lq + begin) * Lk, scores_rows, rows * Lk, 1.0f / H);
+        if (enabled) kernels::gemm(context_bh + begin * E, E, scores_rows, Lk, rows, s.packed_values);
+      });
     }
 
   if (out.context) std::copy(context, context + size_t(B) * Lq * E, out.context);
@@ -231,7 +238,8 @@ void MultiheadAttention::forward_streaming(const AttentionInputs& in, const Atte
   float* head_k = grow(s.head_k, size_t(Lk) * d_k);
   float* head_v = grow(s.head_v, size_t(Lk) * d_k);
   float* head_context = grow(s.head_context, size_t(Lq) * d_k);
-  float* block = grow(s.block, size_t(kQueryBlock) * kKeyBlock);
+  const size_t block_size = size_t(kQueryBlock) * kKeyBlock;
+  float* blocks = grow(s.block, block_size * num_threads());  // one score tile per thread
 
   // out [B*Lq, E] starts as b_O; every head then adds context_h . W_O^T[h*d_k:(h+1)*d_k, :].
   for (int64_t row = 0; row < int64_t(B) * Lq; ++row) {
@@ -260,7 +268,10 @@ void MultiheadAttention::forward_streaming(const AttentionInputs& in, const Atte
       kernels::gemm_pack(s.packed_keys, head_k, 1, d_k, d_k, Lk);
       kernels::gemm_pack(s.packed_values, head_v, d_k, 1, Lk, d_k);
       // 2. context_h [Lq, d_k] = softmax(q_h . K_h^T / sqrt(d_k) + masks) . V_h, tile by tile
-      attend_streaming(head_context, head_q, s.packed_keys, s.packed_values, block, scale, in, b, h, H);
+      parallel::for_range(Lq, kQueryBlock, 2.0 * Lk * d_k, [&](int64_t begin, int64_t end, int32_t thread) {
+        attend_streaming(head_context, head_q, s.packed_keys, s.packed_values, blocks + thread * block_size, scale, in,
+                         b, h, H, int32_t(begin), int32_t(end));
+      });
       if (context_bh)
         for (int32_t i = 0; i < Lq; ++i) std::copy_n(head_context + int64_t(i) * d_k, d_k, context_bh + int64_t(i) * E);
       // 3. out += context_h . W_O^T[h*d_k:(h+1)*d_k, :]

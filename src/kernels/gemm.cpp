@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <xsimd/xsimd.hpp>
 
+#include "parallel/parallel.hpp"
+
 namespace mha::kernels {
 namespace {
 
@@ -89,17 +91,19 @@ void gemm(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const P
   gemm_block(c, ldc, a, lda, m, b, 0, b.rows, 0, b.cols, alpha, false);
 }
 
-void gemm_block(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const PackedMatrix& b, int32_t k_begin,
-                int32_t k_end, int32_t n_begin, int32_t n_end, float alpha, bool accumulate) noexcept {
+namespace {
+
+// Rows [row_begin, row_end) x panels [panel_begin, panel_end) of gemm_block (same arguments).
+void gemm_tiles(float* c, int64_t ldc, const float* a, int64_t lda, int32_t row_begin, int32_t row_end,
+                const PackedMatrix& b, int32_t k_begin, int32_t k_end, int32_t n_begin, int32_t n_end,
+                int32_t panel_begin, int32_t panel_end, float alpha, bool accumulate) noexcept {
   const int32_t depth = k_end - k_begin;
-  const int32_t panel_begin = n_begin / kPanel;
-  const int32_t panel_end = (n_end + kPanel - 1) / kPanel;
   const float* bias = accumulate || b.bias.empty() ? nullptr : b.bias.data();
   // Cache blocking over rows: a block of A (block_rows x depth, <= ~128 KB) stays in L2 while every panel
   // of B passes over it, instead of streaming all of A once per panel.
   const int32_t block_rows = std::max(kRows, (kBlockBytes / (4 * std::max(depth, 1))) / kRows * kRows);
-  for (int32_t i0 = 0; i0 < m; i0 += block_rows) {
-    const int32_t i_end = std::min(m, i0 + block_rows);
+  for (int32_t i0 = row_begin; i0 < row_end; i0 += block_rows) {
+    const int32_t i_end = std::min(row_end, i0 + block_rows);
     for (int32_t p = panel_begin; p < panel_end; ++p) {
       // panel p holds B[k][p*NR ..], k = 0..rows-1; rows k_begin.. start k_begin*NR floats in.
       const float* panel = b.panels.data() + (static_cast<size_t>(p) * b.rows + k_begin) * kPanel;
@@ -124,6 +128,29 @@ void gemm_block(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, c
           break;
       }
     }
+  }
+}
+
+}  // namespace
+
+void gemm_block(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const PackedMatrix& b, int32_t k_begin,
+                int32_t k_end, int32_t n_begin, int32_t n_end, float alpha, bool accumulate) noexcept {
+  const int32_t panel_begin = n_begin / kPanel;
+  const int32_t panel_end = (n_end + kPanel - 1) / kPanel;
+  const double depth = k_end - k_begin;
+  // Threads share out whole row tiles when there are enough rows (every thread reads all of B), else
+  // panels of B (every thread reads all of A: one token's logits, short sequences). Either way each
+  // output element is computed exactly as in a serial call.
+  if (m >= 4 * kRows * num_threads()) {
+    parallel::for_range(m, kRows, depth * (n_end - n_begin), [&](int64_t begin, int64_t end, int32_t) {
+      gemm_tiles(c, ldc, a, lda, int32_t(begin), int32_t(end), b, k_begin, k_end, n_begin, n_end, panel_begin,
+                 panel_end, alpha, accumulate);
+    });
+  } else {
+    parallel::for_range(panel_end - panel_begin, 1, depth * m * kPanel, [&](int64_t begin, int64_t end, int32_t) {
+      gemm_tiles(c, ldc, a, lda, 0, m, b, k_begin, k_end, n_begin, n_end, panel_begin + int32_t(begin),
+                 panel_begin + int32_t(end), alpha, accumulate);
+    });
   }
 }
 
