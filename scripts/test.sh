@@ -26,5 +26,6 @@ step "C++ tests, native under AddressSanitizer + UndefinedBehaviorSanitizer"
 suite asan ./build/native-asan/mha_tests --order rand --rng-seed 1
 step "C++ tests, WebAssembly under Node"
 suite wasm node --no-experimental-fetch build/wasm/mha_tests.cjs --colour-mode none
+suite wasm-threads node --no-experimental-fetch build/wasm-threads/mha_tests.cjs --colour-mode none
 step "JavaScript: package API (tests/js), packed tarball + bundlers (tests/package), headless Chromium (tests/e2e)"
 node --test --test-force-exit tests/js/ tests/package/ tests/e2e/

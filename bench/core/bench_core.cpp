@@ -3,13 +3,16 @@
 //   1. the peak of register-tiled GEMM microkernels (A and the packed B panel stay in L1, so only the
 //      multiply-add throughput counts), for several tile shapes: the ceiling any projection can reach;
 //   2. the library's own gemm on the projection shapes [n, d] . [d, d] (the 8·n·d² part of attention);
-//   3. the whole forward pass (no weights returned) on the benchmark shapes, median of the iterations.
+//   3. the whole forward pass (no weights returned) on the benchmark shapes, median of the iterations;
+//   4. with --threads 1,2,...: the forward pass again for each thread count, on the wall clock (CPU time
+//      adds up the threads), and the speed-up over the first count.
 //
-//   mha_bench [--iterations N] [--quick] [--no-probes]
+//   mha_bench [--iterations N] [--quick] [--no-probes] [--threads 1,2]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -18,6 +21,7 @@
 
 #include "attention/mha.hpp"
 #include "kernels/gemm.hpp"
+#include "parallel/parallel.hpp"
 
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
@@ -113,6 +117,7 @@ std::vector<float> random_vector(size_t n, std::mt19937& rng, float scale) {
 int main(int argc, char** argv) {
   int iterations = 15;
   bool quick = false, probes = true;
+  std::vector<int> thread_counts;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--iterations") && i + 1 < argc)
       iterations = std::max(1, std::atoi(argv[++i]));
@@ -120,6 +125,9 @@ int main(int argc, char** argv) {
       quick = true;
     else if (!std::strcmp(argv[i], "--no-probes"))
       probes = false;
+    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc)
+      for (const char* p = argv[++i]; *p; p += *p == ',')
+        thread_counts.push_back(int(std::strtol(p, const_cast<char**>(&p), 10)));
   }
   const double probe_seconds = quick ? 0.05 : 0.5;
   std::printf("arch %s, %d floats per register, gemm panel width %d\n", xsimd::default_arch::name(), kLanes,
@@ -167,9 +175,8 @@ int main(int argc, char** argv) {
     std::printf("  n %5d d %4d  %6.1f %6.1f\n", s.n, s.d, flops / median(times) / 1e9, flops / best_of(times) / 1e9);
   }
 
-  std::printf("\nforward pass, self-attention, no weights returned, CPU time (median and best of %d):\n", iterations);
-  std::printf("  %-16s %9s %9s %9s %9s\n", "(n, d, heads)", "ms", "GFLOP/s", "best ms", "GFLOP/s");
-  for (const Shape& s : shapes) {
+  // Forward pass of one shape: median and best seconds per call on `clock` (cpu_seconds or wall).
+  const auto time_forward = [&](const Shape& s, bool wall_clock) {
     const int E = s.d;
     auto w_in = random_vector(size_t(3) * E * E, rng, std::sqrt(3.0f / E));
     auto b_in = random_vector(size_t(3) * E, rng, 0.1f);
@@ -192,14 +199,38 @@ int main(int argc, char** argv) {
     out.output_size = y.size();
     std::vector<double> times;
     for (int it = 0; it < iterations + 3; ++it) {
+      const auto wall_start = clock_type::now();
       const double start = cpu_seconds();
       attention.forward(in, out);
-      if (it >= 3) times.push_back(cpu_seconds() - start);
+      if (it >= 3) times.push_back(wall_clock ? seconds_since(wall_start) : cpu_seconds() - start);
     }
-    const double flops = 8.0 * s.n * E * E + 4.0 * s.n * s.n * E;
-    const double t = median(times), t_best = best_of(times);
-    std::printf("  (%4d, %3d, %2d)  %9.3f %9.1f %9.3f %9.1f\n", s.n, E, s.h, t * 1e3, flops / t / 1e9, t_best * 1e3,
-                flops / t_best / 1e9);
+    return std::make_pair(median(times), best_of(times));
+  };
+  const auto flops_of = [](const Shape& s) { return 8.0 * s.n * s.d * s.d + 4.0 * s.n * s.n * s.d; };
+
+  std::printf("\nforward pass, self-attention, no weights returned, CPU time (median and best of %d):\n", iterations);
+  std::printf("  %-16s %9s %9s %9s %9s\n", "(n, d, heads)", "ms", "GFLOP/s", "best ms", "GFLOP/s");
+  for (const Shape& s : shapes) {
+    const auto [t, t_best] = time_forward(s, false);
+    std::printf("  (%4d, %3d, %2d)  %9.3f %9.1f %9.3f %9.1f\n", s.n, s.d, s.h, t * 1e3, flops_of(s) / t / 1e9,
+                t_best * 1e3, flops_of(s) / t_best / 1e9);
+  }
+
+  if (!thread_counts.empty()) {
+    std::printf("\nforward pass by thread count, wall clock (median of %d; max_threads() = %d):\n", iterations,
+                mha::max_threads());
+    std::printf("  %-16s %8s %9s %9s %9s\n", "(n, d, heads)", "threads", "ms", "GFLOP/s", "speed-up");
+    for (const Shape& s : shapes) {
+      double first = 0.0;
+      for (int wanted : thread_counts) {
+        const int threads = mha::set_num_threads(wanted);
+        const double t = time_forward(s, true).first;
+        if (first == 0.0) first = t;
+        std::printf("  (%4d, %3d, %2d)  %8d %9.3f %9.1f %8.2fx\n", s.n, s.d, s.h, threads, t * 1e3,
+                    flops_of(s) / t / 1e9, first / t);
+      }
+    }
+    mha::set_num_threads(1);
   }
   return 0;
 }

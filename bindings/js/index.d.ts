@@ -106,9 +106,34 @@ export class MultiHeadAttention {
 export interface LoadModuleOptions {
   /** The .wasm bytes, if you already have them (e.g. from a custom loader). */
   wasmBinary?: ArrayBuffer | Uint8Array;
-  /** Where to fetch the .wasm from (default: next to this file, `new URL('./mha_wasm.wasm', import.meta.url)`). */
+  /** Where to fetch the .wasm from (default: next to this file, `new URL('./mha_wasm.wasm', import.meta.url)`,
+   *  or `mha_wasm_threads.wasm` for the threaded build). */
   wasmUrl?: string | URL;
+  /**
+   * Threads for the engine (default 'auto': every logical core, at most 8). More than one needs a
+   * cross-origin-isolated page or worker (COOP/COEP headers, SharedArrayBuffer) and the threaded build's
+   * files next to this one (mha_wasm_threads.mjs, .wasm, .worker.js); otherwise the single-threaded build
+   * runs and threadCount().reason says why. Results are bit-identical whatever the count.
+   */
+  threads?: 'auto' | number;
 }
+
+export interface ThreadInfo {
+  /** 'threaded' (pthreads on Web Workers) or 'single'. */
+  build: 'threaded' | 'single';
+  /** Threads in use now, the calling one included. */
+  threads: number;
+  /** Most threads setThreadCount() can give this module (its worker pool + 1). */
+  maxThreads: number;
+  /** Why the module runs fewer threads than asked, or '' when it runs what was asked. */
+  reason: string;
+}
+
+/** Which build is running and with how many threads (loads the module if needed). */
+export function threadCount(): Promise<ThreadInfo>;
+
+/** Sets the threads in use, 1..maxThreads (clamped); resolves to the count now in use. */
+export function setThreadCount(count: number): Promise<number>;
 
 /** Loads the wasm module (once, cached). Called by create(); call it yourself to preload or relocate the .wasm. */
 export function loadModule(options?: LoadModuleOptions): Promise<unknown>;

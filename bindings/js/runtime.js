@@ -7,9 +7,18 @@
 // - every argument is checked here, and a bad one throws TypeError / RangeError naming the argument,
 //   the expected and the actual value; after any error the module keeps working;
 // - objects own wasm memory until dispose() (or `using`); a FinalizationRegistry frees forgotten ones.
-import createMhaModule from './mha_wasm.mjs';
-
-const WASM_URL = new URL('./mha_wasm.wasm', import.meta.url);
+// Two builds of the same engine: single-threaded (everywhere), and threaded (pthreads on Web Workers),
+// which needs SharedArrayBuffer, i.e. a cross-origin-isolated page (COOP/COEP headers) or worker.
+const BUILDS = {
+  single: { wasm: new URL('./mha_wasm.wasm', import.meta.url), glue: () => import('./mha_wasm.mjs') },
+  threaded: {
+    wasm: new URL('./mha_wasm_threads.wasm', import.meta.url),
+    glue: () => import('./mha_wasm_threads.mjs'),
+    script: new URL('./mha_wasm_threads.mjs', import.meta.url), // what each worker imports
+    worker: new URL('./mha_wasm_threads.worker.js', import.meta.url),
+  },
+};
+const MAX_THREADS = 8;
 const MAX_HEAP_BYTES = 4 * 1024 ** 3; // -sMAXIMUM_MEMORY=4GB
 const RESERVED_HEAP_BYTES = 64 * 1024 ** 2; // static data, stack, weights and allocator slack
 export const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -23,11 +32,15 @@ export class MhaError extends Error {
 }
 
 let modulePromise = null;
+let threadInfo = { build: 'none', threads: 0, maxThreads: 0, reason: 'the module is not loaded yet' };
 
 /**
  * Loads (once) and returns the wasm module. Node reads the .wasm file itself; browsers and bundlers
- * fetch it from next to this file. The first call's `options.wasmBinary` / `options.wasmUrl` decide where
- * it comes from (call it before anything else to relocate the .wasm); later calls share that module.
+ * fetch it from next to this file. The first call's options decide where it comes from and how many
+ * threads it runs (call it before anything else to relocate the .wasm or pick threads); later calls share
+ * that module.
+ *   threads: 'auto' (default) = every logical core, up to 8, when the page or worker is
+ *            cross-origin isolated (SharedArrayBuffer), else 1; or a number, likewise capped.
  */
 export function loadModule(options = {}) {
   if (!modulePromise) {
@@ -36,6 +49,23 @@ export function loadModule(options = {}) {
     promise.catch(() => { if (modulePromise === promise) modulePromise = null; }); // a failed load may be retried
   }
   return modulePromise;
+}
+
+/** Which build is running and with how many threads (see loadModule). */
+export async function threadCount() {
+  await loadModule();
+  return { ...threadInfo };
+}
+
+/**
+ * Changes the number of threads the loaded module uses (1 = serial), within [1, maxThreads]; returns the
+ * count now in use. Results are bit-identical whatever the count.
+ */
+export async function setThreadCount(count) {
+  const module = await loadModule();
+  checkPositiveInteger(count, 'count', MAX_THREADS);
+  threadInfo.threads = module.setNumThreads(Math.min(count, threadInfo.maxThreads));
+  return threadInfo.threads;
 }
 
 // Node-only modules are imported through a variable so that bundlers for the web leave them alone.
@@ -49,13 +79,63 @@ export async function localFileSize(url) {
   return (await stat(url)).size;
 }
 
-async function instantiate({ wasmBinary, wasmUrl } = {}) {
-  const url = wasmUrl ? new URL(wasmUrl, WASM_URL) : WASM_URL;
+function wantedThreads(threads) {
+  if (threads === undefined || threads === 'auto') {
+    const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+    return Math.max(1, Math.min(MAX_THREADS, cores));
+  }
+  if (typeof threads !== 'number') throw new TypeError(`options.threads: expected 'auto' or a positive integer, got ${describe(threads)}`);
+  return checkPositiveInteger(threads, 'options.threads', MAX_THREADS);
+}
+
+// Why the threaded build cannot run here with `wanted` threads, or '' when it can. Its files are probed,
+// since a bundle may not have copied them next to itself (a missing worker script would hang start-up).
+async function threadedBuildProblem(wanted, threads, wasmUrl) {
+  if (globalThis.crossOriginIsolated !== true || typeof SharedArrayBuffer !== 'function' || typeof Worker !== 'function')
+    return 'threads need a cross-origin-isolated page or worker (COOP/COEP headers) with SharedArrayBuffer';
+  if (wanted === 1) return threads === undefined || threads === 'auto' ? 'this machine reports one logical core' : 'one thread was asked for';
+  const build = BUILDS.threaded;
+  for (const url of [build.script, build.worker, wasmUrl ?? build.wasm]) {
+    try {
+      const response = await fetch(url, { method: 'HEAD' });
+      if (!response.ok) return `${url.href ?? url} is not served (HTTP ${response.status})`;
+    } catch (error) {
+      return `${url.href ?? url} cannot be fetched (${error.message})`;
+    }
+  }
+  return '';
+}
+
+// The threaded glue warns once when the main thread of a page waits for workers; the engine does that on
+// purpose, for the milliseconds a parallel loop lasts, with every worker already started.
+function printErr(text) {
+  if (!String(text).startsWith('Blocking on the main thread')) console.warn(text);
+}
+
+async function instantiate({ wasmBinary, wasmUrl, threads } = {}) {
+  const wanted = wantedThreads(threads);
+  let problem = await threadedBuildProblem(wanted, threads, wasmUrl && new URL(wasmUrl, BUILDS.threaded.wasm));
+  const kind = problem ? 'single' : 'threaded';
+  const build = BUILDS[kind];
+  const url = wasmUrl ? new URL(wasmUrl, build.wasm) : build.wasm;
   if (!wasmBinary && url.protocol === 'file:') wasmBinary = await readLocalFile(url);
-  return createMhaModule({
+  const { default: createModule } = await build.glue();
+  const module = await createModule({
     ...(wasmBinary ? { wasmBinary } : {}),
-    locateFile: (path) => (path.endsWith('.wasm') ? url.href : path),
+    // the .wasm where asked; anything else (the threaded build's worker script) next to this file
+    locateFile: (path) => (path.endsWith('.wasm') ? url.href : new URL(path, import.meta.url).href),
+    ...(kind === 'threaded' ? { threadPoolSize: wanted - 1, mainScriptUrlOrBlob: build.script.href, printErr } : {}),
   });
+  const count = module.setNumThreads(wanted);
+  if (!problem && count < wanted) problem = `only ${count} of ${wanted} threads could start`;
+  threadInfo = { build: kind, threads: count, maxThreads: kind === 'threaded' ? wanted : 1, reason: problem };
+  return module;
+}
+
+// The wasm memory as bytes, fresh: growth replaces the buffer (and in the threaded build, growth by
+// another thread leaves this thread's Emscripten views short until it re-reads them).
+export function heapBytes(module) {
+  return new Uint8Array(module.wasmMemory ? module.wasmMemory.buffer : module.HEAPU8.buffer);
 }
 
 // ---- argument checks ---------------------------------------------------------------------------
@@ -152,13 +232,15 @@ export function withHeap(module, inputs, outputs, body, engineScratchBytes = 0) 
   try {
     const addresses = sizes.map((size, n) => (size ? base + offsets[n] : 0));
     inputs.forEach((array, n) => {
-      if (array) module.HEAPU8.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), addresses[n]);
+      if (array) heapBytes(module).set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), addresses[n]);
     });
     body(addresses);
-    // Copy results out through the current heap view (it may have been replaced by growth).
+    // Copy results out through a fresh view (the engine may have grown the heap); slice() copies into
+    // an ordinary ArrayBuffer, also when the heap is a SharedArrayBuffer.
+    const heap = new Float32Array(heapBytes(module).buffer);
     return outputs.map((count, n) => {
       const address = addresses[inputs.length + n];
-      return count ? module.HEAPF32.slice(address / 4, address / 4 + count) : null;
+      return count ? heap.slice(address / 4, address / 4 + count) : null;
     });
   } finally {
     if (base) module._free(base);
@@ -226,5 +308,5 @@ export class WasmObject {
 
 /** Bytes currently reserved by the wasm heap (grows, never shrinks); for memory-leak checks. */
 export async function wasmHeapBytes() {
-  return (await loadModule()).HEAPU8.length;
+  return heapBytes(await loadModule()).length;
 }

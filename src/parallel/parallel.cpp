@@ -23,6 +23,7 @@ namespace mha {
 namespace {
 
 constexpr int32_t kMaxThreads = 8;
+constexpr int32_t kChunksPerThread = 4;
 // Below this many multiply-adds (~50-100 us of work) waking the workers costs more than it saves.
 constexpr double kMinParallelWork = 1 << 20;
 // Jobs of one forward pass follow each other within microseconds, so idle workers poll for the next one
@@ -68,7 +69,7 @@ class Pool {
     return threads();
   }
 
-  // Runs body on `threads()` chunks, or serially when another caller is using the pool right now.
+  // Runs body over the range with every thread, or serially when another caller is using the pool now.
   void run(int64_t count, int64_t grain, parallel::RangeBody body) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock()) {
@@ -76,14 +77,16 @@ class Pool {
       body(0, count, 0);
       return;
     }
-    job_ = Job{&body, count, grain, threads()};
+    const int64_t units = (count + grain - 1) / grain;
+    job_ = Job{&body, count, grain, units, std::min<int64_t>(units, int64_t(kChunksPerThread) * threads())};
+    next_chunk_.store(0, std::memory_order_relaxed);
     remaining_.store(threads() - 1, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
-    run_chunk(0);
+    run_chunks(0);
     const auto all_done = [this] { return remaining_.load(std::memory_order_acquire) == 0; };
     if (!spin_until(all_done)) {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -94,18 +97,18 @@ class Pool {
  private:
   struct Job {
     const parallel::RangeBody* body = nullptr;
-    int64_t count = 0, grain = 1;
-    int32_t parts = 1;
+    int64_t count = 0, grain = 1, units = 0, chunks = 0;
   };
 
-  // Chunk `part` of the job: units of `grain` items shared out as evenly as possible.
-  void run_chunk(int32_t part) {
-    const int64_t units = (job_.count + job_.grain - 1) / job_.grain;
-    const int64_t begin = std::min(job_.count, units * part / job_.parts * job_.grain);
-    const int64_t end = std::min(job_.count, units * (part + 1) / job_.parts * job_.grain);
-    if (begin >= end) return;
-    ThreadScope scope(part);
-    (*job_.body)(begin, end, part);
+  // Takes chunks of the job until none is left. Chunks are handed out first come, first served (several
+  // per thread), so a thread the OS preempts delays the loop by one chunk, not by a whole share.
+  void run_chunks(int32_t thread) {
+    ThreadScope scope(thread);
+    for (int64_t chunk; (chunk = next_chunk_.fetch_add(1, std::memory_order_relaxed)) < job_.chunks;) {
+      const int64_t begin = std::min(job_.count, job_.units * chunk / job_.chunks * job_.grain);
+      const int64_t end = std::min(job_.count, job_.units * (chunk + 1) / job_.chunks * job_.grain);
+      if (begin < end) (*job_.body)(begin, end, thread);
+    }
   }
 
   void work(int32_t index, uint64_t seen) {
@@ -117,7 +120,7 @@ class Pool {
       }
       seen = generation_.load(std::memory_order_acquire);
       if (stopping_.load(std::memory_order_acquire)) return;
-      run_chunk(index);
+      run_chunks(index);
       if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         std::lock_guard<std::mutex> lock(mutex_);
         finished_.notify_one();
@@ -145,6 +148,7 @@ class Pool {
   Job job_;  // written by run() before generation_ is bumped (release), read by workers after (acquire)
   std::atomic<uint64_t> generation_{0};
   std::atomic<int32_t> remaining_{0};
+  std::atomic<int64_t> next_chunk_{0};
   std::atomic<bool> stopping_{false};
 };
 

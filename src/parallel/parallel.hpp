@@ -1,5 +1,5 @@
 // Data parallelism for the forward passes: one process-wide pool of worker threads that splits a range
-// of rows into contiguous chunks, one chunk per thread, and waits for all of them.
+// of rows into contiguous chunks (a few per thread, taken first come, first served) and waits for all.
 //
 // Every kernel writes disjoint rows (or column panels) of its output, and chunk boundaries fall on
 // multiples of the caller's `grain`, so results are bit-identical whatever the thread count.
@@ -42,11 +42,11 @@ class RangeBody {
   void (*call_)(const void*, int64_t, int64_t, int32_t);
 };
 
-// Runs body over [0, count) split into at most num_threads() chunks whose boundaries are multiples of
-// `grain`. Serial (one call, thread 0 or the enclosing chunk's thread) when nested inside another
-// for_range, when only one thread is configured, or when `count * cost_per_item` (a rough count of
-// multiply-adds) is too small to repay waking the workers. Returns when every chunk is done.
-// Bodies must not throw: kernels are noexcept and a chunk on a worker has nobody to report to.
+// Runs body over [0, count) split into chunks whose boundaries are multiples of `grain` (at most
+// 4 * num_threads() of them; one thread may run several, each call gets one contiguous chunk). Serial (one call, thread
+// 0 or the enclosing chunk's thread) when nested inside another for_range, when only one thread is configured, or when
+// `count * cost_per_item` (a rough count of multiply-adds) is too small to repay waking the workers. Returns when every
+// chunk is done. Bodies must not throw: kernels are noexcept and a chunk on a worker has nobody to report to.
 void for_range(int64_t count, int64_t grain, double cost_per_item, RangeBody body);
 
 }  // namespace parallel

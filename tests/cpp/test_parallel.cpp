@@ -1,9 +1,10 @@
 // Threads: how src/parallel shares out a range, and that every kernel gives bit-identical results with
 // 1, 2, 3 or 4 threads (chunks hold whole rows or panels, so each element is computed the same way).
 // In a WebAssembly build without pthreads set_num_threads() keeps 1 and these tests check the serial path.
-#include <catch_amalgamated.hpp>
-
 #include <algorithm>
+#include <atomic>
+#include <catch_amalgamated.hpp>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -64,7 +65,7 @@ TEST_CASE("set_num_threads clamps to [1, max_threads()] and reports what it runs
   CHECK(num_threads() == 1);
 }
 
-TEST_CASE("for_range covers the range once, in grain-aligned chunks, one per thread", "[parallel]") {
+TEST_CASE("for_range covers the range once, in grain-aligned chunks", "[parallel]") {
   for (int32_t wanted : {1, 2, 3, 4}) {
     ThreadCount threads(wanted);
     for (int64_t count : {1, 5, 8, 33, 1000})
@@ -74,25 +75,43 @@ TEST_CASE("for_range covers the range once, in grain-aligned chunks, one per thr
         REQUIRE(!chunks.empty());
         CHECK(chunks.front().begin == 0);
         CHECK(chunks.back().end == count);
-        std::set<int32_t> indices;
-        std::set<std::thread::id> ids;
         for (size_t i = 0; i < chunks.size(); ++i) {
           CHECK(chunks[i].begin < chunks[i].end);
           CHECK(chunks[i].begin % grain == 0);
           if (i > 0) CHECK(chunks[i].begin == chunks[i - 1].end);
           CHECK(chunks[i].thread >= 0);
           CHECK(chunks[i].thread < threads.actual);
-          indices.insert(chunks[i].thread);
-          ids.insert(chunks[i].id);
+          for (const Chunk& other : chunks)  // one index per OS thread: per-thread scratch is safe
+            CHECK((other.thread == chunks[i].thread) == (other.id == chunks[i].id));
         }
+        // One chunk when serial (one thread, or a range of one grain); else up to 4 per thread.
         const int64_t units = (count + grain - 1) / grain;
-        // A range of one grain stays on the calling thread; otherwise every thread gets a share.
-        const int64_t expected = count <= grain ? 1 : std::min<int64_t>(threads.actual, units);
+        const int64_t expected =
+            threads.actual == 1 || count <= grain ? 1 : std::min<int64_t>(4 * threads.actual, units);
         CHECK(int64_t(chunks.size()) == expected);
-        CHECK(indices.size() == chunks.size());
-        CHECK(ids.size() == chunks.size());  // really different threads
       }
   }
+}
+
+TEST_CASE("for_range runs chunks on every thread at once", "[parallel]") {
+  ThreadCount threads(4);
+  // Each chunk waits (up to 10 s) until every thread has entered one: this returns only if the chunks
+  // really run concurrently on threads.actual different threads.
+  std::atomic<int32_t> entered{0};
+  std::mutex mutex;
+  std::set<std::thread::id> ids;
+  std::set<int32_t> indices;
+  parallel::for_range(int64_t(threads.actual), 1, kAlwaysParallel, [&](int64_t, int64_t, int32_t thread) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (ids.insert(std::this_thread::get_id()).second) entered.fetch_add(1);
+      indices.insert(thread);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (entered.load() < threads.actual && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  });
+  CHECK(int32_t(ids.size()) == threads.actual);
+  CHECK(int32_t(indices.size()) == threads.actual);
 }
 
 TEST_CASE("for_range runs small work and nested loops on the calling thread", "[parallel]") {
@@ -107,7 +126,8 @@ TEST_CASE("for_range runs small work and nested loops on the calling thread", "[
       CHECK(thread == outer_thread);
     });
   });
-  CHECK(int64_t(inner.size()) == std::min<int64_t>(threads.actual, 8));  // one whole inner loop per outer chunk
+  // 64 rows in grains of 8: up to 4 chunks per thread, each running the whole inner loop serially
+  CHECK(int64_t(inner.size()) == (threads.actual == 1 ? 1 : std::min<int64_t>(4 * threads.actual, 8)));
   for (const Chunk& chunk : inner) CHECK((chunk.begin == 0 && chunk.end == 100));
 }
 

@@ -46,7 +46,11 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
     await work?.remove();
   });
 
-  test('esbuild bundle of an app importing mha-wasm, .wasm copied next to the bundle as the README says', async () => {
+  // The files esbuild leaves to the user (README): the .wasm of each build, and the threaded build's glue
+  // and worker script, which its Web Workers load by URL.
+  const RUNTIME_FILES = ['mha_wasm.wasm', 'mha_wasm_threads.wasm', 'mha_wasm_threads.mjs', 'mha_wasm_threads.worker.js'];
+
+  test('esbuild bundle of an app importing mha-wasm, runtime files copied next to the bundle as the README says', async () => {
     const out = join(work.path, 'site');
     await mkdir(out);
     // No extra options: runtime.js imports its Node-only module through a variable, which bundlers leave alone.
@@ -54,7 +58,7 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
     assert.deepEqual(built.errors, []);
     const code = await readFile(join(out, 'app.js'), 'utf8');
     assert.match(code, /new URL\(["']\.?\/?mha_wasm\.wasm["'], import\.meta\.url\)/, 'the bundle should keep the .wasm URL relative to itself');
-    await copyFile(join(pkg.packageDir, 'dist', 'mha_wasm.wasm'), join(out, 'mha_wasm.wasm'));
+    for (const file of RUNTIME_FILES) await copyFile(join(pkg.packageDir, 'dist', file), join(out, file));
     await writeFile(join(out, 'index.html'),
       '<!doctype html><meta charset="utf-8"><title>bundled</title><pre id="result"></pre><script type="module" src="./app.js"></script>\n');
     const server = await startStaticServer(out);
@@ -67,6 +71,32 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
     }), { browser });
     assertIdentityResult(result, 'esbuild bundle');
     assertIdentityResult(JSON.parse(text), 'esbuild bundle, DOM');
+    // The static server sends COOP/COEP, so the page is cross-origin isolated: the threaded build runs.
+    assert.equal(result.threads.build, 'threaded', `threads: ${JSON.stringify(result.threads)}`);
+    assert.equal(result.threads.reason, '');
+    for (const file of ['mha_wasm_threads.wasm', 'mha_wasm_threads.worker.js'])
+      assert.ok(requests.includes(`${base}/${file}`), `the page should fetch the copied ${file}; it requested ${requests.join(', ')}`);
+  });
+
+  test('the same bundle with only mha_wasm.wasm copied falls back to the single-threaded build', async () => {
+    const out = join(work.path, 'site-single');
+    await mkdir(out);
+    assert.deepEqual((await bundle(esbuild, pkg.project, out)).errors, []);
+    await copyFile(join(pkg.packageDir, 'dist', 'mha_wasm.wasm'), join(out, 'mha_wasm.wasm'));
+    await writeFile(join(out, 'index.html'),
+      '<!doctype html><meta charset="utf-8"><title>bundled</title><pre id="result"></pre><script type="module" src="./app.js"></script>\n');
+    const server = await startStaticServer(out);
+    servers.push(server);
+    const base = serverUrl(server);
+    // The probe of the missing threaded files logs "404" resource errors in the console: expected here.
+    const { result, requests } = await withPage(`${base}/`, async (page, log) => ({
+      result: await waitForResult(page, log),
+      requests: log.requests,
+    }), { browser, allowConsoleErrors: true });
+    assertIdentityResult(result, 'esbuild bundle, single-threaded fallback');
+    assert.equal(result.threads.build, 'single');
+    assert.equal(result.threads.threads, 1);
+    assert.match(result.threads.reason, /mha_wasm_threads\.mjs is not served \(HTTP 404\)/);
     assert.ok(requests.includes(`${base}/mha_wasm.wasm`), `the page should fetch the copied .wasm; it requested ${requests.join(', ')}`);
   });
 
@@ -79,7 +109,8 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
       requests: log.requests,
     }), { browser });
     assertIdentityResult(result, 'dist/ in the browser');
-    for (const file of ['/dist/index.js', '/dist/mha_wasm.mjs', '/dist/mha_wasm.wasm'])
+    assert.equal(result.threads.build, 'threaded', `threads: ${JSON.stringify(result.threads)}`);
+    for (const file of ['/dist/index.js', '/dist/mha_wasm_threads.mjs', '/dist/mha_wasm_threads.wasm', '/dist/mha_wasm_threads.worker.js'])
       assert.ok(requests.includes(base + file), `the page should load ${file}; it requested ${requests.join(', ')}`);
   });
 });

@@ -10,7 +10,10 @@ import { pathToFileURL } from 'node:url';
 
 import { assertIdentityResult, makeWorkDir, packAndInstall, readJson, repoRoot, run } from './pack.mjs';
 
-const REQUIRED = ['README.md', 'dist/index.d.ts', 'dist/index.js', 'dist/mha_wasm.mjs', 'dist/mha_wasm.wasm', 'package.json'];
+const REQUIRED = [
+  'README.md', 'dist/index.d.ts', 'dist/index.js', 'dist/mha_wasm.mjs', 'dist/mha_wasm.wasm', 'dist/mha_wasm_threads.mjs',
+  'dist/mha_wasm_threads.wasm', 'dist/mha_wasm_threads.worker.js', 'package.json',
+];
 // Everything the tarball may hold: the package's own files and what npm always adds.
 const ALLOWED = /^(package\.json|README\.md|LICEN[CS]E(\.\w+)?|dist\/[\w.-]+\.(js|mjs|d\.ts|wasm))$/;
 
@@ -59,6 +62,10 @@ describe('npm package', { timeout: 120_000 }, () => {
     assert.equal(result.resolved, pathToFileURL(join(pkg.packageDir, 'dist/index.js')).href,
       'mha-wasm must resolve to the installed tarball, not to the repository');
     assertIdentityResult(result, 'node');
+    // Node has no cross-origin isolation (nor Emscripten's web Workers): the single-threaded build runs.
+    assert.equal(result.threads.build, 'single');
+    assert.equal(result.threads.threads, 1);
+    assert.match(result.threads.reason, /cross-origin-isolated/);
   });
 
   test('a strict TypeScript consumer typechecks against the shipped index.d.ts', async (t) => {

@@ -5,7 +5,7 @@
 // One head, embedDim 2, identity projections, zero in-projection bias: for the tokens x1 = [1, 0] and
 // x2 = [0, 1] the scaled scores are [[a, 0], [0, a]] with a = 1/sqrt(2), so the weights are
 // [[w, 1-w], [1-w, w]] with w = e^a / (e^a + 1), and the output is weights + out_proj.bias.
-import { MultiHeadAttention } from 'mha-wasm';
+import { MultiHeadAttention, threadCount } from 'mha-wasm';
 
 export async function compute() {
   const mha = await MultiHeadAttention.create({ embedDim: 2, numHeads: 1 });
@@ -26,7 +26,7 @@ export async function compute() {
       weights: Array.from(full.weights), weightsShape: full.weightsShape,
       output: Array.from(full.output), outputShape: full.outputShape,
       causalWeights: Array.from(causal.weights), causalOutput: Array.from(causal.output),
-      rangeError,
+      rangeError, threads: await threadCount(),
     };
   } finally {
     mha.dispose();
