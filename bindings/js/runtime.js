@@ -129,12 +129,10 @@ export function checkBoolean(value, name, fallback) {
 // ---- wasm heap staging ---------------------------------------------------------------------------
 
 /**
- * Copies typed arrays into one fresh heap block, runs `body(addresses)`, copies results out and frees
- * the block whatever happens. `inputs` are typed arrays (or null); `outputs` are element counts of
- * Float32 results (or 0). Refuses before allocating when the block cannot fit in wasm memory.
+ * Where each of `sizes` (bytes, 0 = absent) goes in one block, 16-byte aligned: { offsets, total }.
+ * Refuses (RangeError) when the block plus the engine's work memory cannot fit in wasm memory.
  */
-export function withHeap(module, inputs, outputs, body, engineScratchBytes = 0) {
-  const sizes = [...inputs.map((a) => (a ? a.byteLength : 0)), ...outputs.map((n) => n * 4)];
+export function heapLayout(sizes, engineScratchBytes = 0) {
   const offsets = [];
   let total = 0;
   for (const size of sizes) {
@@ -146,13 +144,41 @@ export function withHeap(module, inputs, outputs, body, engineScratchBytes = 0) 
       `input: this call needs ${((total + engineScratchBytes) / 2 ** 20).toFixed(1)} MiB of wasm memory for its arguments, results and work buffers, ` +
         `more than the ${MAX_HEAP_BYTES / 2 ** 30} GiB a wasm32 module can address; split the batch or the sequence`);
   }
+  return { offsets, total };
+}
+
+export function outOfMemory(bytes) {
+  return new RangeError(`input: cannot allocate ${(bytes / 2 ** 20).toFixed(1)} MiB in the wasm heap (out of memory)`);
+}
+
+/** Copies a typed array into the wasm heap at a byte address (through the current heap view). */
+export function copyToHeap(module, array, address) {
+  if (array instanceof Float32Array && address % 4 === 0) module.HEAPF32.set(array, address / 4);
+  else module.HEAPU8.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), address);
+}
+
+let heapU32 = null;
+/** A Uint32Array over the whole wasm heap, recreated when growth replaced the heap's buffer. */
+export function heapUint32(module) {
+  const buffer = module.HEAPU8.buffer;
+  if (heapU32 === null || heapU32.buffer !== buffer) heapU32 = new Uint32Array(buffer);
+  return heapU32;
+}
+
+/**
+ * Copies typed arrays into one fresh heap block, runs `body(addresses)`, copies results out and frees
+ * the block whatever happens. `inputs` are typed arrays (or null); `outputs` are element counts of
+ * Float32 results (or 0). Refuses before allocating when the block cannot fit in wasm memory.
+ */
+export function withHeap(module, inputs, outputs, body, engineScratchBytes = 0) {
+  const sizes = [...inputs.map((a) => (a ? a.byteLength : 0)), ...outputs.map((n) => n * 4)];
+  const { offsets, total } = heapLayout(sizes, engineScratchBytes);
   const base = total ? module._malloc(total) : 0;
-  if (total && !base)
-    throw new RangeError(`input: cannot allocate ${(total / 2 ** 20).toFixed(1)} MiB in the wasm heap (out of memory)`);
+  if (total && !base) throw outOfMemory(total);
   try {
     const addresses = sizes.map((size, n) => (size ? base + offsets[n] : 0));
     inputs.forEach((array, n) => {
-      if (array) module.HEAPU8.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), addresses[n]);
+      if (array) copyToHeap(module, array, addresses[n]);
     });
     body(addresses);
     // Copy results out through the current heap view (it may have been replaced by growth).
