@@ -1,14 +1,28 @@
 // The thin Embind surface over the attention layer (one file per domain: embind_*.cpp). The JavaScript wrapper
-// (bindings/js/index.js) owns all the argument checking users see; this layer only moves pointers into the core and
-// turns C++ exceptions into an error string ("" = success), so that no exception crosses into JavaScript and no bad
+// (bindings/js/attention.js) owns all the argument checking users see; this layer only moves pointers into the core and
+// turns C++ exceptions into an error string or status, so that no exception crosses into JavaScript and no bad
 // argument can abort the module.
 //
-// Buffers are passed as byte addresses into the wasm heap (allocated by the wrapper with _malloc).
+// Buffers are passed as byte addresses into the wasm heap.
+//
+// forward() is the hot path and bypasses Embind: Embind's generic invoker (a closure over `arguments`, since the
+// module is built with -sDYNAMIC_EXECUTION=0), its value_object conversion of a call record and its std::string
+// return (a malloc and free per call) cost more than the whole core at small shapes. Instead each Attention owns
+//   - a ForwardRecord: fixed uint32 slots that the wrapper writes one call's arguments into (RECORD_SLOTS in
+//     bindings/js/attention.js mirrors ForwardSlot), and
+//   - a staging block that holds the call's inputs and outputs, reused across calls (grown, never shrunk unless the
+//     wrapper releases it after an unusually large call),
+// and the wrapper calls two plain exports, mha_attention_staging(record, bytes) and mha_attention_forward(record).
+// Both live and die with the Embind object, so dispose() and the FinalizationRegistry free them with it.
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <new>
 #include <string>
+#include <xsimd/xsimd.hpp>
 
 #include "attention/mha.hpp"
 #include "guarded.hpp"
@@ -18,20 +32,40 @@ namespace {
 using namespace mha;
 using mha::bindings::guarded;
 
-// Addresses and lengths (in elements) of every buffer of one forward call; 0 = absent.
-struct ForwardCall {
-  uintptr_t query = 0, key = 0, value = 0;
-  uint32_t query_size = 0, key_size = 0, value_size = 0;
-  int32_t batch = 1, query_len = 0, key_len = 0;
-  bool is_causal = false;
-  uintptr_t key_padding_mask = 0;
-  uint32_t key_padding_mask_size = 0;
-  uintptr_t attn_mask = 0;
-  uint32_t attn_mask_size = 0;
-  bool attn_mask_is_float = false, attn_mask_per_head = false;
-  uintptr_t output = 0, weights = 0, head_enabled = 0;
-  uint32_t output_size = 0, weights_size = 0;
-  int32_t weights_mode = 0;  // 0 none, 1 per head, 2 averaged
+// Slots of the forward record: addresses (bytes) and lengths (elements) of every buffer of one call, 0 = absent.
+enum ForwardSlot : uint32_t {
+  kQuery,
+  kQuerySize,
+  kKey,
+  kKeySize,
+  kValue,
+  kValueSize,
+  kBatch,
+  kQueryLength,
+  kKeyLength,
+  kKeyPaddingMask,
+  kKeyPaddingMaskSize,
+  kAttnMask,
+  kAttnMaskSize,
+  kHeadEnabled,
+  kOutput,
+  kOutputSize,
+  kWeights,
+  kWeightsSize,
+  kWeightsMode,  // 0 none, 1 per head, 2 averaged
+  kFlags,        // kFlag* bits below
+  kSlotCount
+};
+static_assert(kSlotCount == 20, "RECORD_SLOTS in bindings/js/attention.js names the same 20 slots in this order");
+constexpr uint32_t kFlagCausal = 1, kFlagAttnMaskIsFloat = 2, kFlagAttnMaskPerHead = 4;
+
+// What mha_attention_forward returns.
+constexpr int32_t kForwardOk = 0, kForwardError = 1 /* message in lastError() */, kForwardNonFinite = 2;
+
+class Attention;
+struct ForwardRecord {
+  uint32_t slots[kSlotCount] = {};
+  Attention* owner = nullptr;
 };
 
 struct WeightBuffers {
@@ -48,8 +82,30 @@ MaskSpan mask_span(uintptr_t address, uint32_t size) {
   return {reinterpret_cast<const uint8_t*>(address), address ? size : 0};
 }
 
+// True when any of the `count` floats at `data` is NaN or +-infinity: x - x is +0 for a finite x and NaN otherwise,
+// and OR-ing those bit patterns stays 0 only if every one is 0. The wrapper checks inputs here (SIMD, one pass) rather
+// than element by element in JavaScript, and only looks for the offending index when this says there is one.
+bool has_non_finite(const float* data, size_t count) {
+  using batch = xsimd::batch<float>;
+  constexpr size_t lanes = batch::size;
+  batch any0(0.0f), any1(0.0f);
+  size_t n = 0;
+  for (; n + 2 * lanes <= count; n += 2 * lanes) {
+    const batch x0 = batch::load_unaligned(data + n), x1 = batch::load_unaligned(data + n + lanes);
+    any0 = any0 | (x0 - x0);
+    any1 = any1 | (x1 - x1);
+  }
+  bool found = xsimd::any((any0 | any1) != batch(0.0f));
+  for (; n < count; ++n) found |= !(data[n] - data[n] == 0.0f);
+  return found;
+}
+
 class Attention {
  public:
+  Attention() { record_.owner = this; }
+  Attention(const Attention&) = delete;
+  Attention& operator=(const Attention&) = delete;
+
   std::string configure(int32_t embed_dim, int32_t num_heads, int32_t kdim, int32_t vdim, bool bias) {
     return guarded([&] {
       attention_ = std::make_unique<MultiheadAttention>(AttentionConfig{embed_dim, num_heads, kdim, vdim, bias});
@@ -70,42 +126,83 @@ class Attention {
     });
   }
 
-  std::string forward(const ForwardCall& call) {
-    return guarded([&] {
-      AttentionInputs in;
-      in.query = float_span(call.query, call.query_size);
-      in.key = float_span(call.key, call.key_size);
-      in.value = float_span(call.value, call.value_size);
-      in.batch = call.batch;
-      in.query_len = call.query_len;
-      in.key_len = call.key_len;
-      in.is_causal = call.is_causal;
-      in.key_padding_mask = mask_span(call.key_padding_mask, call.key_padding_mask_size);
-      if (call.attn_mask_is_float)
-        in.attn_mask_float = float_span(call.attn_mask, call.attn_mask_size);
+  uintptr_t record_address() { return reinterpret_cast<uintptr_t>(&record_); }
+  const std::string& last_error() const { return last_error_; }
+
+  // Makes the staging block at least `bytes` long (contents not kept) and returns its address, 0 when memory is
+  // exhausted; 0 bytes releases it.
+  uintptr_t staging(uint32_t bytes) {
+    if (bytes > staging_bytes_ || bytes == 0) {
+      staging_.reset();
+      staging_bytes_ = 0;
+      if (bytes == 0) return 0;
+      const size_t rounded = (size_t(bytes) + 15) / 16 * 16;
+      staging_.reset(static_cast<uint8_t*>(std::aligned_alloc(16, rounded)));
+      if (!staging_) return 0;
+      staging_bytes_ = bytes;
+    }
+    return reinterpret_cast<uintptr_t>(staging_.get());
+  }
+
+  int32_t forward() {
+    const uint32_t* slot = record_.slots;
+    const auto floats = [&](ForwardSlot address, ForwardSlot size) { return float_span(slot[address], slot[size]); };
+    AttentionInputs in;
+    in.query = floats(kQuery, kQuerySize);
+    in.key = floats(kKey, kKeySize);
+    in.value = floats(kValue, kValueSize);
+    if (has_non_finite(in.query.data, in.query.size) ||
+        (in.key.data != in.query.data && has_non_finite(in.key.data, in.key.size)) ||
+        (in.value.data != in.key.data && has_non_finite(in.value.data, in.value.size)))
+      return kForwardNonFinite;  // the wrapper finds and names the value
+    last_error_ = guarded([&] {
+      const uint32_t flags = slot[kFlags];
+      in.batch = static_cast<int32_t>(slot[kBatch]);
+      in.query_len = static_cast<int32_t>(slot[kQueryLength]);
+      in.key_len = static_cast<int32_t>(slot[kKeyLength]);
+      in.is_causal = flags & kFlagCausal;
+      in.key_padding_mask = mask_span(slot[kKeyPaddingMask], slot[kKeyPaddingMaskSize]);
+      if (flags & kFlagAttnMaskIsFloat)
+        in.attn_mask_float = floats(kAttnMask, kAttnMaskSize);
       else
-        in.attn_mask_bool = mask_span(call.attn_mask, call.attn_mask_size);
-      in.attn_mask_layout = call.attn_mask_per_head ? AttnMaskLayout::per_head : AttnMaskLayout::shared;
+        in.attn_mask_bool = mask_span(slot[kAttnMask], slot[kAttnMaskSize]);
+      in.attn_mask_layout = flags & kFlagAttnMaskPerHead ? AttnMaskLayout::per_head : AttnMaskLayout::shared;
       AttentionOutputs out;
-      out.output = reinterpret_cast<float*>(call.output);
-      out.output_size = call.output_size;
-      out.weights = reinterpret_cast<float*>(call.weights);
-      out.weights_size = call.weights_size;
-      out.weights_mode = static_cast<WeightsMode>(call.weights_mode);
-      out.head_enabled = reinterpret_cast<const uint8_t*>(call.head_enabled);
+      out.output = reinterpret_cast<float*>(uintptr_t{slot[kOutput]});
+      out.output_size = slot[kOutputSize];
+      out.weights = reinterpret_cast<float*>(uintptr_t{slot[kWeights]});
+      out.weights_size = slot[kWeightsSize];
+      out.weights_mode = static_cast<WeightsMode>(slot[kWeightsMode]);
+      out.head_enabled = reinterpret_cast<const uint8_t*>(uintptr_t{slot[kHeadEnabled]});
       require().forward(in, out);
     });
+    return last_error_.empty() ? kForwardOk : kForwardError;
   }
 
  private:
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
   MultiheadAttention& require() {
     if (!attention_) throw ArgumentError("attention: expected configure() first");
     return *attention_;
   }
   std::unique_ptr<MultiheadAttention> attention_;
+  ForwardRecord record_;
+  std::unique_ptr<uint8_t, FreeDeleter> staging_;
+  uint32_t staging_bytes_ = 0;
+  std::string last_error_;
 };
 
 }  // namespace
+
+// The hot path (see the top of this file). `record` is an Attention's recordAddress().
+extern "C" {
+EMSCRIPTEN_KEEPALIVE uintptr_t mha_attention_staging(ForwardRecord* record, uint32_t bytes) {
+  return record->owner->staging(bytes);
+}
+EMSCRIPTEN_KEEPALIVE int32_t mha_attention_forward(ForwardRecord* record) { return record->owner->forward(); }
+}
 
 EMSCRIPTEN_BINDINGS(mha_wasm) {
   using namespace emscripten;
@@ -124,32 +221,10 @@ EMSCRIPTEN_BINDINGS(mha_wasm) {
       .field("outProjWeightSize", &WeightBuffers::out_proj_weight_size)
       .field("outProjBias", &WeightBuffers::out_proj_bias)
       .field("outProjBiasSize", &WeightBuffers::out_proj_bias_size);
-  value_object<ForwardCall>("ForwardCall")
-      .field("query", &ForwardCall::query)
-      .field("querySize", &ForwardCall::query_size)
-      .field("key", &ForwardCall::key)
-      .field("keySize", &ForwardCall::key_size)
-      .field("value", &ForwardCall::value)
-      .field("valueSize", &ForwardCall::value_size)
-      .field("batch", &ForwardCall::batch)
-      .field("queryLength", &ForwardCall::query_len)
-      .field("keyLength", &ForwardCall::key_len)
-      .field("isCausal", &ForwardCall::is_causal)
-      .field("keyPaddingMask", &ForwardCall::key_padding_mask)
-      .field("keyPaddingMaskSize", &ForwardCall::key_padding_mask_size)
-      .field("attnMask", &ForwardCall::attn_mask)
-      .field("attnMaskSize", &ForwardCall::attn_mask_size)
-      .field("attnMaskIsFloat", &ForwardCall::attn_mask_is_float)
-      .field("attnMaskPerHead", &ForwardCall::attn_mask_per_head)
-      .field("output", &ForwardCall::output)
-      .field("outputSize", &ForwardCall::output_size)
-      .field("weights", &ForwardCall::weights)
-      .field("weightsSize", &ForwardCall::weights_size)
-      .field("weightsMode", &ForwardCall::weights_mode)
-      .field("headEnabled", &ForwardCall::head_enabled);
   class_<Attention>("Attention")
       .constructor<>()
       .function("configure", &Attention::configure)
       .function("loadWeights", &Attention::load_weights)
-      .function("forward", &Attention::forward);
+      .function("recordAddress", &Attention::record_address)
+      .function("lastError", &Attention::last_error);
 }

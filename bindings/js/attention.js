@@ -1,7 +1,7 @@
 // MultiHeadAttention: one torch.nn.MultiheadAttention layer (batch_first) on the wasm engine.
 import {
-  adopt, checkBoolean, checkFinite, checkFloat32Array, checkOptions, checkPositiveInteger, describe, live, loadModule,
-  throwEngineError, toBooleanMask, WasmObject, withHeap,
+  adopt, checkBoolean, checkFinite, checkFloat32Array, checkOptions, checkPositiveInteger, copyToHeap, describe,
+  heap, heapLayout, live, loadModule, MhaError, outOfMemory, throwEngineError, toBooleanMask, WasmObject, withHeap,
 } from './runtime.js';
 
 const WEIGHT_NAMES = ['in_proj_weight', 'q_proj_weight', 'k_proj_weight', 'v_proj_weight', 'in_proj_bias',
@@ -9,10 +9,32 @@ const WEIGHT_NAMES = ['in_proj_weight', 'q_proj_weight', 'k_proj_weight', 'v_pro
 const FORWARD_OPTIONS = ['key', 'value', 'batch', 'causal', 'keyPaddingMask', 'attnMask', 'needWeights',
   'averageWeights', 'headMask'];
 
+// Slots of the engine's forward record, in the order of ForwardSlot in bindings/embind_attention.cpp.
+const RECORD_SLOTS = ['query', 'querySize', 'key', 'keySize', 'value', 'valueSize', 'batch', 'queryLength',
+  'keyLength', 'keyPaddingMask', 'keyPaddingMaskSize', 'attnMask', 'attnMaskSize', 'headEnabled', 'output',
+  'outputSize', 'weights', 'weightsSize', 'weightsMode', 'flags'];
+const SLOT = Object.freeze(Object.fromEntries(RECORD_SLOTS.map((name, index) => [name, index])));
+const FLAG_CAUSAL = 1, FLAG_ATTN_MASK_IS_FLOAT = 2, FLAG_ATTN_MASK_PER_HEAD = 4;
+const FORWARD_OK = 0, FORWARD_NON_FINITE = 2; // else 1: an engine error, message in lastError()
+// The staging block of inputs and outputs is kept for the next call up to this size; a larger call's
+// block is released when the call returns, so that one huge call does not pin its memory.
+const KEEP_STAGING_BYTES = 16 * 1024 ** 2;
+
+/**
+ * Package-internal, for bench/overhead.mjs (not exported by index.js): `layer[rerunLastCall]()` returns a
+ * function that runs the engine again on the inputs the last forward() staged, without any JavaScript
+ * around it, so that the cost of the core can be told apart from the cost of the call.
+ */
+export const rerunLastCall = Symbol('rerunLastCall');
+
 export class MultiHeadAttention extends WasmObject {
   #module;
   #config;
   #hasWeights = false;
+  #record = 0;        // byte address of the engine's forward record (lives in the Embind object)
+  #recordSlot = 0;    // its index in a Uint32Array over the heap
+  #staging = 0;       // address of the reused staging block (owned by the Embind object), 0 = none yet
+  #stagingBytes = 0;
 
   /**
    * Creates an attention layer. Sizes as in torch.nn.MultiheadAttention(embed_dim, num_heads, bias, kdim, vdim).
@@ -50,6 +72,8 @@ export class MultiHeadAttention extends WasmObject {
       throwEngineError(error);
     }
     this[adopt](handle, 'MultiHeadAttention');
+    this.#record = handle.recordAddress();
+    this.#recordSlot = this.#record / 4;
   }
 
   /** The validated configuration: { embedDim, numHeads, kdim, vdim, bias, headDim }. */
@@ -114,24 +138,107 @@ export class MultiHeadAttention extends WasmObject {
   forward(query, options) {
     const handle = this[live]('forward');
     if (!this.#hasWeights) throw new TypeError('forward: expected loadWeights() first, no weights are loaded');
+    // Fast checks: everything except the finiteness of query, key and value, which the engine scans
+    // (SIMD) after staging. Whenever anything is wrong, the full checks run again in their documented
+    // order, so the error thrown is the one a full check finds first.
+    let call;
+    try {
+      call = this.#checkCall(query, options, false);
+    } catch (error) {
+      this.#checkCall(query, options, true);
+      throw error;
+    }
+    const module = this.#module;
+    const { B, Lq, Lk, key, value, inputs, layout, outputCount, weightsCount, weightsMode } = call;
+    const keep = layout.total <= KEEP_STAGING_BYTES;
+    if (layout.total > this.#stagingBytes || !keep) {
+      this.#stagingBytes = 0; // the engine may have released the old block when growth failed
+      this.#staging = module._mha_attention_staging(this.#record, layout.total) >>> 0; // i32 -> address
+      if (!this.#staging) throw outOfMemory(layout.total);
+      this.#stagingBytes = layout.total;
+    }
+    let status, output = null, weights = null;
+    try {
+      const base = this.#staging, { offsets } = layout;
+      for (let n = 0; n < inputs.length; ++n) if (inputs[n]) copyToHeap(module, inputs[n], base + offsets[n]);
+      const addressOf = (n) => (layout.sizes[n] ? base + offsets[n] : 0);
+      const queryAddress = base, keyAddress = call.sameKey ? queryAddress : addressOf(1);
+      const slots = heap(module).u32, r = this.#recordSlot;
+      slots[r + SLOT.query] = queryAddress;
+      slots[r + SLOT.querySize] = query.length;
+      slots[r + SLOT.key] = keyAddress;
+      slots[r + SLOT.keySize] = key.length;
+      slots[r + SLOT.value] = call.sameValue ? keyAddress : addressOf(2);
+      slots[r + SLOT.valueSize] = value.length;
+      slots[r + SLOT.batch] = B;
+      slots[r + SLOT.queryLength] = Lq;
+      slots[r + SLOT.keyLength] = Lk;
+      slots[r + SLOT.keyPaddingMask] = addressOf(3);
+      slots[r + SLOT.keyPaddingMaskSize] = inputs[3] ? inputs[3].length : 0;
+      slots[r + SLOT.attnMask] = addressOf(4);
+      slots[r + SLOT.attnMaskSize] = inputs[4] ? inputs[4].length : 0;
+      slots[r + SLOT.headEnabled] = addressOf(5);
+      slots[r + SLOT.output] = addressOf(6);
+      slots[r + SLOT.outputSize] = outputCount;
+      slots[r + SLOT.weights] = addressOf(7);
+      slots[r + SLOT.weightsSize] = weightsCount;
+      slots[r + SLOT.weightsMode] = weightsMode;
+      slots[r + SLOT.flags] = call.flags;
+      status = module._mha_attention_forward(this.#record);
+      if (status === FORWARD_OK) {
+        // Copies through the current heap view (the engine's scratch may have grown the heap).
+        const { f32: heapF32 } = heap(module), outputAt = addressOf(6) / 4, weightsAt = addressOf(7) / 4;
+        output = heapF32.slice(outputAt, outputAt + outputCount);
+        if (weightsCount) weights = heapF32.slice(weightsAt, weightsAt + weightsCount);
+      }
+    } finally {
+      if (!keep) {
+        module._mha_attention_staging(this.#record, 0);
+        this.#staging = 0;
+        this.#stagingBytes = 0;
+      }
+    }
+    if (status === FORWARD_NON_FINITE) {
+      this.#checkCall(query, options, true); // throws the RangeError naming the first non-finite value
+      throw new MhaError('forward: the engine found a non-finite input that the argument checks did not');
+    }
+    if (status !== FORWARD_OK) throwEngineError(handle.lastError());
+    return {
+      output,
+      outputShape: [B, Lq, this.#config.embedDim],
+      weights,
+      weightsShape: weightsMode === 1 ? [B, this.#config.numHeads, Lq, Lk] : weightsMode === 2 ? [B, Lq, Lk] : null,
+    };
+  }
+
+  [rerunLastCall]() {
+    this[live]('rerunLastCall');
+    if (!this.#staging) throw new TypeError('rerunLastCall: expected a forward() call whose staging block was kept');
+    const module = this.#module, record = this.#record;
+    return () => module._mha_attention_forward(record);
+  }
+
+  // Checks the arguments of forward() in their documented order and lays out its staging block. With
+  // `checkValues` false the finiteness of query, key and value is left to the engine.
+  #checkCall(query, options, checkValues) {
     const o = checkOptions(options, FORWARD_OPTIONS, 'forward options');
     const { embedDim: E, numHeads: H, kdim, vdim } = this.#config;
     const B = o.batch === undefined ? 1 : checkPositiveInteger(o.batch, 'batch');
-    checkFloat32Array(query, 'query', undefined, '[batch, Lq, embedDim]');
+    checkTensor(query, 'query', '[batch, Lq, embedDim]', checkValues);
     if (query.length === 0 || query.length % (B * E) !== 0)
       throw new RangeError(`query: expected a length that is a positive multiple of batch*embedDim = ${B}*${E} = ${B * E}, got ${query.length}`);
     const Lq = query.length / (B * E);
     if (o.key === undefined && kdim !== E)
       throw new TypeError(`key: expected a Float32Array [batch, Lk, kdim] because kdim (${kdim}) differs from embedDim (${E}), got undefined`);
     const key = o.key ?? query;
-    checkFloat32Array(key, 'key', undefined, '[batch, Lk, kdim]');
+    checkTensor(key, 'key', '[batch, Lk, kdim]', checkValues);
     if (key.length === 0 || key.length % (B * kdim) !== 0)
       throw new RangeError(`key: expected a length that is a positive multiple of batch*kdim = ${B}*${kdim} = ${B * kdim}, got ${key.length}`);
     const Lk = key.length / (B * kdim);
     if (o.value === undefined && vdim !== kdim)
       throw new TypeError(`value: expected a Float32Array [batch, Lk, vdim] because vdim (${vdim}) differs from kdim (${kdim}), got undefined`);
     const value = o.value ?? key;
-    checkFloat32Array(value, 'value', B * Lk * vdim, `[batch, Lk, vdim] = [${B}, ${Lk}, ${vdim}]`);
+    checkTensor(value, 'value', '[batch, Lk, vdim]', checkValues, B * Lk * vdim, `[batch, Lk, vdim] = [${B}, ${Lk}, ${vdim}]`);
     checkPositiveInteger(Lq, 'query length');
     checkPositiveInteger(Lk, 'key length');
 
@@ -162,29 +269,23 @@ export class MultiHeadAttention extends WasmObject {
     const weightsCount = weightsMode === 1 ? B * H * Lq * Lk : weightsMode === 2 ? B * Lq * Lk : 0;
     const outputCount = B * Lq * E;
     const sameKey = key === query, sameValue = value === key;
+    // Staging block: query, key, value (absent when shared), padding, mask, headMask, output, weights.
     const inputs = [query, sameKey ? null : key, sameValue ? null : value, padding, mask, headMask];
-    let error = '';
-    const [output, weights] = withHeap(this.#module, inputs, [outputCount, weightsCount], (a) => {
-      const keyAddress = sameKey ? a[0] : a[1];
-      error = handle.forward({
-        query: a[0], querySize: query.length,
-        key: keyAddress, keySize: key.length,
-        value: sameValue ? keyAddress : a[2], valueSize: value.length,
-        batch: B, queryLength: Lq, keyLength: Lk, isCausal: causal,
-        keyPaddingMask: a[3], keyPaddingMaskSize: padding ? padding.length : 0,
-        attnMask: a[4], attnMaskSize: mask ? mask.length : 0, attnMaskIsFloat: maskIsFloat, attnMaskPerHead: maskPerHead,
-        headEnabled: a[5],
-        output: a[6], outputSize: outputCount, weights: a[7], weightsSize: weightsCount, weightsMode,
-      });
-    }, engineScratchBytes(B, Lq, Lk, E, H, needWeights));
-    throwEngineError(error);
-    return {
-      output,
-      outputShape: [B, Lq, E],
-      weights,
-      weightsShape: weightsMode === 1 ? [B, H, Lq, Lk] : weightsMode === 2 ? [B, Lq, Lk] : null,
-    };
+    const sizes = [...inputs.map((a) => (a ? a.byteLength : 0)), outputCount * 4, weightsCount * 4];
+    const layout = heapLayout(sizes, engineScratchBytes(B, Lq, Lk, E, H, needWeights));
+    layout.sizes = sizes;
+    const flags = (causal ? FLAG_CAUSAL : 0) | (maskIsFloat ? FLAG_ATTN_MASK_IS_FLOAT : 0) |
+      (maskPerHead ? FLAG_ATTN_MASK_PER_HEAD : 0);
+    return { B, Lq, Lk, key, value, sameKey, sameValue, inputs, layout, outputCount, weightsCount, weightsMode, flags };
   }
+}
+
+// checkFloat32Array, optionally without the finiteness scan (then done by the engine).
+function checkTensor(array, name, shapeText, checkValues, expectedLength, lengthShapeText) {
+  if (checkValues) return checkFloat32Array(array, name, expectedLength, lengthShapeText ?? shapeText);
+  if (!(array instanceof Float32Array) || (expectedLength !== undefined && array.length !== expectedLength))
+    checkFloat32Array(array, name, expectedLength, lengthShapeText ?? shapeText); // throws the documented error
+  return array;
 }
 
 // Work memory of one engine call in bytes (src/attention/mha.cpp), for the pre-flight size check.

@@ -132,10 +132,17 @@ async function instantiate({ wasmBinary, wasmUrl, threads } = {}) {
   return module;
 }
 
-// The wasm memory as bytes, fresh: growth replaces the buffer (and in the threaded build, growth by
-// another thread leaves this thread's Emscripten views short until it re-reads them).
-export function heapBytes(module) {
-  return new Uint8Array(module.wasmMemory ? module.wasmMemory.buffer : module.HEAPU8.buffer);
+let views = { buffer: null, u8: null, u32: null, f32: null };
+/**
+ * Views over the whole wasm memory, { u8, u32, f32 }, recreated when growth replaced its buffer. Read
+ * from the memory itself: in the threaded build, growth by another thread leaves Emscripten's own
+ * HEAP* views short until that glue re-reads them.
+ */
+export function heap(module) {
+  const buffer = module.wasmMemory ? module.wasmMemory.buffer : module.HEAPU8.buffer;
+  if (views.buffer !== buffer)
+    views = { buffer, u8: new Uint8Array(buffer), u32: new Uint32Array(buffer), f32: new Float32Array(buffer) };
+  return views;
 }
 
 // ---- argument checks ---------------------------------------------------------------------------
@@ -209,12 +216,10 @@ export function checkBoolean(value, name, fallback) {
 // ---- wasm heap staging ---------------------------------------------------------------------------
 
 /**
- * Copies typed arrays into one fresh heap block, runs `body(addresses)`, copies results out and frees
- * the block whatever happens. `inputs` are typed arrays (or null); `outputs` are element counts of
- * Float32 results (or 0). Refuses before allocating when the block cannot fit in wasm memory.
+ * Where each of `sizes` (bytes, 0 = absent) goes in one block, 16-byte aligned: { offsets, total }.
+ * Refuses (RangeError) when the block plus the engine's work memory cannot fit in wasm memory.
  */
-export function withHeap(module, inputs, outputs, body, engineScratchBytes = 0) {
-  const sizes = [...inputs.map((a) => (a ? a.byteLength : 0)), ...outputs.map((n) => n * 4)];
+export function heapLayout(sizes, engineScratchBytes = 0) {
   const offsets = [];
   let total = 0;
   for (const size of sizes) {
@@ -226,21 +231,41 @@ export function withHeap(module, inputs, outputs, body, engineScratchBytes = 0) 
       `input: this call needs ${((total + engineScratchBytes) / 2 ** 20).toFixed(1)} MiB of wasm memory for its arguments, results and work buffers, ` +
         `more than the ${MAX_HEAP_BYTES / 2 ** 30} GiB a wasm32 module can address; split the batch or the sequence`);
   }
+  return { offsets, total };
+}
+
+export function outOfMemory(bytes) {
+  return new RangeError(`input: cannot allocate ${(bytes / 2 ** 20).toFixed(1)} MiB in the wasm heap (out of memory)`);
+}
+
+/** Copies a typed array into the wasm heap at a byte address (through the current heap view). */
+export function copyToHeap(module, array, address) {
+  if (array instanceof Float32Array && address % 4 === 0) heap(module).f32.set(array, address / 4);
+  else heap(module).u8.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), address);
+}
+
+/**
+ * Copies typed arrays into one fresh heap block, runs `body(addresses)`, copies results out and frees
+ * the block whatever happens. `inputs` are typed arrays (or null); `outputs` are element counts of
+ * Float32 results (or 0). Refuses before allocating when the block cannot fit in wasm memory.
+ */
+export function withHeap(module, inputs, outputs, body, engineScratchBytes = 0) {
+  const sizes = [...inputs.map((a) => (a ? a.byteLength : 0)), ...outputs.map((n) => n * 4)];
+  const { offsets, total } = heapLayout(sizes, engineScratchBytes);
   const base = total ? module._malloc(total) : 0;
-  if (total && !base)
-    throw new RangeError(`input: cannot allocate ${(total / 2 ** 20).toFixed(1)} MiB in the wasm heap (out of memory)`);
+  if (total && !base) throw outOfMemory(total);
   try {
     const addresses = sizes.map((size, n) => (size ? base + offsets[n] : 0));
     inputs.forEach((array, n) => {
-      if (array) heapBytes(module).set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), addresses[n]);
+      if (array) copyToHeap(module, array, addresses[n]);
     });
     body(addresses);
     // Copy results out through a fresh view (the engine may have grown the heap); slice() copies into
     // an ordinary ArrayBuffer, also when the heap is a SharedArrayBuffer.
-    const heap = new Float32Array(heapBytes(module).buffer);
+    const { f32 } = heap(module);
     return outputs.map((count, n) => {
       const address = addresses[inputs.length + n];
-      return count ? heap.slice(address / 4, address / 4 + count) : null;
+      return count ? f32.slice(address / 4, address / 4 + count) : null;
     });
   } finally {
     if (base) module._free(base);
@@ -308,5 +333,5 @@ export class WasmObject {
 
 /** Bytes currently reserved by the wasm heap (grows, never shrinks); for memory-leak checks. */
 export async function wasmHeapBytes() {
-  return heapBytes(await loadModule()).length;
+  return heap(await loadModule()).u8.length;
 }

@@ -169,6 +169,50 @@ describe('argument errors name the argument, the expected and the actual value',
   });
 });
 
+test('reused staging: results stay copies across calls and shape changes; errors keep their order', async () => {
+  const config = { embedDim: 8, numHeads: 2 };
+  const rng = seededRandom(11);
+  const state = randomLayer(rng, config);
+  const mha = await MultiHeadAttention.create(config);
+  mha.loadWeights(state);
+  const check = (x, options = {}) => {
+    const got = mha.forward(x, options), want = referenceAttention(config, state, x, options);
+    assert.ok(relativeError(got.output, want.output) <= 1e-5, `output differs at ${x.length / 8} tokens`);
+    return got;
+  };
+  // Small, larger (the staging block grows), small again (it is reused): every result stays correct.
+  const small = rng.floats(3 * 8), large = rng.floats(40 * 8);
+  const first = check(small);
+  const kept = Float32Array.from(first.output);
+  const second = check(large, { needWeights: false });
+  check(small, { causal: true });
+  assert.deepEqual(first.output, kept, 'a returned output must not change when the layer runs again');
+  assert.equal(second.weights, null);
+  assert.notEqual(first.output.buffer, second.output.buffer);
+  // Weights rows of a call that needs more than the kept staging size (16 MiB: 2100^2 floats of weights)
+  // still sum to 1, and the layer keeps working with small calls after it.
+  const huge = mha.forward(rng.floats(2100 * 8));
+  assert.deepEqual(huge.weightsShape, [1, 2100, 2100]);
+  let rowSum = 0;
+  for (let j = 0; j < 2100; ++j) rowSum += huge.weights[1234 * 2100 + j];
+  assert.ok(Math.abs(rowSum - 1) < 1e-4, `row sum ${rowSum}`);
+  check(small);
+  // Non-finite values in key and value are found by the engine and named exactly.
+  const key = rng.floats(5 * 8), value = rng.floats(5 * 8);
+  key[17] = NaN;
+  assert.throws(() => mha.forward(small, { key, value }), { name: 'RangeError', message: 'key[17]: expected a finite number, got NaN' });
+  key[17] = 0.5;
+  value[39] = -Infinity;
+  assert.throws(() => mha.forward(small, { key, value }), { name: 'RangeError', message: 'value[39]: expected a finite number, got -Infinity' });
+  // With two faults the first in the documented order wins: a NaN in query before a bad option value.
+  const nan = Float32Array.from(small);
+  nan[4] = NaN;
+  assert.throws(() => mha.forward(nan, { causal: 'yes' }), { name: 'RangeError', message: 'query[4]: expected a finite number, got NaN' });
+  assert.throws(() => mha.forward(small, { causal: 'yes' }), { name: 'TypeError', message: 'causal: expected a boolean, got "yes"' });
+  check(small, { key: Float32Array.from(key), value: Float32Array.from(value).fill(0.25, 39) });
+  mha.dispose();
+});
+
 test('memory: create/forward/dispose cycles and repeated forwards keep the heap size', async () => {
   const rng = seededRandom(5);
   const config = { embedDim: 32, numHeads: 4 };
