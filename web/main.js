@@ -12,6 +12,7 @@ import { CompareView } from './views/compare-view.js';
 import { HeadView } from './views/head-view.js';
 import { ModelView } from './views/model-view.js';
 import { AblationGrid, renderPredictions } from './views/predictions.js';
+import { setThreadCount, threadCount } from '../dist/index.js';
 
 const DEBOUNCE_MS = 120;
 const $ = (id) => document.getElementById(id);
@@ -19,6 +20,7 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 const app = {
   model: null, modelName: '', modelList: [], defaultModelUrl: '', state: null,
+  threads: { build: 'single', threads: 1, maxThreads: 1, reason: '' }, // threadCount() of the package
   run: null, // { ids, tokens, attention, logits, timeMs } of the text (with ablation applied)
   baselineLogits: null, // logits without ablation when some head is ablated
   runB: null, difference: null, // compare
@@ -160,7 +162,10 @@ function runAndRender() {
   render();
   const end = performance.now();
   app.timings = { forwardMs, computeMs: computed - start, renderMs: end - computed, updateMs: end - start, tokens: run.ids.length };
-  $('timing').textContent = `${run.ids.length} tokens · forward ${forwardMs.toFixed(1)} ms · update ${(end - start).toFixed(1)} ms`;
+  const threads = app.threads.threads;
+  $('timing').textContent = `${run.ids.length} tokens · forward ${forwardMs.toFixed(1)} ms · update ${(end - start).toFixed(1)} ms` +
+    ` · ${threads} thread${threads === 1 ? '' : 's'}`;
+  $('timing').title = app.threads.reason ? `single-threaded: ${app.threads.reason}` : `${app.threads.build} build`;
   app.updates += 1;
 }
 
@@ -311,6 +316,7 @@ async function useModel(load, name, url, patternsFile) {
     app.model?.dispose();
     app.model = model;
     app.modelName = name;
+    app.threads = await threadCount();
     app.delimiterCache = new Map();
     app.state.modelUrl = url;
     app.patterns = null;
@@ -537,6 +543,8 @@ window.mhaDemo = {
   tokenCount(text) { return app.model.tokenize(text).ids.length; },
   /** Runs an update now (no debounce) and returns the timings: for latency measurements. */
   updateNow() { clearTimeout(app.pending); app.pending = null; update(); return { ...app.timings }; },
+  get threads() { return { ...app.threads }; },
+  async setThreads(count) { app.threads = { ...app.threads, threads: await setThreadCount(count) }; return app.threads.threads; },
 };
 
 // ---- start ---------------------------------------------------------------------------------------

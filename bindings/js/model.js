@@ -140,7 +140,8 @@ export class Tokenizer extends WasmObject {
     let error = '';
     withHeap(this.#module, [array], [], ([address]) => { error = handle.decode(address, array.length); });
     throwEngineError(error);
-    return new TextDecoder().decode(handle.text());
+    // a copy: TextDecoder refuses views of shared memory (the threaded build's heap)
+    return new TextDecoder().decode(handle.text().slice());
   }
 
   /** A readable one-line form of a token for UIs (␣ for spaces, ↵ for newlines, <0xHH> for odd bytes). */

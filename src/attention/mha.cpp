@@ -184,11 +184,25 @@ void MultiheadAttention::forward(const AttentionInputs& in, const AttentionOutpu
   float* q = grow(s.q, size_t(B) * Lq * E);
   float* k = grow(s.k, size_t(B) * Lk * E);
   float* v = grow(s.v, size_t(B) * Lk * E);
-  for (int32_t h = 0; h < H; ++h) {
-    kernels::gemm(q + h * d_k, E, in.query.data, E, B * Lq, s.w_q[h]);
-    kernels::gemm(k + h * d_k, E, in.key.data, c.kdim, B * Lk, s.w_k[h]);
-    kernels::gemm(v + h * d_k, E, in.value.data, c.vdim, B * Lk, s.w_v[h]);
-  }
+  // 3*H independent products, one per (projection, head): threads take whole products, which also
+  // splits short sequences (a model run over a few tokens) that row chunks could not.
+  const double rows_times_width = double(B) * std::max(Lq, Lk) * std::max({E, c.kdim, c.vdim});
+  parallel::for_range(3 * H, 1, rows_times_width * d_k, [&](int64_t begin, int64_t end, int32_t) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int32_t h = int32_t(task % H);
+      switch (task / H) {
+        case 0:
+          kernels::gemm(q + h * d_k, E, in.query.data, E, B * Lq, s.w_q[h]);
+          break;
+        case 1:
+          kernels::gemm(k + h * d_k, E, in.key.data, c.kdim, B * Lk, s.w_k[h]);
+          break;
+        default:
+          kernels::gemm(v + h * d_k, E, in.value.data, c.vdim, B * Lk, s.w_v[h]);
+          break;
+      }
+    }
+  });
 
   float* scores = grow(s.scores, size_t(Lq) * Lk);
   float* context = grow(s.context, size_t(B) * Lq * E);

@@ -451,11 +451,12 @@ function screenshotPath(name) {
   return new URL(name, url).pathname;
 }
 
-test('update latency at 16, 64 and full-context tokens (recorded, not asserted); README screenshot', { timeout: 90_000 }, async (t) => {
+test('update latency at 16, 32, 64 and full-context tokens, 1 and all threads (recorded, not asserted); README screenshot', { timeout: 90_000 }, async (t) => {
   await onPage(t, '', async (page) => {
     const nPositions = (await demo(page, () => window.mhaDemo.config)).nPositions;
     const rows = [];
-    for (const target of [16, 64, nPositions]) {
+    const threads = await demo(page, () => window.mhaDemo.threads);
+    for (const target of [16, 32, 64, nPositions]) {
       const text = await demo(page, (n) => {
         const words = "the animal didn't cross the street because it was tired and the road was wide".split(' ');
         let text = 'The';
@@ -464,15 +465,19 @@ test('update latency at 16, 64 and full-context tokens (recorded, not asserted);
         return text;
       }, target);
       await afterUpdate(page, () => page.fill('#text-input', text));
-      for (const view of ['heads', 'model']) {
-        await page.click(`#tab-${view}`);
-        const samples = await demo(page, () => Array.from({ length: 5 }, () => window.mhaDemo.updateNow()));
-        const median = (key) => samples.map((s) => s[key]).sort((a, b) => a - b)[2];
-        rows.push({ tokens: samples[0].tokens, view, forwardMs: median('forwardMs'), updateMs: median('updateMs') });
-      }
+      for (const view of ['heads', 'model'])
+        for (const count of threads.maxThreads > 1 ? [1, threads.maxThreads] : [1]) {
+          await page.click(`#tab-${view}`);
+          await demo(page, (n) => window.mhaDemo.setThreads(n), count);
+          const samples = await demo(page, () => Array.from({ length: 7 }, () => window.mhaDemo.updateNow()));
+          const median = (key) => samples.map((s) => s[key]).sort((a, b) => a - b)[3];
+          rows.push({ tokens: samples[0].tokens, view, threads: count, forwardMs: median('forwardMs'), updateMs: median('updateMs') });
+        }
     }
-    console.log('# demo update latency (median of 5, ms): forward = wasm forward pass, update = forward + analysis + drawing');
-    for (const r of rows) console.log(`#   ${String(r.tokens).padStart(4)} tokens  ${r.view.padEnd(6)} forward ${r.forwardMs.toFixed(1).padStart(6)}  update ${r.updateMs.toFixed(1).padStart(6)}`);
+    await demo(page, (n) => window.mhaDemo.setThreads(n), threads.threads);
+    console.log(`# demo update latency (median of 7, ms; ${threads.build} build): forward = wasm forward pass, update = forward + analysis + drawing`);
+    for (const r of rows)
+      console.log(`#   ${String(r.tokens).padStart(4)} tokens  ${r.view.padEnd(6)} ${r.threads} thread(s)  forward ${r.forwardMs.toFixed(1).padStart(6)}  update ${r.updateMs.toFixed(1).padStart(6)}`);
     // README screenshot: the seed sentence, a locked query token, in the head view
     await afterUpdate(page, () => page.click('#presets button[data-preset="0"]'));
     await page.click('#tab-heads');
