@@ -7,6 +7,9 @@
 #   build/bench/wasm-scalar   the same C++ without -msimd128 (-DMHA_SIMD=OFF)
 # installs the peers into bench/node_modules (onnxruntime-web, tfjs; never into the root package), then runs
 #   1. the native probes  2. the wasm probes  3. node bench/run.mjs (all peers, one process)
+#   4. node bench/browser.mjs (the same suite in headless Chromium; skipped when Chromium is not installed)
+# The options go to steps 3 and 4; step 4 has only the wall clock (--clock is not passed to it) and writes
+# --json X.json to X.browser.json.
 #
 # CI smoke (no timing asserted): npm run bench -- --quick --iterations 1
 # MHA_BENCH_SKIP_BUILD=1 reuses the builds; MHA_JOBS sets build parallelism (default 1: shared machines).
@@ -49,3 +52,19 @@ echo; echo "==> WebAssembly SIMD core under Node (same probes)"
 node --no-experimental-fetch build/bench/wasm-simd/mha_bench.cjs $quick 2>&1 | cut -c1-300
 echo; echo "==> side by side, one Node process"
 node bench/run.mjs --simd-dist build/bench/wasm-simd/dist --scalar-dist build/bench/wasm-scalar/dist "$@"
+
+chromium="${MHA_CHROMIUM:-/usr/bin/chromium}"
+echo; echo "==> side by side, headless Chromium"
+if [ -x "$chromium" ]; then
+  browser_args=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --clock) shift 2; continue ;; # a page has the wall clock only
+      --json) browser_args+=(--json "${2%.json}.browser.json"); shift 2; continue ;; # keep step 3's file
+    esac
+    browser_args+=("$1"); shift
+  done
+  node bench/browser.mjs --simd-dist build/bench/wasm-simd/dist --scalar-dist build/bench/wasm-scalar/dist ${browser_args[@]+"${browser_args[@]}"}
+else
+  echo "skipped: no Chromium at $chromium (apt-get install chromium, or run scripts/setup.sh; MHA_CHROMIUM picks another)"
+fi

@@ -16,10 +16,13 @@ const types = {
 
 /**
  * Serves `root` (default: the repository) on host:port (0 = any free port); resolves to the listening
- * http.Server. `/` redirects to `index` when one is given (the demo at /web/).
+ * http.Server. `/` redirects to `index` when one is given (the demo at /web/). `mounts` serves more
+ * folders under URL prefixes, e.g. { '/simd/': '/tmp/build/dist' } (the benchmark page loads builds that
+ * may live outside the root this way).
  */
-export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, index = '/web/' } = {}) {
-  const base = resolve(root);
+export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, index = '/web/', mounts = {} } = {}) {
+  const folders = Object.entries(mounts).map(([prefix, folder]) => [prefix.replace(/\/?$/, '/'), resolve(folder)]);
+  folders.push(['/', resolve(root)]);
   const server = createServer(async (request, response) => {
     try {
       const path = normalize(decodeURIComponent(new URL(request.url, 'http://localhost').pathname));
@@ -27,7 +30,8 @@ export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, 
         response.writeHead(302, { Location: index });
         return response.end();
       }
-      let file = join(base, path);
+      const [prefix, base] = folders.find(([prefix]) => path.startsWith(prefix)) ?? folders.at(-1);
+      let file = join(base, path.slice(prefix.length - 1));
       if (file !== base && !file.startsWith(base + sep)) {
         response.writeHead(403, { 'Content-Type': 'text/plain' });
         return response.end('forbidden');

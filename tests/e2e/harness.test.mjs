@@ -50,3 +50,23 @@ test('withPage aborts and reports non-local requests, console errors and page er
   assert.deepEqual(seen.log.blocked, ['http://192.0.2.1/leak?x=1', 'http://192.0.2.2/from-worker']);
   assert.ok(seen.log.requests.includes(`${serverUrl(server)}/`));
 });
+
+test('the static server serves mounted folders under their prefix and nothing outside them', async (t) => {
+  const { startServer } = await import('../../scripts/serve.mjs');
+  const root = await mkdtemp(join(tmpdir(), 'mha-serve-root-'));
+  const mounted = await mkdtemp(join(tmpdir(), 'mha-serve-mount-'));
+  t.after(() => Promise.all([root, mounted].map((f) => rm(f, { recursive: true, force: true }))));
+  await writeFile(join(root, 'a.txt'), 'root');
+  await writeFile(join(mounted, 'a.txt'), 'mounted');
+  const server = await startServer({ port: 0, root, index: null, mounts: { '/build': mounted } });
+  t.after(() => closeServer(server));
+  const get = async (path) => {
+    const response = await fetch(`${serverUrl(server)}${path}`);
+    return [response.status, await response.text(), response.headers.get('cross-origin-embedder-policy')];
+  };
+  assert.deepEqual(await get('/a.txt'), [200, 'root', 'require-corp']);
+  assert.deepEqual(await get('/build/a.txt'), [200, 'mounted', 'require-corp']);
+  assert.equal((await get('/build/../a.txt'))[1], 'root'); // normalised before the prefix is matched
+  assert.equal((await get('/build/..%2F..%2Fa.txt'))[1], 'root'); // escaped dots cannot climb above the root
+  assert.equal((await get('/buildx/a.txt'))[0], 404); // a prefix is a whole folder name
+});
