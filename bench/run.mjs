@@ -8,7 +8,7 @@
 // every peer alike; ratios are only meaningful within one run.
 //
 //   node bench/run.mjs [--iterations 15] [--warmup 5] [--quick] [--shapes 128x512x8,512x768x12]
-//                      [--peers simd,scalar,js,ort,tfjs,baseline] [--simd-dist DIR] [--scalar-dist DIR]
+//                      [--peers simd,threads,scalar,js,ort,tfjs,baseline] [--simd-dist DIR] [--threads-dist DIR] [--scalar-dist DIR]
 //                      [--baseline-dist DIR]
 //                      [--budget-seconds 20] [--causal] [--clock cpu|wall] [--json FILE]
 //
@@ -30,7 +30,7 @@ const here = new URL('./', import.meta.url);
 const root = new URL('../', here);
 
 const USAGE = 'usage: node bench/run.mjs [--iterations N] [--warmup N] [--quick] [--shapes NxExH,...] ' +
-  '[--peers simd,scalar,js,ort,tfjs,baseline] [--simd-dist DIR] [--scalar-dist DIR] [--baseline-dist DIR] ' +
+  '[--peers simd,threads,scalar,js,ort,tfjs,baseline] [--simd-dist DIR] [--threads-dist DIR] [--scalar-dist DIR] [--baseline-dist DIR] ' +
   '[--budget-seconds S] [--causal] [--clock cpu|wall] [--json FILE]';
 
 const folderUrl = (path) => pathToFileURL(path.replace(/\/?$/, '/'));
@@ -45,6 +45,8 @@ function nodeLoaders(dists) {
   return {
     runtime: `node ${process.versions.node}`,
     async mha(kind) {
+      if (kind === 'threads')
+        return { skipped: 'Node has no cross-origin isolation nor web Workers for the threaded build (see bench/browser.mjs, and mha_bench --threads for the core)' };
       const entry = new URL('index.js', dists[kind]);
       if (!existsSync(entry)) return { skipped: `no build at ${entry.pathname} (scripts/bench.sh builds it)` };
       return { library: await import(entry.href) };
@@ -83,6 +85,7 @@ async function main() {
   }
   const dists = {
     simd: options.simdDist ? folderUrl(options.simdDist) : new URL('dist/', root),
+    threads: options.threadsDist ? folderUrl(options.threadsDist) : new URL('build/bench/wasm-threads/dist/', root),
     scalar: options.scalarDist ? folderUrl(options.scalarDist) : new URL('build/wasm-scalar/dist/', root),
     baseline: options.baselineDist ? folderUrl(options.baselineDist) : new URL('build/bench/baseline/dist/', root),
   };

@@ -10,16 +10,17 @@ import { attentionModel } from './onnx.mjs';
 // ---- options ---------------------------------------------------------------------------------------
 export const DEFAULT_SHAPES = [[16, 256, 4], [64, 256, 8], [128, 512, 8], [512, 768, 12], [1024, 768, 12]];
 export const QUICK_SHAPES = [[16, 256, 4], [64, 256, 8]];
-export const DEFAULT_PEERS = ['simd', 'scalar', 'js', 'ort', 'tfjs'];
+export const DEFAULT_PEERS = ['simd', 'threads', 'scalar', 'js', 'ort', 'tfjs'];
 
 // Builds of this package that can take part; `baseline` is another build (e.g. before a kernel change):
 // --peers simd,baseline --baseline-dist DIR.
 const MHA_BUILDS = {
-  simd: { name: 'mha-wasm SIMD', flavour: 'SIMD128' },
-  scalar: { name: 'mha-wasm scalar', flavour: 'scalar (no -msimd128)' },
-  baseline: { name: 'mha-wasm baseline', flavour: 'baseline build' },
+  simd: { name: 'mha-wasm SIMD', flavour: 'SIMD128', threads: 1 },
+  threads: { name: 'mha-wasm SIMD, threads', flavour: 'SIMD128 + pthreads', threads: 'auto' },
+  scalar: { name: 'mha-wasm scalar', flavour: 'scalar (no -msimd128)', threads: 1 },
+  baseline: { name: 'mha-wasm baseline', flavour: 'baseline build', threads: 1 },
 };
-export const PEER_NAMES = ['simd', 'scalar', 'baseline', 'js', 'ort', 'tfjs'];
+export const PEER_NAMES = ['simd', 'threads', 'scalar', 'baseline', 'js', 'ort', 'tfjs'];
 
 /**
  * The command line shared by both runners. Folders (--simd-dist, ...) stay strings (null when not given):
@@ -29,7 +30,7 @@ export const PEER_NAMES = ['simd', 'scalar', 'baseline', 'js', 'ort', 'tfjs'];
 export function parseArgs(argv, { clocks = ['cpu', 'wall'] } = {}) {
   const options = {
     iterations: 15, warmup: 5, quick: false, shapes: null, peers: DEFAULT_PEERS,
-    simdDist: null, scalarDist: null, baselineDist: null,
+    simdDist: null, threadsDist: null, scalarDist: null, baselineDist: null,
     budgetSeconds: 20, causal: false, json: null, clock: clocks[0],
   };
   for (let i = 0; i < argv.length; ++i) {
@@ -45,6 +46,7 @@ export function parseArgs(argv, { clocks = ['cpu', 'wall'] } = {}) {
     else if (arg === '--shapes') options.shapes = next().split(',').map((s) => s.split('x').map(Number));
     else if (arg === '--peers') options.peers = next().split(',');
     else if (arg === '--simd-dist') options.simdDist = next();
+    else if (arg === '--threads-dist') options.threadsDist = next();
     else if (arg === '--scalar-dist') options.scalarDist = next();
     else if (arg === '--baseline-dist') options.baselineDist = next();
     else if (arg === '--budget-seconds') options.budgetSeconds = Number(next());
@@ -94,10 +96,16 @@ function makeProblem(n, E, seed) {
 // run() returns the output [n, E] (or something read() turns into it); null = not applicable to the options.
 
 /** A build of this package; `library` is its imported dist/index.js. */
-export function mhaPeer({ name, flavour }, library) {
+export async function mhaPeer({ name, flavour, threads }, library) {
   const { MultiHeadAttention } = library;
+  // The first loadModule() of a build decides its threads: 1 for the single-threaded builds, every core
+  // for the threaded one (which needs a cross-origin-isolated page; elsewhere the peer is skipped).
+  await library.loadModule({ threads });
+  // (builds from before threads existed, e.g. a --baseline-dist, have no threadCount: one thread)
+  const info = library.threadCount ? await library.threadCount() : { build: 'single', threads: 1, reason: 'no threads in this build' };
+  if (threads !== 1 && info.build !== 'threaded') return { name, skipped: info.reason };
   return {
-    name, version: `mha-wasm ${flavour}`,
+    name, version: `mha-wasm ${flavour}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`,
     async setup({ input, weights }, [n, E, H], causal) {
       const mha = await MultiHeadAttention.create({ embedDim: E, numHeads: H });
       mha.loadWeights(weights);
@@ -192,7 +200,7 @@ export async function tfjsPeer({ tf, backend, version, wasmPaths }) {
 
 /**
  * Loads the peers named in `names`, in that order. `loaders` says how, per environment:
- *   mha(kind)  -> { library } | { skipped: reason }     kind: simd, scalar or baseline
+ *   mha(kind)  -> { library } | { skipped: reason }     kind: simd, threads, scalar or baseline
  *   ort()      -> { ort, version, wasmPaths } | { skipped }
  *   tfjs()     -> { tf, backend, version, wasmPaths } | { skipped }
  *   runtime    the engine plain JS runs on, as text
@@ -204,7 +212,7 @@ export async function loadPeers(names, loaders, log) {
     let peer;
     if (MHA_BUILDS[kind]) {
       const loaded = await loaders.mha(kind);
-      peer = loaded.skipped ? { name: MHA_BUILDS[kind].name, skipped: loaded.skipped } : mhaPeer(MHA_BUILDS[kind], loaded.library);
+      peer = loaded.skipped ? { name: MHA_BUILDS[kind].name, skipped: loaded.skipped } : await mhaPeer(MHA_BUILDS[kind], loaded.library);
     } else if (kind === 'js') {
       peer = plainPeer(loaders.runtime);
     } else if (kind === 'ort') {

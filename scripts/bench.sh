@@ -5,6 +5,7 @@
 #   build/bench/native        native core + roofline probes (bench/core, -march=native)
 #   build/bench/wasm-simd     the wasm package with SIMD128 (+ the probes compiled to wasm)
 #   build/bench/wasm-scalar   the same C++ without -msimd128 (-DMHA_SIMD=OFF)
+#   build/bench/wasm-threads  the threaded package (-DMHA_THREADS=ON: pthreads; runs in the browser step)
 # installs the peers into bench/node_modules (onnxruntime-web, tfjs; never into the root package), then runs
 #   1. the native probes  2. the wasm probes  3. node bench/run.mjs (all peers, one process)
 #   4. node bench/browser.mjs (the same suite in headless Chromium; skipped when Chromium is not installed)
@@ -36,8 +37,10 @@ if [ -z "${MHA_BENCH_SKIP_BUILD:-}" ]; then
   configure_and_build build/bench/native cmake
   configure_and_build build/bench/wasm-simd emcmake cmake -DMHA_DIST_DIR="$PWD/build/bench/wasm-simd/dist"
   configure_and_build build/bench/wasm-scalar emcmake cmake -DMHA_SIMD=OFF -DMHA_DIST_DIR="$PWD/build/bench/wasm-scalar/dist"
+  configure_and_build build/bench/wasm-threads emcmake cmake -DMHA_THREADS=ON -DMHA_DIST_DIR="$PWD/build/bench/wasm-threads/dist"
 fi
-for file in build/bench/native/mha_bench build/bench/wasm-simd/dist/index.js build/bench/wasm-scalar/dist/index.js; do
+for file in build/bench/native/mha_bench build/bench/wasm-simd/dist/index.js build/bench/wasm-scalar/dist/index.js \
+            build/bench/wasm-threads/dist/index.js; do
   [ -e "$file" ] || { echo "bench: $file is missing (build failed?)" >&2; exit 1; }
 done
 
@@ -50,6 +53,8 @@ echo; echo "==> native core (roofline): $(uname -m), $(nproc) cores"
 ./build/bench/native/mha_bench $quick
 echo; echo "==> WebAssembly SIMD core under Node (same probes)"
 node --no-experimental-fetch build/bench/wasm-simd/mha_bench.cjs $quick 2>&1 | cut -c1-300
+echo; echo "==> WebAssembly SIMD core with pthreads under Node: the forward pass by thread count (wall clock)"
+node --no-experimental-fetch build/bench/wasm-threads/mha_bench.cjs $quick --no-probes --threads "1,$(nproc)" 2>&1 | cut -c1-300
 echo; echo "==> side by side, one Node process"
 node bench/run.mjs --simd-dist build/bench/wasm-simd/dist --scalar-dist build/bench/wasm-scalar/dist "$@"
 
@@ -64,7 +69,8 @@ if [ -x "$chromium" ]; then
     esac
     browser_args+=("$1"); shift
   done
-  node bench/browser.mjs --simd-dist build/bench/wasm-simd/dist --scalar-dist build/bench/wasm-scalar/dist ${browser_args[@]+"${browser_args[@]}"}
+  node bench/browser.mjs --simd-dist build/bench/wasm-simd/dist --threads-dist build/bench/wasm-threads/dist \
+    --scalar-dist build/bench/wasm-scalar/dist ${browser_args[@]+"${browser_args[@]}"}
 else
   echo "skipped: no Chromium at $chromium (apt-get install chromium, or run scripts/setup.sh; MHA_CHROMIUM picks another)"
 fi
