@@ -15,11 +15,19 @@
 //     k, v     [B*Lk, E]  projected keys and values
 //     scores   [Lq, Lk]   scores, then weights, of one (b, h)
 //     context  [B*Lq, E]  concat over heads of weights . v
-//   streaming path
-//     head_q [Lq, d_k], head_k [Lk, d_k], head_v [Lk, d_k]   one head's projections
-//     head_context [Lq, d_k]                                  its attention output
-//     block  [kQueryBlock, kKeyBlock]                         scores, then probabilities, of one tile
-//   both: packed_keys / packed_values: K_h^T [d_k, Lk] and V_h [Lk, d_k] packed for the gemm
+//   streaming path, one HeadScratch per thread:
+//     q [Lq, d_k], k [Lk, d_k], v [Lk, d_k]   one head's projections
+//     context [Lq, d_k]                       its attention output
+//     block [kQueryBlock, kKeyBlock]          scores, then probabilities, of one tile
+//     keys / values                           K_h^T [d_k, Lk] and V_h [Lk, d_k] packed for the gemm
+//     (with several threads and enough heads, `context` [B*Lq, E] above gathers every head's output
+//      before the output projection)
+//   materialising path: packed_keys / packed_values, the same packing for the head in hand
+//
+// Threads (src/parallel): the gemms split rows or panels; the materialising path splits the projections
+// by (projection, head) and each head's attention by query rows; the streaming path gives whole heads to
+// threads when there are enough of them, else splits each head's query blocks. Every split keeps each
+// element's arithmetic as in a serial run, so results are bit-identical whatever the thread count.
 #include "attention/mha.hpp"
 
 #include <algorithm>
@@ -35,6 +43,12 @@ namespace mha {
 
 using kernels::PackedMatrix;
 
+// One head's work buffers of the streaming path; one set per thread.
+struct HeadScratch {
+  std::vector<float> q, k, v, context, block;
+  PackedMatrix keys, values;
+};
+
 struct MultiheadAttention::State {
   AttentionConfig config;
   bool has_weights = false;
@@ -43,8 +57,8 @@ struct MultiheadAttention::State {
   std::vector<PackedMatrix> w_q, w_k, w_v;
   PackedMatrix w_o;  // W_O^T [E, E] with b_O; rows h*d_k.. multiply head h's context
   std::vector<float> q, k, v, scores, context;
-  std::vector<float> head_q, head_k, head_v, head_context, block;
   PackedMatrix packed_keys, packed_values;
+  std::vector<HeadScratch> heads;  // [num_threads()]
 };
 
 namespace {
@@ -242,56 +256,105 @@ void MultiheadAttention::forward(const AttentionInputs& in, const AttentionOutpu
   kernels::gemm(out.output, E, context, E, B * Lq, s.w_o);
 }
 
+namespace {
+
+// Streaming attention of head h of batch item b: its projections, then context_h [Lq, d_k] into
+// heads[thread].context, tile by tile. Loops inside split across threads unless this already runs on one.
+void stream_head(std::vector<HeadScratch>& heads, int32_t thread, const std::vector<PackedMatrix>& w_q,
+                 const std::vector<PackedMatrix>& w_k, const std::vector<PackedMatrix>& w_v, const AttentionConfig& c,
+                 const AttentionInputs& in, int32_t b, int32_t h) {
+  const int32_t Lq = in.query_len, Lk = in.key_len, E = c.embed_dim, H = c.num_heads, d_k = E / H;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d_k));
+  HeadScratch& w = heads[thread];
+  // 1. this head's projections, then K_h^T and V_h packed for the gemm
+  kernels::gemm(w.q.data(), d_k, in.query.data + int64_t(b) * Lq * E, E, Lq, w_q[h]);
+  kernels::gemm(w.k.data(), d_k, in.key.data + int64_t(b) * Lk * c.kdim, c.kdim, Lk, w_k[h]);
+  kernels::gemm(w.v.data(), d_k, in.value.data + int64_t(b) * Lk * c.vdim, c.vdim, Lk, w_v[h]);
+  kernels::gemm_pack(w.keys, w.k.data(), 1, d_k, d_k, Lk);
+  kernels::gemm_pack(w.values, w.v.data(), d_k, 1, Lk, d_k);
+  // 2. context_h [Lq, d_k] = softmax(q_h . K_h^T / sqrt(d_k) + masks) . V_h; each thread its own tile
+  parallel::for_range(Lq, kQueryBlock, 2.0 * Lk * d_k, [&](int64_t begin, int64_t end, int32_t t) {
+    attend_streaming(w.context.data(), w.q.data(), w.keys, w.values, heads[t].block.data(), scale, in, b, h, H,
+                     int32_t(begin), int32_t(end));
+  });
+}
+
+// Copies context_h [Lq, d_k] into columns h*d_k.. of a [Lq, E] matrix.
+void scatter_head(float* target, int64_t ld, const float* context_h, int32_t rows, int32_t d_k) {
+  for (int32_t i = 0; i < rows; ++i) std::copy_n(context_h + int64_t(i) * d_k, d_k, target + i * ld);
+}
+
+}  // namespace
+
 void MultiheadAttention::forward_streaming(const AttentionInputs& in, const AttentionOutputs& out) {
   State& s = *state_;
   const AttentionConfig& c = s.config;
   const int32_t B = in.batch, Lq = in.query_len, Lk = in.key_len, E = c.embed_dim, H = c.num_heads;
   const int32_t d_k = E / H;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(d_k));
-  float* head_q = grow(s.head_q, size_t(Lq) * d_k);
-  float* head_k = grow(s.head_k, size_t(Lk) * d_k);
-  float* head_v = grow(s.head_v, size_t(Lk) * d_k);
-  float* head_context = grow(s.head_context, size_t(Lq) * d_k);
-  const size_t block_size = size_t(kQueryBlock) * kKeyBlock;
-  float* blocks = grow(s.block, block_size * num_threads());  // one score tile per thread
-
-  // out [B*Lq, E] starts as b_O; every head then adds context_h . W_O^T[h*d_k:(h+1)*d_k, :].
-  for (int64_t row = 0; row < int64_t(B) * Lq; ++row) {
-    float* out_row = out.output + row * E;
-    if (s.w_o.bias.empty())
-      std::fill(out_row, out_row + E, 0.0f);
-    else
-      std::copy(s.w_o.bias.data(), s.w_o.bias.data() + E, out_row);
+  const auto enabled = [&](int32_t h) { return !out.head_enabled || out.head_enabled[h]; };
+  // Every buffer a thread may touch is sized here, before any loop runs on workers.
+  const int32_t threads = num_threads();
+  if (s.heads.size() < size_t(threads)) s.heads.resize(threads);
+  for (HeadScratch& w : s.heads) {
+    grow(w.q, size_t(Lq) * d_k);
+    grow(w.k, size_t(Lk) * d_k);
+    grow(w.v, size_t(Lk) * d_k);
+    grow(w.context, size_t(Lq) * d_k);
+    grow(w.block, size_t(kQueryBlock) * kKeyBlock);
+    kernels::gemm_reserve(w.keys, d_k, Lk);
+    kernels::gemm_reserve(w.values, Lk, d_k);
   }
-  for (int32_t b = 0; b < B; ++b) {
-    const float* query = in.query.data + int64_t(b) * Lq * E;
-    const float* key = in.key.data + int64_t(b) * Lk * c.kdim;
-    const float* value = in.value.data + int64_t(b) * Lk * c.vdim;
-    float* out_b = out.output + int64_t(b) * Lq * E;
-    for (int32_t h = 0; h < H; ++h) {
-      float* context_bh = out.context ? out.context + int64_t(b) * Lq * E + int64_t(h) * d_k : nullptr;
-      if (out.head_enabled && !out.head_enabled[h]) {  // ablated head: context 0, adds nothing
-        if (context_bh)
-          for (int32_t i = 0; i < Lq; ++i) std::fill_n(context_bh + int64_t(i) * E, d_k, 0.0f);
-        continue;
-      }
-      // 1. this head's projections, then K_h^T and V_h packed for the gemm
-      kernels::gemm(head_q, d_k, query, E, Lq, s.w_q[h]);
-      kernels::gemm(head_k, d_k, key, c.kdim, Lk, s.w_k[h]);
-      kernels::gemm(head_v, d_k, value, c.vdim, Lk, s.w_v[h]);
-      kernels::gemm_pack(s.packed_keys, head_k, 1, d_k, d_k, Lk);
-      kernels::gemm_pack(s.packed_values, head_v, d_k, 1, Lk, d_k);
-      // 2. context_h [Lq, d_k] = softmax(q_h . K_h^T / sqrt(d_k) + masks) . V_h, tile by tile
-      parallel::for_range(Lq, kQueryBlock, 2.0 * Lk * d_k, [&](int64_t begin, int64_t end, int32_t thread) {
-        attend_streaming(head_context, head_q, s.packed_keys, s.packed_values, blocks + thread * block_size, scale, in,
-                         b, h, H, int32_t(begin), int32_t(end));
-      });
-      if (context_bh)
-        for (int32_t i = 0; i < Lq; ++i) std::copy_n(head_context + int64_t(i) * d_k, d_k, context_bh + int64_t(i) * E);
-      // 3. out += context_h . W_O^T[h*d_k:(h+1)*d_k, :]
-      kernels::gemm_block(out_b, E, head_context, d_k, Lq, s.w_o, h * d_k, (h + 1) * d_k, 0, E, 1.0f, true);
+  const auto init_output_rows = [&](int64_t begin, int64_t end) {  // out rows start as b_O
+    for (int64_t row = begin; row < end; ++row) {
+      float* out_row = out.output + row * E;
+      if (s.w_o.bias.empty())
+        std::fill(out_row, out_row + E, 0.0f);
+      else
+        std::copy(s.w_o.bias.data(), s.w_o.bias.data() + E, out_row);
     }
+  };
+  if (out.context)  // ablated heads: context 0
+    for (int32_t h = 0; h < H; ++h)
+      if (!enabled(h))
+        for (int64_t row = 0; row < int64_t(B) * Lq; ++row) std::fill_n(out.context + row * E + h * d_k, d_k, 0.0f);
+
+  const double head_cost = 2.0 * d_k * (double(Lq) * E + 2.0 * Lk * std::max(c.kdim, c.vdim) + 2.0 * Lq * Lk);
+  if (threads > 1 && int64_t(B) * H >= 2 * threads) {
+    // Threads take whole heads, each into its own HeadScratch; the heads' outputs meet in `context`
+    // [B*Lq, E], then out = b_O + sum_h context_h . W_O^T[h*d_k.., :], rows split between threads and
+    // heads added in order, as the serial loop below does.
+    float* context = grow(s.context, size_t(B) * Lq * E);
+    parallel::for_range(int64_t(B) * H, 1, head_cost, [&](int64_t begin, int64_t end, int32_t thread) {
+      for (int64_t pair = begin; pair < end; ++pair) {
+        const int32_t b = int32_t(pair / H), h = int32_t(pair % H);
+        if (!enabled(h)) continue;
+        stream_head(s.heads, thread, s.w_q, s.w_k, s.w_v, c, in, b, h);
+        const int64_t offset = int64_t(b) * Lq * E + int64_t(h) * d_k;
+        scatter_head(context + offset, E, s.heads[thread].context.data(), Lq, d_k);
+        if (out.context) scatter_head(out.context + offset, E, s.heads[thread].context.data(), Lq, d_k);
+      }
+    });
+    parallel::for_range(int64_t(B) * Lq, kQueryBlock, double(E) * E, [&](int64_t begin, int64_t end, int32_t) {
+      init_output_rows(begin, end);
+      for (int32_t h = 0; h < H; ++h)
+        if (enabled(h))
+          kernels::gemm_block(out.output + begin * E, E, context + begin * E + int64_t(h) * d_k, E,
+                              int32_t(end - begin), s.w_o, h * d_k, (h + 1) * d_k, 0, E, 1.0f, true);
+    });
+    return;
   }
+  // One head at a time (the loops inside split between threads, if any): O((Lq + Lk) * d_k) memory.
+  init_output_rows(0, int64_t(B) * Lq);
+  for (int32_t b = 0; b < B; ++b)
+    for (int32_t h = 0; h < H; ++h) {
+      if (!enabled(h)) continue;
+      stream_head(s.heads, 0, s.w_q, s.w_k, s.w_v, c, in, b, h);
+      const float* context_h = s.heads[0].context.data();
+      if (out.context) scatter_head(out.context + int64_t(b) * Lq * E + int64_t(h) * d_k, E, context_h, Lq, d_k);
+      // out += context_h . W_O^T[h*d_k:(h+1)*d_k, :]
+      kernels::gemm_block(out.output + int64_t(b) * Lq * E, E, context_h, d_k, Lq, s.w_o, h * d_k, (h + 1) * d_k, 0, E,
+                          1.0f, true);
+    }
 }
 
 void MultiheadAttention::project_qkv(const float* x, int32_t len, float* q, float* k, float* v) {

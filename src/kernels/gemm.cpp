@@ -87,6 +87,10 @@ void gemm_pack(PackedMatrix& out, const float* src, int64_t row_stride, int64_t 
   }
 }
 
+void gemm_reserve(PackedMatrix& out, int32_t rows, int32_t cols) {
+  out.panels.reserve(static_cast<size_t>((cols + kPanel - 1) / kPanel) * rows * kPanel);
+}
+
 void gemm(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const PackedMatrix& b, float alpha) noexcept {
   gemm_block(c, ldc, a, lda, m, b, 0, b.rows, 0, b.cols, alpha, false);
 }

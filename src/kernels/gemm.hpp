@@ -28,6 +28,9 @@ struct PackedMatrix {
 void gemm_pack(PackedMatrix& out, const float* src, int64_t row_stride, int64_t col_stride, int32_t rows, int32_t cols,
                const float* bias = nullptr);
 
+// Makes room for a later gemm_pack of [rows, cols] without allocating (for packing on worker threads).
+void gemm_reserve(PackedMatrix& out, int32_t rows, int32_t cols);
+
 // C[M, N] = alpha * (A[M, K] . B[K, N]) + bias[N], where B is packed (K = b.rows, N = b.cols).
 // A and C are row-major with row strides lda and ldc (in floats). C is overwritten.
 void gemm(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const PackedMatrix& b,
