@@ -11,8 +11,8 @@
 // that would leave 127.0.0.1. bench/page/ loads onnxruntime-web and tfjs-backend-wasm from bench/node_modules
 // through an import map and runs the suite; progress and each shape's table stream back to this terminal.
 //
-// Clock: wall clock only (performance.now() in the page; a page has no CPU clock of its own). Every peer still
-// runs single-threaded, but on a loaded machine wall times include time given to other processes: compare
+// Clock: wall clock only (performance.now() in the page; a page has no CPU clock of its own). Every peer but
+// `threads` runs single-threaded, but on a loaded machine wall times include time given to other processes: compare
 // ratios within one run, and note the load average printed at the start and the end.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startServer } from '../scripts/serve.mjs';
+import { describeCapacity, measureCapacity } from './capacity.mjs';
 import { CHROMIUM_PATH, closeServer, launchBrowser, serverUrl, withPage } from '../tests/e2e/browser.mjs';
 import { packageVersion } from './run.mjs';
 import { failedRows, formatTable, parseArgs } from './suite.mjs';
@@ -76,6 +77,8 @@ async function main() {
   };
 
   const chromium = chromiumVersion();
+  // The threads peer's speed-up depends on the second core being free: probe it before and after.
+  const capacityBefore = options.peers.includes('threads') && !options.quick ? await measureCapacity() : null;
   const loadBefore = loadText();
   console.log(`headless ${chromium} (${CHROMIUM_PATH}); machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ` +
     `${os.cpus().length} cores, load ${loadBefore}`);
@@ -104,11 +107,13 @@ async function main() {
   const loadAfter = loadText();
   console.log(`\n.wasm files the page fetched: ${outcome.wasmFiles.join(', ')}`);
   console.log(`load average before ${loadBefore}, after ${loadAfter}`);
+  const capacityAfter = capacityBefore ? await measureCapacity() : null;
+  if (capacityBefore) console.log(`before: ${describeCapacity(capacityBefore)}\nafter:  ${describeCapacity(capacityAfter)}`);
 
   if (options.json) {
     writeFileSync(options.json, JSON.stringify({
       date: new Date().toISOString(), cpu: os.cpus()[0]?.model, chromium, browser: outcome.environment,
-      load: { before: loadBefore, after: loadAfter }, options: { ...options, dists: distFolders },
+      load: { before: loadBefore, after: loadAfter }, capacity: { before: capacityBefore, after: capacityAfter }, options: { ...options, dists: distFolders },
       peers: outcome.peers, wasmFiles: outcome.wasmFiles, results: outcome.results,
     }, null, 2));
     console.log(`wrote ${options.json}`);

@@ -50,11 +50,13 @@ if [ ! -d bench/node_modules/onnxruntime-web ] || [ ! -d bench/node_modules/@ten
 fi
 
 echo; echo "==> native core (roofline): $(uname -m), $(nproc) cores"
-./build/bench/native/mha_bench $quick
+node bench/capacity.mjs
+./build/bench/native/mha_bench $quick --threads "1,$(nproc)"
 echo; echo "==> WebAssembly SIMD core under Node (same probes)"
 node --no-experimental-fetch build/bench/wasm-simd/mha_bench.cjs $quick 2>&1 | cut -c1-300
 echo; echo "==> WebAssembly SIMD core with pthreads under Node: the forward pass by thread count (wall clock)"
-node --no-experimental-fetch build/bench/wasm-threads/mha_bench.cjs $quick --no-probes --threads "1,$(nproc)" 2>&1 | cut -c1-300
+node --no-experimental-fetch build/bench/wasm-threads/mha_bench.cjs $quick --no-probes --threads "1,$(nproc),1,$(nproc)" 2>&1 | cut -c1-300
+node bench/capacity.mjs
 echo; echo "==> side by side, one Node process"
 node bench/run.mjs --simd-dist build/bench/wasm-simd/dist --scalar-dist build/bench/wasm-scalar/dist "$@"
 

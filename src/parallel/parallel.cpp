@@ -23,7 +23,7 @@ namespace mha {
 namespace {
 
 constexpr int32_t kMaxThreads = 8;
-constexpr int32_t kChunksPerThread = 4;
+constexpr int32_t kChunksPerThread = 8;
 // Below this many multiply-adds (~50-100 us of work) waking the workers costs more than it saves.
 constexpr double kMinParallelWork = 1 << 20;
 // Jobs of one forward pass follow each other within microseconds, so idle workers poll for the next one

@@ -43,7 +43,7 @@ class RangeBody {
 };
 
 // Runs body over [0, count) split into chunks whose boundaries are multiples of `grain` (at most
-// 4 * num_threads() of them; one thread may run several, each call gets one contiguous chunk). Serial (one call, thread
+// 8 * num_threads() of them; one thread may run several, each call gets one contiguous chunk). Serial (one call, thread
 // 0 or the enclosing chunk's thread) when nested inside another for_range, when only one thread is configured, or when
 // `count * cost_per_item` (a rough count of multiply-adds) is too small to repay waking the workers. Returns when every
 // chunk is done. Bodies must not throw: kernels are noexcept and a chunk on a worker has nobody to report to.

@@ -84,10 +84,10 @@ TEST_CASE("for_range covers the range once, in grain-aligned chunks", "[parallel
           for (const Chunk& other : chunks)  // one index per OS thread: per-thread scratch is safe
             CHECK((other.thread == chunks[i].thread) == (other.id == chunks[i].id));
         }
-        // One chunk when serial (one thread, or a range of one grain); else up to 4 per thread.
+        // One chunk when serial (one thread, or a range of one grain); else up to 8 per thread.
         const int64_t units = (count + grain - 1) / grain;
         const int64_t expected =
-            threads.actual == 1 || count <= grain ? 1 : std::min<int64_t>(4 * threads.actual, units);
+            threads.actual == 1 || count <= grain ? 1 : std::min<int64_t>(8 * threads.actual, units);
         CHECK(int64_t(chunks.size()) == expected);
       }
   }
@@ -126,8 +126,8 @@ TEST_CASE("for_range runs small work and nested loops on the calling thread", "[
       CHECK(thread == outer_thread);
     });
   });
-  // 64 rows in grains of 8: up to 4 chunks per thread, each running the whole inner loop serially
-  CHECK(int64_t(inner.size()) == (threads.actual == 1 ? 1 : std::min<int64_t>(4 * threads.actual, 8)));
+  // 64 rows in grains of 8: up to 8 chunks per thread, each running the whole inner loop serially
+  CHECK(int64_t(inner.size()) == (threads.actual == 1 ? 1 : std::min<int64_t>(8 * threads.actual, 8)));
   for (const Chunk& chunk : inner) CHECK((chunk.begin == 0 && chunk.end == 100));
 }
 
