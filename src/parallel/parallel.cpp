@@ -39,7 +39,9 @@ struct ThreadScope {
   ~ThreadScope() { current_thread = -1; }
 };
 
-// Spins until done() holds or kSpinTime has passed; returns done().
+// Spins until done() holds or kSpinTime has passed; returns done(). Between polls it yields the core,
+// which matters when the machine has fewer free cores than threads: the thread being waited for may be
+// the one that needs it.
 template <typename Done>
 bool spin_until(const Done& done) {
   const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
@@ -47,6 +49,7 @@ bool spin_until(const Done& done) {
     for (int i = 0; i < 256; ++i)
       if (done()) return true;
     if (std::chrono::steady_clock::now() >= deadline) return done();
+    std::this_thread::yield();
   }
 }
 
