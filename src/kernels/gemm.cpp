@@ -97,15 +97,19 @@ void gemm(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, const P
 
 namespace {
 
+// Cache blocking over rows: a block of A (block_rows x depth, <= ~128 KB) stays in L2 while every panel
+// of B passes over it, instead of streaming all of A once per panel.
+int32_t block_rows_for(int32_t depth) {
+  return std::max(kRows, (kBlockBytes / (4 * std::max(depth, 1))) / kRows * kRows);
+}
+
 // Rows [row_begin, row_end) x panels [panel_begin, panel_end) of gemm_block (same arguments).
 void gemm_tiles(float* c, int64_t ldc, const float* a, int64_t lda, int32_t row_begin, int32_t row_end,
                 const PackedMatrix& b, int32_t k_begin, int32_t k_end, int32_t n_begin, int32_t n_end,
                 int32_t panel_begin, int32_t panel_end, float alpha, bool accumulate) noexcept {
   const int32_t depth = k_end - k_begin;
   const float* bias = accumulate || b.bias.empty() ? nullptr : b.bias.data();
-  // Cache blocking over rows: a block of A (block_rows x depth, <= ~128 KB) stays in L2 while every panel
-  // of B passes over it, instead of streaming all of A once per panel.
-  const int32_t block_rows = std::max(kRows, (kBlockBytes / (4 * std::max(depth, 1))) / kRows * kRows);
+  const int32_t block_rows = block_rows_for(depth);
   for (int32_t i0 = row_begin; i0 < row_end; i0 += block_rows) {
     const int32_t i_end = std::min(row_end, i0 + block_rows);
     for (int32_t p = panel_begin; p < panel_end; ++p) {
@@ -142,10 +146,11 @@ void gemm_block(float* c, int64_t ldc, const float* a, int64_t lda, int32_t m, c
   const int32_t panel_begin = n_begin / kPanel;
   const int32_t panel_end = (n_end + kPanel - 1) / kPanel;
   const double depth = k_end - k_begin;
-  // Threads share out whole row tiles when there are enough rows (every thread reads all of B), else
-  // panels of B (every thread reads all of A: one token's logits, short sequences). Either way each
-  // output element is computed exactly as in a serial call.
-  if (m >= 4 * kRows * num_threads()) {
+  // Threads share out panels of B when A fits one cache block (few rows: a model run over a short text,
+  // one token's logits): each thread then streams only its part of B, and A stays in cache. Otherwise
+  // they share out row tiles (every thread reads all of B, as the serial loop does once per row block).
+  // Either way each output element is computed exactly as in a serial call.
+  if (m > block_rows_for(k_end - k_begin)) {
     parallel::for_range(m, kRows, depth * (n_end - n_begin), [&](int64_t begin, int64_t end, int32_t) {
       gemm_tiles(c, ldc, a, lda, int32_t(begin), int32_t(end), b, k_begin, k_end, n_begin, n_end, panel_begin,
                  panel_end, alpha, accumulate);
