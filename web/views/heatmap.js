@@ -334,9 +334,7 @@ export class HeatmapGrid {
     for (let l = 0; l < nLayer; ++l) ctx.fillText(`L${l}`, 2, HEADER + l * (size + PAD + CAPTION) + size / 2);
     ctx.strokeStyle = '#d6d3c8';
     ctx.lineWidth = 1;
-    ctx.beginPath();
-    for (const { x, y } of maps) ctx.rect(x - 0.5, y - 0.5, size + 1, size + 1);
-    ctx.stroke();
+    for (const { x, y } of maps) ctx.strokeRect(x - 0.5, y - 0.5, size + 1, size + 1); // (one path of rects would round the corners)
     for (const { x, y, row, column } of maps) {
       if (!data.ablated?.(row, column)) continue;
       ctx.fillStyle = 'rgba(255,255,255,0.6)';
@@ -344,19 +342,19 @@ export class HeatmapGrid {
       ctx.strokeStyle = '#3a3a3a';
       ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + size, y + size); ctx.moveTo(x + size, y); ctx.lineTo(x, y + size); ctx.stroke();
     }
+    // the selection outline over the captions of the tiles before it and under its own (they touch)
     const selected = data.selected && maps.find((m) => m.row === data.selected.layer && m.column === data.selected.head);
-    if (selected) {
+    const outline = () => {
       ctx.strokeStyle = '#e69f00';
       ctx.lineWidth = 3;
       ctx.strokeRect(selected.x - 2, selected.y - 2, size + 4, size + 4);
-    }
-    if (data.caption) {
-      ctx.fillStyle = '#475467';
-      ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
-      for (const { x, y, row, column } of maps) {
-        const caption = data.caption(row, column);
-        if (caption) ctx.fillText(caption, x, y + size + CAPTION / 2 + 1, size + PAD - 2);
-      }
+    };
+    ctx.fillStyle = '#475467';
+    ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
+    for (const map of maps) {
+      if (map === selected) outline();
+      const caption = data.caption?.(map.row, map.column);
+      if (caption) ctx.fillText(caption, map.x, map.y + size + CAPTION / 2 + 1, size + PAD - 2);
     }
   }
 
