@@ -17,11 +17,27 @@ export const BROAD_FRACTION = 0.8; // "broad" if the entropy is >= this fraction
 /**
  * Per-head pattern scores averaged over query positions i >= 1 (position 0 can only see itself):
  * prev = a[i][i-1], first = a[i][0], self = a[i][i], delim = sum of a[i][j] over delimiter keys,
- * entropy = -sum a ln a. Returns { heads: [[{ scores, labels: [{ name, score }] }]], uniform } or
- * null when T < 2. isDelimiter: boolean per token.
+ * entropy = -sum a ln a. isDelimiter: boolean per token. Returns null when T < 2, else
+ *   { uniform, head(l, h), layer(l), heads }   head(l, h) = { scores, labels: [{ name, short, score }] }
+ * A layer's labels are computed on first use (the head view needs one layer per update, the model
+ * view all of them); `heads` is every layer, [nLayer][nHead].
  */
 export function headLabels(attention, { nLayer, nHead }, T, isDelimiter) {
   if (T < 2) return null;
+  const uniform = uniformScores(T, isDelimiter);
+  const layers = new Array(nLayer).fill(null);
+  const layer = (l) => (layers[l] ??= Array.from({ length: nHead }, (_, h) =>
+    labelHead(headSlice(attention, T, nHead, l, h), T, isDelimiter, uniform)));
+  return {
+    uniform,
+    layer,
+    head: (l, h) => layer(l)[h],
+    get heads() { return Array.from({ length: nLayer }, (_, l) => layer(l)); },
+  };
+}
+
+/** The scores of a uniform causal head (every key 1 / (i + 1)), the reference for delim and broad. */
+function uniformScores(T, isDelimiter) {
   const uniform = { first: 0, delim: 0, entropy: 0 };
   let delimSoFar = isDelimiter[0] ? 1 : 0;
   for (let i = 1; i < T; ++i) {
@@ -31,42 +47,39 @@ export function headLabels(attention, { nLayer, nHead }, T, isDelimiter) {
     uniform.entropy += Math.log(i + 1);
   }
   for (const key in uniform) uniform[key] /= T - 1;
-  const heads = [];
-  for (let l = 0; l < nLayer; ++l) {
-    const row = [];
-    for (let h = 0; h < nHead; ++h) {
-      const a = headSlice(attention, T, nHead, l, h);
-      const s = { prev: 0, first: 0, self: 0, delim: 0, entropy: 0 };
-      for (let i = 1; i < T; ++i) {
-        const base = i * T;
-        s.prev += a[base + i - 1];
-        s.first += a[base];
-        s.self += a[base + i];
-        for (let j = 0; j <= i; ++j) {
-          const w = a[base + j];
-          if (isDelimiter[j]) s.delim += w;
-          if (w > 0) s.entropy -= w * Math.log(w);
-        }
-      }
-      for (const key in s) s[key] /= T - 1;
-      const labels = [];
-      if (s.prev >= LABEL_THRESHOLD) labels.push({ name: 'previous-token', short: 'prev', score: s.prev });
-      if (s.first >= LABEL_THRESHOLD) labels.push({ name: 'first-token sink', short: 'first', score: s.first });
-      if (s.self >= LABEL_THRESHOLD) labels.push({ name: 'self', short: 'self', score: s.self });
-      if (s.delim >= LABEL_THRESHOLD && s.delim >= DELIM_FACTOR * uniform.delim)
-        labels.push({ name: 'delimiter', short: 'delim', score: s.delim });
-      labels.sort((x, y) => y.score - x.score);
-      if (!labels.length) {
-        const fraction = uniform.entropy > 0 ? s.entropy / uniform.entropy : 0;
-        labels.push(fraction >= BROAD_FRACTION
-          ? { name: 'broad', short: 'broad', score: fraction }
-          : { name: 'mixed', short: 'mixed', score: fraction });
-      }
-      row.push({ scores: s, labels });
+  return uniform;
+}
+
+/** Scores and labels of one head's [T, T] weights. */
+function labelHead(a, T, isDelimiter, uniform) {
+  let prev = 0, first = 0, self = 0, delim = 0, entropy = 0;
+  for (let i = 1; i < T; ++i) {
+    const base = i * T;
+    prev += a[base + i - 1];
+    first += a[base];
+    self += a[base + i];
+    for (let j = 0; j <= i; ++j) {
+      const w = a[base + j];
+      if (isDelimiter[j]) delim += w;
+      if (w > 0) entropy -= w * Math.log(w);
     }
-    heads.push(row);
   }
-  return { heads, uniform };
+  const s = { prev, first, self, delim, entropy };
+  for (const key in s) s[key] /= T - 1;
+  const labels = [];
+  if (s.prev >= LABEL_THRESHOLD) labels.push({ name: 'previous-token', short: 'prev', score: s.prev });
+  if (s.first >= LABEL_THRESHOLD) labels.push({ name: 'first-token sink', short: 'first', score: s.first });
+  if (s.self >= LABEL_THRESHOLD) labels.push({ name: 'self', short: 'self', score: s.self });
+  if (s.delim >= LABEL_THRESHOLD && s.delim >= DELIM_FACTOR * uniform.delim)
+    labels.push({ name: 'delimiter', short: 'delim', score: s.delim });
+  labels.sort((x, y) => y.score - x.score);
+  if (!labels.length) {
+    const fraction = uniform.entropy > 0 ? s.entropy / uniform.entropy : 0;
+    labels.push(fraction >= BROAD_FRACTION
+      ? { name: 'broad', short: 'broad', score: fraction }
+      : { name: 'mixed', short: 'mixed', score: fraction });
+  }
+  return { scores: s, labels };
 }
 
 /** Mean or max over the heads of one layer: [T, T]. */

@@ -3,6 +3,7 @@
 // The page's numbers are published on window.mhaDemo for the end-to-end tests.
 import { attentionDifference, explainCell, headLabels, isDelimiterText } from './analysis.js';
 import { DIFF_LUT, headColor, lutGradient, WEIGHT_LUT } from './colors.js';
+import { setAttribute, setHtml, setText } from './dom.js';
 import { attentionJson, canvasesToPng, canvasesToSvg, download, exports } from './export.js';
 import { loadHeadPatterns, loadModelFromFiles, loadModelFromUrl, loadModelList, MAX_FILE_BYTES } from './model-store.js';
 import { clampState, COMPARE_PAIR, PRESETS, stateFromUrl, stateToUrl, VIEWS } from './state.js';
@@ -33,8 +34,25 @@ const app = {
 
 // ---- views -------------------------------------------------------------------------------------
 
-const viewWidth = () => $('view-heads').parentElement.clientWidth - 4;
-const splitWidth = () => Math.max(260, $('view-heads').parentElement.clientWidth * (window.innerWidth < 760 ? 1 : 0.5) - 20);
+// The card's width is read once and then kept current by a ResizeObserver: reading clientWidth during
+// an update would force a synchronous style and layout pass right after the DOM writes of that update.
+const card = { width: 0, windowWidth: 0, observer: null };
+function cardWidth() {
+  if (!card.observer) {
+    const element = $('view-heads').parentElement;
+    card.observer = new ResizeObserver(() => {
+      const width = element.clientWidth, windowWidth = window.innerWidth;
+      if (width === card.width && windowWidth === card.windowWidth) return;
+      Object.assign(card, { width, windowWidth });
+      render();
+    });
+    card.observer.observe(element);
+    Object.assign(card, { width: element.clientWidth, windowWidth: window.innerWidth });
+  }
+  return card.width;
+}
+const viewWidth = () => cardWidth() - 4;
+const splitWidth = () => Math.max(260, cardWidth() * (card.windowWidth < 760 ? 1 : 0.5) - 20);
 const tooltip = $('tooltip');
 const headView = new HeadView($('head-canvas'), { onLock: (lock) => setState({ lock }), maxWidth: viewWidth });
 const selectHead = ({ layer, head }) => setState({ layer, head });
@@ -89,7 +107,7 @@ function headMask() {
 
 /** Token ids of a text, cut to the model's context (with a notice). */
 function idsOf(text) {
-  const { ids } = app.model.tokenize(text);
+  const ids = app.model.tokenizer.encode(text); // run() returns the readable tokens
   const limit = app.model.config.nPositions;
   return ids.length > limit ? { ids: ids.slice(0, limit), cut: ids.length } : { ids, cut: 0 };
 }
@@ -126,7 +144,7 @@ function runAndRender() {
   const start = performance.now();
   const s = app.state;
   const message = $('input-message');
-  message.textContent = '';
+  setText(message, '');
   message.classList.remove('error');
   const { ids, cut } = idsOf(s.text);
   if (!ids.length) {
@@ -158,14 +176,15 @@ function runAndRender() {
   clearTimeout(app.urlPending);
   app.urlPending = setTimeout(() => { app.urlPending = null; writeUrl(); }, 0);
   const computed = performance.now();
-  renderTokens();
   render();
+  renderTokens();
   const end = performance.now();
   app.timings = { forwardMs, computeMs: computed - start, renderMs: end - computed, updateMs: end - start, tokens: run.ids.length };
   const threads = app.threads.threads;
   $('timing').textContent = `${run.ids.length} tokens · forward ${forwardMs.toFixed(1)} ms · update ${(end - start).toFixed(1)} ms` +
     ` · ${threads} thread${threads === 1 ? '' : 's'}`;
-  $('timing').title = app.threads.reason ? `single-threaded: ${app.threads.reason}` : `${app.threads.build} build`;
+  const timingTitle = app.threads.reason ? `single-threaded: ${app.threads.reason}` : `${app.threads.build} build`;
+  if ($('timing').title !== timingTitle) $('timing').title = timingTitle;
   app.updates += 1;
 }
 
@@ -197,11 +216,11 @@ function layerInternals(layer) {
 
 function renderTokens() {
   const tokens = app.run.tokens;
-  $('tokens').innerHTML = tokens.map((t, n) => `<span data-index="${n}" class="${app.delimiters[n] ? 'delim' : ''}" title="token ${n}, id ${app.run.ids[n]}">${esc(t)}</span>`).join('');
+  setHtml($('tokens'), tokens.map((t, n) => `<span data-index="${n}" class="${app.delimiters[n] ? 'delim' : ''}" title="token ${n}, id ${app.run.ids[n]}">${esc(t)}</span>`).join(''));
 }
 
 function labelText(l, h) {
-  const label = app.labels?.heads[l][h].labels[0];
+  const label = app.labels?.head(l, h).labels[0];
   return label ? `${label.short} ${label.score.toFixed(2)}` : '';
 }
 
@@ -214,14 +233,15 @@ function renderChips() {
   }
   for (const chip of chips.children) {
     const h = Number(chip.dataset.head);
-    chip.setAttribute('aria-pressed', String(!app.state.hiddenHeads.has(h)));
-    const label = app.labels?.heads[app.state.layer][h].labels[0];
+    setAttribute(chip, 'aria-pressed', String(!app.state.hiddenHeads.has(h)));
+    const label = app.labels?.head(app.state.layer, h).labels[0];
     const off = app.state.ablated.has(`${app.state.layer}.${h}`);
-    chip.querySelector('.label').textContent = labelText(app.state.layer, h) + (off ? ' · off' : '');
+    setText(chip.querySelector('.label'), labelText(app.state.layer, h) + (off ? ' · off' : ''));
     const offline = app.patterns?.heads.get(`${app.state.layer}.${h}`);
-    chip.title = (label ? `head ${h}: ${label.name}, score ${label.score.toFixed(3)} on this text` : `head ${h}`) +
+    const title = (label ? `head ${h}: ${label.name}, score ${label.score.toFixed(3)} on this text` : `head ${h}`) +
       (offline ? `\non held-out text: ${offline.label} (prev ${offline.prev}, first ${offline.first}, self ${offline.self}, delim ${offline.delim})` : '') +
       '\nclick toggles, double-click or S solos';
+    if (chip.title !== title) chip.title = title;
   }
 }
 
@@ -232,7 +252,7 @@ function renderLayerPicker() {
     picker.dataset.n = String(nLayer);
     picker.innerHTML = '<span class="muted">Layer</span>' + Array.from({ length: nLayer }, (_, l) => `<button type="button" data-layer="${l}">${l}</button>`).join('');
   }
-  for (const b of picker.querySelectorAll('button')) b.setAttribute('aria-pressed', String(Number(b.dataset.layer) === app.state.layer));
+  for (const b of picker.querySelectorAll('button')) setAttribute(b, 'aria-pressed', String(Number(b.dataset.layer) === app.state.layer));
 }
 
 function renderLegend() {
@@ -248,8 +268,7 @@ function renderLegend() {
     html = `<span>B more <span class="bar" style="background:${lutGradient(DIFF_LUT)}"></span> A more (A − B, ±${r.toFixed(2)})</span><span><span class="masked"></span> masked (future)</span>`;
   } else html = weightBar + toggle;
   const refocus = document.activeElement?.id === 'scale-toggle';
-  $('legend').innerHTML = html;
-  if (refocus) $('scale-toggle')?.focus();
+  if (setHtml($('legend'), html) && refocus) $('scale-toggle')?.focus();
 }
 
 function render() {
@@ -258,16 +277,12 @@ function render() {
   const s = app.state, config = app.model.config;
   const { nHead } = config;
   const T = app.run.ids.length, tokens = app.run.tokens, attention = app.run.attention;
-  for (const view of VIEWS) {
-    $(`view-${view}`).hidden = view !== s.view;
-    $(`tab-${view}`).setAttribute('aria-selected', String(view === s.view));
-    $(`tab-${view}`).tabIndex = view === s.view ? 0 : -1;
-  }
-  renderLayerPicker();
+  // The active view's canvases first, the DOM after: a canvas resolves its font against the page's
+  // style, so drawing text after DOM writes would force a style pass in the middle of the update.
   if (s.view === 'heads') {
-    renderChips();
     const visible = Array.from({ length: nHead }, (_, h) => h).filter((h) => !s.hiddenHeads.has(h));
     headView.render({ attention, T, nHead, layer: s.layer, tokens, visible, lock: s.lock, sqrt: s.scale === 'sqrt' });
+    renderChips();
   } else if (s.view === 'model') {
     modelView.render({ state: s, config, attention, tokens, T, labels: app.labels, labelText, patterns: app.patterns });
   } else if (s.view === 'aggregate') {
@@ -275,11 +290,18 @@ function render() {
   } else if (s.view === 'compare') {
     compareView.render({ state: s, config, run: app.run, runB: app.runB, difference: app.difference, predictions: app.predictions, predictionsB: app.predictionsB });
   }
+  for (const view of VIEWS) {
+    const panel = $(`view-${view}`), tab = $(`tab-${view}`);
+    if (panel.hidden !== (view !== s.view)) panel.hidden = view !== s.view;
+    setAttribute(tab, 'aria-selected', String(view === s.view));
+    if (tab.tabIndex !== (view === s.view ? 0 : -1)) tab.tabIndex = view === s.view ? 0 : -1;
+  }
+  renderLayerPicker();
   renderPredictions($('predictions'), app.predictions, app.baselineProbabilities);
   ablation.render(config, s.ablated);
-  $('ablation-status').textContent = s.ablated.size
+  setText($('ablation-status'), s.ablated.size
     ? `${s.ablated.size} head${s.ablated.size > 1 ? 's' : ''} off: attention of later layers and the prediction are recomputed; ▲▼ = change vs. all heads on.`
-    : 'All heads on. Click a head to switch it off.';
+    : 'All heads on. Click a head to switch it off.');
   renderExplainPanel();
   renderLegend();
   app.timings.lastRenderMs = performance.now() - start;
@@ -476,7 +498,10 @@ function wire() {
     setTimeout(() => { $('copy-link').textContent = 'Link'; }, 1500);
   });
   let resizeTimer;
-  window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(render, 100); });
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => { card.windowWidth = window.innerWidth; render(); }, 100);
+  });
 }
 
 /** A text long enough to fill the context (the seed sentence repeated into a small story). */

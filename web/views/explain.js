@@ -1,6 +1,7 @@
 // Explain a cell: how weight a_ij of one head comes out of q_i and k_j, with the real numbers of this
 // run, next to the formulas with this model's dimensions.
 import { headColor } from '../colors.js';
+import { setHtml } from '../dom.js';
 
 // ---- layout of the bar strips ----
 const STRIP_HEIGHT = 34;
@@ -29,7 +30,7 @@ function drawStrip(canvas, values, range) {
 }
 
 export function renderExplainEmpty(container) {
-  container.innerHTML = '<p class="muted">Open the Model view and click a cell of a head (or focus the large map and press Enter) to see how that weight is computed.</p>';
+  setHtml(container, '<p class="muted">Open the Model view and click a cell of a head (or focus the large map and press Enter) to see how that weight is computed.</p>');
 }
 
 /**
@@ -41,7 +42,7 @@ export function renderExplain(container, { layer, head, i, j, tokens, info, show
   const qTok = esc(tokens[i]), kTok = esc(tokens[j]);
   const range = Math.max(...info.qi.map(Math.abs), ...info.kj.map(Math.abs));
   const productRange = Math.max(...info.product.map(Math.abs));
-  container.innerHTML = `
+  setHtml(container, `
     <p><span class="swatch-inline" style="color:${headColor(head)}">●</span> layer ${layer}, head ${head}:
       how much <code>${qTok}</code> (query ${i}) attends to <code>${kTok}</code> (key ${j})</p>
     <div class="explain-grid">
@@ -66,7 +67,7 @@ export function renderExplain(container, { layer, head, i, j, tokens, info, show
       MultiHead(Q, K, V) = Concat(head<sub>1</sub>, …, head<sub>${nHead}</sub>) W<sup>O</sup>
       <span class="dim">W<sup>O</sup> ∈ ℝ<sup>${nHead * headDim}×${nEmbd}</sup></span><br>
       <span class="dim">d<sub>model</sub> = ${nEmbd}, h = ${nHead}, d<sub>k</sub> = d<sub>v</sub> = ${headDim}, ${nLayer} layers; Q = K = V = LayerNorm(x) here (self-attention), M<sub>ij</sub> = −∞ for j &gt; i.</span>
-    </div>`;
+    </div>`);
   drawStrip(container.querySelector('[data-strip="q"]'), info.qi, range);
   drawStrip(container.querySelector('[data-strip="k"]'), info.kj, range);
   drawStrip(container.querySelector('[data-strip="p"]'), info.product, productRange);

@@ -4,7 +4,7 @@
 // Drawn on one canvas: lines are batched by head and by opacity level, so the full context costs a
 // few dozen strokes, not one DOM node per edge.
 import { headColor } from '../colors.js';
-import { shortToken, sizeCanvas } from './heatmap.js';
+import { shortToken, sizeCanvas, textWidth } from './heatmap.js';
 
 // ---- layout ----
 const fontFor = (row) => `${Math.min(13, row - 3)}px ui-monospace, "DejaVu Sans Mono", monospace`;
@@ -33,6 +33,7 @@ export class HeadView {
     this.keyFocus = null; // keyboard cursor
     this.data = null;
     this.stats = { lines: 0, renderMs: 0 };
+    this.lineBuffers = { keys: new Uint16Array(0), pairs: new Uint16Array(0), sorted: new Uint16Array(0) };
   }
 
   initialize() {
@@ -74,9 +75,10 @@ export class HeadView {
   layout() {
     const { tokens, T } = this.data;
     const ctx = this.canvas.getContext('2d');
-    ctx.font = fontFor(rowHeight(T));
+    const font = (ctx.font = fontFor(rowHeight(T)));
+    this.labels = tokens.map((t) => shortToken(t, MAX_LABEL_CHARS));
     let label = 0;
-    for (const t of tokens) label = Math.max(label, ctx.measureText(shortToken(t, MAX_LABEL_CHARS)).width);
+    for (const text of this.labels) label = Math.max(label, textWidth(ctx, font, text));
     label = Math.ceil(label);
     const bars = Math.max(SINGLE_BAR, this.data.visible.length * BAR_SLOT) + 8;
     const available = (this.maxWidth?.() ?? 700) - 2 * (SIDE_PAD + label + TEXT_GAP + bars);
@@ -87,7 +89,7 @@ export class HeadView {
     const xRight = xLeft + links;
     const xRightText = xRight + TEXT_GAP;
     const width = xRightText + label + bars + SIDE_PAD;
-    return { top: TOP, row, label, bars, xLeftText, xLeft, xRight, xRightText, width, height: TOP * 2 + T * row };
+    return { top: TOP, font, row, label, bars, xLeftText, xLeft, xRight, xRightText, width, height: TOP * 2 + T * row };
   }
 
   tokenAt(event) {
@@ -139,10 +141,50 @@ export class HeadView {
     }
   }
 
+  /**
+   * The lines of a focus grouped by (head, opacity level) without an array per group: a counting sort
+   * of the (query, key) pairs into `sorted`. Batches come in the order their first line was met (the
+   * stroke order, which decides how overlapping hues blend). Returns { lines, batches: [{ key,
+   * start, end }] (line ranges in `sorted`), sorted: [query, key, ...] }.
+   */
+  batchLines(focus) {
+    const { T, visible, sqrt } = this.data;
+    const capacity = visible.length * T * (T + 1) / 2;
+    const buffers = this.lineBuffers;
+    if (buffers.keys.length < capacity)
+      Object.assign(buffers, { keys: new Uint16Array(capacity), pairs: new Uint16Array(2 * capacity), sorted: new Uint16Array(2 * capacity) });
+    const { keys, pairs, sorted } = buffers;
+    const counts = new Uint32Array(visible.length && (Math.max(...visible) + 1) * (ALPHA_LEVELS + 1));
+    const order = []; // keys in the order of their first line
+    let lines = 0;
+    this.forEachLine(focus, (h, i, j, w) => {
+      const key = h * (ALPHA_LEVELS + 1) + Math.min(ALPHA_LEVELS, Math.round((sqrt ? Math.sqrt(w) : w) * ALPHA_LEVELS));
+      if (counts[key]++ === 0) order.push(key);
+      keys[lines] = key;
+      pairs[2 * lines] = i;
+      pairs[2 * lines + 1] = j;
+      lines += 1;
+    });
+    const next = new Uint32Array(counts.length); // where the next line of each key goes
+    const batches = [];
+    let start = 0;
+    for (const key of order) {
+      batches.push({ key, start, end: start + counts[key] });
+      next[key] = start;
+      start += counts[key];
+    }
+    for (let n = 0; n < lines; ++n) {
+      const at = 2 * next[keys[n]]++;
+      sorted[at] = pairs[2 * n];
+      sorted[at + 1] = pairs[2 * n + 1];
+    }
+    return { lines, batches, sorted };
+  }
+
   draw() {
     if (!this.data) return;
     const start = performance.now();
-    const { T, tokens, visible, attention, nHead, layer } = this.data;
+    const { T, visible, attention, nHead, layer } = this.data;
     const g = this.geometry;
     const ctx = this.canvas.getContext('2d');
     const dpr = window.devicePixelRatio || 1;
@@ -151,27 +193,22 @@ export class HeadView {
     const y = (n) => TOP + (n + 0.5) * g.row;
     const focus = this.focus();
 
-    // lines, batched per head and opacity level
-    const batches = new Map();
-    let lines = 0;
-    this.forEachLine(focus, (h, i, j, w) => {
-      const key = h * (ALPHA_LEVELS + 1) + Math.min(ALPHA_LEVELS, Math.round(this.opacity(w) * ALPHA_LEVELS));
-      let batch = batches.get(key);
-      if (!batch) batches.set(key, (batch = []));
-      batch.push(i, j);
-      lines += 1;
-    });
+    // lines, batched per head and opacity level: one path and one stroke per batch
+    const { lines, batches, sorted } = this.batchLines(focus);
     ctx.lineWidth = focus ? 2 : 1.4;
     ctx.lineCap = 'round';
     const offset = this.headOffsets();
-    for (const [key, batch] of batches) {
+    const { xLeft, xRight, row } = g, yFirst = TOP + 0.5 * row;
+    let stroke = -1; // the head whose hue is the strokeStyle (a colour string is parsed on every set)
+    for (const { key, start, end } of batches) {
       const h = Math.floor(key / (ALPHA_LEVELS + 1)), level = key % (ALPHA_LEVELS + 1);
-      ctx.strokeStyle = headColor(h);
+      const y0 = yFirst + offset[h];
+      if (h !== stroke) ctx.strokeStyle = headColor((stroke = h));
       ctx.globalAlpha = Math.max(0.04, level / ALPHA_LEVELS);
       ctx.beginPath();
-      for (let n = 0; n < batch.length; n += 2) {
-        ctx.moveTo(g.xLeft, y(batch[n]) + offset[h]);
-        ctx.lineTo(g.xRight, y(batch[n + 1]) + offset[h]);
+      for (let n = 2 * start; n < 2 * end; n += 2) {
+        ctx.moveTo(xLeft, y0 + sorted[n] * row);
+        ctx.lineTo(xRight, y0 + sorted[n + 1] * row);
       }
       ctx.stroke();
     }
@@ -179,11 +216,13 @@ export class HeadView {
     this.stats.lines = lines;
 
     // token labels
-    ctx.font = fontFor(g.row);
+    const labels = this.labels;
+    ctx.font = g.font;
     ctx.textBaseline = 'middle';
+    let fill = null; // the current fillStyle
     const highlight = (x, n, align) => {
-      const w = ctx.measureText(shortToken(tokens[n], MAX_LABEL_CHARS)).width + 8;
-      ctx.fillStyle = '#0072b2';
+      const w = textWidth(ctx, g.font, labels[n]) + 8;
+      ctx.fillStyle = fill = '#0072b2';
       ctx.beginPath();
       ctx.roundRect?.(align === 'right' ? x - w + 4 : x - 4, y(n) - g.row / 2 + 1, w, g.row - 2, 4);
       if (!ctx.roundRect) ctx.rect(align === 'right' ? x - w + 4 : x - 4, y(n) - g.row / 2 + 1, w, g.row - 2);
@@ -196,8 +235,9 @@ export class HeadView {
         const locked = this.data.lock && this.data.lock.side === side && this.data.lock.index === n;
         if (focused || locked) highlight(x, n, align);
         const inactive = focus && ((focus.side === 'q' && side === 'k' && n > focus.index) || (focus.side === 'k' && side === 'q' && n < focus.index));
-        ctx.fillStyle = focused || locked ? '#ffffff' : inactive ? '#c2c0b8' : '#1d2433';
-        ctx.fillText(shortToken(tokens[n], MAX_LABEL_CHARS), x, y(n));
+        const color = focused || locked ? '#ffffff' : inactive ? '#c2c0b8' : '#1d2433';
+        if (color !== fill) ctx.fillStyle = fill = color; // a colour string is parsed on every set
+        ctx.fillText(labels[n], x, y(n));
       }
     }
 

@@ -11,44 +11,75 @@ const MIN_CELL = 3; // px per cell at most tokens
 const MAX_CELL = 34; // px per cell at few tokens
 const HATCH_SPACING = 5;
 
-const scratch = typeof document !== 'undefined' ? document.createElement('canvas') : null;
+/** An RGB lookup table as one opaque RGBA pixel per entry (in the platform's byte order). */
+function rgbaPixels(lut) {
+  const pixels = new Uint32Array(lut.length / 3);
+  const bytes = new Uint8Array(pixels.buffer);
+  for (let n = 0; n < pixels.length; ++n) bytes.set([lut[3 * n], lut[3 * n + 1], lut[3 * n + 2], 255], 4 * n);
+  return pixels;
+}
+const WEIGHT_RGBA = rgbaPixels(WEIGHT_LUT), DIFF_RGBA = rgbaPixels(DIFF_LUT), MASKED_RGBA = rgbaPixels(MASKED_RGB)[0];
+
+// Offscreen canvases the pixels are put into before they are scaled up: one for single maps, one
+// for the atlas of a whole grid (kept apart so neither is resized back and forth).
+const scratch = typeof document !== 'undefined' ? { single: document.createElement('canvas'), atlas: document.createElement('canvas') } : null;
+const images = new Map(); // scratch canvas -> its ImageData, reused while the size holds
+
+/** The ImageData of a scratch canvas sized width x height (the canvas is resized if needed). */
+function scratchImage(canvas, width, height) {
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  let image = images.get(canvas);
+  if (!image || image.width !== width || image.height !== height) images.set(canvas, (image = canvas.getContext('2d').createImageData(width, height)));
+  return image;
+}
 
 /**
- * Paints values [T, T] (row stride `stride`, default T) at (x, y) with `size` px per side.
- * kind 'weight' maps [0, range] on the weight scale (sqrt: through a square root, which spreads the
- * small weights); 'diff' maps [-range, range] on the diverging one.
+ * Writes values [T, T] (row stride `stride`) as RGBA pixels into image at (x0, y0). kind 'weight'
+ * maps [0, range] on the weight scale (sqrt: through a square root, which spreads the small
+ * weights); 'diff' maps [-range, range] on the diverging one. j > i gets the masked colour.
  */
-export function paintHeatmap(ctx, values, T, x, y, size, { kind = 'weight', range = 1, stride = T, sqrt = false } = {}) {
-  if (scratch.width !== T || scratch.height !== T) {
-    scratch.width = T;
-    scratch.height = T;
-  }
-  const sctx = scratch.getContext('2d');
-  if (!paintHeatmap.image || paintHeatmap.image.width !== T) paintHeatmap.image = sctx.createImageData(T, T);
-  const image = paintHeatmap.image;
-  const pixels = image.data;
-  const lut = kind === 'diff' ? DIFF_LUT : WEIGHT_LUT;
-  const inverse = range > 0 ? 1 / range : 0;
+function fillPixels(image, x0, y0, values, T, { kind = 'weight', range = 1, stride = T, sqrt = false } = {}) {
+  const pixels = new Uint32Array(image.data.buffer, image.data.byteOffset, image.width * image.height);
   const diverging = kind === 'diff';
+  const lut = diverging ? DIFF_RGBA : WEIGHT_RGBA;
+  const inverse = range > 0 ? 1 / range : 0;
   for (let i = 0; i < T; ++i) {
-    let p = i * T * 4;
-    for (let j = 0; j < T; ++j, p += 4) {
-      if (j > i) {
-        pixels[p] = MASKED_RGB[0]; pixels[p + 1] = MASKED_RGB[1]; pixels[p + 2] = MASKED_RGB[2];
-      } else {
-        const v = values[i * stride + j] * inverse;
-        let t = diverging ? 0.5 + 0.5 * v : v;
-        t = t < 0 ? 0 : t > 1 ? 1 : t;
-        if (sqrt && !diverging) t = Math.sqrt(t);
-        const c = ((t * 255 + 0.5) | 0) * 3;
-        pixels[p] = lut[c]; pixels[p + 1] = lut[c + 1]; pixels[p + 2] = lut[c + 2];
-      }
-      pixels[p + 3] = 255;
+    const p = (y0 + i) * image.width + x0;
+    for (let j = 0; j <= i; ++j) {
+      const v = values[i * stride + j] * inverse;
+      let t = diverging ? 0.5 + 0.5 * v : v;
+      t = t < 0 ? 0 : t > 1 ? 1 : t;
+      if (sqrt && !diverging) t = Math.sqrt(t);
+      pixels[p + j] = lut[(t * 255 + 0.5) | 0];
     }
+    pixels.fill(MASKED_RGBA, p + i + 1, p + T);
   }
-  sctx.putImageData(image, 0, 0);
+}
+
+/** Paints values [T, T] at (x, y) with `size` px per side (options: see fillPixels). */
+export function paintHeatmap(ctx, values, T, x, y, size, options = {}) {
+  const image = scratchImage(scratch.single, T, T);
+  fillPixels(image, 0, 0, values, T, options);
+  scratch.single.getContext('2d').putImageData(image, 0, 0);
   ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(scratch, 0, 0, T, T, x, y, size, size);
+  ctx.drawImage(scratch.single, 0, 0, T, T, x, y, size, size);
+}
+
+/**
+ * Paints many [T, T] maps through one ImageData: every map is written into an atlas (columns x
+ * rows tiles, 1 px apart so no tile samples its neighbour), put once, then each tile is scaled to
+ * its place. maps: [{ values, column, row, x, y }]; options as for fillPixels.
+ */
+export function paintHeatmaps(ctx, maps, T, columns, rows, size, options = {}) {
+  const tile = T + 1;
+  const image = scratchImage(scratch.atlas, columns * tile, rows * tile);
+  for (const { values, column, row } of maps) fillPixels(image, column * tile, row * tile, values, T, options);
+  scratch.atlas.getContext('2d').putImageData(image, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  for (const { column, row, x, y } of maps) ctx.drawImage(scratch.atlas, column * tile, row * tile, T, T, x, y, size, size);
 }
 
 /** Sizes a canvas for CSS size (width, height) at the device pixel ratio; returns its 2D context, cleared. */
@@ -89,6 +120,24 @@ export function shortToken(token, limit = MAX_LABEL_CHARS) {
   return token.length > limit ? `${token.slice(0, limit - 1)}…` : token;
 }
 
+// measureText results by font and text: labels are measured on every render to lay a view out, and
+// the same tokens come back render after render.
+const textWidths = new Map(); // font -> Map(text -> width)
+const MAX_CACHED_WIDTHS = 8192;
+
+/** The width of `text` in `font`, which the caller has set as ctx.font (cached). */
+export function textWidth(ctx, font, text) {
+  let widths = textWidths.get(font);
+  if (!widths) textWidths.set(font, (widths = new Map()));
+  let width = widths.get(text);
+  if (width === undefined) {
+    if (widths.size >= MAX_CACHED_WIDTHS) widths.clear();
+    width = ctx.measureText(text).width;
+    widths.set(text, width);
+  }
+  return width;
+}
+
 /**
  * A large heatmap with token labels, hover tooltip, a keyboard cell cursor and click to select.
  * initialize() binds the canvas once; render(data) redraws.
@@ -121,7 +170,7 @@ export class LargeHeatmap {
     const ctx = this.canvas.getContext('2d');
     ctx.font = LABEL_FONT;
     let labelWidth = 0;
-    for (const t of tokens) labelWidth = Math.max(labelWidth, ctx.measureText(shortToken(t)).width);
+    for (const t of tokens) labelWidth = Math.max(labelWidth, textWidth(ctx, LABEL_FONT, shortToken(t)));
     labelWidth = Math.ceil(labelWidth) + LABEL_GAP;
     const available = Math.max(160, (this.maxWidth?.() ?? 600) - labelWidth - 8);
     const cell = Math.max(MIN_CELL, Math.min(MAX_CELL, Math.floor(available / T)));
@@ -274,37 +323,38 @@ export class HeatmapGrid {
       ctx.textAlign = 'left';
       ctx.fillText(`H${h}`, x + 14, HEADER / 2);
     }
-    for (let l = 0; l < nLayer; ++l) {
-      const y = HEADER + l * (size + PAD + CAPTION);
-      ctx.fillStyle = '#667085';
-      ctx.textAlign = 'left';
-      ctx.fillText(`L${l}`, 2, y + size / 2);
-      for (let h = 0; h < nHead; ++h) {
-        const x = ROW_LABEL + h * (size + PAD);
-        paintHeatmap(ctx, data.get(l, h), T, x, y, size, { kind: data.kind, range: data.range, sqrt: data.sqrt });
-        ctx.strokeStyle = '#d6d3c8';
-        ctx.lineWidth = 1;
-        ctx.strokeRect(x - 0.5, y - 0.5, size + 1, size + 1);
-        if (data.ablated?.(l, h)) {
-          ctx.fillStyle = 'rgba(255,255,255,0.6)';
-          ctx.fillRect(x, y, size, size);
-          ctx.strokeStyle = '#3a3a3a';
-          ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + size, y + size); ctx.moveTo(x + size, y); ctx.lineTo(x, y + size); ctx.stroke();
-        }
-        if (data.selected && data.selected.layer === l && data.selected.head === h) {
-          ctx.strokeStyle = '#e69f00';
-          ctx.lineWidth = 3;
-          ctx.strokeRect(x - 2, y - 2, size + 4, size + 4);
-        }
-        const caption = data.caption?.(l, h);
-        if (caption) {
-          ctx.fillStyle = '#475467';
-          ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
-          ctx.textAlign = 'left';
-          ctx.fillText(caption, x, y + size + CAPTION / 2 + 1, size + PAD - 2);
-          ctx.font = '11px system-ui, "DejaVu Sans", sans-serif';
-        }
-      }
+    const maps = [];
+    for (let l = 0; l < nLayer; ++l)
+      for (let h = 0; h < nHead; ++h)
+        maps.push({ values: data.get(l, h), column: h, row: l, x: ROW_LABEL + h * (size + PAD), y: HEADER + l * (size + PAD + CAPTION) });
+    paintHeatmaps(ctx, maps, T, nHead, nLayer, size, { kind: data.kind, range: data.range, sqrt: data.sqrt });
+    // decorations in passes, so each style is set once (the tiles do not overlap)
+    ctx.fillStyle = '#667085';
+    ctx.textAlign = 'left';
+    for (let l = 0; l < nLayer; ++l) ctx.fillText(`L${l}`, 2, HEADER + l * (size + PAD + CAPTION) + size / 2);
+    ctx.strokeStyle = '#d6d3c8';
+    ctx.lineWidth = 1;
+    for (const { x, y } of maps) ctx.strokeRect(x - 0.5, y - 0.5, size + 1, size + 1); // (one path of rects would round the corners)
+    for (const { x, y, row, column } of maps) {
+      if (!data.ablated?.(row, column)) continue;
+      ctx.fillStyle = 'rgba(255,255,255,0.6)';
+      ctx.fillRect(x, y, size, size);
+      ctx.strokeStyle = '#3a3a3a';
+      ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + size, y + size); ctx.moveTo(x + size, y); ctx.lineTo(x, y + size); ctx.stroke();
+    }
+    // the selection outline over the captions of the tiles before it and under its own (they touch)
+    const selected = data.selected && maps.find((m) => m.row === data.selected.layer && m.column === data.selected.head);
+    const outline = () => {
+      ctx.strokeStyle = '#e69f00';
+      ctx.lineWidth = 3;
+      ctx.strokeRect(selected.x - 2, selected.y - 2, size + 4, size + 4);
+    };
+    ctx.fillStyle = '#475467';
+    ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
+    for (const map of maps) {
+      if (map === selected) outline();
+      const caption = data.caption?.(map.row, map.column);
+      if (caption) ctx.fillText(caption, map.x, map.y + size + CAPTION / 2 + 1, size + PAD - 2);
     }
   }
 

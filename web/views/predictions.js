@@ -1,5 +1,6 @@
 // Next-token predictions (top 5 with probabilities, and how ablation moved them) and the ablation grid.
 import { headColor } from '../colors.js';
+import { setAttribute, setHtml } from '../dom.js';
 
 const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -10,7 +11,7 @@ export function percent(p) {
 }
 
 export function renderPredictions(list, top, baseline) {
-  list.innerHTML = top.map(({ token, probability }, n) => {
+  setHtml(list, top.map(({ token, probability }, n) => {
     const base = baseline?.[n];
     let delta = '';
     if (base !== undefined && base !== null) {
@@ -20,7 +21,7 @@ export function renderPredictions(list, top, baseline) {
     const baseMarker = base !== undefined && base !== null ? `<span class="base" style="width:${(100 * base).toFixed(2)}%"></span>` : '';
     return `<li><span class="token" title="${esc(token)}">${esc(token)}</span><span class="bar"><span style="width:${(100 * probability).toFixed(1)}%"></span>${baseMarker}</span>` +
       `<span class="prob">${percent(probability)}${delta}</span></li>`;
-  }).join('');
+  }).join(''));
 }
 
 export class AblationGrid {
@@ -47,8 +48,12 @@ export class AblationGrid {
           cells.push(`<button type="button" data-key="${l}.${h}" aria-label="layer ${l} head ${h}" style="border-bottom: 3px solid ${headColor(h)}">${h}</button>`);
       }
       this.container.innerHTML = cells.join('');
+      this.pressed = null;
     }
+    const pressed = [...ablated].sort().join(',');
+    if (pressed === this.pressed) return;
+    this.pressed = pressed;
     for (const button of this.container.querySelectorAll('button[data-key]'))
-      button.setAttribute('aria-pressed', String(ablated.has(button.dataset.key)));
+      setAttribute(button, 'aria-pressed', String(ablated.has(button.dataset.key)));
   }
 }
