@@ -105,6 +105,12 @@ double probe_peak(double min_seconds) {
   return best;
 }
 
+// One line of the probe table: tile Rows x (Regs registers of kLanes floats), best GFLOP/s.
+template <int Rows, int Regs>
+void print_probe(double min_seconds) {
+  std::printf("  tile %2dx%-2d  %6.1f\n", Rows, Regs * kLanes, probe_peak<Rows, Regs>(min_seconds));
+}
+
 std::vector<float> random_vector(size_t n, std::mt19937& rng, float scale) {
   std::uniform_real_distribution<float> dist(-scale, scale);
   std::vector<float> v(n);
@@ -135,19 +141,19 @@ int main(int argc, char** argv) {
 
   if (probes) {
     std::printf("\nGEMM microkernel peak (A and B in L1), GFLOP/s, best burst:\n");
-    std::printf("  tile %2dx%-2d  %6.1f\n", 4, 2 * kLanes, probe_peak<4, 2>(probe_seconds));
-    std::printf("  tile %2dx%-2d  %6.1f\n", 6, 2 * kLanes, probe_peak<6, 2>(probe_seconds));
-    std::printf("  tile %2dx%-2d  %6.1f\n", 2, 4 * kLanes, probe_peak<2, 4>(probe_seconds));
-    std::printf("  tile %2dx%-2d  %6.1f\n", 3, 4 * kLanes, probe_peak<3, 4>(probe_seconds));
-    std::printf("  tile %2dx%-2d  %6.1f\n", 5, 2 * kLanes, probe_peak<5, 2>(probe_seconds));
-    std::printf("  tile %2dx%-2d  %6.1f\n", 7, 2 * kLanes, probe_peak<7, 2>(probe_seconds));
-    std::printf("  tile %2dx%-2d  %6.1f\n", 4, 3 * kLanes, probe_peak<4, 3>(probe_seconds));
-    std::printf("  tile %2dx%-2d  %6.1f\n", 8, 2 * kLanes, probe_peak<8, 2>(probe_seconds));
-    std::printf("  tile %2dx%-2d  %6.1f\n", 5, 3 * kLanes, probe_peak<5, 3>(probe_seconds));
-    std::printf("  tile %2dx%-2d  %6.1f\n", 10, 2 * kLanes, probe_peak<10, 2>(probe_seconds));
-    std::printf("  tile %2dx%-2d  %6.1f\n", 12, 2 * kLanes, probe_peak<12, 2>(probe_seconds));
-    std::printf("  tile %2dx%-2d  %6.1f\n", 6, 3 * kLanes, probe_peak<6, 3>(probe_seconds));
-    std::printf("  tile %2dx%-2d  %6.1f\n", 8, 1 * kLanes, probe_peak<8, 1>(probe_seconds));
+    print_probe<4, 2>(probe_seconds);
+    print_probe<6, 2>(probe_seconds);
+    print_probe<2, 4>(probe_seconds);
+    print_probe<3, 4>(probe_seconds);
+    print_probe<5, 2>(probe_seconds);
+    print_probe<7, 2>(probe_seconds);
+    print_probe<4, 3>(probe_seconds);
+    print_probe<8, 2>(probe_seconds);
+    print_probe<5, 3>(probe_seconds);
+    print_probe<10, 2>(probe_seconds);
+    print_probe<12, 2>(probe_seconds);
+    print_probe<6, 3>(probe_seconds);
+    print_probe<8, 1>(probe_seconds);
   }
 
   std::mt19937 rng(1);

@@ -226,13 +226,12 @@ void MultiheadAttention::forward(const AttentionInputs& in, const AttentionOutpu
     for (int32_t h = 0; h < H; ++h) {
       const int64_t head_offset = int64_t(h) * d_k;
       float* context_bh = context + int64_t(b) * Lq * E + head_offset;  // [Lq, d_k], row stride E
-      if (out.head_enabled && !out.head_enabled[h])                     // ablated: context 0, weights still reported
-        for (int32_t i = 0; i < Lq; ++i)
-          std::fill(context_bh + int64_t(i) * E, context_bh + int64_t(i) * E + d_k, 0.0f);
+      const bool enabled = !out.head_enabled || out.head_enabled[h];
+      if (!enabled)  // ablated: context 0, weights still reported
+        for (int32_t i = 0; i < Lq; ++i) std::fill_n(context_bh + int64_t(i) * E, d_k, 0.0f);
       // 2. scores [Lq, Lk] = Q_h . K_h^T / sqrt(d_k), masked, softmax per row;
       // 3. context_h [Lq, d_k] = weights [Lq, Lk] . V_h [Lk, d_k]
       // Threads take blocks of query rows: every row's scores, weights and context are its own.
-      const bool enabled = !out.head_enabled || out.head_enabled[h];
       kernels::gemm_pack(s.packed_keys, k + int64_t(b) * Lk * E + head_offset, 1, E, d_k, Lk);
       if (enabled) kernels::gemm_pack(s.packed_values, v + int64_t(b) * Lk * E + head_offset, E, 1, Lk, d_k);
       const float* q_bh = q + int64_t(b) * Lq * E + head_offset;
