@@ -1,8 +1,8 @@
 #include "kernels/gemm.hpp"
 
 #include <algorithm>
-#include "kernels/simd.hpp"
 
+#include "kernels/simd.hpp"
 #include "parallel/parallel.hpp"
 
 namespace mha::kernels {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+
 #include "kernels/simd.hpp"
 
 namespace mha::kernels {

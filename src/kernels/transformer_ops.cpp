@@ -1,6 +1,7 @@
 #include "kernels/transformer_ops.hpp"
 
 #include <cmath>
+
 #include "kernels/simd.hpp"
 
 namespace mha::kernels {
