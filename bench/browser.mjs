@@ -2,7 +2,7 @@
 // (bench/suite.mjs), same peers, shapes, options and table, loaded the way a web page loads them.
 //
 //   node bench/browser.mjs [--iterations 15] [--warmup 5] [--quick] [--shapes 128x512x8,512x768x12]
-//                          [--peers simd,threads,scalar,js,ort,tfjs,baseline] [--simd-dist DIR] [--threads-dist DIR] [--scalar-dist DIR]
+//                          [--peers simd,relaxed,threads,scalar,js,ort,tfjs,baseline] [--ort-threads N] [--simd-dist DIR] [--threads-dist DIR] [--scalar-dist DIR]
 //                          [--baseline-dist DIR] [--budget-seconds 20] [--causal] [--json FILE]
 //
 // How: scripts/serve.mjs serves the repository (with COOP/COEP, so the page is cross-origin isolated) on
@@ -30,7 +30,7 @@ const here = new URL('./', import.meta.url);
 const repoRoot = fileURLToPath(new URL('../', here));
 
 const USAGE = 'usage: node bench/browser.mjs [--iterations N] [--warmup N] [--quick] [--shapes NxExH,...] ' +
-  '[--peers simd,threads,scalar,js,ort,tfjs,baseline] [--simd-dist DIR] [--threads-dist DIR] [--scalar-dist DIR] [--baseline-dist DIR] ' +
+  '[--peers simd,relaxed,threads,scalar,js,ort,tfjs,baseline] [--ort-threads N] [--simd-dist DIR] [--threads-dist DIR] [--scalar-dist DIR] [--baseline-dist DIR] ' +
   '[--budget-seconds S] [--causal] [--json FILE]   (wall clock only)';
 
 const loadText = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -55,7 +55,8 @@ async function main() {
   // Each build of this package is served under its own prefix, wherever its folder is.
   const distFolders = {
     simd: options.simdDist ?? resolve(repoRoot, 'dist'),
-    threads: options.threadsDist ?? resolve(repoRoot, 'build/bench/wasm-threads/dist'),
+    relaxed: options.simdDist ?? resolve(repoRoot, 'dist'),
+    threads: options.threadsDist ?? resolve(repoRoot, 'dist'),
     scalar: options.scalarDist ?? resolve(repoRoot, 'build/wasm-scalar/dist'),
     baseline: options.baselineDist ?? resolve(repoRoot, 'build/bench/baseline/dist'),
   };

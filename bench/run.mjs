@@ -1,6 +1,7 @@
 // Side-by-side benchmark of one self-attention layer (torch.nn.MultiheadAttention, batch 1, no masks, no
 // attention weights returned) in one Node process (bench/browser.mjs runs the same suite in headless Chromium):
-//   mha-wasm SIMD build, mha-wasm scalar build (same C++ without -msimd128), plain JavaScript,
+//   mha-wasm SIMD128 build, its relaxed-SIMD build (FMA; Node 20 needs --experimental-wasm-relaxed-simd, which
+//   scripts/bench.sh passes), mha-wasm scalar build (same C++ without -msimd128), plain JavaScript,
 //   onnxruntime-web (com.microsoft Attention + MatMul + Add, wasm SIMD, 1 thread),
 //   tfjs-backend-wasm (SIMD, 1 thread).
 // Every peer's output is checked against ours (same weights, same input) before it is timed.
@@ -8,7 +9,7 @@
 // every peer alike; ratios are only meaningful within one run.
 //
 //   node bench/run.mjs [--iterations 15] [--warmup 5] [--quick] [--shapes 128x512x8,512x768x12]
-//                      [--peers simd,threads,scalar,js,ort,tfjs,baseline] [--simd-dist DIR] [--threads-dist DIR] [--scalar-dist DIR]
+//                      [--peers simd,relaxed,threads,scalar,js,ort,tfjs,baseline] [--ort-threads N] [--simd-dist DIR] [--threads-dist DIR] [--scalar-dist DIR]
 //                      [--baseline-dist DIR]
 //                      [--budget-seconds 20] [--causal] [--clock cpu|wall] [--json FILE]
 //
@@ -19,7 +20,7 @@
 //
 // This file only says how Node loads the peers and reads its clocks; peers, measurement and table are in
 // bench/suite.mjs.
-import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import os from 'node:os';
@@ -30,7 +31,7 @@ const here = new URL('./', import.meta.url);
 const root = new URL('../', here);
 
 const USAGE = 'usage: node bench/run.mjs [--iterations N] [--warmup N] [--quick] [--shapes NxExH,...] ' +
-  '[--peers simd,threads,scalar,js,ort,tfjs,baseline] [--simd-dist DIR] [--threads-dist DIR] [--scalar-dist DIR] [--baseline-dist DIR] ' +
+  '[--peers simd,relaxed,threads,scalar,js,ort,tfjs,baseline] [--ort-threads N] [--simd-dist DIR] [--threads-dist DIR] [--scalar-dist DIR] [--baseline-dist DIR] ' +
   '[--budget-seconds S] [--causal] [--clock cpu|wall] [--json FILE]';
 
 const folderUrl = (path) => pathToFileURL(path.replace(/\/?$/, '/'));
@@ -46,10 +47,13 @@ function nodeLoaders(dists) {
     runtime: `node ${process.versions.node}`,
     async mha(kind) {
       if (kind === 'threads')
-        return { skipped: 'Node has no cross-origin isolation nor web Workers for the threaded build (see bench/browser.mjs, and mha_bench --threads for the core)' };
+        return { skipped: 'the threaded builds start Web Workers: browsers only (see bench/browser.mjs, and mha_bench --threads for the core)' };
       const entry = new URL('index.js', dists[kind]);
       if (!existsSync(entry)) return { skipped: `no build at ${entry.pathname} (scripts/bench.sh builds it)` };
-      return { library: await import(entry.href) };
+      // One package instance per peer (a package loads one build): peers that share a folder get copies.
+      const copy = new URL(`build/bench/node-peers/${kind}/`, root);
+      cpSync(dists[kind], copy, { recursive: true });
+      return { library: await import(new URL('index.js', copy).href) };
     },
     async ort() {
       const version = packageVersion('onnxruntime-web');
@@ -85,11 +89,12 @@ async function main() {
   }
   const dists = {
     simd: options.simdDist ? folderUrl(options.simdDist) : new URL('dist/', root),
-    threads: options.threadsDist ? folderUrl(options.threadsDist) : new URL('build/bench/wasm-threads/dist/', root),
+    relaxed: options.simdDist ? folderUrl(options.simdDist) : new URL('dist/', root),
+    threads: options.threadsDist ? folderUrl(options.threadsDist) : new URL('dist/', root),
     scalar: options.scalarDist ? folderUrl(options.scalarDist) : new URL('build/wasm-scalar/dist/', root),
     baseline: options.baselineDist ? folderUrl(options.baselineDist) : new URL('build/bench/baseline/dist/', root),
   };
-  const peers = await loadPeers(options.peers, nodeLoaders(dists), console.log);
+  const peers = await loadPeers(options.peers, nodeLoaders(dists), console.log, options);
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const machine = `machine: ${cpu}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ` +
     `node ${process.versions.node}`;

@@ -10,17 +10,18 @@ import { attentionModel } from './onnx.mjs';
 // ---- options ---------------------------------------------------------------------------------------
 export const DEFAULT_SHAPES = [[16, 256, 4], [64, 256, 8], [128, 512, 8], [512, 768, 12], [1024, 768, 12]];
 export const QUICK_SHAPES = [[16, 256, 4], [64, 256, 8]];
-export const DEFAULT_PEERS = ['simd', 'threads', 'scalar', 'js', 'ort', 'tfjs'];
+export const DEFAULT_PEERS = ['simd', 'relaxed', 'threads', 'scalar', 'js', 'ort', 'tfjs'];
 
-// Builds of this package that can take part; `baseline` is another build (e.g. before a kernel change):
-// --peers simd,baseline --baseline-dist DIR.
+// Builds of this package that can take part (`simd` picks one of the package's builds, see loadModule);
+// `baseline` is another build (e.g. before a kernel change): --peers simd,baseline --baseline-dist DIR.
 const MHA_BUILDS = {
-  simd: { name: 'mha-wasm SIMD', flavour: 'SIMD128', threads: 1 },
-  threads: { name: 'mha-wasm SIMD, threads', flavour: 'SIMD128 + pthreads', threads: 'auto' },
-  scalar: { name: 'mha-wasm scalar', flavour: 'scalar (no -msimd128)', threads: 1 },
+  simd: { name: 'mha-wasm SIMD128', flavour: 'SIMD128', threads: 1, simd: 'baseline' },
+  relaxed: { name: 'mha-wasm relaxed SIMD', flavour: 'relaxed SIMD (FMA)', threads: 1, simd: 'relaxed' },
+  threads: { name: 'mha-wasm, threads', flavour: 'pthreads', threads: 'auto', simd: 'auto' },
+  scalar: { name: 'mha-wasm scalar', flavour: 'scalar (no -msimd128)', threads: 1, simd: 'baseline' }, // one build only
   baseline: { name: 'mha-wasm baseline', flavour: 'baseline build', threads: 1 },
 };
-export const PEER_NAMES = ['simd', 'threads', 'scalar', 'baseline', 'js', 'ort', 'tfjs'];
+export const PEER_NAMES = ['simd', 'relaxed', 'threads', 'scalar', 'baseline', 'js', 'ort', 'tfjs'];
 
 /**
  * The command line shared by both runners. Folders (--simd-dist, ...) stay strings (null when not given):
@@ -30,7 +31,7 @@ export const PEER_NAMES = ['simd', 'threads', 'scalar', 'baseline', 'js', 'ort',
 export function parseArgs(argv, { clocks = ['cpu', 'wall'] } = {}) {
   const options = {
     iterations: 15, warmup: 5, quick: false, shapes: null, peers: DEFAULT_PEERS,
-    simdDist: null, threadsDist: null, scalarDist: null, baselineDist: null,
+    simdDist: null, threadsDist: null, scalarDist: null, baselineDist: null, ortThreads: 1,
     budgetSeconds: 20, causal: false, json: null, clock: clocks[0],
   };
   for (let i = 0; i < argv.length; ++i) {
@@ -49,6 +50,7 @@ export function parseArgs(argv, { clocks = ['cpu', 'wall'] } = {}) {
     else if (arg === '--threads-dist') options.threadsDist = next();
     else if (arg === '--scalar-dist') options.scalarDist = next();
     else if (arg === '--baseline-dist') options.baselineDist = next();
+    else if (arg === '--ort-threads') options.ortThreads = Number(next());
     else if (arg === '--budget-seconds') options.budgetSeconds = Number(next());
     else if (arg === '--json') options.json = next();
     else if (arg === '--clock') options.clock = next();
@@ -96,16 +98,19 @@ function makeProblem(n, E, seed) {
 // run() returns the output [n, E] (or something read() turns into it); null = not applicable to the options.
 
 /** A build of this package; `library` is its imported dist/index.js. */
-export async function mhaPeer({ name, flavour, threads }, library) {
+export async function mhaPeer({ name, flavour, threads, simd }, library) {
   const { MultiHeadAttention } = library;
-  // The first loadModule() of a build decides its threads: 1 for the single-threaded builds, every core
-  // for the threaded one (which needs a cross-origin-isolated page; elsewhere the peer is skipped).
-  await library.loadModule({ threads });
-  // (builds from before threads existed, e.g. a --baseline-dist, have no threadCount: one thread)
+  // The first loadModule() of a build decides its threads and instruction set: 1 thread for the
+  // single-threaded peers, every core for the threaded one (which needs a cross-origin-isolated page;
+  // elsewhere the peer is skipped); a peer whose instruction set the engine refuses is skipped too.
+  // (builds from before these options existed, e.g. a --baseline-dist, are loaded without them)
+  await library.loadModule(library.moduleInfo && simd ? { threads, simd } : { threads });
   const info = library.threadCount ? await library.threadCount() : { build: 'single', threads: 1, reason: 'no threads in this build' };
   if (threads !== 1 && info.build !== 'threaded') return { name, skipped: info.reason };
+  if (simd === 'relaxed' && info.simd !== 'relaxed') return { name, skipped: info.simdReason };
+  const simdText = info.simd && !flavour.startsWith('scalar') ? `${info.simd === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'}, ` : '';
   return {
-    name, version: `mha-wasm ${flavour}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`,
+    name, version: `mha-wasm ${flavour} (${simdText}${info.threads} thread${info.threads === 1 ? '' : 's'})`,
     async setup({ input, weights }, [n, E, H], causal) {
       const mha = await MultiHeadAttention.create({ embedDim: E, numHeads: H });
       mha.loadWeights(weights);
@@ -128,19 +133,22 @@ export function plainPeer(runtime) {
   };
 }
 
-/** onnxruntime-web's wasm backend, one thread, no proxy worker; `wasmPaths`: the folder of its .wasm/.mjs. */
-export function ortPeer({ ort, version, wasmPaths }) {
-  ort.env.wasm.numThreads = 1;
+/**
+ * onnxruntime-web's wasm backend, no proxy worker; `wasmPaths`: the folder of its .wasm/.mjs. `threads`
+ * (--ort-threads, default 1) is fixed for the whole page or process: ORT starts its workers once.
+ */
+export function ortPeer({ ort, version, wasmPaths }, threads = 1) {
+  ort.env.wasm.numThreads = threads;
   ort.env.wasm.simd = true;
   ort.env.wasm.proxy = false;
   ort.env.wasm.wasmPaths = wasmPaths;
   ort.env.logLevel = 'error';
   return {
-    name: 'onnxruntime-web', version: `onnxruntime-web ${version} (wasm SIMD, 1 thread)`,
+    name: 'onnxruntime-web', version: `onnxruntime-web ${version} (wasm SIMD, ${threads} thread${threads === 1 ? '' : 's'})`,
     async setup({ input, weights }, [n, E, H], causal) {
       const model = attentionModel({ seqLen: n, embedDim: E, numHeads: H, causal, weights });
       const session = await ort.InferenceSession.create(model, {
-        executionProviders: ['wasm'], graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1,
+        executionProviders: ['wasm'], graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1,
       });
       return {
         run: async () => {
@@ -200,13 +208,13 @@ export async function tfjsPeer({ tf, backend, version, wasmPaths }) {
 
 /**
  * Loads the peers named in `names`, in that order. `loaders` says how, per environment:
- *   mha(kind)  -> { library } | { skipped: reason }     kind: simd, threads, scalar or baseline
+ *   mha(kind)  -> { library } | { skipped: reason }     kind: simd, relaxed, threads, scalar or baseline
  *   ort()      -> { ort, version, wasmPaths } | { skipped }
  *   tfjs()     -> { tf, backend, version, wasmPaths } | { skipped }
  *   runtime    the engine plain JS runs on, as text
  * Peers that cannot be loaded are reported through `log` and left out.
  */
-export async function loadPeers(names, loaders, log) {
+export async function loadPeers(names, loaders, log, { ortThreads = 1 } = {}) {
   const peers = [];
   for (const kind of names) {
     let peer;
@@ -217,7 +225,7 @@ export async function loadPeers(names, loaders, log) {
       peer = plainPeer(loaders.runtime);
     } else if (kind === 'ort') {
       const loaded = await loaders.ort();
-      peer = loaded.skipped ? { name: 'onnxruntime-web', skipped: loaded.skipped } : ortPeer(loaded);
+      peer = loaded.skipped ? { name: 'onnxruntime-web', skipped: loaded.skipped } : ortPeer(loaded, ortThreads);
     } else if (kind === 'tfjs') {
       const loaded = await loaders.tfjs();
       peer = loaded.skipped ? { name: 'tfjs-backend-wasm', skipped: loaded.skipped } : await tfjsPeer(loaded);

@@ -3,14 +3,16 @@
 #
 # Builds what the benchmark measures, in its own build folders (never dist/):
 #   build/bench/native        native core + roofline probes (bench/core, -march=native)
-#   build/bench/wasm-simd     the wasm package with SIMD128 (+ the probes compiled to wasm)
+#   build/bench/wasm-simd, wasm-relaxed, wasm-threads, wasm-relaxed-threads
+#                             the package's four builds (+ the probes compiled to wasm), all into build/bench/dist
 #   build/bench/wasm-scalar   the same C++ without -msimd128 (-DMHA_SIMD=OFF)
-#   build/bench/wasm-threads  the threaded package (-DMHA_THREADS=ON: pthreads; runs in the browser step)
 # installs the peers into bench/node_modules (onnxruntime-web, tfjs; never into the root package), then runs
 #   1. the native probes  2. the wasm probes  3. node bench/run.mjs (all peers, one process)
 #   4. node bench/browser.mjs (the same suite in headless Chromium; skipped when Chromium is not installed)
 # The options go to steps 3 and 4; step 4 has only the wall clock (--clock is not passed to it) and writes
-# --json X.json to X.browser.json.
+# --json X.json to X.browser.json. Step 4 runs twice: every single-threaded peer against onnxruntime-web on
+# one thread, then our threaded build against onnxruntime-web on as many threads (X.browser-threads.json).
+# Node 20 runs the relaxed build behind --experimental-wasm-relaxed-simd (passed here); Chromium by default.
 #
 # CI smoke (no timing asserted): npm run bench -- --quick --iterations 1
 # MHA_BENCH_SKIP_BUILD=1 reuses the builds; MHA_JOBS sets build parallelism (default 1: shared machines).
@@ -23,24 +25,29 @@ jobs="${MHA_JOBS:-1}"
 quick=""
 for arg in "$@"; do [ "$arg" = "--quick" ] && quick="--quick"; done
 
-configure_and_build() { # configure_and_build <dir> <cmake args...>: quiet unless something fails
-  local dir="$1" log; shift
-  if ! log=$("$@" -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMHA_BUILD_TESTS=OFF -DMHA_BUILD_BENCH=ON 2>&1); then
+configure_and_build() { # configure_and_build <dir> native|wasm <cmake args...>: quiet unless something fails
+  local dir="$1" kind="$2" log; shift 2
+  local run=() configure=(cmake)
+  [ "$kind" = wasm ] && run=(scripts/em.sh) configure=(scripts/em.sh emcmake cmake)
+  if ! log=$("${configure[@]}" "$@" -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMHA_BUILD_TESTS=OFF -DMHA_BUILD_BENCH=ON 2>&1); then
     echo "$log" | cut -c1-300 >&2; return 1
   fi
-  if ! log=$(cmake --build "$dir" -j "$jobs" 2>&1); then
+  if ! log=$(${run[@]+"${run[@]}"} cmake --build "$dir" -j "$jobs" 2>&1); then
     echo "$log" | grep -v '^\[' | cut -c1-300 >&2; return 1
   fi
 }
 if [ -z "${MHA_BENCH_SKIP_BUILD:-}" ]; then
   echo "==> building the benchmark targets (build/bench/)"
-  configure_and_build build/bench/native cmake
-  configure_and_build build/bench/wasm-simd emcmake cmake -DMHA_DIST_DIR="$PWD/build/bench/wasm-simd/dist"
-  configure_and_build build/bench/wasm-scalar emcmake cmake -DMHA_SIMD=OFF -DMHA_DIST_DIR="$PWD/build/bench/wasm-scalar/dist"
-  configure_and_build build/bench/wasm-threads emcmake cmake -DMHA_THREADS=ON -DMHA_DIST_DIR="$PWD/build/bench/wasm-threads/dist"
+  configure_and_build build/bench/native native
+  dist="-DMHA_DIST_DIR=$PWD/build/bench/dist"
+  configure_and_build build/bench/wasm-simd wasm "$dist"
+  configure_and_build build/bench/wasm-relaxed wasm -DMHA_RELAXED_SIMD=ON "$dist"
+  configure_and_build build/bench/wasm-threads wasm -DMHA_THREADS=ON "$dist"
+  configure_and_build build/bench/wasm-relaxed-threads wasm -DMHA_THREADS=ON -DMHA_RELAXED_SIMD=ON "$dist"
+  configure_and_build build/bench/wasm-scalar wasm -DMHA_SIMD=OFF -DMHA_DIST_DIR="$PWD/build/bench/wasm-scalar/dist"
 fi
-for file in build/bench/native/mha_bench build/bench/wasm-simd/dist/index.js build/bench/wasm-scalar/dist/index.js \
-            build/bench/wasm-threads/dist/index.js; do
+for file in build/bench/native/mha_bench build/bench/dist/mha_wasm_relaxed_threads.wasm build/bench/dist/index.js \
+            build/bench/wasm-scalar/dist/index.js; do
   [ -e "$file" ] || { echo "bench: $file is missing (build failed?)" >&2; exit 1; }
 done
 
@@ -52,27 +59,34 @@ fi
 echo; echo "==> native core (roofline): $(uname -m), $(nproc) cores"
 node bench/capacity.mjs
 ./build/bench/native/mha_bench $quick --threads "1,$(nproc)"
-echo; echo "==> WebAssembly SIMD core under Node (same probes)"
-node --no-experimental-fetch build/bench/wasm-simd/mha_bench.cjs $quick 2>&1 | cut -c1-300
-echo; echo "==> WebAssembly SIMD core with pthreads under Node: the forward pass by thread count (wall clock)"
-node --no-experimental-fetch build/bench/wasm-threads/mha_bench.cjs $quick --no-probes --threads "1,$(nproc),1,$(nproc)" 2>&1 | cut -c1-300
+relaxed=--experimental-wasm-relaxed-simd
+echo; echo "==> WebAssembly SIMD128 core under Node (same probes)"
+node build/bench/wasm-simd/mha_bench.cjs $quick 2>&1 | cut -c1-300
+echo; echo "==> WebAssembly relaxed-SIMD (FMA) core under Node (same probes)"
+node "$relaxed" build/bench/wasm-relaxed/mha_bench.cjs $quick 2>&1 | cut -c1-300
+echo; echo "==> WebAssembly relaxed SIMD with pthreads under Node: the forward pass by thread count (wall clock)"
+node "$relaxed" build/bench/wasm-relaxed-threads/mha_bench.cjs $quick --no-probes --threads "1,$(nproc),1,$(nproc)" 2>&1 | cut -c1-300
 node bench/capacity.mjs
 echo; echo "==> side by side, one Node process"
-node bench/run.mjs --simd-dist build/bench/wasm-simd/dist --scalar-dist build/bench/wasm-scalar/dist "$@"
+node "$relaxed" bench/run.mjs --simd-dist build/bench/dist --scalar-dist build/bench/wasm-scalar/dist "$@"
 
 chromium="${MHA_CHROMIUM:-/usr/bin/chromium}"
 echo; echo "==> side by side, headless Chromium"
 if [ -x "$chromium" ]; then
-  browser_args=()
+  browser_args=() json=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --clock) shift 2; continue ;; # a page has the wall clock only
-      --json) browser_args+=(--json "${2%.json}.browser.json"); shift 2; continue ;; # keep step 3's file
+      --json) json="${2%.json}"; shift 2; continue ;; # keep step 3's file
     esac
     browser_args+=("$1"); shift
   done
-  node bench/browser.mjs --simd-dist build/bench/wasm-simd/dist --threads-dist build/bench/wasm-threads/dist \
-    --scalar-dist build/bench/wasm-scalar/dist ${browser_args[@]+"${browser_args[@]}"}
+  dists=(--simd-dist build/bench/dist --threads-dist build/bench/dist --scalar-dist build/bench/wasm-scalar/dist)
+  echo "-- one thread each"
+  node bench/browser.mjs "${dists[@]}" ${browser_args[@]+"${browser_args[@]}"} ${json:+--json "$json.browser.json"}
+  echo; echo "-- $(nproc) threads each: our threaded build (auto: relaxed SIMD) against onnxruntime-web with as many threads"
+  node bench/browser.mjs "${dists[@]}" ${browser_args[@]+"${browser_args[@]}"} --peers threads,ort --ort-threads "$(nproc)" \
+    ${json:+--json "$json.browser-threads.json"}
 else
   echo "skipped: no Chromium at $chromium (apt-get install chromium, or run scripts/setup.sh; MHA_CHROMIUM picks another)"
 fi

@@ -54,7 +54,7 @@ async function run(config) {
   const { options } = config;
   const runtime = await engineName();
   const log = (line) => report({ type: 'log', line });
-  const peers = await loadPeers(options.peers, browserLoaders(config, runtime), log);
+  const peers = await loadPeers(options.peers, browserLoaders(config, runtime), log, options);
   const environment = `browser: ${runtime}, ${navigator.hardwareConcurrency} logical cores, ` +
     `crossOriginIsolated: ${globalThis.crossOriginIsolated}`;
   for (const line of describeRun(options, peers, environment)) await log(line);
