@@ -1,0 +1,210 @@
+// Each kernel of src/kernels alone against a plain double-precision loop, at the sizes where vector code
+// goes wrong: {1, 3, W-1, W, W+1, 3W, 8W+2} with W the SIMD width (4 floats on wasm and SSE, 8 on AVX), and
+// with pointers one float off 16-byte alignment. The same file runs natively and in every wasm build
+// (SIMD128 and relaxed SIMD, whose fused multiply-add rounds once: the tolerance covers both).
+#include <catch_amalgamated.hpp>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "compare.hpp"
+#include "kernels/gemm.hpp"
+#include "kernels/simd.hpp"
+#include "kernels/softmax.hpp"
+#include "kernels/transformer_ops.hpp"
+
+using namespace mha;
+using namespace mha::testing;
+
+namespace {
+
+constexpr int32_t W = kernels::simd::kLanes;
+const std::vector<int32_t> kEdgeSizes = {1, 3, W - 1, W, W + 1, 3 * W, 8 * W + 2};
+constexpr double kTolerance = 2e-6;  // relative to the largest expected magnitude, or absolute below 1
+
+// `n` random floats in [-scale, scale), stored `offset` floats into a 16-byte aligned buffer so that the
+// kernel sees a misaligned pointer when offset is 1. The returned vector owns the padding too.
+struct Buffer {
+  std::vector<float> storage;
+  int32_t offset;
+  float* data() { return storage.data() + offset; }
+  const float* data() const { return storage.data() + offset; }
+};
+Buffer random_buffer(std::mt19937& rng, size_t n, int32_t offset, float scale = 1.0f) {
+  std::uniform_real_distribution<float> uniform(-scale, scale);
+  Buffer b{std::vector<float>(n + offset + 4), offset};
+  for (float& x : b.storage) x = uniform(rng);
+  return b;
+}
+
+void check_close(const float* got, const std::vector<double>& want, const std::string& what,
+                 double tolerance = kTolerance) {
+  std::vector<float> expected(want.begin(), want.end());
+  const Comparison c = compare(got, expected.data(), expected.size());
+  double scale = 1.0;
+  for (double w : want) scale = std::max(scale, std::fabs(w));
+  INFO(c.describe(what));
+  CHECK(c.max_abs_diff <= tolerance * scale);
+}
+
+}  // namespace
+
+TEST_CASE("gemm_block: every edge size of M, N and K, sub-ranges of K and N, alpha, bias, accumulate, misaligned",
+          "[kernels][gemm]") {
+  std::mt19937 rng(7);
+  const int32_t panel = kernels::gemm_panel_width();
+  for (int32_t m : kEdgeSizes)
+    for (int32_t n : kEdgeSizes)
+      for (int32_t k : kEdgeSizes)
+        for (int32_t offset : {0, 1}) {
+          // B = W^T of an nn.Linear weight W [n_total, k_total] (the transposed packing every projection uses),
+          // with extra rows and columns so that [k_begin, k_end) x [n_begin, n_end) is a true sub-block.
+          const int32_t n_begin = n > panel ? panel : 0, n_total = n_begin + n + 2;
+          const int32_t k_begin = k > 1 ? 1 : 0, k_total = k_begin + k + 1;
+          const Buffer weight = random_buffer(rng, size_t(n_total) * k_total, 0);
+          const Buffer bias = random_buffer(rng, n_total, 0);
+          kernels::PackedMatrix packed;
+          kernels::gemm_pack(packed, weight.data(), 1, k_total, k_total, n_total, bias.data());
+          const int64_t lda = k_total + 3, ldc = n + 5;
+          const Buffer a = random_buffer(rng, size_t(m) * lda, offset);
+          const float alpha = 0.75f;
+          for (bool accumulate : {false, true}) {
+            Buffer c = random_buffer(rng, size_t(m) * ldc, offset);
+            const std::vector<float> before = c.storage;
+            std::vector<double> want(size_t(m) * n);
+            for (int32_t i = 0; i < m; ++i)
+              for (int32_t j = 0; j < n; ++j) {
+                double dot = 0.0;
+                for (int32_t p = k_begin; p < k_begin + k; ++p)
+                  dot += double(a.data()[i * lda + p]) * weight.data()[int64_t(n_begin + j) * k_total + p];
+                const double add = accumulate ? c.data()[i * ldc + j] : bias.data()[n_begin + j];
+                want[size_t(i) * n + j] = alpha * dot + add;
+              }
+            kernels::gemm_block(c.data(), ldc, a.data() + k_begin, lda, m, packed, k_begin, k_begin + k, n_begin,
+                                n_begin + n, alpha, accumulate);
+            std::vector<float> got(size_t(m) * n);
+            for (int32_t i = 0; i < m; ++i)
+              for (int32_t j = 0; j < n; ++j) got[size_t(i) * n + j] = c.data()[i * ldc + j];
+            INFO("m " << m << " n " << n << " k " << k << " offset " << offset << " accumulate " << accumulate);
+            check_close(got.data(), want, "gemm_block");
+            // The columns of C past the block (its row padding) are left alone.
+            for (int32_t i = 0; i < m; ++i)
+              for (int64_t j = n; j < ldc; ++j) CHECK(c.data()[i * ldc + j] == before[offset + i * ldc + j]);
+          }
+        }
+}
+
+TEST_CASE("softmax_row against exp/sum in double, with -inf keys and all-forbidden rows", "[kernels][softmax]") {
+  std::mt19937 rng(11);
+  for (int32_t n : kEdgeSizes)
+    for (int32_t offset : {0, 1}) {
+      Buffer row = random_buffer(rng, n, offset, 8.0f);
+      if (n > 2) row.data()[n / 2] = -std::numeric_limits<float>::infinity();
+      double max = -INFINITY, sum = 0.0;
+      for (int32_t j = 0; j < n; ++j) max = std::max(max, double(row.data()[j]));
+      std::vector<double> want(n);
+      for (int32_t j = 0; j < n; ++j) sum += want[j] = std::exp(row.data()[j] - max);
+      for (double& w : want) w /= sum;
+      kernels::softmax_row(row.data(), n);
+      INFO("n " << n << " offset " << offset);
+      check_close(row.data(), want, "softmax_row");
+      if (n > 2) CHECK(row.data()[n / 2] == 0.0f);
+
+      Buffer forbidden = random_buffer(rng, n, offset);
+      for (int32_t j = 0; j < n; ++j) forbidden.data()[j] = -std::numeric_limits<float>::infinity();
+      kernels::softmax_row(forbidden.data(), n);
+      for (int32_t j = 0; j < n; ++j) CHECK(forbidden.data()[j] == 0.0f);
+    }
+}
+
+TEST_CASE("softmax_online_step: a chain of blocks gives the softmax of the whole row", "[kernels][softmax]") {
+  std::mt19937 rng(13);
+  for (int32_t block : kEdgeSizes)
+    for (int32_t blocks : {1, 2, 5}) {
+      const int32_t n = block * blocks;
+      const Buffer scores = random_buffer(rng, n, 1, 6.0f);
+      // Output of the online recurrence for one value column v_j = j + 1: out = sum_j p_j v_j / sum_j p_j.
+      float running_max = -std::numeric_limits<float>::infinity(), running_sum = 0.0f;
+      double accumulated = 0.0;
+      std::vector<float> block_row(block);
+      for (int32_t b = 0; b < blocks; ++b) {
+        std::copy(scores.data() + b * block, scores.data() + (b + 1) * block, block_row.begin());
+        const float correction = kernels::softmax_online_step(block_row.data(), block, running_max, running_sum);
+        accumulated *= correction;
+        for (int32_t j = 0; j < block; ++j) accumulated += double(block_row[j]) * (b * block + j + 1);
+      }
+      double max = -INFINITY, sum = 0.0, weighted = 0.0;
+      for (int32_t j = 0; j < n; ++j) max = std::max(max, double(scores.data()[j]));
+      for (int32_t j = 0; j < n; ++j) {
+        const double e = std::exp(scores.data()[j] - max);
+        sum += e;
+        weighted += e * (j + 1);
+      }
+      INFO("block " << block << " blocks " << blocks);
+      CHECK(running_max == float(max));
+      CHECK(std::fabs(running_sum - sum) <= 1e-5 * sum);
+      CHECK(std::fabs(accumulated / running_sum - weighted / sum) <= 1e-5 * (weighted / sum));
+    }
+}
+
+TEST_CASE("add_scaled_row and scale_row at the edge sizes, misaligned", "[kernels][rows]") {
+  std::mt19937 rng(17);
+  for (int32_t n : kEdgeSizes)
+    for (int32_t offset : {0, 1}) {
+      Buffer dst = random_buffer(rng, n, offset);
+      const Buffer src = random_buffer(rng, n, 1 - offset);
+      std::vector<double> want(n);
+      for (int32_t j = 0; j < n; ++j) want[j] = dst.data()[j] + 0.3 * double(src.data()[j]);
+      kernels::add_scaled_row(dst.data(), src.data(), n, 0.3f);
+      INFO("n " << n << " offset " << offset);
+      check_close(dst.data(), want, "add_scaled_row");
+      for (int32_t j = 0; j < n; ++j) want[j] = double(dst.data()[j]) * -1.5;
+      kernels::scale_row(dst.data(), n, -1.5f);
+      check_close(dst.data(), want, "scale_row");
+    }
+}
+
+TEST_CASE("layer_norm against the two-pass formula in double, in place and not", "[kernels][layer_norm]") {
+  std::mt19937 rng(19);
+  for (int32_t n : kEdgeSizes)
+    for (int32_t offset : {0, 1}) {
+      const int32_t rows = 3;
+      Buffer x = random_buffer(rng, size_t(rows) * n, offset, 4.0f);
+      for (int32_t j = 0; j < rows * n; ++j) x.data()[j] += 10.0f;  // a large mean: the centred variance matters
+      const Buffer gamma = random_buffer(rng, n, offset), beta = random_buffer(rng, n, 1 - offset);
+      std::vector<double> want(size_t(rows) * n);
+      for (int32_t r = 0; r < rows; ++r) {
+        const float* in = x.data() + r * n;
+        double mean = 0.0, variance = 0.0;
+        for (int32_t j = 0; j < n; ++j) mean += in[j];
+        mean /= n;
+        for (int32_t j = 0; j < n; ++j) variance += (in[j] - mean) * (in[j] - mean);
+        variance /= n;
+        for (int32_t j = 0; j < n; ++j)
+          want[size_t(r) * n + j] = (in[j] - mean) / std::sqrt(variance + 1e-5) * gamma.data()[j] + beta.data()[j];
+      }
+      Buffer out = random_buffer(rng, size_t(rows) * n, 1 - offset);
+      kernels::layer_norm(out.data(), x.data(), rows, n, gamma.data(), beta.data(), 1e-5f);
+      INFO("n " << n << " offset " << offset);
+      check_close(out.data(), want, "layer_norm", 1e-5);
+      kernels::layer_norm(x.data(), x.data(), rows, n, gamma.data(), beta.data(), 1e-5f);  // in place
+      check_close(x.data(), want, "layer_norm in place", 1e-5);
+    }
+}
+
+TEST_CASE("gelu_tanh against GPT-2's formula in double", "[kernels][gelu]") {
+  std::mt19937 rng(23);
+  for (int32_t n : kEdgeSizes)
+    for (int32_t offset : {0, 1}) {
+      Buffer x = random_buffer(rng, n, offset, 6.0f);
+      std::vector<double> want(n);
+      for (int32_t j = 0; j < n; ++j) {
+        const double v = x.data()[j];
+        want[j] = 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+      }
+      kernels::gelu_tanh(x.data(), n);
+      INFO("n " << n << " offset " << offset);
+      check_close(x.data(), want, "gelu_tanh", 1e-5);
+    }
+}
