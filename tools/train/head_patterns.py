@@ -237,6 +237,9 @@ def write_fixture(path):
         ideal[3, i, lo:i] = 1.0 / (i - lo)                        # local window
         ideal[4, i, :i + 1] = 1.0 / (i + 1)                       # uniform: scores = chance
     add("idealised heads on a repeated sequence", ideal, ids, delim)
+    # 2b. previous-token mixed with uniform, around the label threshold (alpha >= 0.3 / (1 - chance))
+    mixed = np.stack([alpha * ideal[0] + (1 - alpha) * ideal[4] for alpha in (0.3, 0.355, 0.36, 0.6)])
+    add("previous-token mixed with uniform, near the threshold", mixed, ids, delim)
     # 3. no repeated token: duplicate and induction count no query
     ids = [1, 2, 3, 4, 5, 6, 7]
     delim = [False, True, False, False, True, False, True]
