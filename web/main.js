@@ -618,7 +618,7 @@ window.mhaDemo = {
   get timings() { return { ...app.timings }; },
   get predictions() { return app.predictions.map((p) => ({ ...p })); },
   get baselineProbabilities() { return app.baselineProbabilities; },
-  get labels() { return app.labels?.heads.map((row) => row.map((h) => ({ label: h.labels[0]?.key ?? null, score: h.labels[0]?.score ?? null, chance: h.labels[0]?.chance ?? null, scores: h.scores }))); },
+  get labels() { return app.labels?.heads.map((row) => row.map((h) => ({ label: h.labels[0]?.key ?? null, short: h.labels[0]?.short ?? null, score: h.labels[0]?.score ?? null, chance: h.labels[0]?.chance ?? null, scores: h.scores }))); },
   get chance() { return app.labels?.chance ?? null; },
   get explained() { return app.explained; },
   get headView() { return { ...headView.stats, focus: headView.focus() }; },
