@@ -7,8 +7,10 @@ Sources (install with apt-get first, see tools/train/README.md), with their lice
                                  parsed here without R.
   kjv       bible-kjv-text       King James Bible (public domain text; the package is
             bible-kjv            GPL-2+), dumped with the `bible` program.
-  fortunes  fortunes             the fortune(6) quotation files (BSD licence per the package's
-                                 copyright file), without the ASCII-art files.
+  fortunes  fortunes             the fortune(6) quotation files, without the ASCII-art files.
+                                 Licence unclear: the package's copyright file gives BSD terms
+                                 for the program and none for the quotations, many of them
+                                 excerpts of copyrighted works.
   jargon    jargon-text          the Jargon File 4.4.7 (public domain), its entries only.
   wordnet   wordnet-base         WordNet 3.0 glosses: each synset's words and its definition
                                  and examples, one line each (WordNet 3.0 licence: use and
