@@ -61,16 +61,18 @@ IGNORE = -1  # target id the loss skips
 def get_batch(sources, batch_size, ctx, gen, rng, recipe):
     """Random windows of ctx + 1 tokens: inputs [B, ctx], targets [B, ctx] (IGNORE = no loss).
     sources: [(weight, uint16 array)]; one source: uniform windows (the original sampler)."""
-    if len(sources) == 1:
-        picks = [0] * batch_size
+    if len(sources) == 1:  # the original sampler, draw for draw
+        data = sources[0][1]
+        starts = torch.randint(0, len(data) - ctx - 1, (batch_size,), generator=gen).numpy()
+        rows = [data[s:s + ctx + 1] for s in starts]
     else:
         weights = np.array([w for w, _ in sources], dtype=np.float64)
         picks = rng.choice(len(sources), size=batch_size, p=weights / weights.sum())
-    rows = []
-    for b in range(batch_size):
-        data = sources[picks[b]][1]
-        start = int(torch.randint(0, len(data) - ctx - 1, (1,), generator=gen))
-        rows.append(data[start:start + ctx + 1])
+        rows = []
+        for b in range(batch_size):
+            data = sources[picks[b]][1]
+            start = int(torch.randint(0, len(data) - ctx - 1, (1,), generator=gen))
+            rows.append(data[start:start + ctx + 1])
     chunk = np.stack(rows).astype(np.int64)
     keep = np.ones((batch_size, ctx), dtype=bool)
     if recipe["repeat_share"] > 0:
