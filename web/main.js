@@ -276,7 +276,7 @@ function openChosenHead() {
   const { nLayer, nHead } = app.model.config;
   let pick = null;
   if (want === 'informative') {
-    const offline = app.patterns ? [...app.patterns.heads.values()] : null;
+    const offline = app.patterns?.heads.size ? [...app.patterns.heads.values()] : null; // (an older file: no scores)
     const live = app.labels?.heads.flatMap((row, layer) => row.map((x, head) => ({ layer, head, labels: x.labels })));
     pick = mostInformativeHead(offline ?? live ?? []);
     if (!pick) return;
