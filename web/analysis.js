@@ -9,77 +9,136 @@ export function headSlice(attention, T, nHead, layer, head) {
   return attention.subarray(start, start + size);
 }
 
-// Label rules, the same as tools/train/head_patterns.py uses on validation text.
-export const LABEL_THRESHOLD = 0.4; // prev / first / self / delim score that earns a label
-export const DELIM_FACTOR = 2; // ... and delim must also be this many times a uniform head's value
-export const BROAD_FRACTION = 0.8; // "broad" if the entropy is >= this fraction of a uniform head's
+// Standard head scores, the definitions of tools/train/head_patterns.py (its docstring is the reference;
+// tests/js/head-scores.test.mjs checks this file against numbers that script computed). For one text of T
+// tokens and one head's weights a[i][j], each score is the mean over a set of query positions i of the
+// weight on a set of key positions j:
+//   induction  queries with an earlier copy j <= i - 2 of their token; keys j + 1 for each such copy
+//   duplicate  queries with an earlier copy of their token; keys: those copies
+//   previous   queries 1..T-1; key i - 1
+//   first      queries 1..T-1; key 0 (the "attention sink")
+//   delimiter  queries 1..T-1; keys j <= i that are delimiter tokens (newline or only punctuation)
+//   local      queries 1..T-1; keys i - LOCAL_WINDOW .. i - 1
+// Chance is the same mean for a head that attends uniformly over its causal prefix (1 / (i + 1) per key),
+// computed exactly for this text. A head earns a label when score >= labelThreshold(chance).
+
+/** The scores, most specific first: a head's labels are listed in this order. */
+export const SCORES = [
+  { key: 'induction', short: 'ind', name: 'induction' },
+  { key: 'duplicate', short: 'dup', name: 'duplicate-token' },
+  { key: 'previous', short: 'prev', name: 'previous-token' },
+  { key: 'first', short: 'first', name: 'first-token (sink)' },
+  { key: 'delimiter', short: 'delim', name: 'delimiter' },
+  { key: 'local', short: 'local', name: 'local window' },
+];
+export const LOCAL_WINDOW = 3;
+export const LABEL_MIN_RATIO = 2; // a label needs score >= LABEL_MIN_RATIO x chance ...
+export const LABEL_MIN_MARGIN = 0.3; // ... and score >= chance + LABEL_MIN_MARGIN
+
+/** The score a head needs to earn a label, given the score's chance level. */
+export function labelThreshold(chance) {
+  return Math.max(LABEL_MIN_RATIO * chance, chance + LABEL_MIN_MARGIN);
+}
 
 /**
- * Per-head pattern scores averaged over query positions i >= 1 (position 0 can only see itself):
- * prev = a[i][i-1], first = a[i][0], self = a[i][i], delim = sum of a[i][j] over delimiter keys,
- * entropy = -sum a ln a. isDelimiter: boolean per token. Returns null when T < 2, else
- *   { uniform, head(l, h), layer(l), heads }   head(l, h) = { scores, labels: [{ name, short, score }] }
- * A layer's labels are computed on first use (the head view needs one layer per update, the model
- * view all of them); `heads` is every layer, [nLayer][nHead].
+ * The counted queries of every score and each one's keys, for token ids [T] and delimiter flags [T]:
+ * { [score]: [{ query, keys: number[] }] }. Depends on the text only, so it is built once per text.
  */
-export function headLabels(attention, { nLayer, nHead }, T, isDelimiter) {
+export function scoreKeys(ids, isDelimiter, window = LOCAL_WINDOW) {
+  const T = ids.length;
+  const plan = Object.fromEntries(SCORES.map(({ key }) => [key, []]));
+  const delimitersSoFar = [];
+  for (let i = 0; i < T; ++i) {
+    if (isDelimiter[i]) delimitersSoFar.push(i);
+    const copies = [];
+    for (let j = 0; j < i; ++j) if (ids[j] === ids[i]) copies.push(j);
+    if (copies.length) plan.duplicate.push({ query: i, keys: copies });
+    const after = copies.filter((j) => j <= i - 2).map((j) => j + 1);
+    if (after.length) plan.induction.push({ query: i, keys: after });
+    if (i === 0) continue;
+    plan.previous.push({ query: i, keys: [i - 1] });
+    plan.first.push({ query: i, keys: [0] });
+    plan.delimiter.push({ query: i, keys: delimitersSoFar.slice() });
+    const local = [];
+    for (let j = Math.max(0, i - window); j < i; ++j) local.push(j);
+    plan.local.push({ query: i, keys: local });
+  }
+  return plan;
+}
+
+/** Chance of each score for a plan (null where the text has no counted query). */
+export function chanceScores(plan) {
+  const chance = {};
+  for (const { key } of SCORES) {
+    const rows = plan[key];
+    let sum = 0;
+    for (const { query, keys } of rows) sum += keys.length / (query + 1);
+    chance[key] = rows.length ? sum / rows.length : null;
+  }
+  return chance;
+}
+
+/** Scores of one head's [T, T] weights (row-major, query by key) under a plan; null where no query counts. */
+export function headScores(a, T, plan) {
+  const scores = {};
+  for (const { key } of SCORES) {
+    const rows = plan[key];
+    let sum = 0;
+    for (const { query, keys } of rows) for (const j of keys) sum += a[query * T + j];
+    scores[key] = rows.length ? sum / rows.length : null;
+  }
+  return scores;
+}
+
+/** The labels that scores earn against their chance: [{ key, name, short, score, chance, threshold }], most specific first. */
+export function labelsFromScores(scores, chance) {
+  const labels = [];
+  for (const { key, name, short } of SCORES) {
+    const score = scores[key], c = chance[key];
+    if (score === null || score === undefined || c === null || c === undefined) continue;
+    const threshold = labelThreshold(c);
+    if (score >= threshold) labels.push({ key, name, short, score, chance: c, threshold });
+  }
+  return labels;
+}
+
+/**
+ * Live scores and labels of every head on this text. ids and isDelimiter: per token. Returns null when
+ * T < 2, else { chance, head(l, h), layer(l), heads }   head(l, h) = { scores, labels } (labels may be [])
+ * A layer is computed on first use (the head view needs one layer per update, the model view all of
+ * them); `heads` is every layer, [nLayer][nHead].
+ */
+export function headLabels(attention, { nLayer, nHead }, T, ids, isDelimiter) {
   if (T < 2) return null;
-  const uniform = uniformScores(T, isDelimiter);
+  const plan = scoreKeys(ids, isDelimiter);
+  const chance = chanceScores(plan);
   const layers = new Array(nLayer).fill(null);
-  const layer = (l) => (layers[l] ??= Array.from({ length: nHead }, (_, h) =>
-    labelHead(headSlice(attention, T, nHead, l, h), T, isDelimiter, uniform)));
+  const layer = (l) => (layers[l] ??= Array.from({ length: nHead }, (_, h) => {
+    const scores = headScores(headSlice(attention, T, nHead, l, h), T, plan);
+    return { scores, labels: labelsFromScores(scores, chance) };
+  }));
   return {
-    uniform,
+    chance,
     layer,
     head: (l, h) => layer(l)[h],
     get heads() { return Array.from({ length: nLayer }, (_, l) => layer(l)); },
   };
 }
 
-/** The scores of a uniform causal head (every key 1 / (i + 1)), the reference for delim and broad. */
-function uniformScores(T, isDelimiter) {
-  const uniform = { first: 0, delim: 0, entropy: 0 };
-  let delimSoFar = isDelimiter[0] ? 1 : 0;
-  for (let i = 1; i < T; ++i) {
-    if (isDelimiter[i]) delimSoFar += 1;
-    uniform.first += 1 / (i + 1);
-    uniform.delim += delimSoFar / (i + 1);
-    uniform.entropy += Math.log(i + 1);
-  }
-  for (const key in uniform) uniform[key] /= T - 1;
-  return uniform;
-}
-
-/** Scores and labels of one head's [T, T] weights. */
-function labelHead(a, T, isDelimiter, uniform) {
-  let prev = 0, first = 0, self = 0, delim = 0, entropy = 0;
-  for (let i = 1; i < T; ++i) {
-    const base = i * T;
-    prev += a[base + i - 1];
-    first += a[base];
-    self += a[base + i];
-    for (let j = 0; j <= i; ++j) {
-      const w = a[base + j];
-      if (isDelimiter[j]) delim += w;
-      if (w > 0) entropy -= w * Math.log(w);
+/**
+ * The head to open a model on: among heads that earned a label, the one whose label lies furthest from
+ * chance, as a share of the way from chance to 1: (score - chance) / (1 - chance). heads: [{ layer, head,
+ * labels: [{ key, score, chance }] }]. Returns { layer, head, key, score, chance, lift }, or null when no
+ * head earned a label.
+ */
+export function mostInformativeHead(heads) {
+  let best = null;
+  for (const { layer, head, labels } of heads)
+    for (const { key, score, chance } of labels) {
+      const lift = chance < 1 ? (score - chance) / (1 - chance) : 0;
+      if (!best || lift > best.lift) best = { layer, head, key, score, chance, lift };
     }
-  }
-  const s = { prev, first, self, delim, entropy };
-  for (const key in s) s[key] /= T - 1;
-  const labels = [];
-  if (s.prev >= LABEL_THRESHOLD) labels.push({ name: 'previous-token', short: 'prev', score: s.prev });
-  if (s.first >= LABEL_THRESHOLD) labels.push({ name: 'first-token sink', short: 'first', score: s.first });
-  if (s.self >= LABEL_THRESHOLD) labels.push({ name: 'self', short: 'self', score: s.self });
-  if (s.delim >= LABEL_THRESHOLD && s.delim >= DELIM_FACTOR * uniform.delim)
-    labels.push({ name: 'delimiter', short: 'delim', score: s.delim });
-  labels.sort((x, y) => y.score - x.score);
-  if (!labels.length) {
-    const fraction = uniform.entropy > 0 ? s.entropy / uniform.entropy : 0;
-    labels.push(fraction >= BROAD_FRACTION
-      ? { name: 'broad', short: 'broad', score: fraction }
-      : { name: 'mixed', short: 'mixed', score: fraction });
-  }
-  return { scores: s, labels };
+  return best;
 }
 
 /** Mean or max over the heads of one layer: [T, T]. */

@@ -1,7 +1,7 @@
 // The page controller: owns the state, runs the model when the text, model or ablation change, and
 // asks the active view to render. Views never run the model themselves.
 // The page's numbers are published on window.mhaDemo for the end-to-end tests.
-import { attentionDifference, explainCell, headLabels, isDelimiterText } from './analysis.js';
+import { attentionDifference, explainCell, headLabels, isDelimiterText, mostInformativeHead, SCORES } from './analysis.js';
 import { DIFF_LUT, headColor, lutGradient, WEIGHT_LUT } from './colors.js';
 import { setAttribute, setHtml, setText } from './dom.js';
 import { attentionJson, canvasesToPng, canvasesToSvg, download, exports } from './export.js';
@@ -25,7 +25,9 @@ const app = {
   run: null, // { ids, tokens, attention, logits, timeMs } of the text (with ablation applied)
   baselineLogits: null, // logits without ablation when some head is ablated
   runB: null, difference: null, // compare
-  labels: null, delimiters: [], patterns: null, // live head labels; offline head_patterns.json
+  labels: null, delimiters: [], patterns: null, // live head scores and labels; offline head_patterns.json
+  focusScore: null, // the score the last preset looked for (named in the model view's heading)
+  openOn: null, // after the next run, open the head chosen by this: 'informative' (the model's) or a score key (this text's)
   explainCache: new Map(), lastRun: null, explained: null,
   predictions: [], baselineProbabilities: null,
   timings: { forwardMs: 0, computeMs: 0, renderMs: 0, updateMs: 0 },
@@ -167,7 +169,8 @@ function runAndRender() {
   app.explainCache.clear();
   app.explained = null;
   app.delimiters = delimiterFlags(run.ids);
-  app.labels = headLabels(run.attention, app.model.config, run.ids.length, app.delimiters);
+  app.labels = headLabels(run.attention, app.model.config, run.ids.length, run.ids, app.delimiters);
+  if (app.openOn) openChosenHead();
   app.predictions = app.model.topK(run.logits, 5);
   app.baselineProbabilities = app.baselineLogits ? softmaxAt(app.baselineLogits, app.predictions.map((p) => p.id)) : null;
   computeCompare();
@@ -219,9 +222,27 @@ function renderTokens() {
   setHtml($('tokens'), tokens.map((t, n) => `<span data-index="${n}" class="${app.delimiters[n] ? 'delim' : ''}" title="token ${n}, id ${app.run.ids[n]}">${esc(t)}</span>`).join(''));
 }
 
+/** The chip caption of a head: its first (most specific) label's score and chance on this text, or ''. */
 function labelText(l, h) {
   const label = app.labels?.head(l, h).labels[0];
-  return label ? `${label.short} ${label.score.toFixed(2)}` : '';
+  return label ? `${label.short} ${label.score.toFixed(2)} (chance ${label.chance.toFixed(2)})` : '';
+}
+
+/** Every score of a head on this text against its chance, one line each, labels marked. */
+function describeScores(l, h) {
+  const live = app.labels?.head(l, h);
+  if (!live) return '';
+  const earned = new Set(live.labels.map((x) => x.key));
+  return SCORES.filter(({ key }) => live.scores[key] !== null).map(({ key, name }) =>
+    `${earned.has(key) ? '✓' : ' '} ${name} ${live.scores[key].toFixed(3)} (chance ${app.labels.chance[key].toFixed(3)})`).join('\n');
+}
+
+/** The offline scores of a head (head_patterns.json) in one line, or ''. */
+function describeOffline(l, h) {
+  const p = app.patterns?.heads.get(`${l}.${h}`);
+  if (!p) return '';
+  const labels = p.labels.map((x) => `${x.name} ${x.score.toFixed(3)} (chance ${x.chance.toFixed(3)})`).join(', ');
+  return `on held-out text: ${labels || 'no label'}`;
 }
 
 function renderChips() {
@@ -234,15 +255,41 @@ function renderChips() {
   for (const chip of chips.children) {
     const h = Number(chip.dataset.head);
     setAttribute(chip, 'aria-pressed', String(!app.state.hiddenHeads.has(h)));
-    const label = app.labels?.head(app.state.layer, h).labels[0];
     const off = app.state.ablated.has(`${app.state.layer}.${h}`);
     setText(chip.querySelector('.label'), labelText(app.state.layer, h) + (off ? ' · off' : ''));
-    const offline = app.patterns?.heads.get(`${app.state.layer}.${h}`);
-    const title = (label ? `head ${h}: ${label.name}, score ${label.score.toFixed(3)} on this text` : `head ${h}`) +
-      (offline ? `\non held-out text: ${offline.label} (prev ${offline.prev}, first ${offline.first}, self ${offline.self}, delim ${offline.delim})` : '') +
-      '\nclick toggles, double-click or S solos';
+    const offline = describeOffline(app.state.layer, h);
+    const title = `head ${h}, scores on this text (✓ = label earned):\n${describeScores(app.state.layer, h)}` +
+      (offline ? `\n${offline}` : '') + '\nclick toggles, double-click or S solos';
     if (chip.title !== title) chip.title = title;
   }
+}
+
+/**
+ * Opens the head app.openOn asks for, once per request: 'informative' = the model's most informative head
+ * (from head_patterns.json when the model has one, else from this text), shown alone in the head view; a
+ * score key = the head with the highest such score on this text, in the model view's heatmaps.
+ */
+function openChosenHead() {
+  const want = app.openOn;
+  app.openOn = null;
+  app.focusScore = want === 'informative' ? null : want;
+  const { nLayer, nHead } = app.model.config;
+  let pick = null;
+  if (want === 'informative') {
+    const offline = app.patterns?.heads.size ? [...app.patterns.heads.values()] : null; // (an older file: no scores)
+    const live = app.labels?.heads.flatMap((row, layer) => row.map((x, head) => ({ layer, head, labels: x.labels })));
+    pick = mostInformativeHead(offline ?? live ?? []);
+    if (!pick) return;
+    const others = Array.from({ length: nHead }, (_, h) => h).filter((h) => h !== pick.head);
+    Object.assign(app.state, { layer: pick.layer, head: pick.head, hiddenHeads: new Set(others) });
+    return;
+  }
+  for (let layer = 0; layer < nLayer; ++layer)
+    for (let head = 0; head < nHead; ++head) {
+      const score = app.labels?.head(layer, head).scores[want];
+      if (score !== null && score !== undefined && (!pick || score > pick.score)) pick = { layer, head, score };
+    }
+  if (pick) Object.assign(app.state, { layer: pick.layer, head: pick.head, view: 'model', cell: null });
 }
 
 function renderLayerPicker() {
@@ -284,7 +331,7 @@ function render() {
     headView.render({ attention, T, nHead, layer: s.layer, tokens, visible, lock: s.lock, sqrt: s.scale === 'sqrt' });
     renderChips();
   } else if (s.view === 'model') {
-    modelView.render({ state: s, config, attention, tokens, T, labels: app.labels, labelText, patterns: app.patterns });
+    modelView.render({ state: s, config, attention, tokens, T, labels: app.labels, labelText, describeScores, describeOffline, focus: app.focusScore });
   } else if (s.view === 'aggregate') {
     aggregateView.render({ state: s, config, attention, tokens, T });
   } else if (s.view === 'compare') {
@@ -363,6 +410,7 @@ async function loadFiles(files) {
   message.textContent = 'Reading the files…';
   try {
     await useModel((progress) => loadModelFromFiles(files, progress), 'your model', null);
+    app.openOn = 'informative';
     message.textContent = `Loaded: ${[...files].map((f) => f.name).join(', ')}.`;
     update();
   } catch (error) {
@@ -381,7 +429,7 @@ function wire() {
   const textB = $('text-b');
   textB.value = app.state.textB;
   textB.addEventListener('input', () => { app.state.textB = textB.value; scheduleCompute(); });
-  $('presets').innerHTML = PRESETS.map((p, n) => `<button type="button" data-preset="${n}" title="${esc(p.text)}">${esc(p.label)}</button>`).join('') +
+  $('presets').innerHTML = PRESETS.map((p, n) => `<button type="button" data-preset="${n}" title="${esc(p.title ?? p.text)}">${esc(p.label)}</button>`).join('') +
     '<button type="button" data-preset="pair" title="Compare the seed sentence with one word changed">Compare tired / wide</button>' +
     '<button type="button" data-preset="long" title="Fill the model\'s whole context">Full context</button>';
   $('presets').addEventListener('click', (e) => {
@@ -395,7 +443,9 @@ function wire() {
       text.value = fullContextText();
       setState({ text: text.value, lock: null, cell: null }, { recompute: true });
     } else {
-      text.value = PRESETS[Number(preset)].text;
+      const chosen = PRESETS[Number(preset)];
+      text.value = chosen.text ?? (chosen.random ? randomRepeatedText(chosen.random) : '');
+      app.openOn = chosen.open ?? null;
       setState({ text: text.value, lock: null, cell: null }, { recompute: true });
     }
   });
@@ -453,6 +503,7 @@ function wire() {
     if (select.value === 'files') return;
     const entry = app.modelList[Number(select.value)];
     try {
+      app.openOn = 'informative';
       await useModel((p) => loadModelFromUrl(entry.url, p), entry.name, entry.url, entry.patterns);
       update();
     } catch (error) {
@@ -504,6 +555,35 @@ function wire() {
   });
 }
 
+/**
+ * A seeded random sequence of word tokens (a space and letters: each one encodes back to itself alone, so
+ * the text's token ids are exactly the drawn ids), `length` distinct ones, then the same again: the
+ * page's form of head_patterns.py's induction test sequence.
+ */
+function randomRepeatedText({ length, seed }) {
+  if (!app.model) return '';
+  const tokenizer = app.model.tokenizer, vocabSize = app.model.config.vocabSize;
+  let state = seed >>> 0;
+  const next = () => { // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const words = new Set();
+  const limit = Math.min(length, Math.floor(app.model.config.nPositions / 2));
+  for (let tries = 0; words.size < limit && tries < 50 * length; ++tries) {
+    const id = 256 + Math.floor(next() * Math.max(1, vocabSize - 257));
+    const word = tokenizer.decode([id]);
+    if (!/^ [A-Za-z]+$/.test(word) || words.has(word)) continue;
+    const back = tokenizer.encode(word);
+    if (back.length === 1 && back[0] === id) words.add(word);
+  }
+  const once = [...words].join('');
+  return `${once}${once}`;
+}
+
 /** A text long enough to fill the context (the seed sentence repeated into a small story). */
 function fullContextText() {
   const sentences = [
@@ -538,7 +618,8 @@ window.mhaDemo = {
   get timings() { return { ...app.timings }; },
   get predictions() { return app.predictions.map((p) => ({ ...p })); },
   get baselineProbabilities() { return app.baselineProbabilities; },
-  get labels() { return app.labels?.heads.map((row) => row.map((h) => ({ label: h.labels[0].name, score: h.labels[0].score, scores: h.scores }))); },
+  get labels() { return app.labels?.heads.map((row) => row.map((h) => ({ label: h.labels[0]?.key ?? null, short: h.labels[0]?.short ?? null, score: h.labels[0]?.score ?? null, chance: h.labels[0]?.chance ?? null, scores: h.scores }))); },
+  get chance() { return app.labels?.chance ?? null; },
   get explained() { return app.explained; },
   get headView() { return { ...headView.stats, focus: headView.focus() }; },
   get compare() {
@@ -583,6 +664,9 @@ async function start() {
   }
   app.defaultModelUrl = app.modelList[0]?.url ?? '';
   app.state = stateFromUrl(location.search, app.defaultModelUrl);
+  // without a layer, head or hidden heads in the address, open on the model's most informative head
+  const query = new URLSearchParams(location.search);
+  if (!['layer', 'head', 'hide'].some((key) => query.has(key))) app.openOn = 'informative';
   wire();
   const entryIndex = app.modelList.findIndex((m) => m.url === app.state.modelUrl);
   $('model-select').value = entryIndex >= 0 ? String(entryIndex) : '0';

@@ -1,6 +1,7 @@
 // Model loading: the bundled models listed in models.json, or the user's own Hugging Face GPT-2 file
 // set picked or dropped into the page. Progress is reported as a fraction of all bytes.
 import { GptModel } from '../dist/index.js';
+import { SCORES } from './analysis.js';
 
 /** Largest file the page reads (the wasm32 heap must hold the model twice while it loads). */
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -58,15 +59,22 @@ export async function loadModelFromFiles(fileList, onFraction = () => {}) {
 }
 
 /**
- * The offline head statistics written by tools/train/head_patterns.py (head_patterns.json), when the
- * models.json entry names that file: Map 'layer.head' -> { label, prev, first, self, delim, entropy }.
+ * The offline head scores written by tools/train/head_patterns.py (head_patterns.json), when the
+ * models.json entry names that file: { text, chance, heads: Map 'layer.head' -> { layer, head, scores,
+ * labels: [{ key, name, short, score, chance }] } } (labels most specific first, as the file lists them).
  */
 export async function loadHeadPatterns(modelUrl, file) {
   const response = await fetch(new URL(file, new URL(modelUrl, location.href)));
   if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
   const json = await response.json();
+  const chance = json.chance ?? {};
+  const names = new Map(SCORES.map((s) => [s.key, s]));
+  const labelOf = (h, key) => ({ ...names.get(key), key, score: h.scores[key], chance: chance[key] });
+  const heads = (json.heads ?? []).filter((h) => h.scores && Array.isArray(h.labels))
+    .map((h) => ({ layer: h.layer, head: h.head, scores: h.scores, labels: h.labels.filter((key) => names.has(key)).map((key) => labelOf(h, key)) }));
   return {
-    text: json.text ?? 'held-out text',
-    heads: new Map((json.heads ?? []).map((h) => [`${h.layer}.${h.head}`, h])),
+    text: json.text?.held_out ?? 'held-out text',
+    chance,
+    heads: new Map(heads.map((h) => [`${h.layer}.${h.head}`, h])),
   };
 }

@@ -11,6 +11,9 @@ import { seededRandom } from '../js/reference.mjs';
 import { closeServer, launchBrowser, serverUrl, skipWithoutChromium, startRepoServer, startStaticServer, withPage } from './browser.mjs';
 
 const SEED = "The animal didn't cross the street because it was tired";
+// Without layer, head or hidden heads in the address the page opens on the model's most informative head
+// alone; the tests of the head view's drawing and controls start from every head of layer 0 instead.
+const ALL_HEADS_OF_LAYER_0 = '?layer=0&head=0';
 let server, browser, base;
 
 before(async () => {
@@ -106,7 +109,7 @@ test('typing changes the tokens and the attention', { timeout: 60_000 }, async (
 });
 
 test('head view: hover shows one token\'s lines, click locks, keyboard moves the lock', { timeout: 60_000 }, async (t) => {
-  await onPage(t, '', async (page) => {
+  await onPage(t, ALL_HEADS_OF_LAYER_0, async (page) => {
     const g = await demo(page, () => window.mhaDemo.geometry.headView);
     const T = (await demo(page, () => window.mhaDemo.tokens)).length;
     const i = T - 2;
@@ -144,7 +147,7 @@ test('head view: hover shows one token\'s lines, click locks, keyboard moves the
 });
 
 test('head chips toggle (click) and solo (double-click); the layer selector switches layers', { timeout: 60_000 }, async (t) => {
-  await onPage(t, '', async (page) => {
+  await onPage(t, ALL_HEADS_OF_LAYER_0, async (page) => {
     const { nHead, nLayer } = await demo(page, () => window.mhaDemo.config);
     const linesAll = await demo(page, () => window.mhaDemo.headView.lines);
     await page.click('.chip[data-head="1"]');
@@ -173,19 +176,64 @@ test('head chips toggle (click) and solo (double-click); the layer selector swit
     }), last);
     assert.equal(layer.layer, last);
     assert.equal(layer.pressed, 'true');
-    assert.ok(layer.chip.startsWith(`${layer.label.label === 'previous-token' ? 'prev' : ''}`));
-    assert.ok(layer.chip.endsWith(layer.label.score.toFixed(2)), `chip "${layer.chip}" shows layer ${last}'s score ${layer.label.score}`);
+    // a chip shows the score that earned its head's first label and that score's chance on this text
+    const expectedChip = layer.label.label === null ? '' : `${layer.label.short} ${layer.label.score.toFixed(2)} (chance ${layer.label.chance.toFixed(2)})`;
+    assert.equal(layer.chip, expectedChip, `chip of layer ${last} head 0`);
     // the model's offline head statistics (head_patterns.json), when models.json names them
     const entry = JSON.parse(await readFile(new URL('../../web/models.json', import.meta.url), 'utf8'))[0];
     if (entry.patterns) {
       const offline = await demo(page, (l) => ({ patterns: window.mhaDemo.patterns, title: document.querySelector('.chip[data-head="0"]').title, l }), last);
       assert.ok(offline.patterns && offline.patterns[`${last}.0`], 'head_patterns.json loaded');
-      assert.match(offline.title, new RegExp(`on held-out text: ${offline.patterns[`${last}.0`].label}`));
+      const names = offline.patterns[`${last}.0`].labels.map((x) => x.name);
+      assert.match(offline.title, new RegExp(`on held-out text: ${names.length ? names[0].replace(/[()]/g, '\\$&') : 'no label'}`));
     }
     await page.keyboard.press('Escape');
     await page.click('#tab-heads');
     await page.keyboard.press('[');
     assert.equal(await demo(page, () => window.mhaDemo.state.layer), last - 1);
+  });
+});
+
+test('opens on the most informative head of head_patterns.json; induction presets open the strongest induction head', { timeout: 60_000 }, async (t) => {
+  const entry = JSON.parse(await readFile(new URL('../../web/models.json', import.meta.url), 'utf8'))[0];
+  const patterns = entry.patterns && JSON.parse(await readFile(new URL(`../../web/${entry.url}${entry.patterns}`, import.meta.url), 'utf8'));
+  await onPage(t, '', async (page) => {
+    const s = await demo(page, () => ({ state: window.mhaDemo.state, nHead: window.mhaDemo.config.nHead, url: location.search }));
+    if (patterns) {
+      // expected: the labelled head whose label is furthest from chance, (score - chance) / (1 - chance), read from the file
+      let best = null;
+      for (const h of patterns.heads)
+        for (const key of h.labels) {
+          const c = patterns.chance[key], lift = (h.scores[key] - c) / (1 - c);
+          if (!best || lift > best.lift) best = { layer: h.layer, head: h.head, lift };
+        }
+      if (best) {
+        assert.deepEqual([s.state.layer, s.state.head], [best.layer, best.head]);
+        assert.deepEqual(s.state.hiddenHeads, Array.from({ length: s.nHead }, (_, h) => h).filter((h) => h !== best.head), 'the opened head alone');
+        assert.match(s.url, new RegExp(`layer=${best.layer}&head=${best.head}`));
+      }
+    }
+    // "Repeated phrase": the model view on the head with the highest induction score on that text
+    for (const preset of ['Repeated phrase', 'Random tokens, repeated']) {
+      await afterUpdate(page, () => page.click(`#presets button:text-is("${preset}")`));
+      const r = await demo(page, () => ({ state: window.mhaDemo.state, labels: window.mhaDemo.labels, chance: window.mhaDemo.chance, tokens: window.mhaDemo.tokens, ids: window.mhaDemo.ids, title: document.querySelector('#large-title').textContent }));
+      assert.equal(r.state.view, 'model', preset);
+      let top = { layer: -1, head: -1, score: -1 };
+      r.labels.forEach((row, layer) => row.forEach((h, head) => { if (h.scores.induction > top.score) top = { layer, head, score: h.scores.induction }; }));
+      assert.deepEqual([r.state.layer, r.state.head], [top.layer, top.head], `${preset}: the strongest induction head`);
+      assert.match(r.title, new RegExp(`induction ${top.score.toFixed(2)} \\(chance ${r.chance.induction.toFixed(2)}`));
+      if (preset.startsWith('Random')) {
+        // 50 distinct word tokens, then the same 50: induction counts the second copy, whose chance is the
+        // mean of 1 / (i + 1) over its positions i = 50..99
+        const L = r.ids.length / 2;
+        assert.equal(L, 50);
+        assert.deepEqual(r.ids.slice(L), r.ids.slice(0, L));
+        assert.equal(new Set(r.ids.slice(0, L)).size, L);
+        let chance = 0;
+        for (let i = L; i < 2 * L; ++i) chance += 1 / (i + 1) / L;
+        assert.ok(Math.abs(r.chance.induction - chance) < 1e-12, `induction chance ${r.chance.induction} = ${chance}`);
+      }
+    }
   });
 });
 
@@ -337,7 +385,7 @@ test('export: PNG, SVG and the raw attention as JSON', { timeout: 60_000 }, asyn
 
 test('the URL holds the whole state and restores it', { timeout: 60_000 }, async (t) => {
   let url, expected;
-  await onPage(t, '', async (page) => {
+  await onPage(t, ALL_HEADS_OF_LAYER_0, async (page) => {
     await afterUpdate(page, () => page.fill('#text-input', 'She was the youngest of the two daughters.'));
     await page.click('#tab-model');
     await page.click('#layer-picker button[data-layer="2"]');
@@ -452,7 +500,7 @@ function screenshotPath(name) {
 }
 
 test('update latency at 16, 32, 64 and full-context tokens, 1 and all threads (recorded, not asserted); README screenshot', { timeout: 90_000 }, async (t) => {
-  await onPage(t, '', async (page) => {
+  await onPage(t, ALL_HEADS_OF_LAYER_0, async (page) => {
     const nPositions = (await demo(page, () => window.mhaDemo.config)).nPositions;
     const rows = [];
     const threads = await demo(page, () => window.mhaDemo.threads);

@@ -1,20 +1,41 @@
 #!/usr/bin/env python3
-"""Measure what every attention head of the exported model attends to, on held-out text.
+"""Standard attention-head scores of the exported model, each beside its chance level.
 
-Runs the exported weights (F16 widened to float32) on --windows non-overlapping windows of
-n_positions tokens spread evenly over the validation split, and averages over every query
-position i >= 1 of every window (position 0 can only attend to itself):
+The definitions follow the conventions of TransformerLens's head detector and induction
+evaluation (written here from the definitions, not from its code). For one sequence of T tokens
+and one head's weights a[i][j] (query i, key j <= i), every score is a mean over a set of query
+positions of the weight that query puts on a set of key positions:
 
-  prev     weight on key i-1                      (previous-token heads)
-  first    weight on key 0                        (first-token / "attention sink" heads)
-  self     weight on key i                        (the current token)
-  delim    total weight on delimiter keys j <= i: tokens that contain a newline, or whose
-           text without spaces is only Unicode punctuation (, . ; : ! ? " ' - ...)
-  entropy  -sum_j w_j ln w_j in nats
+  score        queries i                                keys j of query i
+  previous     1 <= i < T                               i - 1
+  duplicate    i with an earlier copy of its token      j < i with token[j] == token[i]
+  induction    i with an earlier copy j <= i - 2        j + 1 for each such copy j
+  first        1 <= i < T                               0 (the first token: "attention sink")
+  delimiter    1 <= i < T                               j <= i whose token is a delimiter
+  local        1 <= i < T                               i - w <= j <= i - 1 (w = LOCAL_WINDOW)
 
-The same numbers for a head that attends uniformly over its causal context are given as a
-reference row. Labels use fixed thresholds stated in the output; a head gets every label
-whose score reaches it, else "mixed".
+A delimiter token holds a newline or, without spaces, only Unicode punctuation.
+
+Chance: a head that spreads its weight uniformly over its causal prefix (1 / (i + 1) on each key
+j <= i) scores, for the same queries, the mean of |keys(i)| / (i + 1). That is computed exactly
+for each text, so a score is always read against the chance of the positions it was measured on.
+Over several sequences (windows) scores and chances are pooled: the sum over every counted query
+of every sequence, divided by the number of counted queries.
+
+Label rule: a head earns a score's label when score >= max(LABEL_MIN_RATIO * chance,
+chance + LABEL_MIN_MARGIN); its labels are listed in the order of SCORES (the most specific
+pattern first). web/analysis.js implements the same definitions for the page's live labels, and
+tests/js/head-scores.test.mjs checks it against tests/fixtures/head_scores/, written here
+(--write-fixture).
+
+Measurement of the model (F16 weights widened to float32):
+  previous, duplicate, first, delimiter, local: --windows non-overlapping windows of n_positions
+    tokens spread evenly over the held-out validation split, tokenised with the model's own
+    tokenizer;
+  induction: INDUCTION_BATCH sequences, each INDUCTION_LENGTH distinct token ids drawn (seeded)
+    from the vocabulary's ordinary range (merged tokens: ids 256 .. vocab_size - 2, neither single
+    bytes nor <|endoftext|>) and then repeated once, so the counted queries are exactly the second
+    copy and each one's key is the token after its first occurrence.
 
 Writes head_patterns.json and head_patterns.md into the model directory.
 """
@@ -25,16 +46,92 @@ import sys
 import unicodedata
 
 import numpy as np
-import torch
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bpe  # noqa: E402
-from export_hf import load_exported  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-THRESHOLD = 0.4       # prev / first / self / delim score that earns a label
-DELIM_FACTOR = 2.0    # ... and delim must also be this many times the uniform head's value
-BROAD_FRACTION = 0.8  # "broad" if entropy >= this fraction of the uniform head's entropy
+
+# The scores, most specific first (a head's labels are listed in this order). Key: short label,
+# long name.
+SCORES = {
+    "induction": ("ind", "induction"),
+    "duplicate": ("dup", "duplicate-token"),
+    "previous": ("prev", "previous-token"),
+    "first": ("first", "first-token (sink)"),
+    "delimiter": ("delim", "delimiter"),
+    "local": ("local", "local window"),
+}
+LOCAL_WINDOW = 3          # the local score's keys: the previous LOCAL_WINDOW tokens
+LABEL_MIN_RATIO = 2.0     # a label needs score >= LABEL_MIN_RATIO * chance ...
+LABEL_MIN_MARGIN = 0.3    # ... and score >= chance + LABEL_MIN_MARGIN
+INDUCTION_LENGTH = 50     # random tokens, then the same tokens again
+INDUCTION_BATCH = 10
+INDUCTION_SEED = 0
+
+
+def label_threshold(chance):
+    return max(LABEL_MIN_RATIO * chance, chance + LABEL_MIN_MARGIN)
+
+
+def key_masks(ids, is_delim, window=LOCAL_WINDOW):
+    """Boolean masks [T query, T key] of each score's keys and [T] of its counted queries, for
+    one sequence of token ids (ints) and delimiter flags."""
+    ids = np.asarray(ids)
+    delim = np.asarray(is_delim, dtype=bool)
+    T = len(ids)
+    q = np.arange(T)[:, None]
+    k = np.arange(T)[None, :]
+    causal = k <= q
+    after_first = np.arange(T) >= 1
+    same = (ids[:, None] == ids[None, :]) & (k < q)          # earlier copies of the query's token
+    # induction: key j + 1 for every earlier copy j of the query's token with j + 1 < i
+    copy_before = same & (k <= q - 2)
+    induction = np.zeros((T, T), dtype=bool)
+    induction[:, 1:] = copy_before[:, :-1]
+    masks = {
+        "previous": (k == q - 1, after_first),
+        "duplicate": (same, same.any(axis=1)),
+        "induction": (induction, induction.any(axis=1)),
+        "first": ((k == 0) & (q >= 1), after_first),
+        "delimiter": (causal & delim[None, :], after_first),
+        "local": ((k < q) & (k >= q - window), after_first),
+    }
+    return masks
+
+
+def sequence_sums(weights, ids, is_delim, window=LOCAL_WINDOW):
+    """Sums over the counted queries of one sequence: {score: (weight sums [...heads], chance
+    sum, query count)}. weights: [..., T, T] (any leading head dimensions)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    T = weights.shape[-1]
+    uniform_row = 1.0 / (np.arange(T) + 1.0)  # the uniform causal head's weight in row i
+    out = {}
+    for name, (keys, queries) in key_masks(ids, is_delim, window).items():
+        per_query = (weights * keys).sum(axis=-1)             # [..., T]
+        out[name] = (per_query[..., queries].sum(axis=-1),
+                     float((keys.sum(axis=1) * uniform_row)[queries].sum()),
+                     int(queries.sum()))
+    return out
+
+
+def pooled_scores(sums_list):
+    """Pools sequence_sums over sequences: {score: (score [...heads] or None, chance or None,
+    queries)}; None where no query counted."""
+    out = {}
+    for name in SCORES:
+        parts = [s[name] for s in sums_list if name in s]
+        count = sum(p[2] for p in parts)
+        if count == 0:
+            out[name] = (None, None, 0)
+            continue
+        total = sum(p[0] for p in parts)
+        out[name] = (total / count, sum(p[1] for p in parts) / count, count)
+    return out
+
+
+def head_labels(scores, chance):
+    """[(score name, score, chance)] of the labels a head earns, most specific first."""
+    return [(name, scores[name], chance[name]) for name in SCORES
+            if scores.get(name) is not None and chance.get(name) is not None
+            and scores[name] >= label_threshold(chance[name])]
 
 
 def delimiter_mask(enc, vocab_size):
@@ -50,114 +147,234 @@ def delimiter_mask(enc, vocab_size):
     return mask
 
 
-@torch.no_grad()
-def measure(model, windows, is_delim):
-    L, H, T = model.cfg.n_layer, model.cfg.n_head, windows.shape[1]
-    sums = {k: torch.zeros(L, H, dtype=torch.float64) for k in ("prev", "first", "self", "delim", "entropy")}
-    base = {k: 0.0 for k in sums}
-    count = 0
-    q = torch.arange(1, T)
-    for b in range(0, len(windows), 16):
-        x = windows[b:b + 16]
-        _, weights = model(x, return_weights=True)
-        w = torch.stack(weights, dim=1)[:, :, :, 1:, :]  # [B, L, H, T-1 queries, T keys]
-        d = is_delim[x].to(w.dtype)  # [B, T]
-        sums["prev"] += w[..., torch.arange(T - 1), q - 1].sum(dim=(0, 3)).double()
-        sums["first"] += w[..., 0].sum(dim=(0, 3)).double()
-        sums["self"] += w[..., torch.arange(T - 1), q].sum(dim=(0, 3)).double()
-        sums["delim"] += (w * d[:, None, None, None, :]).sum(dim=(0, 3, 4)).double()
-        ent = -(w * torch.log(w.clamp_min(1e-30))).sum(-1)
-        sums["entropy"] += ent.sum(dim=(0, 3)).double()
-        # uniform causal head for reference: query i spreads 1/(i+1) over keys 0..i
-        n = (q + 1).double()
-        base["prev"] += float((1 / n).sum()) * len(x)
-        base["first"] += float((1 / n).sum()) * len(x)
-        base["self"] += float((1 / n).sum()) * len(x)
-        cum = torch.cumsum(d.double(), dim=1)[:, 1:]  # delimiters among keys 0..i
-        base["delim"] += float((cum / n).sum())
-        base["entropy"] += float(torch.log(n).sum()) * len(x)
-        count += len(x) * (T - 1)
-    means = {k: (v / count).numpy() for k, v in sums.items()}
-    return means, {k: v / count for k, v in base.items()}
+def induction_sequences(vocab_size, length=INDUCTION_LENGTH, batch=INDUCTION_BATCH, seed=INDUCTION_SEED):
+    """[batch, 2 * length] int64: distinct ids from the ordinary range, repeated once."""
+    rng = np.random.default_rng(seed)
+    ordinary = np.arange(256, vocab_size - 1)
+    first = np.stack([rng.choice(ordinary, size=length, replace=False) for _ in range(batch)])
+    return np.concatenate([first, first], axis=1).astype(np.int64)
 
 
-def label(scores, base):
-    labels = []
-    if scores["prev"] >= THRESHOLD:
-        labels.append("previous-token")
-    if scores["first"] >= THRESHOLD:
-        labels.append("first-token")
-    if scores["self"] >= THRESHOLD:
-        labels.append("self")
-    if scores["delim"] >= THRESHOLD and scores["delim"] >= DELIM_FACTOR * base["delim"]:
-        labels.append("delimiter")
-    if not labels:
-        labels.append("broad" if scores["entropy"] >= BROAD_FRACTION * base["entropy"] else "mixed")
-    return "+".join(labels)
+def model_weights(model, windows):
+    """Attention weights [B, L, H, T, T] (float64 numpy) of a batch of token windows."""
+    import torch
+    with torch.no_grad():
+        _, weights = model(torch.from_numpy(np.ascontiguousarray(windows)), return_weights=True)
+    return torch.stack(weights, dim=1).double().numpy()
+
+
+def measure_model(model, text_windows, is_delim, batch=16):
+    """Pooled scores [L, H] of every head: held-out windows for all but induction, the repeated
+    random sequences for induction."""
+    sums = []
+    for b in range(0, len(text_windows), batch):
+        x = text_windows[b:b + batch]
+        w = model_weights(model, x)
+        for n in range(len(x)):
+            s = sequence_sums(w[n], x[n], is_delim[x[n]])
+            s.pop("induction")
+            sums.append(s)
+    rep = induction_sequences(model.cfg.vocab_size)
+    w = model_weights(model, rep)
+    ind = [{"induction": sequence_sums(w[n], rep[n], is_delim[rep[n]])["induction"]} for n in range(len(rep))]
+    return pooled_scores(sums + ind)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixture for the page's implementation (tests/js/head-scores.test.mjs)
+# ---------------------------------------------------------------------------------------------
+
+def causal_softmax(rng, heads, T, sharpness):
+    scores = rng.normal(size=(heads, T, T)) * sharpness
+    scores[:, np.triu_indices(T, 1)[0], np.triu_indices(T, 1)[1]] = -np.inf
+    scores -= scores.max(axis=-1, keepdims=True)
+    w = np.exp(scores)
+    return w / w.sum(axis=-1, keepdims=True)
+
+
+def write_fixture(path):
+    """Small cases: float32 attention [H, T, T] (rounded to float32 before scoring, as the page
+    reads it), token ids, delimiter flags, and the scores, chances and labels computed here."""
+    rng = np.random.default_rng(15)
+    cases = []
+
+    def add(name, weights, ids, delim):
+        weights = weights.astype(np.float32)
+        pooled = pooled_scores([sequence_sums(weights, ids, delim)])
+        H = weights.shape[0]
+        heads = []
+        for h in range(H):
+            scores = {k: (None if v[0] is None else float(v[0][h])) for k, v in pooled.items()}
+            chance = {k: v[1] for k, v in pooled.items()}
+            heads.append({"scores": scores, "labels": [n for n, _, _ in head_labels(scores, chance)]})
+        cases.append({"name": name, "T": int(weights.shape[-1]), "heads": H, "ids": [int(i) for i in ids],
+                      "delimiter": [bool(d) for d in delim],
+                      "attention": [float(x) for x in weights.reshape(-1)],
+                      "chance": {k: v[1] for k, v in pooled.items()},
+                      "queries": {k: v[2] for k, v in pooled.items()},
+                      "result": heads})
+
+    # 1. random heads over a text with repeats and delimiters
+    ids = [5, 9, 7, 3, 5, 9, 8, 3, 5, 9, 7, 2]
+    delim = [i == 3 for i in ids]
+    add("random weights, repeated tokens", causal_softmax(rng, 4, len(ids), 2.0), ids, delim)
+    # 2. idealised heads: previous-token, first-token, induction, local, uniform
+    T = 16
+    half = [11, 12, 13, 14, 15, 16, 17, 18]
+    ids = half + half
+    delim = [False] * T
+    ideal = np.zeros((5, T, T))
+    ideal[:, 0, 0] = 1
+    for i in range(1, T):
+        ideal[0, i, i - 1] = 1                                    # previous-token
+        ideal[1, i, 0] = 1                                        # sink
+        if i >= 8:
+            ideal[2, i, i - 7] = 0.9                              # induction (+ a little self)
+            ideal[2, i, i] = 0.1
+        else:
+            ideal[2, i, i] = 1
+        lo = max(0, i - LOCAL_WINDOW)
+        ideal[3, i, lo:i] = 1.0 / (i - lo)                        # local window
+        ideal[4, i, :i + 1] = 1.0 / (i + 1)                       # uniform: scores = chance
+    add("idealised heads on a repeated sequence", ideal, ids, delim)
+    # 2b. previous-token mixed with uniform, around the label threshold (alpha >= 0.3 / (1 - chance))
+    mixed = np.stack([alpha * ideal[0] + (1 - alpha) * ideal[4] for alpha in (0.3, 0.355, 0.36, 0.6)])
+    add("previous-token mixed with uniform, near the threshold", mixed, ids, delim)
+    # 3. no repeated token: duplicate and induction count no query
+    ids = [1, 2, 3, 4, 5, 6, 7]
+    delim = [False, True, False, False, True, False, True]
+    add("no repeats, delimiters", causal_softmax(rng, 3, len(ids), 1.0), ids, delim)
+    # 4. one token, and two tokens (the shortest cases)
+    add("one token", np.ones((2, 1, 1)), [4], [False])
+    add("two tokens, repeated", causal_softmax(rng, 2, 2, 1.0), [4, 4], [False, True])
+    # 5. a longer random case with a sharp head mix
+    ids = list(rng.integers(0, 6, size=40))
+    delim = [i == 0 for i in ids]
+    add("40 tokens from 6 ids", causal_softmax(rng, 3, 40, 4.0), ids, delim)
+
+    fixture = {"version": 1, "generator": "tools/train/head_patterns.py --write-fixture",
+               "local_window": LOCAL_WINDOW, "label_min_ratio": LABEL_MIN_RATIO,
+               "label_min_margin": LABEL_MIN_MARGIN,
+               "layout": "attention is [heads, T query, T key] row-major float32 values",
+               "cases": cases}
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(fixture, f, separators=(",", ":"))
+        f.write("\n")
+    print("wrote %s (%d cases)" % (path, len(cases)))
+
+
+# ---------------------------------------------------------------------------------------------
+
+def held_out_windows(model_dir, corpus, T, count):
+    import bpe
+    enc = bpe.Encoder.load(model_dir)
+    with open(os.path.join(corpus, "val.txt"), encoding="utf-8") as f:
+        val = np.array(enc.encode_with_eot(f.read()), dtype=np.int64)
+    n = len(val) // T
+    starts = np.linspace(0, n - 1, num=min(n, count)).astype(np.int64) * T
+    return enc, np.stack([val[s:s + T] for s in starts])
+
+
+def fmt(x, digits=3):
+    return "–" if x is None else "%.*f" % (digits, x)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model-dir", default=os.path.join(REPO, "models", "austen-gpt"))
-    ap.add_argument("--corpus", default=os.path.expanduser("~/.cache/mha-wasm/corpus"))
+    ap.add_argument("--corpus", default=os.path.expanduser("~/.cache/mha-wasm/corpus"),
+                    help="folder holding val.txt (the held-out split of prepare_corpus.py)")
     ap.add_argument("--windows", type=int, default=200)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--write-fixture", default=None, metavar="PATH",
+                    help="only write the JS fixture (e.g. tests/fixtures/head_scores/cases.json)")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    if args.write_fixture:
+        write_fixture(args.write_fixture)
+        return
+    import torch
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from export_hf import load_exported
+    torch.set_num_threads(args.threads)
     model = load_exported(args.model_dir)
-    enc = bpe.Encoder.load(args.model_dir)
     T = model.cfg.n_positions
-    val = np.fromfile(os.path.join(args.corpus, "val.bin"), dtype=np.uint16).astype(np.int64)
-    n = len(val) // T
-    starts = np.linspace(0, n - 1, num=min(n, args.windows)).astype(np.int64) * T
-    windows = torch.from_numpy(np.stack([val[s:s + T] for s in starts]))
-    is_delim = torch.from_numpy(delimiter_mask(enc, model.cfg.vocab_size))
-    means, base = measure(model, windows, is_delim)
+    enc, windows = held_out_windows(args.model_dir, args.corpus, T, args.windows)
+    is_delim = delimiter_mask(enc, model.cfg.vocab_size)
+    pooled = measure_model(model, windows, is_delim)
+    chance = {k: v[1] for k, v in pooled.items()}
 
     heads = []
     for l in range(model.cfg.n_layer):
         for h in range(model.cfg.n_head):
-            s = {k: round(float(v[l, h]), 4) for k, v in means.items()}
-            heads.append({"layer": l, "head": h, **s, "label": label(s, base)})
+            s = {k: round(float(v[0][l, h]), 4) for k, v in pooled.items()}
+            labels = head_labels({k: float(v[0][l, h]) for k, v in pooled.items()}, chance)
+            heads.append({"layer": l, "head": h, "scores": s, "labels": [n for n, _, _ in labels]})
+    best = {}
+    for name in SCORES:
+        r = max(heads, key=lambda r: r["scores"][name])
+        best[name] = {"layer": r["layer"], "head": r["head"], "score": r["scores"][name]}
     result = {
         "model_dir": os.path.relpath(os.path.abspath(args.model_dir), REPO),
-        "windows": len(windows), "window_tokens": T, "queries_per_window": T - 1,
-        "text": "validation split (every 20th ~20k-character block of each novel, unseen in training)",
+        "definitions": "tools/train/head_patterns.py (module docstring); web/analysis.js computes the same",
+        "text": {
+            "held_out": "%d windows of %d tokens of the validation split (unseen in training), for every "
+                        "score but induction" % (len(windows), T),
+            "induction": "%d sequences of %d distinct random ids from %d..%d, each repeated once (seed %d)" % (
+                INDUCTION_BATCH, INDUCTION_LENGTH, 256, model.cfg.vocab_size - 2, INDUCTION_SEED),
+        },
+        "local_window": LOCAL_WINDOW,
+        "label_rule": {"min_ratio": LABEL_MIN_RATIO, "min_margin": LABEL_MIN_MARGIN,
+                       "text": "score >= max(%g * chance, chance + %g)" % (LABEL_MIN_RATIO, LABEL_MIN_MARGIN)},
+        "chance": {k: round(v, 4) for k, v in chance.items()},
+        "threshold": {k: round(label_threshold(v), 4) for k, v in chance.items()},
+        "queries": {k: v[2] for k, v in pooled.items()},
         "delimiter_token_count": int(is_delim.sum()),
-        "thresholds": {"score": THRESHOLD, "delim_vs_uniform": DELIM_FACTOR,
-                       "broad_entropy_fraction_of_uniform": BROAD_FRACTION},
-        "uniform_reference": {k: round(v, 4) for k, v in base.items()},
+        "best": best,
         "heads": heads,
     }
     with open(os.path.join(args.model_dir, "head_patterns.json"), "w") as f:
         json.dump(result, f, indent=1)
         f.write("\n")
 
+    names = list(SCORES)
     lines = [
-        "# Attention head patterns",
+        "# Attention head scores",
         "",
-        "Measured by `tools/train/head_patterns.py` on %d windows of %d tokens of held-out "
-        "validation text (%d query positions each; query 0 excluded). Each score is the mean over "
-        "queries of the attention weight on: the previous token (`prev`), the first token of the "
-        "window (`first`), the query token itself (`self`), all delimiter tokens so far (`delim`: "
-        "tokens containing a newline or consisting only of punctuation). `entropy` is the mean "
-        "entropy of a query's weights in nats." % (len(windows), T, T - 1),
+        "Measured by `tools/train/head_patterns.py` (definitions in its docstring; the page's "
+        "`web/analysis.js` computes the same). Every score is the mean, over a set of query positions, "
+        "of the weight a head puts on a set of key positions: `prev` the previous token, `dup` earlier "
+        "copies of the query's token, `ind` the token after each earlier copy of the query's token, "
+        "`first` position 0, `delim` punctuation and newline tokens, `local` the previous %d tokens." % LOCAL_WINDOW,
         "",
-        "Labels: a score >= %.1f earns its label (`delim` must also be >= %.0fx the uniform "
-        "head's value); otherwise `broad` if entropy >= %.0f%% of the uniform head's, else "
-        "`mixed`." % (THRESHOLD, DELIM_FACTOR, 100 * BROAD_FRACTION),
+        "Text: %s; induction on %s." % (result["text"]["held_out"], result["text"]["induction"]),
         "",
-        "| layer | head | prev | first | self | delim | entropy | label |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|",
+        "Chance is the score of a head that attends uniformly over its causal prefix, computed "
+        "exactly on the same positions. A head earns a label when %s; labels are listed most "
+        "specific first." % result["label_rule"]["text"],
+        "",
+        "| layer | head | " + " | ".join(SCORES[n][0] for n in names) + " | labels |",
+        "|---:|---:|" + "---:|" * len(names) + "---|",
     ]
     for r in heads:
-        lines.append("| %d | %d | %.3f | %.3f | %.3f | %.3f | %.2f | %s |" % (
-            r["layer"], r["head"], r["prev"], r["first"], r["self"], r["delim"], r["entropy"], r["label"]))
-    lines.append("| uniform | (reference) | %.3f | %.3f | %.3f | %.3f | %.2f | |" % (
-        base["prev"], base["first"], base["self"], base["delim"], base["entropy"]))
+        cells = []
+        for n in names:
+            v = fmt(r["scores"][n])
+            cells.append("**%s**" % v if n in r["labels"] else v)
+        lines.append("| %d | %d | %s | %s |" % (r["layer"], r["head"], " | ".join(cells),
+                                                ", ".join(SCORES[n][1] for n in r["labels"]) or "–"))
+    lines.append("| chance | | " + " | ".join(fmt(chance[n]) for n in names) + " | |")
+    lines.append("| threshold | | " + " | ".join(fmt(label_threshold(chance[n])) for n in names) + " | |")
+    lines += ["", "Best head per score:", ""]
+    for n in names:
+        b = best[n]
+        lines.append("- %s: layer %d head %d, %.3f (chance %.3f)" % (SCORES[n][1], b["layer"], b["head"], b["score"], chance[n]))
     counts = {}
     for r in heads:
-        counts[r["label"]] = counts.get(r["label"], 0) + 1
-    lines += ["", "Label counts: " + ", ".join("%s %d" % kv for kv in sorted(counts.items())) + "."]
+        for n in r["labels"] or ["none"]:
+            counts[n] = counts.get(n, 0) + 1
+    lines += ["", "Heads per label: " + ", ".join("%s %d" % (SCORES[k][1] if k in SCORES else "no label", v)
+                                               for k, v in sorted(counts.items())) + "."]
     with open(os.path.join(args.model_dir, "head_patterns.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -116,6 +116,21 @@ class GPT(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
 
+def sinusoidal_positions(n_positions, n_embd, rms=0.02):
+    """[n_positions, n_embd]: the sinusoidal encoding of "Attention Is All You Need" (even
+    dimensions sin(p / 10000^(i / E)), odd dimensions cos of the same angle), scaled to the given
+    root mean square. Used as the starting value of the learned position embeddings (wpe stays a
+    trained parameter, so the export is still GPT-2's file set): p and p - k differ by a fixed
+    rotation in each frequency pair, so a previous-token query/key map is easy to learn early."""
+    pos = torch.arange(n_positions, dtype=torch.float64)[:, None]
+    freq = torch.pow(10000.0, -torch.arange(0, n_embd, 2, dtype=torch.float64) / n_embd)
+    table = torch.zeros(n_positions, n_embd, dtype=torch.float64)
+    table[:, 0::2] = torch.sin(pos * freq)
+    table[:, 1::2] = torch.cos(pos * freq)[:, :n_embd // 2]
+    table *= rms / table.pow(2).mean().sqrt()
+    return table.float()
+
+
 def load_checkpoint(path):
     ckpt = torch.load(path, map_location="cpu")
     cfg = GPTConfig(**ckpt["config"])

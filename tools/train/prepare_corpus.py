@@ -1,16 +1,30 @@
 #!/usr/bin/env python3
 """Extract public-domain English text from Debian packages into a training corpus.
 
-Sources (install with apt-get first, see tools/train/README.md):
-  austen  r-cran-janeaustenr   Jane Austen's six novels, stored as an R lazy-load
-                               database (data/Rdata.rdb); parsed here without R.
-  kjv     bible-kjv-text       King James Bible, dumped with the `bible` program.
-          bible-kjv
+Sources (install with apt-get first, see tools/train/README.md), with their licences:
+  austen    r-cran-janeaustenr   Jane Austen's six novels (public domain; the R package is
+                                 MIT), stored as an R lazy-load database (data/Rdata.rdb);
+                                 parsed here without R.
+  kjv       bible-kjv-text       King James Bible (public domain text; the package is
+            bible-kjv            GPL-2+), dumped with the `bible` program.
+  fortunes  fortunes             the fortune(6) quotation files, without the ASCII-art files.
+                                 Licence unclear: the package's copyright file gives BSD terms
+                                 for the program and none for the quotations, many of them
+                                 excerpts of copyrighted works.
+  jargon    jargon-text          the Jargon File 4.4.7 (public domain), its entries only.
+  wordnet   wordnet-base         WordNet 3.0 glosses: each synset's words and its definition
+                                 and examples, one line each (WordNet 3.0 licence: use and
+                                 redistribution allowed with Princeton's copyright notice).
 
 Output (outside the repository, default ~/.cache/mha-wasm/corpus):
   <source>.txt        the cleaned full text of each source
   train.txt, val.txt  the split: every document is cut into blocks of paragraphs and
-                      every `--val-every`-th block goes to validation
+                      every `--val-every`-th block is held out. val.txt holds Austen's held-out
+                      blocks only, whatever the sources: it is the comparable metric between
+                      models (nats per character); the other sources' held-out blocks go to
+                      val_other.txt, unused in training.
+  train/<source>.txt  the same training text, one file per source (train_gpt.py --mix samples
+                      windows from the sources by weight)
   manifest.json       package versions, byte counts and the split parameters
 
 Documents are separated by a line holding only <|endoftext|> in train/val files.
@@ -239,6 +253,55 @@ def kjv_text():
     return [("kjv", re.sub(r"[ \t]+", " ", text))]
 
 
+def fortunes_text(folder="/usr/share/games/fortunes"):
+    """One document per fortune file; fortunes are separated by lines holding only '%'.
+    Each fortune becomes one paragraph with its line breaks kept (many are verse or dialogue)."""
+    skip = {"art", "ascii-art"}
+    docs = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if "." in name or name in skip or not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8", errors="replace") as f:
+            entries = [e.strip("\n") for e in re.split(r"^%$", f.read(), flags=re.M)]
+        entries = [re.sub(r"[ \t]+", " ", e.replace("\t", " ")).strip() for e in entries]
+        entries = [e.replace("\n\n", "\n") for e in entries if e]
+        docs.append(("fortunes-" + name, "\n\n".join(entries)))
+    return docs
+
+
+def jargon_text(path="/usr/share/doc/jargon-text/jargon.txt.gz"):
+    """The Jargon File's entries (from the first ':entry:' heading on; the table of contents
+    before it is dropped), unwrapped into paragraphs; cross-reference braces {x} removed."""
+    with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
+        lines = f.read().splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("   :"))
+    text = unwrap_lines(lines[start:])
+    text = re.sub(r"[{}]", "", text)
+    return [("jargon", text)]
+
+
+def wordnet_text(folder="/usr/share/wordnet"):
+    """WordNet 3.0 synsets as sentences: 'word, word: gloss' (underscores in words become spaces).
+    The data.* line format: offset lex_filenum ss_type w_cnt (word lex_id)* ... '|' gloss."""
+    docs = []
+    for pos in ("noun", "verb", "adj", "adv"):
+        out = []
+        with open(os.path.join(folder, "data." + pos), encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("  ") or " | " not in line:
+                    continue  # the licence header lines start with two spaces
+                fields, gloss = line.split(" | ", 1)
+                parts = fields.split()
+                count = int(parts[3], 16)
+                words = [parts[4 + 2 * k].replace("_", " ") for k in range(count)]
+                words = [re.sub(r"\([a-z]+\)$", "", w) for w in words]  # adjective markers (a), (p)
+                out.append("%s: %s" % (", ".join(words), gloss.strip()))
+        # paragraphs of 20 glosses, so blocks split on whole glosses
+        docs.append(("wordnet-" + pos, "\n\n".join("\n".join(out[i:i + 20]) for i in range(0, len(out), 20))))
+    return docs
+
+
 def package_version(pkg):
     try:
         return subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True,
@@ -250,24 +313,35 @@ def package_version(pkg):
 SOURCES = {
     "austen": (austen_text, ["r-cran-janeaustenr"]),
     "kjv": (kjv_text, ["bible-kjv-text", "bible-kjv"]),
+    "fortunes": (fortunes_text, ["fortunes"]),
+    "jargon": (jargon_text, ["jargon-text"]),
+    "wordnet": (wordnet_text, ["wordnet-base"]),
 }
+HELD_OUT_SOURCE = "austen"  # val.txt: this source's held-out blocks only
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=DEFAULT_OUT)
-    ap.add_argument("--sources", default="austen", help="comma-separated: austen, kjv")
+    ap.add_argument("--sources", default="austen",
+                    help="comma-separated: " + ", ".join(SOURCES) + " (austen is always included)")
     ap.add_argument("--block-chars", type=int, default=20000,
                     help="split unit: consecutive paragraphs of about this many characters")
     ap.add_argument("--val-every", type=int, default=20, help="every N-th block goes to validation")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
-    train_docs, val_docs, manifest = [], [], {"sources": {}, "block_chars": args.block_chars,
-                                              "val_every": args.val_every}
-    for source in args.sources.split(","):
+    train_docs, val_docs, other_val_docs = [], [], []
+    os.makedirs(os.path.join(args.out, "train"), exist_ok=True)
+    for stale in os.listdir(os.path.join(args.out, "train")):
+        os.remove(os.path.join(args.out, "train", stale))
+    manifest = {"sources": {}, "block_chars": args.block_chars, "val_every": args.val_every,
+                "val": "held-out blocks of " + HELD_OUT_SOURCE + " only"}
+    sources = [HELD_OUT_SOURCE] + [s for s in args.sources.split(",") if s and s != HELD_OUT_SOURCE]
+    for source in sources:
         fn, pkgs = SOURCES[source]
         docs = fn()
+        source_train = []
         with open(os.path.join(args.out, source + ".txt"), "w", encoding="utf-8") as f:
             f.write("\n\n".join(text for _, text in docs))
         info = {"packages": {p: package_version(p) for p in pkgs}, "documents": {}}
@@ -287,17 +361,23 @@ def main():
             va = [b for i, b in enumerate(blocks) if (i + 1) % args.val_every == 0]
             # Each contiguous run of train blocks stays one document (no EOT inside a run).
             train_docs.append("\n\n".join(tr))
-            val_docs.extend(va)
+            source_train.append("\n\n".join(tr))
+            (val_docs if source == HELD_OUT_SOURCE else other_val_docs).extend(va)
             info["documents"][name] = {"chars": len(text), "paragraphs": len(paragraphs),
                                        "train_blocks": len(tr), "val_blocks": len(va)}
+        info["chars"] = sum(len(t) for _, t in docs)
+        with open(os.path.join(args.out, "train", source + ".txt"), "w", encoding="utf-8") as f:
+            f.write(("\n" + EOT + "\n").join(source_train))
         manifest["sources"][source] = info
-        print(source, {k: v["chars"] for k, v in info["documents"].items()}, file=sys.stderr)
+        print(source, info["chars"], "chars in", len(docs), "documents", file=sys.stderr)
 
     sep = "\n" + EOT + "\n"
     with open(os.path.join(args.out, "train.txt"), "w", encoding="utf-8") as f:
         f.write(sep.join(train_docs))
     with open(os.path.join(args.out, "val.txt"), "w", encoding="utf-8") as f:
         f.write(sep.join(val_docs))
+    with open(os.path.join(args.out, "val_other.txt"), "w", encoding="utf-8") as f:
+        f.write(sep.join(other_val_docs))
     manifest["train_chars"] = sum(len(d) for d in train_docs)
     manifest["val_chars"] = sum(len(d) for d in val_docs)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:

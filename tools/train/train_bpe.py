@@ -10,7 +10,8 @@
      <|endoftext|> as the last id) and merges.txt ("#version: 0.2", then "a b" by rank):
      the file formats of Hugging Face's GPT-2 tokenizer;
   5. with --encode, tokenise train.txt and val.txt with the trained encoder into uint16
-     arrays (train.bin, val.bin) next to them.
+     arrays (train.bin, val.bin) next to them, and each train/<source>.txt into
+     train/<source>.bin.
 """
 import argparse
 import collections
@@ -147,14 +148,33 @@ def main():
     stats = {"vocab_size": len(vocab), "merges": len(merges), "train_seconds": round(t_train, 1)}
     if args.encode:
         enc = bpe.Encoder.load(out)
-        for split in ("train", "val"):
+
+        def encode_file(path):
             t1 = time.time()
-            with open(os.path.join(args.corpus, split + ".txt"), encoding="utf-8") as f:
-                ids = enc.encode_with_eot(f.read())
-            arr = np.array(ids, dtype=np.uint16)
-            arr.tofile(os.path.join(args.corpus, split + ".bin"))
-            stats[split + "_tokens"] = len(arr)
-            print("%s: %d tokens (%.1fs)" % (split, len(arr), time.time() - t1), file=sys.stderr)
+            with open(path, encoding="utf-8") as f:
+                arr = np.array(enc.encode_with_eot(f.read()), dtype=np.uint16)
+            arr.tofile(path[:-4] + ".bin")
+            print("%s: %d tokens (%.1fs)" % (path, len(arr), time.time() - t1), file=sys.stderr)
+            return arr
+
+        stats["val_tokens"] = len(encode_file(os.path.join(args.corpus, "val.txt")))
+        # prepare_corpus.py also writes the training text per source (train/<source>.txt, for
+        # train_gpt.py --mix). train.txt is those texts joined by <|endoftext|>, and the encoder
+        # splits at that token first, so train.bin is the per-source arrays joined by its id
+        # (sources in name order): the same tokens as encoding train.txt, encoded once.
+        folder = os.path.join(args.corpus, "train")
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".txt")) if os.path.isdir(folder) else []
+        if names:
+            parts = []
+            for name in names:
+                parts.append(encode_file(os.path.join(folder, name)))
+                stats["train_tokens_" + name[:-4]] = len(parts[-1])
+            eot = np.array([enc.eot_id], dtype=np.uint16)
+            joined = np.concatenate([x for n, p in enumerate(parts) for x in ((eot, p) if n else (p,))])
+            joined.tofile(os.path.join(args.corpus, "train.bin"))
+            stats["train_tokens"] = len(joined)
+        else:
+            stats["train_tokens"] = len(encode_file(os.path.join(args.corpus, "train.txt")))
         stats["encode_seconds"] = round(time.time() - t0 - t_train, 1)
     with open(os.path.join(out, "stats.json"), "w") as f:
         json.dump(stats, f, indent=2)

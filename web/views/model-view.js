@@ -1,6 +1,6 @@
 // Model view: every layer x head as a small heatmap (one canvas), and the selected head large with
 // token labels, a hover tooltip and click-to-explain.
-import { headSlice } from '../analysis.js';
+import { headSlice, labelThreshold, SCORES } from '../analysis.js';
 import { headColor } from '../colors.js';
 import { setHtml } from '../dom.js';
 import { describeCell, HeatmapGrid, LargeHeatmap } from './heatmap.js';
@@ -20,22 +20,39 @@ export class ModelView {
     this.large.initialize();
   }
 
-  /** frame = { state, config, attention, tokens, T, labels, labelText(l, h) } */
-  render({ state: s, config: { nLayer, nHead }, attention, tokens, T, labels, labelText, patterns }) {
-    const offline = (l, h) => {
-      const p = patterns?.heads.get(`${l}.${h}`);
-      return p ? `held-out text: ${p.label} (prev ${p.prev}, first ${p.first}, self ${p.self}, delim ${p.delim})` : '';
-    };
+  /** frame = { state, config, attention, tokens, T, labels, labelText(l, h), describeScores(l, h), describeOffline(l, h), focus (a score key or null) } */
+  render({ state: s, config: { nLayer, nHead }, attention, tokens, T, labels, labelText, describeScores, describeOffline, focus }) {
     this.grid.render({
       nLayer, nHead, T, kind: 'weight', range: 1, sqrt: s.scale === 'sqrt', headColor,
       get: (l, h) => headSlice(attention, T, nHead, l, h), selected: { layer: s.layer, head: s.head },
       caption: labelText, ablated: (l, h) => s.ablated.has(`${l}.${h}`),
-      describeHead: (l, h) => `layer ${l} head ${h}\nthis text: ${labels?.head(l, h).labels.map((x) => `${x.name} ${x.score.toFixed(3)}`).join(', ') ?? ''}\n${offline(l, h)}`.trim(),
+      describeHead: (l, h) => `layer ${l} head ${h}, scores on this text:\n${describeScores(l, h)}\n${describeOffline(l, h)}`.trim(),
     });
     const values = headSlice(attention, T, nHead, s.layer, s.head);
-    const label = labels?.head(s.layer, s.head).labels[0];
     this.large.render({ values, T, tokens, kind: 'weight', range: 1, sqrt: s.scale === 'sqrt', cell: s.cell, describe: describeCell(tokens, values, T) });
-    setHtml(this.title, `Layer ${s.layer}, head ${s.head} <span class="muted">${label ? `${esc(label.name)} (${label.score.toFixed(2)})` : ''}</span>` +
-      (offline(s.layer, s.head) ? `<br><span class="muted small">${esc(offline(s.layer, s.head))}</span>` : ''));
+    const live = labels?.head(s.layer, s.head);
+    const caption = live ? headCaption(live, labels.chance, focus) : '';
+    const offline = describeOffline(s.layer, s.head);
+    setHtml(this.title, `Layer ${s.layer}, head ${s.head} <span class="muted">${esc(caption)}</span>` +
+      (offline ? `<br><span class="muted small">${esc(offline)}</span>` : ''));
   }
+}
+
+/**
+ * The heading's words for a head on this text: its labels with score and chance; the `focus` score (the one
+ * a preset looked for) even below its threshold; without either, the score furthest above chance.
+ */
+function headCaption({ scores, labels }, chance, focus) {
+  const unearned = (key, name) => `${name} ${scores[key].toFixed(2)} (chance ${chance[key].toFixed(2)}, label at ${labelThreshold(chance[key]).toFixed(2)})`;
+  const parts = labels.map((x) => `${x.name} ${x.score.toFixed(2)} (chance ${x.chance.toFixed(2)})`);
+  const focused = SCORES.find((x) => x.key === focus);
+  if (focused && scores[focus] !== null && !labels.some((x) => x.key === focus)) parts.push(unearned(focus, focused.name));
+  if (parts.length) return parts.join(', ');
+  let best = null;
+  for (const { key, name } of SCORES) {
+    if (scores[key] === null || chance[key] >= 1) continue;
+    const lift = (scores[key] - chance[key]) / (1 - chance[key]);
+    if (!best || lift > best.lift) best = { key, name, lift };
+  }
+  return best ? `no label; nearest: ${unearned(best.key, best.name)}` : 'no label';
 }
