@@ -18,9 +18,10 @@ const types = {
  * Serves `root` (default: the repository) on host:port (0 = any free port); resolves to the listening
  * http.Server. `/` redirects to `index` when one is given (the demo at /web/). `mounts` serves more
  * folders under URL prefixes, e.g. { '/simd/': '/tmp/build/dist' } (the benchmark page loads builds that
- * may live outside the root this way).
+ * may live outside the root this way). `isolated: false` leaves out the COOP/COEP headers (a page that is not
+ * cross-origin isolated, as most are).
  */
-export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, index = '/web/', mounts = {} } = {}) {
+export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, index = '/web/', mounts = {}, isolated = true } = {}) {
   const folders = Object.entries(mounts).map(([prefix, folder]) => [prefix.replace(/\/?$/, '/'), resolve(folder)]);
   folders.push(['/', resolve(root)]);
   const server = createServer(async (request, response) => {
@@ -40,8 +41,7 @@ export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, 
       const body = await readFile(file);
       response.writeHead(200, {
         'Content-Type': types[extname(file)] ?? 'application/octet-stream',
-        'Cross-Origin-Opener-Policy': 'same-origin',
-        'Cross-Origin-Embedder-Policy': 'require-corp',
+        ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
         'Cache-Control': 'no-cache',
       });
       response.end(body);

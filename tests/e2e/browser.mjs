@@ -208,10 +208,13 @@ export async function startRepoServer() {
   return startServer({ port: 0 });
 }
 
-/** Serves `folder` (static files, same COOP/COEP headers as the demo server) on a free 127.0.0.1 port. */
-export async function startStaticServer(folder) {
+/**
+ * Serves `folder` (static files, same COOP/COEP headers as the demo server unless `isolated` is false) on a
+ * free 127.0.0.1 port.
+ */
+export async function startStaticServer(folder, { isolated = true } = {}) {
   const { startServer } = await import('../../scripts/serve.mjs');
-  return startServer({ port: 0, root: folder, index: null });
+  return startServer({ port: 0, root: folder, index: null, isolated });
 }
 
 /** http://127.0.0.1:<port> of a listening server. */
