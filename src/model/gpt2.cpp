@@ -67,6 +67,7 @@ struct Gpt2Model::State {
   int32_t length = 0;
   std::vector<float> residual, normed, attention_out, hidden;  // [T, E], [T, E], [T, E], [T, 4E]
   std::vector<float> ln_1_inputs;                              // [L, T, E] LN_1 outputs, for layer_qkv
+  std::vector<float> unreported_weights;                       // [T, T] weights nobody asked for (see run)
 };
 
 Gpt2Model::Gpt2Model() : state_(std::make_unique<State>()) {}
@@ -160,10 +161,18 @@ void Gpt2Model::run(const int32_t* tokens, int32_t count, const RunOptions& opti
     AttentionOutputs out;
     out.output = s.attention_out.data();
     out.output_size = size_t(T) * E;
+    // One path, one answer: the attention always runs its materialising path, so that logits never depend on
+    // which results were asked for (the streaming path, taken without weights, rounds differently). Weights
+    // nobody asked for go, averaged over heads, to a [T, T] scratch.
     if (options.attention) {
       out.weights_mode = WeightsMode::per_head;
       out.weights = outputs.attention.data() + size_t(layer) * H * T * T;
       out.weights_size = size_t(H) * T * T;
+    } else {
+      s.unreported_weights.resize(size_t(T) * T);
+      out.weights_mode = WeightsMode::averaged;
+      out.weights = s.unreported_weights.data();
+      out.weights_size = s.unreported_weights.size();
     }
     if (options.head_enabled) out.head_enabled = options.head_enabled + size_t(layer) * H;
     block.attention.forward(in, out);
