@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "attention/mha.hpp"
+#include "errors.hpp"
 #include "guarded.hpp"
 #include "io/safetensors.hpp"
 #include "model/gpt2.hpp"

@@ -1,10 +1,9 @@
 #include "model/gpt2.hpp"
 
 #include <algorithm>
-#include <sstream>
 
 #include "attention/mha.hpp"
-#include "io/format_error.hpp"
+#include "errors.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/softmax.hpp"
 #include "kernels/transformer_ops.hpp"
@@ -22,14 +21,6 @@ struct Block {
   PackedMatrix mlp_proj;                                              // [4E, E] + bias [E]
   explicit Block(const AttentionConfig& c) : attention(c) {}
 };
-
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::ostringstream text;
-  text << '[';
-  for (size_t i = 0; i < shape.size(); ++i) text << (i ? ", " : "") << shape[i];
-  text << ']';
-  return text.str();
-}
 
 // Looks a tensor up under its Hugging Face name, with or without the "transformer." prefix.
 NamedTensor require(const TensorLookup& lookup, const std::string& name, const std::vector<int64_t>& shape) {
