@@ -142,7 +142,7 @@ describe('argument errors name the argument, the expected and the actual value',
     assert.throws(() => mha.forward(x, { batch: 2 }), { name: 'RangeError', message: /batch\*embedDim = 2\*8 = 16, got 24/ });
     assert.throws(() => mha.forward(x, { batch: 0 }), { name: 'RangeError', message: 'batch: expected a positive integer, got 0' });
     assert.throws(() => mha.forward(x, { attnMask: new Uint8Array(8) }), { name: 'RangeError', message: /attnMask: expected 9 elements for \[Lq, Lk\] = \[3, 3\] or 18 for \[batch\*numHeads, Lq, Lk\] = \[2, 3, 3\], got Uint8Array\(8\)/ });
-    assert.throws(() => mha.forward(x, { attnMask: 'yes' }), { name: 'RangeError', message: /attnMask: expected 9 elements/ });
+    assert.throws(() => mha.forward(x, { attnMask: 'yes' }), { name: 'TypeError', message: /attnMask: expected a Uint8Array or an Array of booleans \(true = not allowed\), or a Float32Array additive mask, .*got "yes"$/ });
     assert.throws(() => mha.forward(x, { keyPaddingMask: new Uint8Array(4) }), { name: 'RangeError', message: 'keyPaddingMask: expected 3 elements for [batch, Lk] = [1, 3], got 4' });
     assert.throws(() => mha.forward(x, { key: rng4(5 * E), value: rng4(4 * E) }), { name: 'RangeError', message: /value: expected 40 floats for \[batch, Lk, vdim\] = \[1, 5, 8\], got 32/ });
     assert.throws(() => mha.forward(x, { causal: 'true' }), { name: 'TypeError', message: 'causal: expected a boolean, got "true"' });
@@ -158,12 +158,39 @@ describe('argument errors name the argument, the expected and the actual value',
   });
   const rng4 = (n) => seededRandom(n).floats(n);
 
+  test('every mask argument names the bad element\'s index, and a wrong typed array is told what is accepted', async () => {
+    const mha = await MultiHeadAttention.create({ embedDim: E, numHeads: 2 });
+    mha.loadWeights(good());
+    const x = seededRandom(4).floats(3 * E); // Lq = Lk = 3
+    const bad = [
+      [{ keyPaddingMask: [0, 2, 0] }, 'RangeError', 'keyPaddingMask[1]: expected a boolean, 0 or 1, got 2'],
+      [{ keyPaddingMask: [false, true, 'yes'] }, 'TypeError', 'keyPaddingMask[2]: expected a boolean, 0 or 1, got "yes"'],
+      [{ keyPaddingMask: [0, null, 0] }, 'TypeError', 'keyPaddingMask[1]: expected a boolean, 0 or 1, got null'],
+      [{ keyPaddingMask: new Float64Array(3) }, 'TypeError', 'keyPaddingMask: expected a Uint8Array or an Array of booleans (or 0/1) [batch, Lk] = [1, 3], got Float64Array(3) (Float64Array is not accepted: convert it, e.g. Uint8Array.from(mask))'],
+      [{ keyPaddingMask: new Float32Array(3) }, 'TypeError', /^keyPaddingMask: expected a Uint8Array or an Array of booleans .*got Float32Array\(3\) \(Float32Array is not accepted/],
+      [{ headMask: [1, 0.5] }, 'RangeError', 'headMask[1]: expected a boolean, 0 or 1, got 0.5'],
+      [{ headMask: new Int32Array(2) }, 'TypeError', /^headMask: expected a Uint8Array or an Array of booleans \(or 0\/1\) \[numHeads\] = \[2\].*got Int32Array\(2\) \(Int32Array is not accepted/],
+      [{ attnMask: [0, 0, 0, 0, 1, 0, 0, 0, -1] }, 'RangeError', 'attnMask[8]: expected a boolean, 0 or 1, got -1'],
+      [{ attnMask: new Float64Array(9) }, 'TypeError', 'attnMask: expected a Uint8Array or an Array of booleans (true = not allowed), or a Float32Array additive mask, ' +
+        '[Lq, Lk] = [3, 3] or [batch*numHeads, Lq, Lk] = [2, 3, 3], got Float64Array(9) (Float64Array is not accepted: convert it, e.g. Float32Array.from(mask) for an additive mask)'],
+      [{ attnMask: new Int8Array(9) }, 'TypeError', /^attnMask: expected a Uint8Array or an Array of booleans \(true = not allowed\), or a Float32Array additive mask, .*got Int8Array\(9\)/],
+      [{ attnMask: Float32Array.of(0, 0, 0, 0, NaN, 0, 0, 0, 0) }, 'RangeError', 'attnMask[4]: expected a finite number or -Infinity, got NaN'],
+    ];
+    for (const [options, name, message] of bad) assert.throws(() => mha.forward(x, options), { name, message }, JSON.stringify(Object.keys(options)));
+    // the accepted forms still work: Uint8Array, booleans, 0/1, Float32Array additive
+    const plain = mha.forward(x).output;
+    assert.deepEqual(mha.forward(x, { keyPaddingMask: [false, 0, false], headMask: [true, 1] }).output, plain);
+    assert.deepEqual(mha.forward(x, { attnMask: new Float32Array(9) }).output, plain);
+    assert.deepEqual(mha.forward(x, { attnMask: new Uint8Array(9) }).output, plain);
+    mha.dispose();
+  });
+
   test('an input too large for wasm memory is a RangeError before allocation', async () => {
     const mha = await MultiHeadAttention.create({ embedDim: 8, numHeads: 1 });
     mha.loadWeights(good().in_proj_weight ? { ...randomLayer(seededRandom(1), { embedDim: 8, numHeads: 1 }) } : {});
     const x = new Float32Array(8 * 40000); // Lq = Lk = 40000: weights alone would be 6.4 GB
     const before = await wasmHeapBytes();
-    assert.throws(() => mha.forward(x), { name: 'RangeError', message: /needs .* MiB of wasm memory.*split the batch or the sequence/ });
+    assert.throws(() => mha.forward(x), { name: 'RangeError', message: /needs [\d.]+ GiB of wasm memory.*more than the 4 GiB a wasm32 module can address; split the batch or the sequence/ });
     assert.equal(await wasmHeapBytes(), before);
     assert.equal(mha.forward(x.subarray(0, 16)).output.length, 16);
   });
