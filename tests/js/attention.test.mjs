@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { MultiHeadAttention, wasmHeapBytes } from '../../dist/index.js';
+import { forwardRecordLayout } from '../../dist/attention.js';
+import { loadModule, MhaError, MultiHeadAttention, wasmHeapBytes } from '../../dist/index.js';
 import { fixtureCases, readFixture } from './fixtures.mjs';
 import { referenceAttention, relativeError, seededRandom } from './reference.mjs';
 
@@ -265,4 +266,23 @@ test('memory: create/forward/dispose cycles and repeated forwards keep the heap 
   console.log(`# wasm heap: start ${start} B, after 10,000 create/forward/dispose ${afterCycles} B, after 10,000 forwards ${afterForwards} B`);
   assert.equal(afterCycles, start);
   assert.equal(afterForwards, start);
+});
+
+test('the forward record layout comes from the engine, once, and a wrapper/engine mismatch is named', async () => {
+  const module = await loadModule();
+  const layout = forwardRecordLayout(module);
+  assert.equal(forwardRecordLayout(module), layout, 'read once per module');
+  // the engine's own values (bindings/embind_attention.cpp): slot indices in order, distinct flag bits
+  assert.equal(layout.slotCount, 20);
+  assert.deepEqual(Object.values(layout.slots).sort((a, b) => a - b), [...Array(20).keys()]);
+  assert.equal(layout.slots.query, 0);
+  assert.equal(layout.slots.flags, 19);
+  assert.deepEqual(layout.flags, { causal: 1, attnMaskIsFloat: 2, attnMaskPerHead: 4 });
+  assert.deepEqual(layout.weightsModes, { none: 0, perHead: 1, averaged: 2 });
+  assert.deepEqual(layout.status, { ok: 0, error: 1, nonFinite: 2 });
+  const fake = (edit) => ({ forwardRecordLayout: () => edit(JSON.parse(JSON.stringify(module.forwardRecordLayout()))) });
+  assert.throws(() => forwardRecordLayout(fake((l) => { delete l.slots.attnMask; return l; })),
+    (e) => e instanceof MhaError && e.message === "the engine's forward record has no slots.attnMask: the .wasm does not match this wrapper");
+  assert.throws(() => forwardRecordLayout(fake((l) => { l.slotCount = 21; return l; })),
+    (e) => e instanceof MhaError && /has 21 slots, this wrapper writes 20/.test(e.message));
 });
