@@ -232,8 +232,9 @@ export class GptModel extends WasmObject {
   #lastIds = null;
 
   /**
-   * Loads a model from the Hugging Face GPT-2 file set: a folder URL (containing config.json,
-   * model.safetensors, vocab.json, merges.txt) or { config, weights, vocab, merges } as URLs, bytes or Files.
+   * Loads a model from the Hugging Face GPT-2 file set: a folder (a URL, or in Node a path; containing
+   * config.json, model.safetensors, vocab.json, merges.txt) or { config, weights, vocab, merges } as URLs,
+   * paths, bytes or Files.
    * options.onProgress({ file, loaded, total }) reports bytes read; options.maxBytes caps each file.
    */
   static async load(source, options = {}) {
