@@ -34,7 +34,8 @@ export function forwardRecordLayout(module) {
       if (!Number.isInteger(layout[group]?.[name]))
         throw new MhaError(`the engine's forward record has no ${group}.${name}: the .wasm does not match this wrapper`);
   if (layout.slotCount !== LAYOUT_NAMES.slots.length)
-    throw new MhaError(`the engine's forward record has ${layout.slotCount} slots, this wrapper writes ${LAYOUT_NAMES.slots.length}: the .wasm does not match this wrapper`);
+    throw new MhaError(`the engine's forward record has ${layout.slotCount} slots, this wrapper writes ` +
+      `${LAYOUT_NAMES.slots.length}: the .wasm does not match this wrapper`);
   layout = Object.freeze(layout);
   layouts.set(module, layout);
   return layout;

@@ -34,7 +34,8 @@ export async function locationUrl(source, name, baseUrl) {
     const { pathToFileURL } = await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_URL);
     return pathToFileURL(source); // relative paths resolve against process.cwd()
   }
-  throw new TypeError(`${name}: cannot resolve ${JSON.stringify(source)}: expected an absolute URL here (there is no page location to resolve a relative one against)`);
+  throw new TypeError(`${name}: cannot resolve ${JSON.stringify(source)}: expected an absolute URL here ` +
+    '(there is no page location to resolve a relative one against)');
 }
 
 /**
@@ -78,8 +79,10 @@ export async function readSource(source, name, { onProgress, maxBytes = DEFAULT_
       const cause = error.cause?.message ?? error.cause?.code ?? error.message;
       throw new TypeError(`${name}: cannot fetch ${url.href} (${cause})`, { cause: error });
     }
-    if (!response.ok)
-      throw new TypeError(`${name}: fetching ${url.href} failed with HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`);
+    if (!response.ok) {
+      const status = `${response.status}${response.statusText ? ' ' + response.statusText : ''}`;
+      throw new TypeError(`${name}: fetching ${url.href} failed with HTTP ${status}`);
+    }
     const total = Number(response.headers.get('content-length')) || undefined;
     if (total > maxBytes) refuse(total);
     return readStream(response.body, total, report, refuse, maxBytes);
@@ -123,7 +126,8 @@ async function resolveSources(source) {
     throw new TypeError(`source: expected a folder URL or path, or { config, weights, vocab, merges }, got ${describe(source)}`);
   checkOptions(source, MODEL_FILES, 'source');
   for (const key of MODEL_FILES)
-    if (source[key] === undefined) throw new TypeError(`source.${key}: expected the ${FILE_NAMES[key]} file (URL, path, bytes or File), got undefined`);
+    if (source[key] === undefined)
+      throw new TypeError(`source.${key}: expected the ${FILE_NAMES[key]} file (URL, path, bytes or File), got undefined`);
   return source;
 }
 
