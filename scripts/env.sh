@@ -4,4 +4,3 @@ if [ -f "$deps_dir/env.sh" ]; then
   # shellcheck source=/dev/null
   source "$deps_dir/env.sh"
 fi
-export NODE_PATH="/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}"

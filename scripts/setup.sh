@@ -2,15 +2,22 @@
 # Installs what mha-wasm needs to build and test, and nothing else. Idempotent: when everything is
 # present it only checks and returns in about a second.
 #
-#   system packages (Debian/Ubuntu, apt): emscripten, cmake, ninja, g++, clang + libFuzzer runtime, chromium
+#   system packages (Debian/Ubuntu, apt): cmake, ninja, g++, clang + libFuzzer runtime, chromium,
+#     debootstrap + bubblewrap (for the toolchain root below)
 #   private downloads (never installed system-wide), cached in $MHA_DEPS_DIR (default ~/.cache/mha-wasm):
+#     emsdk-root/           the wasm toolchain: Debian stable's Emscripten 3.1.69 (clang 19, binaryen 120),
+#                           Node, CMake and Ninja in a minimal Debian root made by debootstrap (its libc is
+#                           newer than bookworm's, so it cannot be installed here); ~3 GB, ~2-4 minutes once.
+#                           scripts/em.sh runs build commands inside it. Creating it needs root (sudo);
+#                           using it does not, where bubblewrap may create user namespaces.
 #     xsimd >= 10 headers   from Debian trixie's libxsimd-dev (bookworm has 8.1, without a wasm arch)
 #     Catch2 3 sources      from Debian bookworm-backports' catch2 source package (amalgamated build)
 #   npm dependencies (node_modules) when missing.
 #
 # The Debian mirror is read from this machine's own apt configuration; no host name lives in the repo.
 # Other systems: install emsdk (https://emscripten.org/docs/getting_started/downloads.html), xsimd >= 10
-# and Catch2 3 yourself and pass XSIMD_INCLUDE_DIR / CATCH2_AMALGAMATED_DIR to CMake.
+# and Catch2 3 yourself, pass XSIMD_INCLUDE_DIR / CATCH2_AMALGAMATED_DIR to CMake, and build with
+# MHA_EMSDK=native (scripts/em.sh then runs the emsdk on PATH; see README, "Other systems").
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +35,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # ---- system packages --------------------------------------------------------------------------
 # package name -> the file that proves it is installed
 declare -A wanted=(
-  [emscripten]=/usr/bin/em++
+  [debootstrap]=/usr/sbin/debootstrap
+  [bubblewrap]=/usr/bin/bwrap
   [cmake]=/usr/bin/cmake
   [ninja-build]=/usr/bin/ninja
   [g++]=/usr/bin/g++
@@ -72,6 +80,20 @@ if ! [ -f "$xsimd_dir/usr/include/xsimd/xsimd.hpp" ]; then
   rm -rf "$tmp"
 fi
 
+# ---- the wasm toolchain root (Emscripten 3.1.69 from Debian stable) ------------------------------
+# Complete when the marker exists: it is written only after every package installed and em++ ran.
+emsdk_root="$deps_dir/emsdk-root"
+if ! [ -f "$emsdk_root/.mha-complete" ]; then
+  [ -n "$mirror" ] || die "no Debian mirror in this machine's apt configuration; install emsdk and set MHA_EMSDK=native"
+  say "creating the wasm toolchain root (Debian stable: emscripten, nodejs, cmake, ninja) in $emsdk_root (once, ~3 GB)"
+  as_root rm -rf "$emsdk_root"
+  mkdir -p "$deps_dir"
+  as_root debootstrap --variant=minbase --include=emscripten,nodejs,cmake,ninja-build stable "$emsdk_root" "$mirror" \
+    > "$deps_dir/debootstrap.log" 2>&1 || die "debootstrap failed; see $deps_dir/debootstrap.log"
+  as_root chroot "$emsdk_root" em++ --version >/dev/null || die "em++ does not run in $emsdk_root"
+  as_root touch "$emsdk_root/.mha-complete"
+fi
+
 # ---- Catch2 3 amalgamated sources -------------------------------------------------------------
 catch2_dir="$deps_dir/catch2"
 if ! [ -f "$catch2_dir/catch_amalgamated.cpp" ]; then
@@ -97,7 +119,5 @@ fi
 cat > "$deps_dir/env.sh" <<ENV
 export XSIMD_INCLUDE_DIR="$xsimd_dir/usr/include"
 export CATCH2_AMALGAMATED_DIR="$catch2_dir"
-# Debian's emscripten runs its JS optimizer with node, which must find Debian's node modules (acorn).
-export NODE_PATH="/usr/share/nodejs\${NODE_PATH:+:\$NODE_PATH}"
 ENV
 say "ready (deps in $deps_dir)"

@@ -25,7 +25,14 @@ suite native ./build/native/mha_tests --order rand --rng-seed 1
 step "C++ tests, native under AddressSanitizer + UndefinedBehaviorSanitizer"
 suite asan ./build/native-asan/mha_tests --order rand --rng-seed 1
 step "C++ tests, WebAssembly under Node"
-suite wasm node --no-experimental-fetch build/wasm/mha_tests.cjs --colour-mode none
-suite wasm-threads node --no-experimental-fetch build/wasm-threads/mha_tests.cjs --colour-mode none
-step "JavaScript: package API (tests/js), packed tarball + bundlers (tests/package), headless Chromium (tests/e2e)"
-node --test --test-force-exit tests/js/ tests/package/ tests/e2e/
+# Node 20 runs relaxed SIMD only behind a V8 flag (Node >= 21 and Chromium >= 114 by default).
+relaxed=--experimental-wasm-relaxed-simd
+suite wasm node build/wasm/mha_tests.cjs --colour-mode none
+suite wasm-threads node build/wasm-threads/mha_tests.cjs --colour-mode none
+suite wasm-relaxed node "$relaxed" build/wasm-relaxed/mha_tests.cjs --colour-mode none
+suite wasm-relaxed-threads node "$relaxed" build/wasm-relaxed-threads/mha_tests.cjs --colour-mode none
+step "JavaScript: package API (tests/js) on the baseline build, then on the relaxed build"
+MHA_EXPECT_SIMD=baseline node --test --test-force-exit tests/js/
+MHA_EXPECT_SIMD=relaxed node "$relaxed" --test --test-force-exit tests/js/
+step "JavaScript: packed tarball + bundlers (tests/package), headless Chromium (tests/e2e)"
+node --test --test-force-exit tests/package/ tests/e2e/

@@ -149,38 +149,66 @@ export class MultiHeadAttention implements Disposable {
 }
 
 export interface LoadModuleOptions {
-  /** The .wasm bytes, if you already have them (e.g. from a custom loader). */
-  wasmBinary?: ArrayBuffer | Uint8Array;
-  /** Where to fetch the .wasm from (default: next to this file, `new URL('./mha_wasm.wasm', import.meta.url)`,
-   *  or `mha_wasm_threads.wasm` for the threaded build). */
-  wasmUrl?: string | URL;
   /**
-   * Threads for the engine (default 'auto': every logical core, at most 8). More than one needs a
-   * cross-origin-isolated page or worker (COOP/COEP headers, SharedArrayBuffer) and the threaded build's
-   * files next to this one (mha_wasm_threads.mjs, .wasm, .worker.js); otherwise the single-threaded build
-   * runs and threadCount().reason says why. Results are bit-identical whatever the count.
+   * Threads for the engine (default 'auto': every logical core, at most 8). More than one needs a browser
+   * page or worker that is cross-origin isolated (COOP/COEP headers, SharedArrayBuffer) and the threaded
+   * build's files (mha_wasm[_relaxed]_threads.mjs and .wasm); otherwise the single-threaded build runs and
+   * moduleInfo().reason says why. Node runs the single-threaded build. Results are bit-identical whatever
+   * the count.
    */
   threads?: 'auto' | number;
+  /**
+   * Which instruction set (default 'auto'): 'relaxed' = the relaxed-SIMD build (fused multiply-add; Chromium
+   * >= 114, Firefox >= 145, Node >= 21 or Node 20 with --experimental-wasm-relaxed-simd), 'baseline' = the
+   * SIMD128 build every WebAssembly SIMD engine runs. 'auto' and 'relaxed' fall back to 'baseline' where the
+   * engine refuses relaxed SIMD (moduleInfo().simdReason says why). Results of the two builds may differ in
+   * the last bits; each is checked against the same references.
+   */
+  simd?: 'auto' | 'relaxed' | 'baseline';
+  /**
+   * The folder the .wasm files are served from, when the app serves them somewhere else than next to this
+   * package's index.js (like ONNX Runtime Web's `env.wasm.wasmPaths`). In Node a plain path works too.
+   */
+  wasmPaths?: string | URL;
+  /** The .wasm bytes of the build that `simd` ('auto' means 'baseline' here) and `threads` select. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
 }
 
-export interface ThreadInfo {
+export interface ModuleInfo {
   /** 'threaded' (pthreads on Web Workers) or 'single'. */
   build: 'threaded' | 'single';
+  /** 'relaxed' (relaxed SIMD: fused multiply-add) or 'baseline' (SIMD128). */
+  simd: 'relaxed' | 'baseline';
+  /** The URL of the .wasm file that runs. */
+  file: string;
   /** Threads in use now, the calling one included. */
   threads: number;
   /** Most threads setThreadCount() can give this module (its worker pool + 1). */
   maxThreads: number;
   /** Why the module runs fewer threads than asked, or '' when it runs what was asked. */
   reason: string;
+  /** Why the baseline build runs instead of the relaxed one, or '' when the relaxed one runs. */
+  simdReason: string;
 }
+/** @deprecated The older name of ModuleInfo. */
+export type ThreadInfo = ModuleInfo;
 
-/** Which build is running and with how many threads (loads the module if needed). */
-export function threadCount(): Promise<ThreadInfo>;
+/** Which build runs, with how many threads, and why (loads the module if needed). */
+export function moduleInfo(): Promise<ModuleInfo>;
+/** The older name of moduleInfo(). */
+export function threadCount(): Promise<ModuleInfo>;
+
+/** Whether this engine validates relaxed SIMD, i.e. can run the relaxed builds. */
+export function relaxedSimdSupported(): boolean;
 
 /** Sets the threads in use, 1..maxThreads (clamped); resolves to the count now in use. */
 export function setThreadCount(count: number): Promise<number>;
 
-/** Loads the wasm module (once, cached). Called by create(); call it yourself to preload or relocate the .wasm. */
+/**
+ * Loads the wasm module (once, cached). Called by create() and load(); call it yourself first to choose
+ * the build or relocate the .wasm files. A later call with different options rejects with a TypeError.
+ * Rejects with MhaError (naming the URL) when the .wasm cannot be fetched or compiled.
+ */
 export function loadModule(options?: LoadModuleOptions): Promise<unknown>;
 
 /** Size of the wasm heap in bytes (grows, never shrinks); for leak checks. */

@@ -7,18 +7,30 @@
 // - every argument is checked here, and a bad one throws TypeError / RangeError naming the argument,
 //   the expected and the actual value; after any error the module keeps working;
 // - objects own wasm memory until dispose() (or `using`); a FinalizationRegistry frees forgotten ones.
-// Two builds of the same engine: single-threaded (everywhere), and threaded (pthreads on Web Workers),
-// which needs SharedArrayBuffer, i.e. a cross-origin-isolated page (COOP/COEP headers) or worker.
+// Four builds of the same engine (CMakeLists.txt): SIMD128, which every engine with WebAssembly SIMD runs, or
+// relaxed SIMD (fused multiply-add), which only some validate; each single-threaded or with pthreads on Web
+// Workers, which need SharedArrayBuffer, i.e. a cross-origin-isolated page (COOP/COEP headers) or worker.
+// The URLs and imports are literal so that bundlers find and emit every file.
 const BUILDS = {
-  single: { wasm: new URL('./mha_wasm.wasm', import.meta.url), glue: () => import('./mha_wasm.mjs') },
-  threaded: {
-    wasm: new URL('./mha_wasm_threads.wasm', import.meta.url),
-    glue: () => import('./mha_wasm_threads.mjs'),
-    script: new URL('./mha_wasm_threads.mjs', import.meta.url), // what each worker imports
-    worker: new URL('./mha_wasm_threads.worker.js', import.meta.url),
+  baseline: {
+    single: { wasm: new URL('./mha_wasm.wasm', import.meta.url), glue: () => import('./mha_wasm.mjs') },
+    threaded: {
+      wasm: new URL('./mha_wasm_threads.wasm', import.meta.url),
+      glue: () => import('./mha_wasm_threads.mjs'),
+      script: new URL('./mha_wasm_threads.mjs', import.meta.url), // what each worker imports
+    },
+  },
+  relaxed: {
+    single: { wasm: new URL('./mha_wasm_relaxed.wasm', import.meta.url), glue: () => import('./mha_wasm_relaxed.mjs') },
+    threaded: {
+      wasm: new URL('./mha_wasm_relaxed_threads.wasm', import.meta.url),
+      glue: () => import('./mha_wasm_relaxed_threads.mjs'),
+      script: new URL('./mha_wasm_relaxed_threads.mjs', import.meta.url),
+    },
   },
 };
 const MAX_THREADS = 8;
+const THREADED_START_MS = 10_000; // a threaded start that takes longer falls back to the single build
 const MAX_HEAP_BYTES = 4 * 1024 ** 3; // -sMAXIMUM_MEMORY=4GB
 const RESERVED_HEAP_BYTES = 64 * 1024 ** 2; // static data, stack, weights and allocator slack
 export const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -31,31 +43,62 @@ export class MhaError extends Error {
   }
 }
 
+const LOAD_OPTIONS = ['threads', 'simd', 'wasmPaths', 'wasmBinary'];
 let modulePromise = null;
-let threadInfo = { build: 'none', threads: 0, maxThreads: 0, reason: 'the module is not loaded yet' };
+let loadedWith = null; // the options of the load in progress or done, as given
+let moduleState = {
+  build: 'none', simd: 'none', file: '', threads: 0, maxThreads: 0,
+  reason: 'the module is not loaded yet', simdReason: 'the module is not loaded yet',
+};
 
 /**
  * Loads (once) and returns the wasm module. Node reads the .wasm file itself; browsers and bundlers
- * fetch it from next to this file. The first call's options decide where it comes from and how many
- * threads it runs (call it before anything else to relocate the .wasm or pick threads); later calls share
- * that module.
- *   threads: 'auto' (default) = every logical core, up to 8, when the page or worker is
- *            cross-origin isolated (SharedArrayBuffer), else 1; or a number, likewise capped.
+ * fetch it from next to this file, or from `wasmPaths`. The first call's options decide which build runs
+ * and with how many threads; a later call with different options is refused (with none, it shares the
+ * module). Options:
+ *   threads: 'auto' (default) = every logical core, up to 8, where the threaded build can run; or a number.
+ *   simd: 'auto' (default) = the relaxed-SIMD build where this engine validates it; 'relaxed'; 'baseline'.
+ *   wasmPaths: the folder URL the .wasm files are served from (default: next to this file).
+ *   wasmBinary: the bytes of the build that simd (default 'baseline' then) and threads select.
  */
-export function loadModule(options = {}) {
+export function loadModule(options) {
+  try {
+    checkLoadOptions(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   if (!modulePromise) {
-    const promise = instantiate(options);
+    const promise = instantiate(options ?? {});
     modulePromise = promise;
-    promise.catch(() => { if (modulePromise === promise) modulePromise = null; }); // a failed load may be retried
+    loadedWith = options ?? {};
+    promise.catch(() => {
+      if (modulePromise === promise) modulePromise = loadedWith = null; // a failed load may be retried
+    });
   }
   return modulePromise;
 }
 
-/** Which build is running and with how many threads (see loadModule). */
-export async function threadCount() {
-  await loadModule();
-  return { ...threadInfo };
+function checkLoadOptions(options) {
+  checkOptions(options, LOAD_OPTIONS, 'loadModule options');
+  if (!options || !Object.keys(options).length || !loadedWith) return;
+  const text = (o) => JSON.stringify(o, (key, value) => (key === 'wasmBinary' && value ? `${describe(value)}` : value));
+  const same = LOAD_OPTIONS.every((key) => String(options[key]) === String(loadedWith[key]));
+  if (!same)
+    throw new TypeError(`loadModule options: the module is already loaded with ${Object.keys(loadedWith).length ? text(loadedWith) : 'the default options'}; ` +
+      `a later call cannot change that (got ${text(options)}). Call loadModule once, before anything else`);
 }
+
+/**
+ * Which build runs and why: { build: 'threaded' | 'single', simd: 'relaxed' | 'baseline', file (the .wasm),
+ * threads, maxThreads, reason (why fewer threads than asked, or ''), simdReason (why not relaxed, or '') }.
+ */
+export async function moduleInfo() {
+  await loadModule();
+  return { ...moduleState };
+}
+
+/** The older name of moduleInfo(). */
+export const threadCount = moduleInfo;
 
 /**
  * Changes the number of threads the loaded module uses (1 = serial), within [1, maxThreads]; returns the
@@ -64,8 +107,8 @@ export async function threadCount() {
 export async function setThreadCount(count) {
   const module = await loadModule();
   checkPositiveInteger(count, 'count', MAX_THREADS);
-  threadInfo.threads = module.setNumThreads(Math.min(count, threadInfo.maxThreads));
-  return threadInfo.threads;
+  moduleState.threads = module.setNumThreads(Math.min(count, moduleState.maxThreads));
+  return moduleState.threads;
 }
 
 // Node-only modules are imported through a variable so that bundlers for the web leave them alone.
@@ -84,23 +127,76 @@ function wantedThreads(threads) {
     const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
     return Math.max(1, Math.min(MAX_THREADS, cores));
   }
-  if (typeof threads !== 'number') throw new TypeError(`options.threads: expected 'auto' or a positive integer, got ${describe(threads)}`);
-  return checkPositiveInteger(threads, 'options.threads', MAX_THREADS);
+  if (typeof threads !== 'number') throw new TypeError(`loadModule options.threads: expected 'auto' or a positive integer, got ${describe(threads)}`);
+  return checkPositiveInteger(threads, 'loadModule options.threads', MAX_THREADS);
+}
+
+// The smallest module that uses a relaxed-SIMD instruction: () -> v128 = f32x4.relaxed_madd(0, 0, 0).
+// An engine without relaxed SIMD refuses it, and would refuse the relaxed builds the same way.
+const ZERO_V128 = [0xfd, 0x0c, ...new Array(16).fill(0)]; // v128.const 0
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, //       type section: () -> (v128)
+  0x03, 0x02, 0x01, 0x00, //                         function section: one function of type 0
+  0x0a, 0x3d, 0x01, 0x3b, 0x00, //                   code section: one body of 59 bytes, no locals
+  ...ZERO_V128, ...ZERO_V128, ...ZERO_V128,
+  0xfd, 0x85, 0x02, 0x0b, //                         f32x4.relaxed_madd (0xfd 0x105), end
+]);
+
+/** Whether this engine runs relaxed SIMD (the relaxed builds of the package). */
+export function relaxedSimdSupported() {
+  try {
+    return WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+// { kind: 'relaxed' | 'baseline', reason: why not relaxed, or '' }
+function chooseSimd(simd, wasmBinary) {
+  if (simd !== undefined && !['auto', 'relaxed', 'baseline'].includes(simd))
+    throw new TypeError(`loadModule options.simd: expected 'auto', 'relaxed' or 'baseline', got ${describe(simd)}`);
+  if (simd === 'baseline') return { kind: 'baseline', reason: "simd: 'baseline' was asked for" };
+  if (wasmBinary && simd !== 'relaxed') return { kind: 'baseline', reason: "wasmBinary was given without simd: 'relaxed'" };
+  if (!relaxedSimdSupported())
+    return { kind: 'baseline', reason: 'this engine does not support relaxed SIMD (WebAssembly.validate refused a relaxed instruction)' };
+  return { kind: 'relaxed', reason: '' };
+}
+
+function isNode() {
+  return typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
+}
+
+// The folder URL of options.wasmPaths, or null. A relative one is resolved against the page (document.baseURI),
+// in Node against the working folder (a plain path works there too).
+function folderUrl(wasmPaths) {
+  if (wasmPaths === undefined) return null;
+  if (typeof wasmPaths !== 'string' && !(wasmPaths instanceof URL))
+    throw new TypeError(`loadModule options.wasmPaths: expected a folder URL (string or URL), got ${describe(wasmPaths)}`);
+  const text = String(wasmPaths);
+  const base = isNode() ? `file://${process.cwd()}/` : (globalThis.document?.baseURI ?? globalThis.location?.href ?? import.meta.url);
+  return new URL(text.endsWith('/') ? text : text + '/', base);
+}
+
+function wasmUrlOf(build, folder) {
+  return folder ? new URL(build.wasm.pathname.split('/').pop(), folder) : build.wasm;
 }
 
 // Why the threaded build cannot run here with `wanted` threads, or '' when it can. Its files are probed,
-// since a bundle may not have copied them next to itself (a missing worker script would hang start-up).
-async function threadedBuildProblem(wanted, threads, wasmUrl) {
+// since a bundle may not have copied them next to itself.
+async function threadedBuildProblem(wanted, threads, build, folder, wasmBinary) {
+  if (isNode())
+    return 'in Node the package runs its single-threaded build (the threaded builds start Web Workers: browsers only)';
   if (globalThis.crossOriginIsolated !== true || typeof SharedArrayBuffer !== 'function' || typeof Worker !== 'function')
     return 'threads need a cross-origin-isolated page or worker (COOP/COEP headers) with SharedArrayBuffer';
   if (wanted === 1) return threads === undefined || threads === 'auto' ? 'this machine reports one logical core' : 'one thread was asked for';
-  const build = BUILDS.threaded;
-  for (const url of [build.script, build.worker, wasmUrl ?? build.wasm]) {
+  const urls = wasmBinary ? [build.script] : [build.script, wasmUrlOf(build, folder)];
+  for (const url of urls) {
     try {
       const response = await fetch(url, { method: 'HEAD' });
-      if (!response.ok) return `${url.href ?? url} is not served (HTTP ${response.status})`;
+      if (!response.ok) return `${url.href} is not served (HTTP ${response.status})`;
     } catch (error) {
-      return `${url.href ?? url} cannot be fetched (${error.message})`;
+      return `${url.href} cannot be fetched (${error.message})`;
     }
   }
   return '';
@@ -112,24 +208,100 @@ function printErr(text) {
   if (!String(text).startsWith('Blocking on the main thread')) console.warn(text);
 }
 
-async function instantiate({ wasmBinary, wasmUrl, threads } = {}) {
+// The relaxed builds where chosen, else (or when their files fail to load) the baseline ones.
+async function instantiate({ wasmBinary, wasmPaths, threads, simd }) {
   const wanted = wantedThreads(threads);
-  let problem = await threadedBuildProblem(wanted, threads, wasmUrl && new URL(wasmUrl, BUILDS.threaded.wasm));
-  const kind = problem ? 'single' : 'threaded';
-  const build = BUILDS[kind];
-  const url = wasmUrl ? new URL(wasmUrl, build.wasm) : build.wasm;
-  if (!wasmBinary && url.protocol === 'file:') wasmBinary = await readLocalFile(url);
-  const { default: createModule } = await build.glue();
-  const module = await createModule({
-    ...(wasmBinary ? { wasmBinary } : {}),
-    // the .wasm where asked; anything else (the threaded build's worker script) next to this file
-    locateFile: (path) => (path.endsWith('.wasm') ? url.href : new URL(path, import.meta.url).href),
-    ...(kind === 'threaded' ? { threadPoolSize: wanted - 1, mainScriptUrlOrBlob: build.script.href, printErr } : {}),
-  });
+  const folder = folderUrl(wasmPaths);
+  const choice = chooseSimd(simd, wasmBinary);
+  if (choice.kind === 'relaxed') {
+    try {
+      return await instantiateKind('relaxed', '', wanted, threads, folder, wasmBinary);
+    } catch (error) {
+      if (wasmBinary) throw error;
+      choice.reason = `the relaxed build did not load: ${error.message}`;
+    }
+  }
+  return instantiateKind('baseline', choice.reason, wanted, threads, folder, wasmBinary);
+}
+
+// The threaded build of one kind where it can run, else its single-threaded build.
+async function instantiateKind(kind, simdReason, wanted, threads, folder, wasmBinary) {
+  const builds = BUILDS[kind];
+  let problem = await threadedBuildProblem(wanted, threads, builds.threaded, folder, wasmBinary);
+  let started = null;
+  if (!problem) {
+    try {
+      started = await startBuild(builds.threaded, folder, wasmBinary, wanted - 1, THREADED_START_MS);
+    } catch (error) {
+      problem = `the threaded build did not start: ${error.message}`;
+    }
+  }
+  started ??= await startBuild(builds.single, folder, wasmBinary, 0, 0);
+  const { module, url } = started;
   const count = module.setNumThreads(wanted);
   if (!problem && count < wanted) problem = `only ${count} of ${wanted} threads could start`;
-  threadInfo = { build: kind, threads: count, maxThreads: kind === 'threaded' ? wanted : 1, reason: problem };
+  moduleState = {
+    build: problem ? 'single' : 'threaded', simd: kind, file: url.href, threads: count,
+    maxThreads: problem ? 1 : wanted, reason: problem, simdReason,
+  };
   return module;
+}
+
+// Starts one build: { module, url }. The .wasm is fetched (or read, in Node) and compiled here rather than
+// by the glue, so that a missing or broken file rejects with its URL instead of aborting inside the glue.
+// `timeoutMs` (0 = none) bounds the start of a threaded build, whose workers could otherwise wait forever.
+async function startBuild(build, folder, wasmBinary, poolSize, timeoutMs) {
+  const url = wasmUrlOf(build, folder);
+  const { default: createModule } = await build.glue();
+  let fail;
+  const failed = new Promise((resolve, reject) => (fail = reject));
+  const pending = [createModule({
+    instantiateWasm(imports, receive) {
+      compileWasm(url, wasmBinary, imports).then(({ instance, module }) => receive(instance, module), fail);
+      return {};
+    },
+    printErr,
+    ...(poolSize ? { threadPoolSize: poolSize } : {}),
+  }), failed];
+  let timer;
+  if (timeoutMs) pending.push(new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new MhaError(`it took over ${timeoutMs / 1000} s to start its workers`)), timeoutMs);
+  }));
+  try {
+    return { module: await Promise.race(pending), url };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const WHERE_FILES_ARE = 'The package looks for its .wasm files next to its index.js; an app that serves them ' +
+  "elsewhere passes their folder first: loadModule({ wasmPaths: 'https://example.com/assets/' })";
+
+async function compileWasm(url, wasmBinary, imports) {
+  if (wasmBinary) return WebAssembly.instantiate(wasmBinary, imports);
+  let bytes;
+  if (url.protocol === 'file:') {
+    try {
+      bytes = await readLocalFile(url);
+    } catch (error) {
+      throw new MhaError(`cannot read the engine's file ${decodeURIComponent(url.pathname)} (${error.code ?? error.message}). ${WHERE_FILES_ARE}`);
+    }
+    return WebAssembly.instantiate(bytes, imports);
+  }
+  let response;
+  try {
+    response = await fetch(url, { credentials: 'same-origin' });
+  } catch (error) {
+    throw new MhaError(`cannot fetch the engine's file ${url.href} (${error.message}). ${WHERE_FILES_ARE}`);
+  }
+  if (!response.ok) throw new MhaError(`cannot fetch the engine's file ${url.href} (HTTP ${response.status}). ${WHERE_FILES_ARE}`);
+  try {
+    if (WebAssembly.instantiateStreaming && response.headers.get('content-type')?.startsWith('application/wasm'))
+      return await WebAssembly.instantiateStreaming(response, imports);
+    return await WebAssembly.instantiate(await response.arrayBuffer(), imports);
+  } catch (error) {
+    throw new MhaError(`the engine's file ${url.href} does not compile (${error.message}); is it this package version's file?`);
+  }
 }
 
 let views = { buffer: null, u8: null, u32: null, f32: null };

@@ -1,15 +1,15 @@
 #include "kernels/gemm.hpp"
 
 #include <algorithm>
-#include <xsimd/xsimd.hpp>
 
+#include "kernels/simd.hpp"
 #include "parallel/parallel.hpp"
 
 namespace mha::kernels {
 namespace {
 
-using batch = xsimd::batch<float>;
-constexpr int32_t kLanes = static_cast<int32_t>(batch::size);
+using simd::batch;
+using simd::kLanes;
 constexpr int32_t kPanel = 2 * kLanes;  // NR: two registers per row
 constexpr int32_t kRows = 4;            // MR: 4 rows x 2 registers = 8 accumulators
 // 4x8 is the fastest tile under V8 on x86-64 (bench/core probes: 6x8, 3x16, 8x8 spill and run slower;
@@ -28,8 +28,8 @@ inline void micro_kernel(float* c, int64_t ldc, const float* a, int64_t lda, int
     const batch b1 = batch::load_unaligned(panel + k * kPanel + kLanes);
     for (int32_t r = 0; r < Rows; ++r) {
       const batch a_rk(a[r * lda + k]);
-      acc0[r] = xsimd::fma(a_rk, b0, acc0[r]);
-      acc1[r] = xsimd::fma(a_rk, b1, acc1[r]);
+      acc0[r] = simd::madd(a_rk, b0, acc0[r]);
+      acc1[r] = simd::madd(a_rk, b1, acc1[r]);
     }
   }
   const batch scale(alpha);
@@ -49,8 +49,8 @@ inline void micro_kernel(float* c, int64_t ldc, const float* a, int64_t lda, int
         add1 = batch::load_aligned(tile + kLanes);
       }
     }
-    const batch out0 = xsimd::fma(acc0[r], scale, add0);
-    const batch out1 = xsimd::fma(acc1[r], scale, add1);
+    const batch out0 = simd::madd(acc0[r], scale, add0);
+    const batch out1 = simd::madd(acc1[r], scale, add1);
     if (valid == kPanel) {
       out0.store_unaligned(c_row);
       out1.store_unaligned(c_row + kLanes);

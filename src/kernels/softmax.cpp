@@ -2,20 +2,21 @@
 
 #include <cmath>
 #include <limits>
-#include <xsimd/xsimd.hpp>
+
+#include "kernels/simd.hpp"
 
 namespace mha::kernels {
 namespace {
-using batch = xsimd::batch<float>;
-constexpr int32_t kLanes = static_cast<int32_t>(batch::size);
+using simd::batch;
+using simd::kLanes;
 
 // max(row[0..n)), -inf for n = 0 (two accumulators hide the latency of max).
 float maximum(const float* row, int32_t n) noexcept {
   batch max0(-std::numeric_limits<float>::infinity()), max1 = max0;
   int32_t j = 0;
   for (; j + 2 * kLanes <= n; j += 2 * kLanes) {
-    max0 = xsimd::max(max0, batch::load_unaligned(row + j));
-    max1 = xsimd::max(max1, batch::load_unaligned(row + j + kLanes));
+    max0 = simd::max(max0, batch::load_unaligned(row + j));
+    max1 = simd::max(max1, batch::load_unaligned(row + j + kLanes));
   }
   float result = xsimd::reduce_max(xsimd::max(max0, max1));
   for (; j < n; ++j) result = std::max(result, row[j]);
@@ -84,7 +85,7 @@ void add_scaled_row(float* dst, const float* src, int32_t n, float factor) noexc
   const batch f(factor);
   int32_t j = 0;
   for (; j + kLanes <= n; j += kLanes)
-    xsimd::fma(batch::load_unaligned(src + j), f, batch::load_unaligned(dst + j)).store_unaligned(dst + j);
+    simd::madd(batch::load_unaligned(src + j), f, batch::load_unaligned(dst + j)).store_unaligned(dst + j);
   for (; j < n; ++j) dst[j] += factor * src[j];
 }
 

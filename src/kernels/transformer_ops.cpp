@@ -1,12 +1,13 @@
 #include "kernels/transformer_ops.hpp"
 
 #include <cmath>
-#include <xsimd/xsimd.hpp>
+
+#include "kernels/simd.hpp"
 
 namespace mha::kernels {
 namespace {
-using batch = xsimd::batch<float>;
-constexpr int32_t kLanes = static_cast<int32_t>(batch::size);
+using simd::batch;
+using simd::kLanes;
 }  // namespace
 
 void layer_norm(float* out, const float* x, int32_t rows, int32_t n, const float* gamma, const float* beta,
@@ -26,7 +27,7 @@ void layer_norm(float* out, const float* x, int32_t rows, int32_t n, const float
     j = 0;
     for (; j + kLanes <= n; j += kLanes) {
       const batch d = batch::load_unaligned(in + j) - mean_b;
-      squares = xsimd::fma(d, d, squares);
+      squares = simd::madd(d, d, squares);
     }
     float variance = xsimd::reduce_add(squares);
     for (; j < n; ++j) variance += (in[j] - mean) * (in[j] - mean);
@@ -36,7 +37,7 @@ void layer_norm(float* out, const float* x, int32_t rows, int32_t n, const float
     j = 0;
     for (; j + kLanes <= n; j += kLanes) {
       const batch normalised = (batch::load_unaligned(in + j) - mean_b) * inv_std_b;
-      xsimd::fma(normalised, batch::load_unaligned(gamma + j), batch::load_unaligned(beta + j)).store_unaligned(y + j);
+      simd::madd(normalised, batch::load_unaligned(gamma + j), batch::load_unaligned(beta + j)).store_unaligned(y + j);
     }
     for (; j < n; ++j) y[j] = (in[j] - mean) * inv_std * gamma[j] + beta[j];
   }
@@ -48,7 +49,7 @@ void gelu_tanh(float* x, int64_t n) noexcept {
   int64_t j = 0;
   for (; j + kLanes <= n; j += kLanes) {
     const batch v = batch::load_unaligned(x + j);
-    const batch inner = k_b * xsimd::fma(c_b * v, v * v, v);
+    const batch inner = k_b * simd::madd(c_b * v, v * v, v);
     (half * v * (one + xsimd::tanh(inner))).store_unaligned(x + j);
   }
   for (; j < n; ++j) x[j] = 0.5f * x[j] * (1.0f + std::tanh(k * (x[j] + 0.044715f * x[j] * x[j] * x[j])));

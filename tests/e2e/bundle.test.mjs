@@ -46,9 +46,10 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
     await work?.remove();
   });
 
-  // The files esbuild leaves to the user (README): the .wasm of each build, and the threaded build's glue
-  // and worker script, which its Web Workers load by URL.
-  const RUNTIME_FILES = ['mha_wasm.wasm', 'mha_wasm_threads.wasm', 'mha_wasm_threads.mjs', 'mha_wasm_threads.worker.js'];
+  // The files esbuild leaves to the user (README): the .wasm of each build, and the threaded builds' glue,
+  // which their Web Workers load by URL.
+  const RUNTIME_FILES = ['mha_wasm.wasm', 'mha_wasm_threads.wasm', 'mha_wasm_threads.mjs', 'mha_wasm_relaxed.wasm',
+    'mha_wasm_relaxed_threads.wasm', 'mha_wasm_relaxed_threads.mjs'];
 
   test('esbuild bundle of an app importing mha-wasm, runtime files copied next to the bundle as the README says', async () => {
     const out = join(work.path, 'site');
@@ -71,14 +72,16 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
     }), { browser });
     assertIdentityResult(result, 'esbuild bundle');
     assertIdentityResult(JSON.parse(text), 'esbuild bundle, DOM');
-    // The static server sends COOP/COEP, so the page is cross-origin isolated: the threaded build runs.
+    // The static server sends COOP/COEP, so the page is cross-origin isolated: the threaded build runs, and
+    // Chromium validates relaxed SIMD, so it is the relaxed one.
     assert.equal(result.threads.build, 'threaded', `threads: ${JSON.stringify(result.threads)}`);
     assert.equal(result.threads.reason, '');
-    for (const file of ['mha_wasm_threads.wasm', 'mha_wasm_threads.worker.js'])
+    assert.equal(result.threads.simd, 'relaxed', `simd: ${JSON.stringify(result.threads)}`);
+    for (const file of ['mha_wasm_relaxed_threads.wasm', 'mha_wasm_relaxed_threads.mjs'])
       assert.ok(requests.includes(`${base}/${file}`), `the page should fetch the copied ${file}; it requested ${requests.join(', ')}`);
   });
 
-  test('the same bundle with only mha_wasm.wasm copied falls back to the single-threaded build', async () => {
+  test('the same bundle with only mha_wasm.wasm copied falls back to the single-threaded baseline build', async () => {
     const out = join(work.path, 'site-single');
     await mkdir(out);
     assert.deepEqual((await bundle(esbuild, pkg.project, out)).errors, []);
@@ -97,6 +100,8 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(result.threads.build, 'single');
     assert.equal(result.threads.threads, 1);
     assert.match(result.threads.reason, /mha_wasm_threads\.mjs is not served \(HTTP 404\)/);
+    assert.equal(result.threads.simd, 'baseline');
+    assert.match(result.threads.simdReason, /^the relaxed build did not load: cannot fetch the engine's file \S+\/mha_wasm_relaxed\.wasm \(HTTP 404\)/);
     assert.ok(requests.includes(`${base}/mha_wasm.wasm`), `the page should fetch the copied .wasm; it requested ${requests.join(', ')}`);
   });
 
@@ -110,7 +115,8 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
     }), { browser });
     assertIdentityResult(result, 'dist/ in the browser');
     assert.equal(result.threads.build, 'threaded', `threads: ${JSON.stringify(result.threads)}`);
-    for (const file of ['/dist/index.js', '/dist/mha_wasm_threads.mjs', '/dist/mha_wasm_threads.wasm', '/dist/mha_wasm_threads.worker.js'])
+    assert.equal(result.threads.simd, 'relaxed');
+    for (const file of ['/dist/index.js', '/dist/mha_wasm_relaxed_threads.mjs', '/dist/mha_wasm_relaxed_threads.wasm'])
       assert.ok(requests.includes(base + file), `the page should load ${file}; it requested ${requests.join(', ')}`);
   });
 });

@@ -1,4 +1,4 @@
-// The threaded build in headless Chromium (tests/e2e/pages/threads-page.mjs): a cross-origin-isolated page
+// The threaded relaxed-SIMD build in headless Chromium (tests/e2e/pages/threads-page.mjs): a cross-origin-isolated page
 // gets it automatically; 1 thread and every thread give the same bits for attention (weights and
 // streaming paths) and for the model's logits and attention; results match the JS float64 reference.
 // Timings are printed for the record (BENCHMARKS.md), never asserted.
@@ -16,6 +16,9 @@ test('threaded build: picked automatically when isolated, bit-identical to one t
   assert.ok(result.ok, result.error);
   const { info, attention, model } = result;
   const cores = Math.min(8, result.hardwareConcurrency);
+  // Chromium validates relaxed SIMD: 'auto' runs the relaxed (FMA) build, checked below against the reference.
+  assert.equal(info.simd, 'relaxed', JSON.stringify(info));
+  assert.equal(info.simdReason, '');
   if (cores > 1) {
     assert.equal(info.build, 'threaded', JSON.stringify(info));
     assert.equal(info.threads, cores);
