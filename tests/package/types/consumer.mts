@@ -1,8 +1,8 @@
 // A strict TypeScript consumer of the package's declarations, compiled by tests/package/types.test.mjs under
 // several `lib` / `types` configurations. Lines marked @ts-expect-error must stay type errors: the
 // declarations are real types, not holes.
-import { GptModel, MhaError, ModelFormatError, MultiHeadAttention, Tokenizer, loadModule, threadCount } from 'mha-wasm';
-import type { AttentionShape, ForwardOptions, Gpt2ConfigJson, OutputShape, PerHeadWeightsShape, ThreadInfo } from 'mha-wasm';
+import { GptModel, MhaError, ModelFormatError, MultiHeadAttention, Tokenizer, loadModule, moduleInfo } from 'mha-wasm';
+import type { AttentionShape, ForwardOptions, Gpt2ConfigJson, OutputShape, PerHeadWeightsShape, ModuleInfo } from 'mha-wasm';
 
 // ---- MultiHeadAttention ---------------------------------------------------------------------------------
 const mha = await MultiHeadAttention.create({ embedDim: 4, numHeads: 2 });
@@ -85,7 +85,7 @@ fromPath[Symbol.dispose]();
 
 // ---- module --------------------------------------------------------------------------------------------
 await loadModule({ threads: 1 });
-const info: ThreadInfo = await threadCount();
+const info: ModuleInfo = await moduleInfo();
 const errors: Error[] = [new MhaError('x'), new ModelFormatError('y')];
 
 export {
