@@ -7,18 +7,22 @@
 //
 // forward() is the hot path and bypasses Embind: Embind's generic invoker (a closure over `arguments`, since the
 // module is built with -sDYNAMIC_EXECUTION=0), its value_object conversion of a call record and its std::string
-// return (a malloc and free per call) cost more than the whole core at small shapes. Instead each Attention owns
-//   - a ForwardRecord: fixed uint32 slots that the wrapper writes one call's arguments into (RECORD_SLOTS in
-//     bindings/js/attention.js mirrors ForwardSlot), and
+// return (a malloc and free per call) cost more than the whole core at small shapes. Instead each handle owns
+//   - a ForwardRecord: fixed uint32 slots that the wrapper writes one call's arguments into; their names, the flag
+//     bits, the weights modes and the status codes are defined here once and published to the wrapper by
+//     forwardRecordLayout() (bindings/js/attention.js reads them, never copies them), and
 //   - a staging block that holds the call's inputs and outputs, reused across calls (grown, never shrunk unless the
 //     wrapper releases it after an unusually large call),
 // and the wrapper calls two plain exports, mha_attention_staging(record, bytes) and mha_attention_forward(record).
 // Both live and die with the Embind object, so dispose() and the FinalizationRegistry free them with it.
 #include <emscripten/bind.h>
 #include <emscripten/emscripten.h>
+#include <emscripten/val.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <memory>
 #include <new>
 #include <string>
@@ -52,21 +56,83 @@ enum ForwardSlot : uint32_t {
   kOutputSize,
   kWeights,
   kWeightsSize,
-  kWeightsMode,  // 0 none, 1 per head, 2 averaged
+  kWeightsMode,  // a WeightsMode (src/attention/mha.hpp)
   kFlags,        // kFlag* bits below
   kSlotCount
 };
-static_assert(kSlotCount == 20, "RECORD_SLOTS in bindings/js/attention.js names the same 20 slots in this order");
+// The name the wrapper uses for each slot, in slot order.
+struct SlotName {
+  ForwardSlot slot;
+  const char* name;
+};
+constexpr SlotName kSlotNames[] = {
+    {kQuery, "query"},
+    {kQuerySize, "querySize"},
+    {kKey, "key"},
+    {kKeySize, "keySize"},
+    {kValue, "value"},
+    {kValueSize, "valueSize"},
+    {kBatch, "batch"},
+    {kQueryLength, "queryLength"},
+    {kKeyLength, "keyLength"},
+    {kKeyPaddingMask, "keyPaddingMask"},
+    {kKeyPaddingMaskSize, "keyPaddingMaskSize"},
+    {kAttnMask, "attnMask"},
+    {kAttnMaskSize, "attnMaskSize"},
+    {kHeadEnabled, "headEnabled"},
+    {kOutput, "output"},
+    {kOutputSize, "outputSize"},
+    {kWeights, "weights"},
+    {kWeightsSize, "weightsSize"},
+    {kWeightsMode, "weightsMode"},
+    {kFlags, "flags"},
+};
+constexpr bool slot_names_complete() {
+  if (std::size(kSlotNames) != kSlotCount) return false;
+  for (size_t n = 0; n < std::size(kSlotNames); ++n)
+    if (kSlotNames[n].slot != n) return false;
+  return true;
+}
+static_assert(slot_names_complete(), "kSlotNames names every ForwardSlot once, in order");
+
 constexpr uint32_t kFlagCausal = 1, kFlagAttnMaskIsFloat = 2, kFlagAttnMaskPerHead = 4;
 
 // What mha_attention_forward returns.
 constexpr int32_t kForwardOk = 0, kForwardError = 1 /* message in lastError() */, kForwardNonFinite = 2;
 
-class Attention;
+class MultiHeadAttentionHandle;
 struct ForwardRecord {
   uint32_t slots[kSlotCount] = {};
-  Attention* owner = nullptr;
+  MultiHeadAttentionHandle* owner = nullptr;
 };
+
+// Everything the wrapper must agree on about the forward record, as one object:
+//   { slots: { query: 0, ... }, slotCount, flags: { causal, attnMaskIsFloat, attnMaskPerHead },
+//     weightsModes: { none, perHead, averaged }, status: { ok, error, nonFinite } }
+emscripten::val forward_record_layout() {
+  using emscripten::val;
+  val slots = val::object();
+  for (const SlotName& entry : kSlotNames) slots.set(entry.name, static_cast<uint32_t>(entry.slot));
+  val flags = val::object();
+  flags.set("causal", kFlagCausal);
+  flags.set("attnMaskIsFloat", kFlagAttnMaskIsFloat);
+  flags.set("attnMaskPerHead", kFlagAttnMaskPerHead);
+  val modes = val::object();
+  modes.set("none", static_cast<uint32_t>(WeightsMode::none));
+  modes.set("perHead", static_cast<uint32_t>(WeightsMode::per_head));
+  modes.set("averaged", static_cast<uint32_t>(WeightsMode::averaged));
+  val status = val::object();
+  status.set("ok", kForwardOk);
+  status.set("error", kForwardError);
+  status.set("nonFinite", kForwardNonFinite);
+  val layout = val::object();
+  layout.set("slots", slots);
+  layout.set("slotCount", static_cast<uint32_t>(kSlotCount));
+  layout.set("flags", flags);
+  layout.set("weightsModes", modes);
+  layout.set("status", status);
+  return layout;
+}
 
 struct WeightBuffers {
   uintptr_t in_proj_weight = 0, q_proj_weight = 0, k_proj_weight = 0, v_proj_weight = 0;
@@ -100,11 +166,12 @@ bool has_non_finite(const float* data, size_t count) {
   return found;
 }
 
-class Attention {
+// The Embind object behind the wrapper's MultiHeadAttention.
+class MultiHeadAttentionHandle {
  public:
-  Attention() { record_.owner = this; }
-  Attention(const Attention&) = delete;
-  Attention& operator=(const Attention&) = delete;
+  MultiHeadAttentionHandle() { record_.owner = this; }
+  MultiHeadAttentionHandle(const MultiHeadAttentionHandle&) = delete;
+  MultiHeadAttentionHandle& operator=(const MultiHeadAttentionHandle&) = delete;
 
   std::string configure(int32_t embed_dim, int32_t num_heads, int32_t kdim, int32_t vdim, bool bias) {
     return guarded([&] {
@@ -196,7 +263,7 @@ class Attention {
 
 }  // namespace
 
-// The hot path (see the top of this file). `record` is an Attention's recordAddress().
+// The hot path (see the top of this file). `record` is a handle's recordAddress().
 extern "C" {
 EMSCRIPTEN_KEEPALIVE uintptr_t mha_attention_staging(ForwardRecord* record, uint32_t bytes) {
   return record->owner->staging(bytes);
@@ -221,10 +288,11 @@ EMSCRIPTEN_BINDINGS(mha_wasm) {
       .field("outProjWeightSize", &WeightBuffers::out_proj_weight_size)
       .field("outProjBias", &WeightBuffers::out_proj_bias)
       .field("outProjBiasSize", &WeightBuffers::out_proj_bias_size);
-  class_<Attention>("Attention")
+  class_<MultiHeadAttentionHandle>("MultiHeadAttention")
       .constructor<>()
-      .function("configure", &Attention::configure)
-      .function("loadWeights", &Attention::load_weights)
-      .function("recordAddress", &Attention::record_address)
-      .function("lastError", &Attention::last_error);
+      .function("configure", &MultiHeadAttentionHandle::configure)
+      .function("loadWeights", &MultiHeadAttentionHandle::load_weights)
+      .function("recordAddress", &MultiHeadAttentionHandle::record_address)
+      .function("lastError", &MultiHeadAttentionHandle::last_error);
+  function("forwardRecordLayout", &forward_record_layout);
 }

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "attention/mha.hpp"
+#include "errors.hpp"
 #include "guarded.hpp"
 #include "io/safetensors.hpp"
 #include "model/gpt2.hpp"
@@ -26,7 +26,8 @@ using mha::bindings::guarded;
 
 std::string_view bytes_at(uintptr_t address, uint32_t size) { return {reinterpret_cast<const char*>(address), size}; }
 
-class Tokenizer {
+// The Embind object behind the wrapper's Tokenizer.
+class TokenizerHandle {
  public:
   std::string load(uintptr_t vocab, uint32_t vocab_size, uintptr_t merges, uint32_t merges_size) {
     return guarded([&] {
@@ -67,7 +68,8 @@ class Tokenizer {
   std::string text_;
 };
 
-class Transformer {
+// The Embind object behind the wrapper's GptModel.
+class GptModelHandle {
  public:
   std::string load(uintptr_t config, uint32_t config_size, uintptr_t weights, uint32_t weights_size) {
     return guarded([&] {
@@ -119,30 +121,30 @@ class Transformer {
 
 EMSCRIPTEN_BINDINGS(mha_model) {
   using namespace emscripten;
-  class_<Tokenizer>("Tokenizer")
+  class_<TokenizerHandle>("Tokenizer")
       .constructor<>()
-      .function("load", &Tokenizer::load)
-      .function("encode", &Tokenizer::encode)
-      .function("ids", &Tokenizer::ids)
-      .function("decode", &Tokenizer::decode)
-      .function("text", &Tokenizer::text)
-      .function("display", &Tokenizer::display)
-      .function("vocabSize", &Tokenizer::vocab_size)
-      .function("tokenId", &Tokenizer::token_id);
-  class_<Transformer>("Transformer")
+      .function("load", &TokenizerHandle::load)
+      .function("encode", &TokenizerHandle::encode)
+      .function("ids", &TokenizerHandle::ids)
+      .function("decode", &TokenizerHandle::decode)
+      .function("text", &TokenizerHandle::text)
+      .function("display", &TokenizerHandle::display)
+      .function("vocabSize", &TokenizerHandle::vocab_size)
+      .function("tokenId", &TokenizerHandle::token_id);
+  class_<GptModelHandle>("GptModel")
       .constructor<>()
-      .function("load", &Transformer::load)
-      .function("nLayer", &Transformer::n_layer)
-      .function("nHead", &Transformer::n_head)
-      .function("nEmbd", &Transformer::n_embd)
-      .function("nPositions", &Transformer::n_positions)
-      .function("vocabSize", &Transformer::vocab_size)
-      .function("layerNormEpsilon", &Transformer::layer_norm_epsilon)
-      .function("run", &Transformer::run)
-      .function("logits", &Transformer::logits)
-      .function("attention", &Transformer::attention)
-      .function("explain", &Transformer::explain)
-      .function("q", &Transformer::q)
-      .function("k", &Transformer::k)
-      .function("v", &Transformer::v);
+      .function("load", &GptModelHandle::load)
+      .function("nLayer", &GptModelHandle::n_layer)
+      .function("nHead", &GptModelHandle::n_head)
+      .function("nEmbd", &GptModelHandle::n_embd)
+      .function("nPositions", &GptModelHandle::n_positions)
+      .function("vocabSize", &GptModelHandle::vocab_size)
+      .function("layerNormEpsilon", &GptModelHandle::layer_norm_epsilon)
+      .function("run", &GptModelHandle::run)
+      .function("logits", &GptModelHandle::logits)
+      .function("attention", &GptModelHandle::attention)
+      .function("explain", &GptModelHandle::explain)
+      .function("q", &GptModelHandle::q)
+      .function("k", &GptModelHandle::k)
+      .function("v", &GptModelHandle::v);
 }

@@ -6,8 +6,7 @@
 #include <new>
 #include <string>
 
-#include "attention/mha.hpp"
-#include "io/format_error.hpp"
+#include "errors.hpp"
 
 namespace mha::bindings {
 

@@ -9,13 +9,37 @@ const WEIGHT_NAMES = ['in_proj_weight', 'q_proj_weight', 'k_proj_weight', 'v_pro
 const FORWARD_OPTIONS = ['key', 'value', 'batch', 'causal', 'keyPaddingMask', 'attnMask', 'needWeights',
   'averageWeights', 'headMask'];
 
-// Slots of the engine's forward record, in the order of ForwardSlot in bindings/embind_attention.cpp.
-const RECORD_SLOTS = ['query', 'querySize', 'key', 'keySize', 'value', 'valueSize', 'batch', 'queryLength',
-  'keyLength', 'keyPaddingMask', 'keyPaddingMaskSize', 'attnMask', 'attnMaskSize', 'headEnabled', 'output',
-  'outputSize', 'weights', 'weightsSize', 'weightsMode', 'flags'];
-const SLOT = Object.freeze(Object.fromEntries(RECORD_SLOTS.map((name, index) => [name, index])));
-const FLAG_CAUSAL = 1, FLAG_ATTN_MASK_IS_FLOAT = 2, FLAG_ATTN_MASK_PER_HEAD = 4;
-const FORWARD_OK = 0, FORWARD_NON_FINITE = 2; // else 1: an engine error, message in lastError()
+// What this wrapper writes into the engine's forward record and reads back. The engine defines every value
+// (bindings/embind_attention.cpp, forwardRecordLayout()); the wrapper only names them.
+const LAYOUT_NAMES = {
+  slots: ['query', 'querySize', 'key', 'keySize', 'value', 'valueSize', 'batch', 'queryLength', 'keyLength',
+    'keyPaddingMask', 'keyPaddingMaskSize', 'attnMask', 'attnMaskSize', 'headEnabled', 'output', 'outputSize',
+    'weights', 'weightsSize', 'weightsMode', 'flags'],
+  flags: ['causal', 'attnMaskIsFloat', 'attnMaskPerHead'],
+  weightsModes: ['none', 'perHead', 'averaged'],
+  status: ['ok', 'error', 'nonFinite'],
+};
+const layouts = new WeakMap(); // module -> its forward record layout
+
+/**
+ * The forward record layout the loaded engine publishes, checked once per module: every name this wrapper
+ * uses must be there, and every slot the engine has must be one this wrapper writes.
+ */
+export function forwardRecordLayout(module) {
+  let layout = layouts.get(module);
+  if (layout) return layout;
+  layout = module.forwardRecordLayout();
+  for (const [group, names] of Object.entries(LAYOUT_NAMES))
+    for (const name of names)
+      if (!Number.isInteger(layout[group]?.[name]))
+        throw new MhaError(`the engine's forward record has no ${group}.${name}: the .wasm does not match this wrapper`);
+  if (layout.slotCount !== LAYOUT_NAMES.slots.length)
+    throw new MhaError(`the engine's forward record has ${layout.slotCount} slots, this wrapper writes ` +
+      `${LAYOUT_NAMES.slots.length}: the .wasm does not match this wrapper`);
+  layout = Object.freeze(layout);
+  layouts.set(module, layout);
+  return layout;
+}
 // The staging block of inputs and outputs is kept for the next call up to this size; a larger call's
 // block is released when the call returns, so that one huge call does not pin its memory.
 const KEEP_STAGING_BYTES = 16 * 1024 ** 2;
@@ -33,6 +57,7 @@ export class MultiHeadAttention extends WasmObject {
   #hasWeights = false;
   #record = 0;        // byte address of the engine's forward record (lives in the Embind object)
   #recordSlot = 0;    // its index in a Uint32Array over the heap
+  #layout;            // the record's slots, flags, weights modes and status codes (forwardRecordLayout)
   #staging = 0;       // address of the reused staging block (owned by the Embind object), 0 = none yet
   #stagingBytes = 0;
 
@@ -61,11 +86,12 @@ export class MultiHeadAttention extends WasmObject {
   }
 
   constructor(module, config) {
-    if (!module?.Attention) throw new TypeError('MultiHeadAttention: use `await MultiHeadAttention.create(options)`');
+    if (!module?.MultiHeadAttention) throw new TypeError('MultiHeadAttention: use `await MultiHeadAttention.create(options)`');
     super();
     this.#module = module;
     this.#config = config;
-    const handle = new module.Attention();
+    this.#layout = forwardRecordLayout(module);
+    const handle = new module.MultiHeadAttention();
     const error = handle.configure(config.embedDim, config.numHeads, config.kdim, config.vdim, config.bias);
     if (error) {
       handle.delete();
@@ -163,7 +189,7 @@ export class MultiHeadAttention extends WasmObject {
       for (let n = 0; n < inputs.length; ++n) if (inputs[n]) copyToHeap(module, inputs[n], base + offsets[n]);
       const addressOf = (n) => (layout.sizes[n] ? base + offsets[n] : 0);
       const queryAddress = base, keyAddress = call.sameKey ? queryAddress : addressOf(1);
-      const slots = heap(module).u32, r = this.#recordSlot;
+      const slots = heap(module).u32, r = this.#recordSlot, SLOT = this.#layout.slots;
       slots[r + SLOT.query] = queryAddress;
       slots[r + SLOT.querySize] = query.length;
       slots[r + SLOT.key] = keyAddress;
@@ -185,7 +211,7 @@ export class MultiHeadAttention extends WasmObject {
       slots[r + SLOT.weightsMode] = weightsMode;
       slots[r + SLOT.flags] = call.flags;
       status = module._mha_attention_forward(this.#record);
-      if (status === FORWARD_OK) {
+      if (status === this.#layout.status.ok) {
         // Copies through the current heap view (the engine's scratch may have grown the heap).
         const { f32: heapF32 } = heap(module), outputAt = addressOf(6) / 4, weightsAt = addressOf(7) / 4;
         output = heapF32.slice(outputAt, outputAt + outputCount);
@@ -198,16 +224,17 @@ export class MultiHeadAttention extends WasmObject {
         this.#stagingBytes = 0;
       }
     }
-    if (status === FORWARD_NON_FINITE) {
+    if (status === this.#layout.status.nonFinite) {
       this.#checkCall(query, options, true); // throws the RangeError naming the first non-finite value
       throw new MhaError('forward: the engine found a non-finite input that the argument checks did not');
     }
-    if (status !== FORWARD_OK) throwEngineError(handle.lastError());
+    if (status !== this.#layout.status.ok) throwEngineError(handle.lastError());
+    const modes = this.#layout.weightsModes;
     return {
       output,
       outputShape: [B, Lq, this.#config.embedDim],
       weights,
-      weightsShape: weightsMode === 1 ? [B, this.#config.numHeads, Lq, Lk] : weightsMode === 2 ? [B, Lq, Lk] : null,
+      weightsShape: weightsMode === modes.perHead ? [B, this.#config.numHeads, Lq, Lk] : weightsMode === modes.averaged ? [B, Lq, Lk] : null,
     };
   }
 
@@ -250,23 +277,31 @@ export class MultiHeadAttention extends WasmObject {
     let mask = null, maskIsFloat = false, maskPerHead = false;
     if (o.attnMask !== undefined && o.attnMask !== null) {
       const shared = Lq * Lk, perHead = B * H * Lq * Lk;
-      const length = o.attnMask?.length;
-      if (length !== shared && length !== perHead)
-        throw new RangeError(`attnMask: expected ${shared} elements for [Lq, Lk] = [${Lq}, ${Lk}] or ${perHead} for [batch*numHeads, Lq, Lk] = [${B * H}, ${Lq}, ${Lk}], got ${describe(o.attnMask)}`);
-      maskPerHead = length !== shared;
+      const shapes = `[Lq, Lk] = [${Lq}, ${Lk}] or [batch*numHeads, Lq, Lk] = [${B * H}, ${Lq}, ${Lk}]`;
+      const m = o.attnMask;
+      if (!(m instanceof Float32Array || m instanceof Uint8Array || Array.isArray(m))) {
+        const hint = ArrayBuffer.isView(m) && !(m instanceof DataView)
+          ? ` (${m.constructor.name} is not accepted: convert it, e.g. Float32Array.from(mask) for an additive mask)` : '';
+        throw new TypeError(`attnMask: expected a Uint8Array or an Array of booleans (true = not allowed), or a Float32Array ` +
+          `additive mask, ${shapes}, got ${describe(m)}${hint}`);
+      }
+      if (m.length !== shared && m.length !== perHead)
+        throw new RangeError(`attnMask: expected ${shared} elements for [Lq, Lk] = [${Lq}, ${Lk}] or ${perHead} for [batch*numHeads, Lq, Lk] = [${B * H}, ${Lq}, ${Lk}], got ${describe(m)}`);
+      maskPerHead = m.length !== shared;
       const shapeText = maskPerHead ? `[batch*numHeads, Lq, Lk] = [${B * H}, ${Lq}, ${Lk}]` : `[Lq, Lk] = [${Lq}, ${Lk}]`;
-      if (o.attnMask instanceof Float32Array) {
-        mask = checkFinite(o.attnMask, 'attnMask', { allowNegativeInfinity: true });
+      if (m instanceof Float32Array) {
+        mask = checkFinite(m, 'attnMask', { allowNegativeInfinity: true });
         maskIsFloat = true;
       } else {
-        mask = toBooleanMask(o.attnMask, 'attnMask', length, shapeText);
+        mask = toBooleanMask(m, 'attnMask', m.length, shapeText);
       }
     }
     const headMask = o.headMask === undefined || o.headMask === null ? null
       : toBooleanMask(o.headMask, 'headMask', H, `[numHeads] = [${H}] (1 = keep the head, 0 = zero its output)`);
 
-    const weightsMode = needWeights ? (averageWeights ? 2 : 1) : 0;
-    const weightsCount = weightsMode === 1 ? B * H * Lq * Lk : weightsMode === 2 ? B * Lq * Lk : 0;
+    const { flags: FLAG, weightsModes: MODE } = this.#layout;
+    const weightsMode = needWeights ? (averageWeights ? MODE.averaged : MODE.perHead) : MODE.none;
+    const weightsCount = weightsMode === MODE.perHead ? B * H * Lq * Lk : weightsMode === MODE.averaged ? B * Lq * Lk : 0;
     const outputCount = B * Lq * E;
     const sameKey = key === query, sameValue = value === key;
     // Staging block: query, key, value (absent when shared), padding, mask, headMask, output, weights.
@@ -274,8 +309,8 @@ export class MultiHeadAttention extends WasmObject {
     const sizes = [...inputs.map((a) => (a ? a.byteLength : 0)), outputCount * 4, weightsCount * 4];
     const layout = heapLayout(sizes, engineScratchBytes(B, Lq, Lk, E, H, needWeights));
     layout.sizes = sizes;
-    const flags = (causal ? FLAG_CAUSAL : 0) | (maskIsFloat ? FLAG_ATTN_MASK_IS_FLOAT : 0) |
-      (maskPerHead ? FLAG_ATTN_MASK_PER_HEAD : 0);
+    const flags = (causal ? FLAG.causal : 0) | (maskIsFloat ? FLAG.attnMaskIsFloat : 0) |
+      (maskPerHead ? FLAG.attnMaskPerHead : 0);
     return { B, Lq, Lk, key, value, sameKey, sameValue, inputs, layout, outputCount, weightsCount, weightsMode, flags };
   }
 }

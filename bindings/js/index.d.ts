@@ -20,7 +20,21 @@
  * Memory: results are fresh copies, never views into the wasm heap. Objects hold wasm memory until
  * `dispose()` (or `[Symbol.dispose]()`, which `using` calls); a FinalizationRegistry frees objects that
  * were garbage-collected without it, but do not rely on when that happens.
+ *
+ * Type requirements: TypeScript with `lib` es2022 plus either "dom" or Node's types (`@types/node`), for
+ * URL and Blob. `Symbol.dispose` and `Disposable` are declared below (as TypeScript's esnext.disposable lib and
+ * Node's types declare them), so `using` needs no esnext lib.
  */
+
+declare global {
+  interface SymbolConstructor {
+    /** The method `using` calls at the end of a block (explicit resource management). */
+    readonly dispose: unique symbol;
+  }
+  interface Disposable {
+    [Symbol.dispose](): void;
+  }
+}
 
 /** Thrown for engine failures that argument checks could not predict. */
 export class MhaError extends Error {}
@@ -75,19 +89,47 @@ export interface ForwardOptions {
   headMask?: BooleanMask | null;
 }
 
+/** [B, Lq, E]: the shape of `output`. */
+export type OutputShape = [batch: number, queryLength: number, embedDim: number];
+/** [B, Lq, Lk]: weights averaged over heads (averageWeights true, the default). */
+export type AveragedWeightsShape = [batch: number, queryLength: number, keyLength: number];
+/** [B, H, Lq, Lk]: weights of every head (averageWeights false). */
+export type PerHeadWeightsShape = [batch: number, numHeads: number, queryLength: number, keyLength: number];
+
+/**
+ * What forward() returns. The overloads of forward() narrow it: with `needWeights` true or left out,
+ * `weights` is a Float32Array; with `needWeights: false` it is null.
+ */
 export interface ForwardResult {
   /** [B, Lq, E]. */
   output: Float32Array;
-  outputShape: [number, number, number];
+  outputShape: OutputShape;
   /**
    * [B, H, Lq, Lk] or [B, Lq, Lk] (see averageWeights); null when needWeights is false.
    * A query whose keys are all masked gets weights of 0 (PyTorch gives NaN) and contributes 0 before W_O.
    */
   weights: Float32Array | null;
-  weightsShape: number[] | null;
+  weightsShape: AveragedWeightsShape | PerHeadWeightsShape | null;
+}
+/** forward() with weights averaged over heads (needWeights and averageWeights true or left out). */
+export interface ForwardResultAveraged extends ForwardResult {
+  weights: Float32Array;
+  weightsShape: AveragedWeightsShape;
+}
+/** forward() with the weights of every head (`averageWeights: false`). */
+export interface ForwardResultPerHead extends ForwardResult {
+  weights: Float32Array;
+  weightsShape: PerHeadWeightsShape;
+}
+/** forward() with `needWeights: false` (the fastest path). */
+export interface ForwardResultWithoutWeights extends ForwardResult {
+  weights: null;
+  weightsShape: null;
 }
 
-export class MultiHeadAttention {
+export class MultiHeadAttention implements Disposable {
+  /** Use `await MultiHeadAttention.create(options)`: the constructor throws a TypeError when called directly. */
+  private constructor();
   /** Loads the wasm module on first use and creates a layer. Rejects with TypeError/RangeError on bad options. */
   static create(options: AttentionOptions): Promise<MultiHeadAttention>;
   /** The validated configuration. */
@@ -97,6 +139,9 @@ export class MultiHeadAttention {
   /** Copies and packs the weights (the arrays may be reused afterwards). Returns this. */
   loadWeights(stateDict: AttentionStateDict): this;
   /** Runs the layer on `query` [B, Lq, E]. Not re-entrant per object; objects are independent. */
+  forward(query: Float32Array, options: ForwardOptions & { needWeights: false }): ForwardResultWithoutWeights;
+  forward(query: Float32Array, options: ForwardOptions & { needWeights?: true; averageWeights: false }): ForwardResultPerHead;
+  forward(query: Float32Array, options?: ForwardOptions & { needWeights?: true; averageWeights?: true }): ForwardResultAveraged;
   forward(query: Float32Array, options?: ForwardOptions): ForwardResult;
   /** Frees the wasm memory. Idempotent; later calls throw TypeError. */
   dispose(): void;
@@ -181,7 +226,11 @@ export interface LoadProgress {
   total?: number;
 }
 
-/** Where a file comes from: a URL (http(s), or file: in Node), raw bytes, or a Blob/File (file input, drop). */
+/**
+ * Where a file comes from: a URL (http(s), or file: in Node), a file path in Node (absolute, or relative to
+ * process.cwd()), raw bytes, or a Blob/File (file input, drop). A relative string in a page is resolved
+ * against the page's URL.
+ */
 export type FileSource = string | URL | ArrayBuffer | ArrayBufferView | Blob;
 
 export interface LoadOptions {
@@ -194,7 +243,9 @@ export interface LoadOptions {
  * GPT-2's byte-level BPE (the pre-tokenisation regex, bytes_to_unicode, merge ranks), giving the same ids
  * as GPT-2's own encoder. "<|endoftext|>" in text is plain text (never a control token).
  */
-export class Tokenizer {
+export class Tokenizer implements Disposable {
+  /** Use `await Tokenizer.load(files)` (or GptModel's `tokenizer`): the constructor throws a TypeError when called directly. */
+  private constructor();
   /** From vocab.json (GPT-2's encoder.json) and merges.txt (vocab.bpe). Rejects with ModelFormatError for bad files. */
   static load(files: { vocab: FileSource; merges: FileSource }, options?: LoadOptions): Promise<Tokenizer>;
   readonly vocabSize: number;
@@ -207,6 +258,39 @@ export class Tokenizer {
   tokenId(key: string): number | undefined;
   dispose(): void;
   [Symbol.dispose](): void;
+}
+
+/**
+ * The fields of a Hugging Face GPT-2 `config.json` that this runtime reads (others are ignored). Given as an
+ * object, it stands for the file.
+ */
+export interface Gpt2ConfigJson {
+  model_type?: 'gpt2';
+  n_layer: number;
+  n_head: number;
+  /** Model width; a multiple of n_head. */
+  n_embd: number;
+  vocab_size: number;
+  /** Context length; `n_ctx` is accepted instead. */
+  n_positions?: number;
+  n_ctx?: number;
+  /** Default 1e-5; positive, at most 0.1. */
+  layer_norm_epsilon?: number;
+  /** The tanh GELU, under either of its names. */
+  activation_function?: 'gelu_new' | 'gelu_pytorch_tanh';
+  /** Only the values GPT-2 uses are supported. */
+  scale_attn_weights?: true;
+  scale_attn_by_inverse_layer_idx?: false;
+  add_cross_attention?: false;
+  [field: string]: unknown;
+}
+
+/** The four files of a GPT-2 model, each from any FileSource; `config` may also be the parsed object. */
+export interface Gpt2Files {
+  config: FileSource | Gpt2ConfigJson;
+  weights: FileSource;
+  vocab: FileSource;
+  merges: FileSource;
 }
 
 export interface GptConfig {
@@ -229,16 +313,24 @@ export interface RunOptions {
   headMask?: BooleanMask | null;
 }
 
-export interface RunResult {
+/** [nLayer, nHead, T, T]: the shape of RunResult.attention. */
+export type AttentionShape = [nLayer: number, nHead: number, queryLength: number, keyLength: number];
+
+/**
+ * What run() returns; the overloads of run() narrow it by the options: `attention` is a Float32Array unless
+ * `attention: false` (then null); `logitsShape` is [T, vocabSize] with `allLogits: true`, else [vocabSize].
+ * The last logits row is bit-identical whatever the options.
+ */
+export interface RunResult<WithAttention extends boolean = boolean, AllLogits extends boolean = boolean> {
   ids: Int32Array;
   /** Readable forms of the tokens (see Tokenizer.tokenDisplay). */
   tokens: string[];
   /** [vocabSize] for the last position, or [T, vocabSize] with allLogits. */
   logits: Float32Array;
-  logitsShape: number[];
+  logitsShape: AllLogits extends true ? [length: number, vocabSize: number] : [vocabSize: number];
   /** [nLayer, nHead, T, T]: row i is query i's causal softmax over keys 0..i (entries j > i are 0). */
-  attention: Float32Array | null;
-  attentionShape: [number, number, number, number] | null;
+  attention: WithAttention extends true ? Float32Array : null;
+  attentionShape: WithAttention extends true ? AttentionShape : null;
   /** Milliseconds spent in the wasm forward pass. */
   timeMs: number;
 }
@@ -247,24 +339,30 @@ export interface RunResult {
  * A GPT-2-architecture model (pre-LayerNorm blocks, causal multi-head attention, GELU-tanh MLP, tied
  * LM head) running on the same attention kernels as MultiHeadAttention.
  */
-export class GptModel {
+export class GptModel implements Disposable {
+  /** Use `await GptModel.load(source)`: the constructor throws a TypeError when called directly. */
+  private constructor();
   /**
-   * Loads the Hugging Face GPT-2 file set: a folder URL holding config.json, model.safetensors (F32, F16
-   * or BF16; tensor names with or without "transformer."), vocab.json and merges.txt, or each file given
-   * separately. Rejects with ModelFormatError (bad file: the message names file and tensor/field),
-   * TypeError (missing or unreadable source) or RangeError (over maxBytes, or too large for wasm memory).
+   * Loads the Hugging Face GPT-2 file set: a folder (URL, or a path in Node) holding config.json,
+   * model.safetensors (F32, F16 or BF16; tensor names with or without "transformer."), vocab.json and
+   * merges.txt, or each file given separately. Rejects with ModelFormatError (bad file: the message names
+   * file and tensor/field), TypeError (missing or unreadable source: the message names the file, its URL and
+   * the cause) or RangeError (over maxBytes, or too large for wasm memory).
    */
-  static load(source: string | URL | { config: FileSource | object; weights: FileSource; vocab: FileSource; merges: FileSource },
-    options?: LoadOptions): Promise<GptModel>;
+  static load(source: string | URL | Gpt2Files, options?: LoadOptions): Promise<GptModel>;
   readonly config: Readonly<GptConfig>;
   readonly tokenizer: Tokenizer;
   tokenize(text: string): { ids: Int32Array; tokens: string[] };
   /** Runs on a text or token ids (1..nPositions of them). */
+  run(input: string | Int32Array | ArrayLike<number>, options: RunOptions & { attention: false; allLogits: true }): RunResult<false, true>;
+  run(input: string | Int32Array | ArrayLike<number>, options: RunOptions & { attention: false; allLogits?: false }): RunResult<false, false>;
+  run(input: string | Int32Array | ArrayLike<number>, options: RunOptions & { attention?: true; allLogits: true }): RunResult<true, true>;
+  run(input: string | Int32Array | ArrayLike<number>, options?: RunOptions & { attention?: true; allLogits?: false }): RunResult<true, false>;
   run(input: string | Int32Array | ArrayLike<number>, options?: RunOptions): RunResult;
   /** The k most likely next tokens (softmax of the last logits row). */
   topK(logits: Float32Array, k?: number): { id: number; token: string; probability: number }[];
   /** q, k, v of one layer for the last run's tokens, each [nHead, T, headDim] (q unscaled). */
-  explain(layer: number): { q: Float32Array; k: Float32Array; v: Float32Array; shape: [number, number, number] };
+  explain(layer: number): { q: Float32Array; k: Float32Array; v: Float32Array; shape: [nHead: number, length: number, headDim: number] };
   /** Frees the model and its tokenizer. */
   dispose(): void;
   [Symbol.dispose](): void;

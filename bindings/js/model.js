@@ -2,8 +2,8 @@
 // model.safetensors, vocab.json, merges.txt), a byte-level BPE tokenizer identical to GPT-2's, and a
 // forward pass that returns logits and every head's attention.
 import {
-  adopt, checkBoolean, checkOptions, checkPositiveInteger, describe, live, loadModule, localFileSize, ModelFormatError,
-  readLocalFile, throwEngineError, toBooleanMask, WasmObject, withHeap,
+  adopt, checkBoolean, checkOptions, checkPositiveInteger, describe, formatBytes, live, loadModule, localFileSize,
+  ModelFormatError, readLocalFile, throwEngineError, toBooleanMask, WasmObject, withHeap,
 } from './runtime.js';
 
 const MODEL_FILES = ['config', 'weights', 'vocab', 'merges'];
@@ -12,14 +12,42 @@ const DEFAULT_MAX_BYTES = 2 * 1024 ** 3; // above any GPT-2 file in F16/F32 that
 
 // ---- reading files: URL, path, bytes, Blob/File, with progress -----------------------------------
 
+// Node-only module, imported through a variable so that bundlers for the web leave it alone.
+const NODE_URL = 'node:url';
+const inNode = () => typeof process === 'object' && typeof process.versions?.node === 'string';
+const pageUrl = () => (typeof location !== 'undefined' ? location.href : undefined);
+
 /**
- * Reads one source into bytes. Sources: ArrayBuffer, typed array, Blob/File, URL or URL string
- * (file: URLs are read with node:fs in Node), or for config.json a plain object.
+ * The URL of a location given as a string or URL: an absolute URL as it is; otherwise resolved against
+ * `baseUrl`, else the page (browsers, workers), else, in Node, read as a file path (absolute, or
+ * relative to process.cwd()). `name` is the file it stands for, in messages.
+ */
+export async function locationUrl(source, name, baseUrl) {
+  if (source instanceof URL) return source;
+  const windowsPath = /^[a-zA-Z]:[\\/]/.test(source) || source.startsWith('\\\\');
+  if (!windowsPath) {
+    try { return new URL(source); } catch { /* not an absolute URL: resolved below */ }
+  }
+  const base = baseUrl ?? pageUrl();
+  if (base !== undefined && !windowsPath) return new URL(source, base);
+  if (inNode()) {
+    const { pathToFileURL } = await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_URL);
+    return pathToFileURL(source); // relative paths resolve against process.cwd()
+  }
+  throw new TypeError(`${name}: cannot resolve ${JSON.stringify(source)}: expected an absolute URL here ` +
+    '(there is no page location to resolve a relative one against)');
+}
+
+/**
+ * Reads one source into bytes. Sources: ArrayBuffer, typed array, Blob/File, URL or URL string,
+ * a file path in Node (file: URLs are read with node:fs), or for config.json a plain object.
  */
 export async function readSource(source, name, { onProgress, maxBytes = DEFAULT_MAX_BYTES, baseUrl } = {}) {
   const report = (loaded, total) => onProgress?.({ file: name, loaded, total });
   const refuse = (size) => {
-    throw new RangeError(`${name}: ${(size / 1e6).toFixed(1)} MB is over the limit of ${(maxBytes / 1e6).toFixed(1)} MB (maxBytes)`);
+    let sizeText = formatBytes(size), limitText = formatBytes(maxBytes);
+    if (sizeText === limitText) [sizeText, limitText] = [`${size} bytes`, `${maxBytes} bytes`];
+    throw new RangeError(`${name}: ${sizeText} is over the limit of ${limitText} (maxBytes)`);
   };
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
@@ -32,16 +60,29 @@ export async function readSource(source, name, { onProgress, maxBytes = DEFAULT_
     return readStream(source.stream(), source.size, report, refuse, maxBytes);
   }
   if (typeof source === 'string' || source instanceof URL) {
-    const url = new URL(source, baseUrl ?? (typeof location !== 'undefined' ? location.href : undefined));
+    const url = await locationUrl(source, name, baseUrl);
     if (url.protocol === 'file:') {
-      const size = await localFileSize(url).catch(() => { throw new TypeError(`${name}: cannot read ${url.href} (no such file)`); });
+      const size = await localFileSize(url).catch((error) => {
+        const cause = error.code === 'ENOENT' ? 'no such file' : error.code === 'EISDIR' ? 'a folder, not a file' : error.message;
+        throw new TypeError(`${name}: cannot read ${url.href} (${cause})`, { cause: error });
+      });
       if (size > maxBytes) refuse(size);
       const bytes = await readLocalFile(url);
       report(bytes.length, bytes.length);
       return bytes;
     }
-    const response = await fetch(url);
-    if (!response.ok) throw new TypeError(`${name}: fetching ${url.href} failed with HTTP ${response.status}`);
+    let response;
+    try {
+      response = await fetch(url);
+    } catch (error) {
+      // Node's fetch says only "fetch failed"; the cause (refused, unknown host, bad port...) is one level down.
+      const cause = error.cause?.message ?? error.cause?.code ?? error.message;
+      throw new TypeError(`${name}: cannot fetch ${url.href} (${cause})`, { cause: error });
+    }
+    if (!response.ok) {
+      const status = `${response.status}${response.statusText ? ' ' + response.statusText : ''}`;
+      throw new TypeError(`${name}: fetching ${url.href} failed with HTTP ${status}`);
+    }
     const total = Number(response.headers.get('content-length')) || undefined;
     if (total > maxBytes) refuse(total);
     return readStream(response.body, total, report, refuse, maxBytes);
@@ -75,16 +116,18 @@ async function readStream(stream, total, report, refuse, maxBytes) {
   return bytes;
 }
 
-function resolveSources(source) {
+async function resolveSources(source) {
   if (typeof source === 'string' || source instanceof URL) {
-    const base = String(source).endsWith('/') ? String(source) : `${source}/`;
-    return Object.fromEntries(MODEL_FILES.map((key) => [key, new URL(FILE_NAMES[key], new URL(base, typeof location !== 'undefined' ? location.href : undefined))]));
+    const text = String(source);
+    const folder = await locationUrl(/[\\/]$/.test(text) ? text : `${text}/`, 'source');
+    return Object.fromEntries(MODEL_FILES.map((key) => [key, new URL(FILE_NAMES[key], folder)]));
   }
   if (source === null || typeof source !== 'object')
-    throw new TypeError(`source: expected a folder URL or { config, weights, vocab, merges }, got ${describe(source)}`);
+    throw new TypeError(`source: expected a folder URL or path, or { config, weights, vocab, merges }, got ${describe(source)}`);
   checkOptions(source, MODEL_FILES, 'source');
   for (const key of MODEL_FILES)
-    if (source[key] === undefined) throw new TypeError(`source.${key}: expected the ${FILE_NAMES[key]} file (URL, bytes or File), got undefined`);
+    if (source[key] === undefined)
+      throw new TypeError(`source.${key}: expected the ${FILE_NAMES[key]} file (URL, path, bytes or File), got undefined`);
   return source;
 }
 
@@ -129,7 +172,7 @@ export class Tokenizer extends WasmObject {
   encode(text) {
     const handle = this[live]('encode');
     if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${describe(text)}`);
-    throwEngineError(handle.encode(text));
+    throwEngineError(handle.encode(wellFormed(text)));
     return new Int32Array(handle.ids()); // copy out of the wasm heap
   }
 
@@ -154,9 +197,18 @@ export class Tokenizer extends WasmObject {
   /** The id of a vocab key such as "Ġthe" or "<|endoftext|>", or undefined. */
   tokenId(key) {
     if (typeof key !== 'string') throw new TypeError(`key: expected a string, got ${describe(key)}`);
-    const id = this[live]('tokenId').tokenId(key);
+    const id = this[live]('tokenId').tokenId(wellFormed(key));
     return id < 0 ? undefined : id;
   }
+}
+
+// The text as UTF-8 will carry it: each lone UTF-16 surrogate (a string cut inside an emoji, say) becomes
+// U+FFFD, as TextEncoder does. Embind's std::string conversion would otherwise encode it as if it were
+// paired with the next code unit, swallowing that character.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+export function replaceLoneSurrogates(text) { return text.replace(LONE_SURROGATE, '\uFFFD'); }
+function wellFormed(text) {
+  return typeof text.toWellFormed === 'function' ? text.toWellFormed() : replaceLoneSurrogates(text);
 }
 
 function checkId(id, name) {
@@ -184,8 +236,9 @@ export class GptModel extends WasmObject {
   #lastIds = null;
 
   /**
-   * Loads a model from the Hugging Face GPT-2 file set: a folder URL (containing config.json,
-   * model.safetensors, vocab.json, merges.txt) or { config, weights, vocab, merges } as URLs, bytes or Files.
+   * Loads a model from the Hugging Face GPT-2 file set: a folder (a URL, or in Node a path; containing
+   * config.json, model.safetensors, vocab.json, merges.txt) or { config, weights, vocab, merges } as URLs,
+   * paths, bytes or Files.
    * options.onProgress({ file, loaded, total }) reports bytes read; options.maxBytes caps each file.
    */
   static async load(source, options = {}) {
@@ -193,7 +246,7 @@ export class GptModel extends WasmObject {
     if (onProgress !== undefined && typeof onProgress !== 'function')
       throw new TypeError(`onProgress: expected a function, got ${describe(onProgress)}`);
     if (maxBytes !== undefined) checkPositiveInteger(maxBytes, 'maxBytes', 2 ** 32);
-    const sources = resolveSources(source);
+    const sources = await resolveSources(source);
     const module = await loadModule();
     const read = (key) => readSource(sources[key], FILE_NAMES[key], { onProgress, maxBytes });
     const [config, weights, vocab, merges] = await Promise.all(MODEL_FILES.map(read));
@@ -210,7 +263,7 @@ export class GptModel extends WasmObject {
     if (!(tokenizer instanceof Tokenizer)) throw new TypeError('GptModel: use `await GptModel.load(source)`');
     super();
     this.#module = module;
-    const h = new module.Transformer();
+    const h = new module.GptModel();
     let error = '';
     withHeap(module, [configBytes, weightBytes], [], ([config, weights]) => {
       error = h.load(config, configBytes.length, weights, weightBytes.length);

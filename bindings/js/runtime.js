@@ -357,15 +357,26 @@ export function checkFinite(array, name, { allowNegativeInfinity = false } = {})
   return array;
 }
 
-// Boolean masks: Uint8Array (nonzero = true), or an Array of booleans/0/1. Returns a Uint8Array copy.
+/**
+ * Boolean masks: a Uint8Array (nonzero = true) or an Array of booleans / 0 / 1; returns a Uint8Array.
+ * Checks the type, then the length, then each element of an Array (naming its index).
+ */
 export function toBooleanMask(value, name, expectedLength, shapeText) {
-  let bytes;
-  if (value instanceof Uint8Array) bytes = value;
-  else if (Array.isArray(value) && value.every((x) => typeof x === 'boolean' || x === 0 || x === 1))
-    bytes = Uint8Array.from(value, (x) => (x ? 1 : 0));
-  else throw new TypeError(`${name}: expected a Uint8Array or an Array of booleans ${shapeText}, got ${describe(value)}`);
-  if (bytes.length !== expectedLength)
-    throw new RangeError(`${name}: expected ${expectedLength} elements for ${shapeText}, got ${bytes.length}`);
+  if (!(value instanceof Uint8Array) && !Array.isArray(value)) {
+    const hint = ArrayBuffer.isView(value) && !(value instanceof DataView)
+      ? ` (${value.constructor.name} is not accepted: convert it, e.g. Uint8Array.from(mask))` : '';
+    throw new TypeError(`${name}: expected a Uint8Array or an Array of booleans (or 0/1) ${shapeText}, got ${describe(value)}${hint}`);
+  }
+  if (value.length !== expectedLength)
+    throw new RangeError(`${name}: expected ${expectedLength} elements for ${shapeText}, got ${value.length}`);
+  if (value instanceof Uint8Array) return value;
+  const bytes = new Uint8Array(value.length);
+  for (let n = 0; n < value.length; ++n) {
+    const x = value[n];
+    if (x === true || x === 1) bytes[n] = 1;
+    else if (x !== false && x !== 0)
+      throw new (typeof x === 'number' ? RangeError : TypeError)(`${name}[${n}]: expected a boolean, 0 or 1, got ${describe(x)}`);
+  }
   return bytes;
 }
 
@@ -377,6 +388,21 @@ export function checkOptions(options, allowed, name) {
     if (!allowed.includes(key))
       throw new TypeError(`${name}: unknown option "${key}"; expected one of ${allowed.join(', ')}`);
   return options;
+}
+
+/**
+ * A byte count for messages, in one unit system across the package (binary, as wasm memory is):
+ * "1000 bytes", "1.95 KiB", "16 MiB", "2 GiB" (at most three significant digits above 1 KiB).
+ */
+export function formatBytes(bytes) {
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024, unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    ++unit;
+  }
+  return `${Number(value.toPrecision(3))} ${units[unit]}`;
 }
 
 export function checkBoolean(value, name, fallback) {
@@ -400,14 +426,14 @@ export function heapLayout(sizes, engineScratchBytes = 0) {
   }
   if (total + engineScratchBytes > MAX_HEAP_BYTES - RESERVED_HEAP_BYTES) {
     throw new RangeError(
-      `input: this call needs ${((total + engineScratchBytes) / 2 ** 20).toFixed(1)} MiB of wasm memory for its arguments, results and work buffers, ` +
-        `more than the ${MAX_HEAP_BYTES / 2 ** 30} GiB a wasm32 module can address; split the batch or the sequence`);
+      `input: this call needs ${formatBytes(total + engineScratchBytes)} of wasm memory for its arguments, results and work buffers, ` +
+        `more than the ${formatBytes(MAX_HEAP_BYTES)} a wasm32 module can address; split the batch or the sequence`);
   }
   return { offsets, total };
 }
 
 export function outOfMemory(bytes) {
-  return new RangeError(`input: cannot allocate ${(bytes / 2 ** 20).toFixed(1)} MiB in the wasm heap (out of memory)`);
+  return new RangeError(`input: cannot allocate ${formatBytes(bytes)} in the wasm heap (out of memory)`);
 }
 
 /** Copies a typed array into the wasm heap at a byte address (through the current heap view). */

@@ -18,17 +18,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
 
-namespace mha {
+#include "errors.hpp"  // ArgumentError
 
-// Every invalid argument of a public entry point throws this, with a message that names the argument,
-// the expected and the actual value. Objects stay usable after it.
-class ArgumentError : public std::invalid_argument {
- public:
-  using std::invalid_argument::invalid_argument;
-};
+namespace mha {
 
 // A read-only float buffer with its length in elements, so that every entry point can check sizes.
 struct FloatSpan {

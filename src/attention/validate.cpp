@@ -1,7 +1,6 @@
 // Argument checks shared by the reference and the SIMD forward pass. Each message names the argument,
 // what was expected and what was received, e.g.
 //   "query: expected 96 floats for [B, Lq, E] = [3, 4, 8], got 95"
-#include <sstream>
 
 #include "attention/mha.hpp"
 
@@ -9,18 +8,6 @@ namespace mha {
 namespace {
 
 [[noreturn]] void fail(const std::string& message) { throw ArgumentError(message); }
-
-std::string shape_text(std::initializer_list<int64_t> dims) {
-  std::ostringstream text;
-  text << '[';
-  const char* separator = "";
-  for (int64_t d : dims) {
-    text << separator << d;
-    separator = ", ";
-  }
-  text << ']';
-  return text.str();
-}
 
 constexpr int64_t kMaxElements = int64_t{1} << 40;  // far beyond any memory, far below int64 overflow
 

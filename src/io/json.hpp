@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "io/format_error.hpp"
+#include "errors.hpp"
 
 namespace mha::json {
 

@@ -35,12 +35,6 @@ const DtypeEntry& dtype_entry(Dtype dtype) {
   return kDtypes[0];  // unreachable for valid enum values
 }
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
-
 std::string tensor_label(std::string_view name) { return "tensor " + quoted(name); }
 
 // What a JSON value is, for "got ..." in messages: numbers and short strings by value.

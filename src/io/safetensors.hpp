@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "io/format_error.hpp"
+#include "errors.hpp"
 
 namespace mha {
 

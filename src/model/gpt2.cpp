@@ -1,10 +1,9 @@
 #include "model/gpt2.hpp"
 
 #include <algorithm>
-#include <sstream>
 
 #include "attention/mha.hpp"
-#include "io/format_error.hpp"
+#include "errors.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/softmax.hpp"
 #include "kernels/transformer_ops.hpp"
@@ -22,14 +21,6 @@ struct Block {
   PackedMatrix mlp_proj;                                              // [4E, E] + bias [E]
   explicit Block(const AttentionConfig& c) : attention(c) {}
 };
-
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::ostringstream text;
-  text << '[';
-  for (size_t i = 0; i < shape.size(); ++i) text << (i ? ", " : "") << shape[i];
-  text << ']';
-  return text.str();
-}
 
 // Looks a tensor up under its Hugging Face name, with or without the "transformer." prefix.
 NamedTensor require(const TensorLookup& lookup, const std::string& name, const std::vector<int64_t>& shape) {
@@ -67,6 +58,7 @@ struct Gpt2Model::State {
   int32_t length = 0;
   std::vector<float> residual, normed, attention_out, hidden;  // [T, E], [T, E], [T, E], [T, 4E]
   std::vector<float> ln_1_inputs;                              // [L, T, E] LN_1 outputs, for layer_qkv
+  std::vector<float> unreported_weights;                       // [T, T] weights nobody asked for (see run)
 };
 
 Gpt2Model::Gpt2Model() : state_(std::make_unique<State>()) {}
@@ -160,10 +152,18 @@ void Gpt2Model::run(const int32_t* tokens, int32_t count, const RunOptions& opti
     AttentionOutputs out;
     out.output = s.attention_out.data();
     out.output_size = size_t(T) * E;
+    // One path, one answer: the attention always runs its materialising path, so that logits never depend on
+    // which results were asked for (the streaming path, taken without weights, rounds differently). Weights
+    // nobody asked for go, averaged over heads, to a [T, T] scratch.
     if (options.attention) {
       out.weights_mode = WeightsMode::per_head;
       out.weights = outputs.attention.data() + size_t(layer) * H * T * T;
       out.weights_size = size_t(H) * T * T;
+    } else {
+      s.unreported_weights.resize(size_t(T) * T);
+      out.weights_mode = WeightsMode::averaged;
+      out.weights = s.unreported_weights.data();
+      out.weights_size = s.unreported_weights.size();
     }
     if (options.head_enabled) out.head_enabled = options.head_enabled + size_t(layer) * H;
     block.attention.forward(in, out);

@@ -41,8 +41,8 @@ class Gpt2Model {
   const Gpt2Config& config() const;
 
   struct RunOptions {
-    bool attention = true;                  // fill RunOutputs::attention
-    bool all_logits = false;                // logits for every position, else only the last one
+    bool attention = true;                  // fill RunOutputs::attention (the logits are the same either way)
+    bool all_logits = false;                // logits for every position, else only the last one (same values)
     const uint8_t* head_enabled = nullptr;  // [n_layer * n_head], 0 = zero that head's output (ablation)
   };
   struct RunOutputs {

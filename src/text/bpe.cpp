@@ -7,8 +7,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "attention/mha.hpp"  // ArgumentError
-#include "io/format_error.hpp"
+#include "errors.hpp"
 #include "io/json.hpp"
 #include "io/message_text.hpp"
 #include "text/pretokenize.hpp"

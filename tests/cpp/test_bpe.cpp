@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "attention/mha.hpp"
-#include "io/format_error.hpp"
+#include "errors.hpp"
 #include "io/json.hpp"
 #include "text/bpe.hpp"
 #include "text/pretokenize.hpp"

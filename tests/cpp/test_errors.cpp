@@ -2,6 +2,7 @@
 // the object keeps working afterwards.
 #include <catch_amalgamated.hpp>
 
+#include "errors.hpp"
 #include "problem.hpp"
 
 using namespace mha;
@@ -85,4 +86,23 @@ TEST_CASE("wrong inputs are rejected and the object keeps working", "[errors]") 
   attention.forward(p.inputs(), p.outputs(fast));
   reference_forward(p.config, p.weights(), p.inputs(), p.outputs(want));
   for (size_t n = 0; n < want.output.size(); ++n) CHECK(fast.output[n] == Catch::Approx(want.output[n]).margin(1e-5));
+}
+
+TEST_CASE("one errors header: both error kinds and the shape text every message uses", "[errors]") {
+  // src/errors.hpp holds ArgumentError, FormatError and shape_text, so that the readers (io/), the tokenizer (text/)
+  // and the model (model/) need no header of the attention layer for their errors.
+  CHECK(shape_text({3, 4, 8}) == "[3, 4, 8]");
+  CHECK(shape_text(std::vector<int64_t>{}) == "[]");
+  CHECK(shape_text(std::vector<int64_t>{50257, 768}) == "[50257, 768]");
+  const auto argument_error = []() { throw ArgumentError("x: expected 1, got 2"); };
+  const auto format_error = []() { throw FormatError("config.json: n_head: expected a positive integer, got 0"); };
+  CHECK_THROWS_AS(argument_error(), std::invalid_argument);
+  CHECK_THROWS_AS(format_error(), std::runtime_error);
+  // the shapes in a validation message are written by that same function
+  ProblemShape s;
+  Problem p(s);
+  MultiheadAttention attention(p.config);
+  AttentionWeights w = p.weights();
+  w.out_proj_weight.size += 1;
+  CHECK_THROWS_WITH(attention.load_weights(w), ContainsSubstring("[E, E] = " + shape_text({8, 8})));
 }

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "io/format_error.hpp"
+#include "errors.hpp"
 #include "text/bpe.hpp"
 #include "text/pretokenize.hpp"
 

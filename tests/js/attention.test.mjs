@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { MultiHeadAttention, wasmHeapBytes } from '../../dist/index.js';
+import { forwardRecordLayout } from '../../dist/attention.js';
+import { loadModule, MhaError, MultiHeadAttention, wasmHeapBytes } from '../../dist/index.js';
 import { fixtureCases, readFixture } from './fixtures.mjs';
 import { referenceAttention, relativeError, seededRandom } from './reference.mjs';
 
@@ -142,7 +143,7 @@ describe('argument errors name the argument, the expected and the actual value',
     assert.throws(() => mha.forward(x, { batch: 2 }), { name: 'RangeError', message: /batch\*embedDim = 2\*8 = 16, got 24/ });
     assert.throws(() => mha.forward(x, { batch: 0 }), { name: 'RangeError', message: 'batch: expected a positive integer, got 0' });
     assert.throws(() => mha.forward(x, { attnMask: new Uint8Array(8) }), { name: 'RangeError', message: /attnMask: expected 9 elements for \[Lq, Lk\] = \[3, 3\] or 18 for \[batch\*numHeads, Lq, Lk\] = \[2, 3, 3\], got Uint8Array\(8\)/ });
-    assert.throws(() => mha.forward(x, { attnMask: 'yes' }), { name: 'RangeError', message: /attnMask: expected 9 elements/ });
+    assert.throws(() => mha.forward(x, { attnMask: 'yes' }), { name: 'TypeError', message: /attnMask: expected a Uint8Array or an Array of booleans \(true = not allowed\), or a Float32Array additive mask, .*got "yes"$/ });
     assert.throws(() => mha.forward(x, { keyPaddingMask: new Uint8Array(4) }), { name: 'RangeError', message: 'keyPaddingMask: expected 3 elements for [batch, Lk] = [1, 3], got 4' });
     assert.throws(() => mha.forward(x, { key: rng4(5 * E), value: rng4(4 * E) }), { name: 'RangeError', message: /value: expected 40 floats for \[batch, Lk, vdim\] = \[1, 5, 8\], got 32/ });
     assert.throws(() => mha.forward(x, { causal: 'true' }), { name: 'TypeError', message: 'causal: expected a boolean, got "true"' });
@@ -158,12 +159,39 @@ describe('argument errors name the argument, the expected and the actual value',
   });
   const rng4 = (n) => seededRandom(n).floats(n);
 
+  test('every mask argument names the bad element\'s index, and a wrong typed array is told what is accepted', async () => {
+    const mha = await MultiHeadAttention.create({ embedDim: E, numHeads: 2 });
+    mha.loadWeights(good());
+    const x = seededRandom(4).floats(3 * E); // Lq = Lk = 3
+    const bad = [
+      [{ keyPaddingMask: [0, 2, 0] }, 'RangeError', 'keyPaddingMask[1]: expected a boolean, 0 or 1, got 2'],
+      [{ keyPaddingMask: [false, true, 'yes'] }, 'TypeError', 'keyPaddingMask[2]: expected a boolean, 0 or 1, got "yes"'],
+      [{ keyPaddingMask: [0, null, 0] }, 'TypeError', 'keyPaddingMask[1]: expected a boolean, 0 or 1, got null'],
+      [{ keyPaddingMask: new Float64Array(3) }, 'TypeError', 'keyPaddingMask: expected a Uint8Array or an Array of booleans (or 0/1) [batch, Lk] = [1, 3], got Float64Array(3) (Float64Array is not accepted: convert it, e.g. Uint8Array.from(mask))'],
+      [{ keyPaddingMask: new Float32Array(3) }, 'TypeError', /^keyPaddingMask: expected a Uint8Array or an Array of booleans .*got Float32Array\(3\) \(Float32Array is not accepted/],
+      [{ headMask: [1, 0.5] }, 'RangeError', 'headMask[1]: expected a boolean, 0 or 1, got 0.5'],
+      [{ headMask: new Int32Array(2) }, 'TypeError', /^headMask: expected a Uint8Array or an Array of booleans \(or 0\/1\) \[numHeads\] = \[2\].*got Int32Array\(2\) \(Int32Array is not accepted/],
+      [{ attnMask: [0, 0, 0, 0, 1, 0, 0, 0, -1] }, 'RangeError', 'attnMask[8]: expected a boolean, 0 or 1, got -1'],
+      [{ attnMask: new Float64Array(9) }, 'TypeError', 'attnMask: expected a Uint8Array or an Array of booleans (true = not allowed), or a Float32Array additive mask, ' +
+        '[Lq, Lk] = [3, 3] or [batch*numHeads, Lq, Lk] = [2, 3, 3], got Float64Array(9) (Float64Array is not accepted: convert it, e.g. Float32Array.from(mask) for an additive mask)'],
+      [{ attnMask: new Int8Array(9) }, 'TypeError', /^attnMask: expected a Uint8Array or an Array of booleans \(true = not allowed\), or a Float32Array additive mask, .*got Int8Array\(9\)/],
+      [{ attnMask: Float32Array.of(0, 0, 0, 0, NaN, 0, 0, 0, 0) }, 'RangeError', 'attnMask[4]: expected a finite number or -Infinity, got NaN'],
+    ];
+    for (const [options, name, message] of bad) assert.throws(() => mha.forward(x, options), { name, message }, JSON.stringify(Object.keys(options)));
+    // the accepted forms still work: Uint8Array, booleans, 0/1, Float32Array additive
+    const plain = mha.forward(x).output;
+    assert.deepEqual(mha.forward(x, { keyPaddingMask: [false, 0, false], headMask: [true, 1] }).output, plain);
+    assert.deepEqual(mha.forward(x, { attnMask: new Float32Array(9) }).output, plain);
+    assert.deepEqual(mha.forward(x, { attnMask: new Uint8Array(9) }).output, plain);
+    mha.dispose();
+  });
+
   test('an input too large for wasm memory is a RangeError before allocation', async () => {
     const mha = await MultiHeadAttention.create({ embedDim: 8, numHeads: 1 });
     mha.loadWeights(good().in_proj_weight ? { ...randomLayer(seededRandom(1), { embedDim: 8, numHeads: 1 }) } : {});
     const x = new Float32Array(8 * 40000); // Lq = Lk = 40000: weights alone would be 6.4 GB
     const before = await wasmHeapBytes();
-    assert.throws(() => mha.forward(x), { name: 'RangeError', message: /needs .* MiB of wasm memory.*split the batch or the sequence/ });
+    assert.throws(() => mha.forward(x), { name: 'RangeError', message: /needs [\d.]+ GiB of wasm memory.*more than the 4 GiB a wasm32 module can address; split the batch or the sequence/ });
     assert.equal(await wasmHeapBytes(), before);
     assert.equal(mha.forward(x.subarray(0, 16)).output.length, 16);
   });
@@ -238,4 +266,23 @@ test('memory: create/forward/dispose cycles and repeated forwards keep the heap 
   console.log(`# wasm heap: start ${start} B, after 10,000 create/forward/dispose ${afterCycles} B, after 10,000 forwards ${afterForwards} B`);
   assert.equal(afterCycles, start);
   assert.equal(afterForwards, start);
+});
+
+test('the forward record layout comes from the engine, once, and a wrapper/engine mismatch is named', async () => {
+  const module = await loadModule();
+  const layout = forwardRecordLayout(module);
+  assert.equal(forwardRecordLayout(module), layout, 'read once per module');
+  // the engine's own values (bindings/embind_attention.cpp): slot indices in order, distinct flag bits
+  assert.equal(layout.slotCount, 20);
+  assert.deepEqual(Object.values(layout.slots).sort((a, b) => a - b), [...Array(20).keys()]);
+  assert.equal(layout.slots.query, 0);
+  assert.equal(layout.slots.flags, 19);
+  assert.deepEqual(layout.flags, { causal: 1, attnMaskIsFloat: 2, attnMaskPerHead: 4 });
+  assert.deepEqual(layout.weightsModes, { none: 0, perHead: 1, averaged: 2 });
+  assert.deepEqual(layout.status, { ok: 0, error: 1, nonFinite: 2 });
+  const fake = (edit) => ({ forwardRecordLayout: () => edit(JSON.parse(JSON.stringify(module.forwardRecordLayout()))) });
+  assert.throws(() => forwardRecordLayout(fake((l) => { delete l.slots.attnMask; return l; })),
+    (e) => e instanceof MhaError && e.message === "the engine's forward record has no slots.attnMask: the .wasm does not match this wrapper");
+  assert.throws(() => forwardRecordLayout(fake((l) => { l.slotCount = 21; return l; })),
+    (e) => e instanceof MhaError && /has 21 slots, this wrapper writes 20/.test(e.message));
 });

@@ -3,9 +3,13 @@
 // trained model against its PyTorch reference fixture when both are present.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { relative } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
-import { GptModel, ModelFormatError } from '../../dist/index.js';
+import { GptModel, ModelFormatError, Tokenizer } from '../../dist/index.js';
+import { formatBytes } from '../../dist/runtime.js';
 import { seededRandom } from './reference.mjs';
 import { randomGpt2Tensors, writeSafetensors } from './safetensors.mjs';
 
@@ -78,7 +82,8 @@ test('model errors: corrupted weights, wrong config, bad inputs; the module keep
     (e) => e instanceof ModelFormatError && /n_head|n_embd/.test(e.message));
   await assert.rejects(GptModel.load({ config: configJson, weights: good, vocab }), { name: 'TypeError', message: /source.merges/ });
   await assert.rejects(GptModel.load({ config: configJson, weights: good, vocab, merges }, { maxBytes: 1000 }),
-    { name: 'RangeError', message: /over the limit/ });
+    { name: 'RangeError', message: `model.safetensors: ${formatBytes(good.length)} is over the limit of 1000 bytes (maxBytes)` });
+  assert.match(formatBytes(good.length), /^\d+(\.\d+)? MiB$/);
   const model = await randomModel();
   assert.throws(() => model.run(''), { name: 'RangeError', message: /at least 1 token/ });
   assert.throws(() => model.run('word'.repeat(1) + ' word'.repeat(39)), { name: 'RangeError', message: 'input: expected at most nPositions = 32 tokens, got 40' });
@@ -112,4 +117,69 @@ test('the project\'s trained model matches its PyTorch reference (logits and eve
     console.log(`# ${JSON.stringify(prompt.text).slice(0, 40)}: logits rel err ${rel(r.logits, logits).toExponential(2)}, attention ${rel(r.attention, attention).toExponential(2)}`);
   }
   model.dispose();
+});
+
+test('byte sizes in messages: one unit system (binary), the unit chosen by size', () => {
+  const cases = [[0, '0 bytes'], [1, '1 byte'], [1000, '1000 bytes'], [1023, '1023 bytes'], [1024, '1 KiB'], [2000, '1.95 KiB'],
+    [1536 * 1024, '1.5 MiB'], [16 * 2 ** 20, '16 MiB'], [2 * 2 ** 30, '2 GiB'], [4 * 2 ** 30, '4 GiB'], [6.4e9, '5.96 GiB']];
+  for (const [bytes, text] of cases) assert.equal(formatBytes(bytes), text, String(bytes));
+});
+
+test('logits: one path, one answer — the last row is bit-identical with or without allLogits and attention', async () => {
+  const model = await randomModel('', 'F32');
+  const V = config.vocabSize;
+  for (const text of ['hello', "The animal didn't cross the street because it was tired"]) {
+    const reference = model.run(text); // the default: attention, last row only
+    const T = reference.ids.length;
+    for (const attention of [true, false])
+      for (const allLogits of [true, false]) {
+        const r = model.run(text, { attention, allLogits });
+        const last = allLogits ? r.logits.subarray((T - 1) * V) : r.logits;
+        assert.equal(last.length, V);
+        // bit equality: the same bytes (a difference of 1 ulp anywhere fails)
+        assert.ok(Buffer.from(last.buffer, last.byteOffset, last.byteLength).equals(Buffer.from(reference.logits.buffer)),
+          `${JSON.stringify(text)}, attention ${attention}, allLogits ${allLogits}: max abs diff ${Math.max(...last.map((x, n) => Math.abs(x - reference.logits[n])))}`);
+      }
+  }
+  model.dispose();
+});
+
+const modelDir = new URL('../../models/austen-gpt/', import.meta.url);
+test('Node: GptModel.load accepts plain paths (absolute, relative to process.cwd()) as well as file: URLs', {
+  skip: !existsSync(new URL('config.json', modelDir)) && 'no trained model in models/',
+}, async () => {
+  const byUrl = await GptModel.load(modelDir);
+  const want = Array.from(byUrl.run('It is a truth').logits.subarray(0, 20));
+  byUrl.dispose();
+  const absolute = fileURLToPath(modelDir); // ends with '/'
+  const relativePath = relative(process.cwd(), absolute);
+  for (const path of [absolute, absolute.slice(0, -1), relativePath, `./${relativePath}/`]) {
+    const model = await GptModel.load(path);
+    assert.deepEqual(Array.from(model.run('It is a truth').logits.subarray(0, 20)), want, path);
+    model.dispose();
+  }
+  // the same for the files of a Tokenizer, and a missing folder names the file, its URL and the cause
+  const tokenizer = await Tokenizer.load({ vocab: `${relativePath}/vocab.json`, merges: `${absolute}merges.txt` });
+  assert.ok(tokenizer.vocabSize > 0);
+  tokenizer.dispose();
+  await assert.rejects(GptModel.load('/no/such/folder/'),
+    { name: 'TypeError', message: /^(config\.json|model\.safetensors|vocab\.json|merges\.txt): cannot read file:\/\/\/no\/such\/folder\/\1 \(no such file\)$/ });
+});
+
+test('an unreachable or failing server: the error names the file, the URL and the cause', async () => {
+  const server = createServer((request, response) => { response.statusCode = 404; response.end('not here'); });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await assert.rejects(GptModel.load(`http://127.0.0.1:${port}/m/`), (e) => {
+    assert.equal(e.name, 'TypeError');
+    assert.match(e.message, new RegExp(`^(config\\.json|model\\.safetensors|vocab\\.json|merges\\.txt): fetching http://127\\.0\\.0\\.1:${port}/m/\\1 failed with HTTP 404 Not Found$`));
+    return true;
+  });
+  await new Promise((resolve) => server.close(resolve)); // nothing listens on that port now
+  await assert.rejects(Tokenizer.load({ vocab: `http://127.0.0.1:${port}/vocab.json`, merges }), (e) => {
+    assert.equal(e.name, 'TypeError');
+    assert.equal(e.message, `vocab.json: cannot fetch http://127.0.0.1:${port}/vocab.json (connect ECONNREFUSED 127.0.0.1:${port})`);
+    assert.ok(e.cause instanceof Error, 'the fetch error is kept as the cause');
+    return true;
+  });
 });

