@@ -3,7 +3,7 @@
 // forward pass that returns logits and every head's attention.
 import {
   adopt, checkBoolean, checkOptions, checkPositiveInteger, describe, formatBytes, live, loadModule, localFileSize,
-  ModelFormatError, readLocalFile, throwEngineError, toBooleanMask, WasmObject, withHeap,
+  locationUrl, ModelFormatError, readLocalFile, throwEngineError, toBooleanMask, WasmObject, withHeap,
 } from './runtime.js';
 
 const MODEL_FILES = ['config', 'weights', 'vocab', 'merges'];
@@ -11,32 +11,6 @@ const FILE_NAMES = { config: 'config.json', weights: 'model.safetensors', vocab:
 const DEFAULT_MAX_BYTES = 2 * 1024 ** 3; // above any GPT-2 file in F16/F32 that wasm32 can hold
 
 // ---- reading files: URL, path, bytes, Blob/File, with progress -----------------------------------
-
-// Node-only module, imported through a variable so that bundlers for the web leave it alone.
-const NODE_URL = 'node:url';
-const inNode = () => typeof process === 'object' && typeof process.versions?.node === 'string';
-const pageUrl = () => (typeof location !== 'undefined' ? location.href : undefined);
-
-/**
- * The URL of a location given as a string or URL: an absolute URL as it is; otherwise resolved against
- * `baseUrl`, else the page (browsers, workers), else, in Node, read as a file path (absolute, or
- * relative to process.cwd()). `name` is the file it stands for, in messages.
- */
-export async function locationUrl(source, name, baseUrl) {
-  if (source instanceof URL) return source;
-  const windowsPath = /^[a-zA-Z]:[\\/]/.test(source) || source.startsWith('\\\\');
-  if (!windowsPath) {
-    try { return new URL(source); } catch { /* not an absolute URL: resolved below */ }
-  }
-  const base = baseUrl ?? pageUrl();
-  if (base !== undefined && !windowsPath) return new URL(source, base);
-  if (inNode()) {
-    const { pathToFileURL } = await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_URL);
-    return pathToFileURL(source); // relative paths resolve against process.cwd()
-  }
-  throw new TypeError(`${name}: cannot resolve ${JSON.stringify(source)}: expected an absolute URL here ` +
-    '(there is no page location to resolve a relative one against)');
-}
 
 /**
  * Reads one source into bytes. Sources: ArrayBuffer, typed array, Blob/File, URL or URL string,

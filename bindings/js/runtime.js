@@ -113,6 +113,7 @@ export async function setThreadCount(count) {
 
 // Node-only modules are imported through a variable so that bundlers for the web leave them alone.
 const NODE_FS = 'node:fs/promises';
+const NODE_URL = 'node:url';
 export async function readLocalFile(url) {
   const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS);
   return new Uint8Array(await readFile(url));
@@ -120,6 +121,29 @@ export async function readLocalFile(url) {
 export async function localFileSize(url) {
   const { stat } = await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS);
   return (await stat(url)).size;
+}
+
+const pageUrl = () => (typeof location !== 'undefined' ? location.href : undefined);
+
+/**
+ * The URL of a location given as a string or URL: an absolute URL as it is; otherwise resolved against
+ * `baseUrl`, else the page (browsers, workers), else, in Node, read as a file path (absolute, or
+ * relative to process.cwd()). `name` is the file it stands for, in messages.
+ */
+export async function locationUrl(source, name, baseUrl) {
+  if (source instanceof URL) return source;
+  const windowsPath = /^[a-zA-Z]:[\\/]/.test(source) || source.startsWith('\\\\');
+  if (!windowsPath) {
+    try { return new URL(source); } catch { /* not an absolute URL: resolved below */ }
+  }
+  const base = baseUrl ?? pageUrl();
+  if (base !== undefined && !windowsPath) return new URL(source, base);
+  if (isNode()) {
+    const { pathToFileURL } = await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_URL);
+    return pathToFileURL(source); // relative paths resolve against process.cwd()
+  }
+  throw new TypeError(`${name}: cannot resolve ${JSON.stringify(source)}: expected an absolute URL here ` +
+    '(there is no page location to resolve a relative one against)');
 }
 
 function wantedThreads(threads) {
@@ -167,15 +191,14 @@ function isNode() {
   return typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
 }
 
-// The folder URL of options.wasmPaths, or null. A relative one is resolved against the page (document.baseURI),
-// in Node against the working folder (a plain path works there too).
-function folderUrl(wasmPaths) {
+// The folder URL of options.wasmPaths, or null: an absolute URL, else resolved against the page, else (Node)
+// a file path.
+async function folderUrl(wasmPaths) {
   if (wasmPaths === undefined) return null;
   if (typeof wasmPaths !== 'string' && !(wasmPaths instanceof URL))
     throw new TypeError(`loadModule options.wasmPaths: expected a folder URL (string or URL), got ${describe(wasmPaths)}`);
-  const text = String(wasmPaths);
-  const base = isNode() ? `file://${process.cwd()}/` : (globalThis.document?.baseURI ?? globalThis.location?.href ?? import.meta.url);
-  return new URL(text.endsWith('/') ? text : text + '/', base);
+  const url = await locationUrl(wasmPaths, 'loadModule options.wasmPaths');
+  return url.href.endsWith('/') ? url : new URL(`${url.href}/`);
 }
 
 function wasmUrlOf(build, folder) {
@@ -211,7 +234,7 @@ function printErr(text) {
 // The relaxed builds where chosen, else (or when their files fail to load) the baseline ones.
 async function instantiate({ wasmBinary, wasmPaths, threads, simd }) {
   const wanted = wantedThreads(threads);
-  const folder = folderUrl(wasmPaths);
+  const folder = await folderUrl(wasmPaths);
   const choice = chooseSimd(simd, wasmBinary);
   if (choice.kind === 'relaxed') {
     try {
@@ -292,7 +315,8 @@ async function compileWasm(url, wasmBinary, imports) {
   try {
     response = await fetch(url, { credentials: 'same-origin' });
   } catch (error) {
-    throw new MhaError(`cannot fetch the engine's file ${url.href} (${error.message}). ${WHERE_FILES_ARE}`);
+    const cause = error.cause?.message ?? error.cause?.code ?? error.message; // Node: "fetch failed" + cause
+    throw new MhaError(`cannot fetch the engine's file ${url.href} (${cause}). ${WHERE_FILES_ARE}`);
   }
   if (!response.ok) throw new MhaError(`cannot fetch the engine's file ${url.href} (HTTP ${response.status}). ${WHERE_FILES_ARE}`);
   try {
