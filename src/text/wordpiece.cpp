@@ -451,11 +451,16 @@ class JsonReader {
     }
     return string_value(*value, path + key);
   }
+  // Ids are bounded by the number of tokens the file defines (so a hostile id cannot make the id table
+  // huge): every id in [0, id_limit).
   int32_t id_value(const json::Value& value, const std::string& field) const {
-    if (!value.is_number() || !(value.number >= 0 && value.number < kMaxId) || value.number != std::floor(value.number))
-      fail(field, "expected a token id, an integer in [0, " + std::to_string(kMaxId) + "), got " + describe(value));
+    if (!value.is_number() || !(value.number >= 0 && value.number < id_limit_) ||
+        value.number != std::floor(value.number))
+      fail(field, "expected a token id, an integer in [0, " + std::to_string(id_limit_) +
+                      ") (below the number of tokens defined), got " + describe(value));
     return int32_t(value.number);
   }
+  void set_id_limit(size_t limit) { id_limit_ = int32_t(std::min<size_t>(limit, kMaxId)); }
   int32_t positive_int(const json::Value& value, const std::string& field, int32_t max) const {
     if (!value.is_number() || !(value.number >= 1 && value.number <= max) || value.number != std::floor(value.number))
       fail(field, "expected an integer in [1, " + std::to_string(max) + "], got " + describe(value));
@@ -465,6 +470,7 @@ class JsonReader {
 
  private:
   std::string file_;
+  int32_t id_limit_ = kMaxId;
 };
 
 AddedToken read_added_token(const JsonReader& r, const json::Value& entry, const std::string& field,
@@ -556,8 +562,10 @@ WordPieceTokenizer WordPieceTokenizer::from_vocab_txt(std::string_view vocab_txt
       const std::string field = "added_tokens_decoder." + quoted(key, 16);
       char* end = nullptr;
       const double id = std::strtod(key.c_str(), &end);
-      if (key.empty() || *end != '\0' || !(id >= 0 && id < kMaxId) || id != std::floor(id))
-        r.fail(field, "expected a token id as key, got " + quoted(key, 16));
+      const double id_limit = double(line_number + decoder->object.size());
+      if (key.empty() || *end != '\0' || !(id >= 0 && id < id_limit) || id != std::floor(id))
+        r.fail(field, "expected a token id as key, below the number of tokens " + number_text(id_limit) + ", got " +
+                          quoted(key, 16));
       AddedToken token = read_added_token(r, entry, field, int32_t(id));
       const bool known = std::any_of(m->added_tokens.begin(), m->added_tokens.end(),
                                      [&](const AddedToken& t) { return t.content == token.content; });
@@ -581,7 +589,7 @@ WordPieceTokenizer WordPieceTokenizer::from_vocab_txt(std::string_view vocab_txt
 WordPieceTokenizer WordPieceTokenizer::from_tokenizer_json(std::string_view tokenizer_json) {
   auto m = std::make_unique<Model>();
   m->source = "tokenizer.json";
-  const JsonReader r("tokenizer.json");
+  JsonReader r("tokenizer.json");
   const json::Value root = r.parse(tokenizer_json);
 
   // model: {"type": "WordPiece", "unk_token", "continuing_subword_prefix", "max_input_chars_per_word", "vocab"}
@@ -592,6 +600,8 @@ WordPieceTokenizer WordPieceTokenizer::from_tokenizer_json(std::string_view toke
                              (type ? describe(*type) : std::string("nothing")));
   const json::Value& vocab = r.require_object(model, "model.", "vocab");
   if (vocab.object.empty()) r.fail("model.vocab", "expected at least one token, got an empty object");
+  const json::Value* added_list = root.find("added_tokens");
+  r.set_id_limit(vocab.object.size() + (added_list && added_list->is_array() ? added_list->array.size() : 0));
   for (const auto& [token, id_value] : vocab.object) {
     const int32_t id = r.id_value(id_value, "model.vocab." + quoted(token, 32));
     if (size_t(id) < m->tokens.size() && !m->tokens[size_t(id)].empty())

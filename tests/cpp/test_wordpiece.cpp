@@ -172,7 +172,13 @@ TEST_CASE("WordPiece readers refuse hostile input with a clear message", "[wordp
   CHECK_THROWS_WITH(R::from_tokenizer_json(json_with(good_model,
                                                      ", \"post_processor\": {\"type\": \"BertProcessing\", "
                                                      "\"cls\": [\"[CLS]\", 7], \"sep\": [\"[SEP]\", 0]}")),
-                    ContainsSubstring("post_processor.cls[1]: expected an id below the vocabulary size 2, got 7"));
+                    ContainsSubstring("post_processor.cls[1]: expected a token id, an integer in [0, 2)"));
+  // An id far beyond the tokens defined would make the id table huge: refused.
+  CHECK_THROWS_WITH(R::from_tokenizer_json(json_with("{\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"vocab\": "
+                                                     "{\"[UNK]\": 0, \"a\": 16000000}}")),
+                    ContainsSubstring("model.vocab.\"a\": expected a token id, an integer in [0, 2)"));
+  CHECK_THROWS_WITH(R::from_vocab_txt(vocab, "{\"added_tokens_decoder\": {\"9999999\": {\"content\": \"q\"}}}"),
+                    ContainsSubstring("below the number of tokens 8"));
   CHECK_THROWS_WITH(R::from_tokenizer_json(json_with(good_model,
                                                      ", \"added_tokens\": [{\"id\": 1, \"content\": "
                                                      "\"[X]\", \"single_word\": true}]")),
