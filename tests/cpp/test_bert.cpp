@@ -1,8 +1,8 @@
 // BERT and DistilBERT runtimes against Hugging Face transformers (tests/fixtures/encoders, made by
 // make_model_fixtures.py): every layer's hidden states, every head's attention, MLM logits, the pooler
-// and the mean-pooled embedding, to 1e-4 relative, for a single text, a sentence pair (token types) and
-// a right-padded batch (attention mask). Then the fast path against the scalar reference, the naming
-// variants of real checkpoints, and the readers on bad input.
+// and the mean-pooled embedding, to 1e-5 relative (see kTolerance), for a single text, a sentence pair (token types)
+// and a right-padded batch (attention mask). Then the fast path against the scalar reference, the naming variants of
+// real checkpoints, and the readers on bad input.
 #include <catch_amalgamated.hpp>
 #include <fstream>
 #include <functional>
@@ -59,10 +59,15 @@ struct WorstErrors {
   double hidden = 0, attention = 0, logits = 0, pooled = 0, embedding = 0;
 };
 
+// The issue asks for 1e-4; the tests hold 1e-5 because swapping the exact GELU for the tanh form changes
+// these tiny models' outputs by only ~1.5e-4 relative (measured with transformers), too close to 1e-4 to be
+// caught with certainty. Measured here: ~5e-7.
+constexpr double kTolerance = 1e-5;
+
 void check(const Comparison& c, const std::string& what, double& worst) {
   INFO(c.describe(what));
   CHECK(c.shapes_match);
-  CHECK(c.relative_error <= 1e-4);
+  CHECK(c.relative_error <= kTolerance);
   worst = std::max(worst, c.relative_error);
 }
 
@@ -116,7 +121,7 @@ void report(const std::string& name, const WorstErrors& w) {
   // Shown with -s (or on failure): the figures quoted in reports.
   INFO(name << " worst relative errors vs transformers: hidden " << w.hidden << ", attention " << w.attention
             << ", logits " << w.logits << ", pooled " << w.pooled << ", embedding " << w.embedding);
-  CHECK(w.hidden <= 1e-4);
+  CHECK(w.hidden <= kTolerance);
 }
 
 }  // namespace
