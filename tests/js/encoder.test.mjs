@@ -74,3 +74,20 @@ test('loadModel gives a GptModel for model_type gpt2, and clear errors otherwise
   await assert.rejects(EncoderModel.load({ config, weights: zip, vocab: new URL('bert-tiny/vocab.txt', encoders) }),
     (error) => error instanceof ModelFormatError && /safe_serialization=True/.test(error.message));
 });
+
+test('WordPiece through the package gives tokenizers\' ids on every reference case (uncased)', async () => {
+  const model = await EncoderModel.load(new URL('bert-tiny/', encoders));
+  const reference = JSON.parse(readFileSync(new URL('wordpiece_cases.json', encoders), 'utf8'));
+  let mismatches = 0;
+  for (const c of reference.cases) {
+    const e = model.tokenizer.encode(c.text, c.pair, c.max_length ?? 0);
+    const want = c.uncased;
+    const same = e.ids.length === want.ids.length && e.ids.every((id, n) => id === want.ids[n])
+      && e.truncated === (want.truncated === true)
+      && (c.pair === undefined || e.typeIds.every((t, n) => t === want.type_ids[n]));
+    if (!same && ++mismatches <= 5) assert.fail(`${JSON.stringify(c.text)} / ${JSON.stringify(c.pair)}: got ${Array.from(e.ids)}, want ${want.ids}`);
+  }
+  assert.equal(mismatches, 0);
+  assert.ok(reference.cases.length >= 2000);
+  model.dispose();
+});
