@@ -79,15 +79,24 @@ WorstErrors check_against_transformers(const std::string& folder, const std::str
   const bool bert = loaded.config.architecture == EncoderArchitecture::bert;
   CHECK(model.has_mlm_head());
   CHECK(model.has_pooler() == bert);
-  // The folder's own tokenizer gives transformers' ids for the texts of make_model_fixtures.py.
-  const text::WordPieceTokenizer tokenizer = text::WordPieceTokenizer::from_vocab_txt(
-      read_text(encoders_dir() + folder + "/vocab.txt"), read_text(encoders_dir() + folder + "/tokenizer_config.json"));
-  CHECK(tokenizer.encode("The animal didn't cross the street because it was tired").ids ==
-        fixture.at("single/input_ids").as<int32_t>());
-  const text::WordPieceEncoding pair =
-      tokenizer.encode_pair("The animal didn't cross the street", "because it was too wide");
-  CHECK(pair.ids == fixture.at("pair/input_ids").as<int32_t>());
-  if (bert) CHECK(pair.type_ids == fixture.at("pair/token_type_ids").as<int32_t>());
+  // The folder's own tokenizer files (vocab.txt + tokenizer_config.json, and tokenizer.json where
+  // transformers wrote one) give transformers' ids for the texts of make_model_fixtures.py.
+  std::vector<text::WordPieceTokenizer> tokenizers;
+  tokenizers.push_back(
+      text::WordPieceTokenizer::from_vocab_txt(read_text(encoders_dir() + folder + "/vocab.txt"),
+                                               read_text(encoders_dir() + folder + "/tokenizer_config.json")));
+  if (std::ifstream(encoders_dir() + folder + "/tokenizer.json"))
+    tokenizers.push_back(
+        text::WordPieceTokenizer::from_tokenizer_json(read_text(encoders_dir() + folder + "/tokenizer.json")));
+  CHECK(tokenizers.size() == (bert ? 1u : 2u));
+  for (const text::WordPieceTokenizer& tokenizer : tokenizers) {
+    CHECK(tokenizer.encode("The animal didn't cross the street because it was tired").ids ==
+          fixture.at("single/input_ids").as<int32_t>());
+    const text::WordPieceEncoding pair =
+        tokenizer.encode_pair("The animal didn't cross the street", "because it was too wide");
+    CHECK(pair.ids == fixture.at("pair/input_ids").as<int32_t>());
+    if (bert) CHECK(pair.type_ids == fixture.at("pair/token_type_ids").as<int32_t>());
+  }
   WorstErrors worst;
   for (const std::string case_name : {"single", "pair", "batch"}) {
     const FixtureTensor& ids = fixture.at(case_name + "/input_ids");
