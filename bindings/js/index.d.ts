@@ -221,7 +221,7 @@ export class ModelFormatError extends Error {}
 
 /** Bytes read so far for one file while loading (total is undefined when the server sent no length). */
 export interface LoadProgress {
-  file: 'config.json' | 'model.safetensors' | 'vocab.json' | 'merges.txt';
+  file: 'config.json' | 'model.safetensors' | 'vocab.json' | 'merges.txt' | 'vocab.txt' | 'tokenizer.json' | 'tokenizer_config.json';
   loaded: number;
   total?: number;
 }
@@ -367,3 +367,116 @@ export class GptModel implements Disposable {
   dispose(): void;
   [Symbol.dispose](): void;
 }
+
+// ---- BERT-family encoders -------------------------------------------------------------------------
+
+/** One text (or pair) as WordPiece ids, with [CLS]/[SEP] and token types. */
+export interface WordPieceEncoding {
+  ids: Int32Array;
+  /** 0 for the first text and its [CLS]/[SEP], 1 for the second text and its [SEP]. */
+  typeIds: Int32Array;
+  /** 1 where the template inserted a special token ([CLS], [SEP]), else 0. */
+  special: Uint8Array;
+  /** True when tokens were removed to fit maxLength (longest text first for pairs). */
+  truncated: boolean;
+  /** The length the encoding would have had without maxLength. */
+  untruncatedLength: number;
+}
+
+/**
+ * BERT's WordPiece tokenizer with the ids of Hugging Face `tokenizers` (BertNormalizer: control characters
+ * dropped, CJK spaced, optional lower-casing and accent stripping; punctuation split; "##" pieces; [UNK] per
+ * word). Special tokens written in the text ("[MASK]") are recognised.
+ */
+export class WordPieceTokenizer {
+  readonly vocabSize: number;
+  readonly maskId: number | undefined;
+  /** maxLength counts the special tokens; 0 = no limit. RangeError when it is below them (2 or 3). */
+  encode(text: string, pair?: string | null, maxLength?: number): WordPieceEncoding;
+  /** The vocabulary entry of an id, e.g. "##ing" or "[CLS]". */
+  token(id: number): string;
+  tokenId(token: string): number | undefined;
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface EncoderConfig {
+  modelType: 'bert' | 'distilbert';
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+  /** max_position_embeddings: longer texts are truncated (see RunResult.truncated). */
+  nPositions: number;
+  vocabSize: number;
+  /** 0 for DistilBERT (no token types). */
+  typeVocabSize: number;
+  headDim: number;
+  hasMlmHead: boolean;
+  hasPooler: boolean;
+}
+
+export interface EncoderRunOptions {
+  /** Return every layer's per-head attention (default true). */
+  attention?: boolean;
+  /** Return MLM logits when the model has the head (default true). */
+  logits?: boolean;
+  headMask?: BooleanMask | null;
+  /** Token types when the input is ids (default all 0). */
+  typeIds?: Int32Array | ArrayLike<number>;
+}
+
+export interface EncoderRunResult {
+  ids: Int32Array;
+  /** Vocabulary entries ("[CLS]", "the", "##ing", ...). */
+  tokens: string[];
+  /** Token types (segments); DistilBERT returns the tokenizer's but has no type embeddings to use them. */
+  typeIds: Int32Array;
+  /** 1 for [CLS]/[SEP] inserted by the tokenizer (for hiding them in views). */
+  special: Uint8Array;
+  /** True when the text was cut to nPositions tokens. */
+  truncated: boolean;
+  /** [T, vocabSize] MLM logits, or null (no head, or logits: false). */
+  logits: Float32Array | null;
+  logitsShape: [number, number] | null;
+  /** [nLayer, nHead, T, T]: row i is query i's softmax over every key (no causal mask). */
+  attention: Float32Array | null;
+  attentionShape: [number, number, number, number] | null;
+  /** [nEmbd] mean of the last hidden states over the tokens, L2-normalised (sentence-transformers style). */
+  embedding: Float32Array;
+  /** [nEmbd] BERT's pooler output tanh(W h_[CLS] + b), or null when the file has no pooler. */
+  pooled: Float32Array | null;
+  timeMs: number;
+}
+
+/**
+ * A BERT or DistilBERT encoder (post-LayerNorm blocks, bidirectional attention, GELU) on the same
+ * attention kernels as MultiHeadAttention.
+ */
+export class EncoderModel {
+  /**
+   * Loads a folder URL holding config.json (model_type "bert" or "distilbert"), model.safetensors (F32, F16
+   * or BF16; names with or without "bert." / "distilbert."), and vocab.txt (+ tokenizer_config.json) or
+   * tokenizer.json; or the files given separately. A folder with only pytorch_model.bin is refused with a
+   * ModelFormatError that says how to convert it.
+   */
+  static load(source: string | URL | { config: FileSource | object; weights: FileSource; vocab?: FileSource;
+    tokenizerConfig?: FileSource; tokenizer?: FileSource }, options?: LoadOptions): Promise<EncoderModel>;
+  readonly config: Readonly<EncoderConfig>;
+  readonly tokenizer: WordPieceTokenizer;
+  tokenize(text: string, pair?: string): WordPieceEncoding & { tokens: string[] };
+  /** Runs on a text, a sentence pair { text, pair }, or token ids. */
+  run(input: string | { text: string; pair?: string } | Int32Array | ArrayLike<number>,
+    options?: EncoderRunOptions): EncoderRunResult;
+  /** The mean-pooled, L2-normalised sentence embedding of a text, [nEmbd]. */
+  embed(text: string): Float32Array;
+  explain(layer: number): { q: Float32Array; k: Float32Array; v: Float32Array; shape: [number, number, number] };
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+/**
+ * Loads any supported model by its config.json's model_type: "gpt2" gives a GptModel, "bert" and
+ * "distilbert" an EncoderModel. Rejects with ModelFormatError naming the model_type otherwise.
+ */
+export function loadModel(source: string | URL | ({ config: FileSource | object } & Record<string, FileSource | object>),
+  options?: LoadOptions): Promise<GptModel | EncoderModel>;

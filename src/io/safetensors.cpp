@@ -188,6 +188,15 @@ float bfloat16_to_float(uint16_t bits) {
 SafetensorsFile SafetensorsFile::parse(const uint8_t* data, size_t size, const SafetensorsLimits& limits) {
   if (data == nullptr && size != 0) fail("no buffer");
   if (size < 8) fail("file of " + std::to_string(size) + " bytes is shorter than the 8-byte header length");
+  // A PyTorch checkpoint (pytorch_model.bin) is a zip archive (torch >= 1.6) or a raw pickle: say so and
+  // how to convert it, rather than "header length ... is larger than ...".
+  const bool zip = data[0] == 'P' && data[1] == 'K' && data[2] == 3 && data[3] == 4;
+  const bool pickle = data[0] == 0x80 && data[1] >= 2 && data[1] <= 5;
+  if (zip || pickle)
+    fail(std::string("expected a safetensors file, got a PyTorch checkpoint (") + (zip ? "zip" : "pickle") +
+         ", as pytorch_model.bin); convert it once with Hugging Face transformers: load it with its class "
+         "(e.g. BertForMaskedLM.from_pretrained(folder)) and call .save_pretrained(folder, safe_serialization=True), "
+         "which writes model.safetensors");
   const uint64_t header_size = read_u64_le(data);
   if (header_size > limits.max_header_bytes)
     fail("header length " + std::to_string(header_size) + " is larger than the limit of " +

@@ -52,7 +52,24 @@ void gelu_tanh(float* x, int64_t n) noexcept {
     const batch inner = k_b * simd::madd(c_b * v, v * v, v);
     (half * v * (one + xsimd::tanh(inner))).store_unaligned(x + j);
   }
-  for (; j < n; ++j) x[j] = 0.5f * x[j] * (1.0f + std::tanh(k * (x[j] + 0.044715f * x[j] * x[j] * x[j])));
+  for (; j < n; ++j) x[j] = gelu_tanh_reference(x[j]);
 }
+
+void gelu_erf(float* x, int64_t n) noexcept {
+  const batch inv_sqrt2(0.7071067811865476f), half(0.5f), one(1.0f);
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    const batch v = batch::load_unaligned(x + j);
+    (half * v * (one + xsimd::erf(v * inv_sqrt2))).store_unaligned(x + j);
+  }
+  for (; j < n; ++j) x[j] = gelu_erf_reference(x[j]);
+}
+
+float gelu_tanh_reference(float x) noexcept {
+  const float k = 0.7978845608028654f;  // sqrt(2 / pi)
+  return 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x)));
+}
+
+float gelu_erf_reference(float x) noexcept { return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f)); }
 
 }  // namespace mha::kernels

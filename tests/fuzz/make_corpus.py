@@ -197,3 +197,20 @@ for name, data in SAFETENSORS_SEEDS.items():
     write("fuzz_safetensors", name + ".safetensors", data)
 for name, data in ATTENTION_SEEDS.items():
     write("fuzz_attention_args", name + ".bin", data)
+
+# ---- wordpiece: mode byte, max_length byte, then text / "vocab.txt \0 config" / tokenizer.json --------
+ENCODERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "encoders")
+with open(os.path.join(ENCODERS, "tokenizer_uncased.json"), "rb") as f:
+    TOKENIZER_JSON = f.read()
+with open(os.path.join(ENCODERS, "bert-tiny", "config.json"), "rb") as f:
+    BERT_CONFIG = f.read()
+WORDPIECE_SEEDS = {
+    "text": b"\x00\x00The animal's caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 [MASK]!\x00and the second",
+    "text_truncated": b"\x00\x05the the the the the the\x00a b a b a b",
+    "vocab_txt": b"\x01\x00[UNK]\n[CLS]\n[SEP]\nthe\n##s\x00{\"do_lower_case\": false}",
+    "vocab_txt_bad": b"\x01\x00[UNK]\n\xff\n\x00{\"added_tokens_decoder\": {\"9\": {\"content\": \"x\"}}}",
+    "tokenizer_json": b"\x02\x00" + TOKENIZER_JSON,
+    "bert_config": b"\x02\x00" + BERT_CONFIG,
+}
+for name, data in WORDPIECE_SEEDS.items():
+    write("fuzz_wordpiece", name + ".bin", data)
