@@ -6,7 +6,7 @@ import {
   adopt, checkBoolean, checkOptions, checkPositiveInteger, describe, live, loadModule, locationUrl, ModelFormatError,
   throwEngineError, toBooleanMask, WasmObject, withHeap,
 } from './runtime.js';
-import { GptModel, readSource } from './model.js';
+import { checkLoadOptions, GptModel, readSource } from './model.js';
 
 const ENCODER_FILES = {
   config: 'config.json', weights: 'model.safetensors', vocab: 'vocab.txt', tokenizerConfig: 'tokenizer_config.json',
@@ -35,8 +35,8 @@ async function folderLocation(source) {
  * Reads an encoder's files: a folder URL, or { config, weights, vocab?, tokenizerConfig?, tokenizer? }.
  * Returns bytes per key (null for absent optional files).
  */
-export async function readEncoderFiles(source, { onProgress, maxBytes, configBytes } = {}) {
-  const options = { onProgress, maxBytes };
+export async function readEncoderFiles(source, { onProgress, maxBytes, signal, configBytes } = {}) {
+  const options = { onProgress, maxBytes, signal };
   if (typeof source === 'string' || source instanceof URL) {
     const base = await folderLocation(source);
     const at = (key) => new URL(ENCODER_FILES[key], base);
@@ -159,11 +159,8 @@ export class EncoderModel extends WasmObject {
    * an optional tokenizer_config.json, or tokenizer.json) or the files given separately.
    */
   static async load(source, options = {}) {
-    const { onProgress, maxBytes, configBytes } = checkOptions(options, ['onProgress', 'maxBytes', 'configBytes'], 'options');
-    if (onProgress !== undefined && typeof onProgress !== 'function')
-      throw new TypeError(`onProgress: expected a function, got ${describe(onProgress)}`);
-    if (maxBytes !== undefined) checkPositiveInteger(maxBytes, 'maxBytes', 2 ** 32);
-    const files = await readEncoderFiles(source, { onProgress, maxBytes, configBytes });
+    const { onProgress, maxBytes, signal, configBytes } = checkLoadOptions(options, ['configBytes']);
+    const files = await readEncoderFiles(source, { onProgress, maxBytes, signal, configBytes });
     const module = await loadModule();
     const tokenizer = WordPieceTokenizer.fromBytes(module, files);
     try {
@@ -319,19 +316,19 @@ function toIds(ids, name) {
  * "gpt2" -> GptModel, "bert" / "distilbert" -> EncoderModel. Both have run() with the same result shape.
  */
 export async function loadModel(source, options = {}) {
-  const { onProgress, maxBytes } = checkOptions(options, ['onProgress', 'maxBytes'], 'options');
+  const { onProgress, maxBytes, signal } = checkLoadOptions(options);
   const folder = typeof source === 'string' || source instanceof URL;
   if (!folder && (source === null || typeof source !== 'object' || source.config === undefined))
     throw new TypeError(`source: expected a folder URL or an object of files with config, got ${describe(source)}`);
   const configSource = folder ? new URL('config.json', await folderLocation(source)) : source.config;
-  const configBytes = await readSource(configSource, 'config.json', { onProgress, maxBytes });
+  const configBytes = await readSource(configSource, 'config.json', { onProgress, maxBytes, signal });
   const module = await loadModule();
   let modelType = '';
   withHeap(module, [configBytes], [], ([address]) => { modelType = module.configModelType(address, configBytes.length); });
   if (modelType.startsWith('\x01')) throwEngineError(modelType.slice(1));
-  const loaders = { gpt2: () => GptModel.load(folder ? source : { ...source, config: configBytes }, { onProgress, maxBytes }),
-    bert: () => EncoderModel.load(source, { onProgress, maxBytes, configBytes }),
-    distilbert: () => EncoderModel.load(source, { onProgress, maxBytes, configBytes }) };
+  const loaders = { gpt2: () => GptModel.load(folder ? source : { ...source, config: configBytes }, { onProgress, maxBytes, signal }),
+    bert: () => EncoderModel.load(source, { onProgress, maxBytes, signal, configBytes }),
+    distilbert: () => EncoderModel.load(source, { onProgress, maxBytes, signal, configBytes }) };
   const load = loaders[modelType];
   if (!load) throw new ModelFormatError(`config.json: model_type: expected one of ${Object.keys(loaders).map((k) => `"${k}"`).join(', ')}, got "${modelType}"`);
   return load();

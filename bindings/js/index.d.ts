@@ -221,6 +221,9 @@ export class ModelFormatError extends Error {}
 
 /** Bytes read so far for one file while loading (total is undefined when the server sent no length). */
 export interface LoadProgress {
+  /** 'initiate': about to read the file; 'download': its size is known (when it is) and bytes start to
+   *  arrive; 'progress': bytes so far; 'done': read completely (never sent for a failed or aborted file). */
+  status: 'initiate' | 'download' | 'progress' | 'done';
   file: 'config.json' | 'model.safetensors' | 'vocab.json' | 'merges.txt' | 'vocab.txt' | 'tokenizer.json' | 'tokenizer_config.json';
   loaded: number;
   total?: number;
@@ -237,6 +240,9 @@ export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
   /** Refuse any single file larger than this many bytes (default 2 GiB), with a RangeError, before reading it. */
   maxBytes?: number;
+  /** Aborting it stops the load at once (downloads included); the load rejects with `signal.reason`
+   *  (an AbortError DOMException by default). */
+  signal?: AbortSignal;
 }
 
 /**

@@ -16,8 +16,19 @@ const DEFAULT_MAX_BYTES = 2 * 1024 ** 3; // above any GPT-2 file in F16/F32 that
  * Reads one source into bytes. Sources: ArrayBuffer, typed array, Blob/File, URL or URL string,
  * a file path in Node (file: URLs are read with node:fs), or for config.json a plain object.
  */
-export async function readSource(source, name, { onProgress, maxBytes = DEFAULT_MAX_BYTES, baseUrl } = {}) {
-  const report = (loaded, total) => onProgress?.({ file: name, loaded, total });
+export async function readSource(source, name, { onProgress, maxBytes = DEFAULT_MAX_BYTES, baseUrl, signal } = {}) {
+  signal?.throwIfAborted();
+  // Progress of this file: 'initiate' (about to read), 'download' (size known, bytes start to arrive),
+  // 'progress' (bytes so far), 'done' (all read); total is undefined where the size is not known.
+  const report = (status, loaded, total) => onProgress?.({ status, file: name, loaded, total });
+  report('initiate', 0, undefined);
+  const bytes = await readBytes(source, name, { maxBytes, baseUrl, signal, report });
+  signal?.throwIfAborted();
+  report('done', bytes.length, bytes.length);
+  return bytes;
+}
+
+async function readBytes(source, name, { maxBytes, baseUrl, signal, report }) {
   const refuse = (size) => {
     let sizeText = formatBytes(size), limitText = formatBytes(maxBytes);
     if (sizeText === limitText) [sizeText, limitText] = [`${size} bytes`, `${maxBytes} bytes`];
@@ -26,12 +37,11 @@ export async function readSource(source, name, { onProgress, maxBytes = DEFAULT_
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     if (bytes.length > maxBytes) refuse(bytes.length);
-    report(bytes.length, bytes.length);
     return bytes;
   }
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
     if (source.size > maxBytes) refuse(source.size);
-    return readStream(source.stream(), source.size, report, refuse, maxBytes);
+    return readStream(source.stream(), source.size, { report, refuse, maxBytes, signal });
   }
   if (typeof source === 'string' || source instanceof URL) {
     const url = await locationUrl(source, name, baseUrl);
@@ -41,14 +51,14 @@ export async function readSource(source, name, { onProgress, maxBytes = DEFAULT_
         throw new TypeError(`${name}: cannot read ${url.href} (${cause})`, { cause: error });
       });
       if (size > maxBytes) refuse(size);
-      const bytes = await readLocalFile(url);
-      report(bytes.length, bytes.length);
-      return bytes;
+      report('download', 0, size);
+      return readLocalFile(url);
     }
     let response;
     try {
-      response = await fetch(url);
+      response = await fetch(url, { signal });
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       // Node's fetch says only "fetch failed"; the cause (refused, unknown host, bad port...) is one level down.
       const cause = error.cause?.message ?? error.cause?.code ?? error.message;
       throw new TypeError(`${name}: cannot fetch ${url.href} (${cause})`, { cause: error });
@@ -59,27 +69,30 @@ export async function readSource(source, name, { onProgress, maxBytes = DEFAULT_
     }
     const total = Number(response.headers.get('content-length')) || undefined;
     if (total > maxBytes) refuse(total);
-    return readStream(response.body, total, report, refuse, maxBytes);
+    return readStream(response.body, total, { report, refuse, maxBytes, signal });
   }
   if (name === 'config.json' && source !== null && typeof source === 'object')
     return new TextEncoder().encode(JSON.stringify(source));
   throw new TypeError(`${name}: expected a URL, a path string, an ArrayBuffer, a typed array or a Blob/File, got ${describe(source)}`);
 }
 
-async function readStream(stream, total, report, refuse, maxBytes) {
+async function readStream(stream, total, { report, refuse, maxBytes, signal }) {
   const chunks = [];
   let loaded = 0;
-  report(0, total);
+  report('download', 0, total);
   for (const reader = stream.getReader(); ;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((error) => {
+      throw signal?.aborted ? signal.reason : error;
+    });
     if (done) break;
     loaded += value.length;
-    if (loaded > maxBytes) {
+    if (loaded > maxBytes || signal?.aborted) {
       reader.cancel();
+      signal?.throwIfAborted();
       refuse(loaded);
     }
     chunks.push(value);
-    report(loaded, total);
+    report('progress', loaded, total);
   }
   const bytes = new Uint8Array(loaded);
   let at = 0;
@@ -88,6 +101,24 @@ async function readStream(stream, total, report, refuse, maxBytes) {
     at += chunk.length;
   }
   return bytes;
+}
+
+const LOAD_OPTIONS = ['onProgress', 'maxBytes', 'signal'];
+
+/**
+ * The options every loader takes, checked: onProgress(event) with event = { status, file, loaded, total },
+ * maxBytes (per file), signal (an AbortSignal: abort rejects the load with signal.reason). `extra` names
+ * further options a loader accepts.
+ */
+export function checkLoadOptions(options, extra = []) {
+  const checked = checkOptions(options, [...LOAD_OPTIONS, ...extra], 'options');
+  const { onProgress, maxBytes, signal } = checked;
+  if (onProgress !== undefined && typeof onProgress !== 'function')
+    throw new TypeError(`options.onProgress: expected a function, got ${describe(onProgress)}`);
+  if (maxBytes !== undefined) checkPositiveInteger(maxBytes, 'options.maxBytes', 2 ** 32);
+  if (signal !== undefined && !(typeof AbortSignal === 'function' && signal instanceof AbortSignal))
+    throw new TypeError(`options.signal: expected an AbortSignal, got ${describe(signal)}`);
+  return checked;
 }
 
 async function resolveSources(source) {
@@ -111,11 +142,12 @@ export class Tokenizer extends WasmObject {
   #module;
 
   /** Loads GPT-2-style vocab.json + merges.txt (URLs, bytes or Files). */
-  static async load({ vocab, merges } = {}, { onProgress, maxBytes } = {}) {
+  static async load({ vocab, merges } = {}, options = {}) {
+    const { onProgress, maxBytes, signal } = checkLoadOptions(options);
     const module = await loadModule();
     const [vocabBytes, mergesBytes] = await Promise.all([
-      readSource(vocab, 'vocab.json', { onProgress, maxBytes }),
-      readSource(merges, 'merges.txt', { onProgress, maxBytes }),
+      readSource(vocab, 'vocab.json', { onProgress, maxBytes, signal }),
+      readSource(merges, 'merges.txt', { onProgress, maxBytes, signal }),
     ]);
     return Tokenizer.fromBytes(module, vocabBytes, mergesBytes);
   }
@@ -213,16 +245,14 @@ export class GptModel extends WasmObject {
    * Loads a model from the Hugging Face GPT-2 file set: a folder (a URL, or in Node a path; containing
    * config.json, model.safetensors, vocab.json, merges.txt) or { config, weights, vocab, merges } as URLs,
    * paths, bytes or Files.
-   * options.onProgress({ file, loaded, total }) reports bytes read; options.maxBytes caps each file.
+   * options.onProgress({ status, file, loaded, total }) reports each file ('initiate', 'download',
+   * 'progress', 'done'); options.maxBytes caps each file; options.signal aborts the load.
    */
   static async load(source, options = {}) {
-    const { onProgress, maxBytes } = checkOptions(options, ['onProgress', 'maxBytes'], 'options');
-    if (onProgress !== undefined && typeof onProgress !== 'function')
-      throw new TypeError(`onProgress: expected a function, got ${describe(onProgress)}`);
-    if (maxBytes !== undefined) checkPositiveInteger(maxBytes, 'maxBytes', 2 ** 32);
+    const { onProgress, maxBytes, signal } = checkLoadOptions(options);
     const sources = await resolveSources(source);
     const module = await loadModule();
-    const read = (key) => readSource(sources[key], FILE_NAMES[key], { onProgress, maxBytes });
+    const read = (key) => readSource(sources[key], FILE_NAMES[key], { onProgress, maxBytes, signal });
     const [config, weights, vocab, merges] = await Promise.all(MODEL_FILES.map(read));
     const tokenizer = Tokenizer.fromBytes(module, vocab, merges);
     try {
