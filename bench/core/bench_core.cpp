@@ -19,6 +19,8 @@
 #include <vector>
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/simd.hpp"
+
 #include "attention/mha.hpp"
 #include "kernels/gemm.hpp"
 #include "parallel/parallel.hpp"
@@ -77,7 +79,8 @@ __attribute__((noinline)) void probe_tile(float* c, const float* a, const float*
     for (int g = 0; g < Regs; ++g) b[g] = batch::load_unaligned(panel + (k * Regs + g) * kLanes);
     for (int r = 0; r < Rows; ++r) {
       const batch a_rk(a[r * depth + k]);
-      for (int g = 0; g < Regs; ++g) acc[r][g] = xsimd::fma(a_rk, b[g], acc[r][g]);
+      // the library's multiply-add: one f32x4.relaxed_madd in the relaxed build, mul + add in SIMD128
+      for (int g = 0; g < Regs; ++g) acc[r][g] = mha::kernels::simd::madd(a_rk, b[g], acc[r][g]);
     }
   }
   for (int r = 0; r < Rows; ++r)
