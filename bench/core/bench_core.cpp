@@ -19,10 +19,9 @@
 #include <vector>
 #include <xsimd/xsimd.hpp>
 
-#include "kernels/simd.hpp"
-
 #include "attention/mha.hpp"
 #include "kernels/gemm.hpp"
+#include "kernels/simd.hpp"
 #include "parallel/parallel.hpp"
 
 #ifdef __EMSCRIPTEN__

@@ -441,4 +441,17 @@ const char* type_name(Value::Type type) {
   return "unknown";
 }
 
+std::string describe(const Value& value) {
+  switch (value.type) {
+    case Value::Type::number:
+      return io_detail::number_text(value.number);
+    case Value::Type::string:
+      return "the string " + io_detail::quoted(value.string, 32);
+    case Value::Type::boolean:
+      return value.boolean ? "true" : "false";
+    default:
+      return std::string("a value of type ") + type_name(value.type);
+  }
+}
+
 }  // namespace mha::json

@@ -46,4 +46,8 @@ Value parse(std::string_view text, const ParseLimits& limits = {});
 // Short name of a type for error messages ("object", "number", ...).
 const char* type_name(Value::Type type);
 
+// A value as an error message shows it: 42, the string "abc" (cut at 32 characters), true, or
+// "a value of type array".
+std::string describe(const Value& value);
+
 }  // namespace mha::json

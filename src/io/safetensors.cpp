@@ -38,16 +38,7 @@ const DtypeEntry& dtype_entry(Dtype dtype) {
 std::string tensor_label(std::string_view name) { return "tensor " + quoted(name); }
 
 // What a JSON value is, for "got ..." in messages: numbers and short strings by value.
-std::string describe(const json::Value& value) {
-  switch (value.type) {
-    case json::Value::Type::number:
-      return number_text(value.number);
-    case json::Value::Type::string:
-      return "the string " + quoted(value.string, 24);
-    default:
-      return std::string("a value of type ") + json::type_name(value.type);
-  }
-}
+using json::describe;
 
 // Largest integer read from the header; every valid offset and dimension is far below (the buffer
 // is smaller), and doubles hold integers up to here exactly.

@@ -2,42 +2,15 @@
 
 #include <cmath>
 
-#include "io/json.hpp"
-#include "io/message_text.hpp"
+#include "model/config_fields.hpp"
 
 namespace mha {
 namespace {
 
-using io_detail::number_text;
-using io_detail::quoted;
-
-[[noreturn]] void fail(const std::string& field, const std::string& what) {
-  throw FormatError("config.json: " + field + ": " + what);
-}
-
-std::string describe(const json::Value& value) {
-  switch (value.type) {
-    case json::Value::Type::number:
-      return number_text(value.number);
-    case json::Value::Type::string:
-      return "the string " + quoted(value.string, 32);
-    case json::Value::Type::boolean:
-      return value.boolean ? "true" : "false";
-    default:
-      return std::string("a value of type ") + json::type_name(value.type);
-  }
-}
-
-json::Value parse_object(std::string_view json_text) {
-  json::Value config;
-  try {
-    config = json::parse(json_text);
-  } catch (const FormatError& error) {
-    throw FormatError(std::string("config.json: not valid JSON: ") + error.what());
-  }
-  if (!config.is_object()) fail("top level", std::string("expected an object, got ") + json::type_name(config.type));
-  return config;
-}
+using config_fields::fail;
+using config_fields::parse_object;
+using config_fields::require_flag;
+using json::describe;
 
 int32_t integer_in(const json::Value& value, const char* field, int32_t min, int32_t max) {
   if (!value.is_number() || !(value.number >= min && value.number <= max) || value.number != std::floor(value.number))
@@ -50,13 +23,6 @@ int32_t required(const json::Value& config, const char* field, int32_t max) {
   const json::Value* value = config.find(field);
   if (value == nullptr) fail(field, "missing (expected a positive integer)");
   return integer_in(*value, field, 1, max);
-}
-
-void require_false(const json::Value& config, const char* field) {
-  const json::Value* value = config.find(field);
-  if (value == nullptr || value->is_null()) return;
-  if (value->type != json::Value::Type::boolean) fail(field, "expected a boolean, got " + describe(*value));
-  if (value->boolean) fail(field, "only false is supported (an encoder without cross-attention), got true");
 }
 
 EncoderActivation activation(const json::Value& config, const char* field) {
@@ -100,19 +66,14 @@ BertConfig parse_bert_config(std::string_view json_text, const BertConfigLimits&
     out.type_vocab_size = 2;
     if (const json::Value* types = config.find("type_vocab_size"))
       out.type_vocab_size = integer_in(*types, "type_vocab_size", 1, limits.max_type_vocab_size);
-    if (const json::Value* epsilon = config.find("layer_norm_eps")) {
-      if (!epsilon->is_number() || !(epsilon->number > 0 && epsilon->number <= 0.1) ||
-          static_cast<float>(epsilon->number) == 0.0f)
-        fail("layer_norm_eps", "expected a positive number of at most 0.1, got " + describe(*epsilon));
-      out.layer_norm_eps = static_cast<float>(epsilon->number);
-    }
+    out.layer_norm_eps = config_fields::optional_epsilon(config, "layer_norm_eps", out.layer_norm_eps);
     out.hidden_act = activation(config, "hidden_act");
     if (const json::Value* position = config.find("position_embedding_type");
         position != nullptr && !position->is_null() && !(position->is_string() && position->string == "absolute"))
       fail("position_embedding_type",
            "expected \"absolute\" (relative position embeddings are not supported), got " + describe(*position));
-    require_false(config, "is_decoder");
-    require_false(config, "add_cross_attention");
+    require_flag(config, "is_decoder", false);  // an encoder, without cross-attention
+    require_flag(config, "add_cross_attention", false);
   } else {
     out.architecture = EncoderArchitecture::distilbert;
     out.num_hidden_layers = required(config, "n_layers", limits.max_layers);

@@ -2,67 +2,18 @@
 
 #include <cmath>
 
-#include "io/json.hpp"
-#include "io/message_text.hpp"
+#include "model/config_fields.hpp"
 
 namespace mha {
-namespace {
 
-using io_detail::number_text;
-using io_detail::quoted;
-
-[[noreturn]] void fail(const std::string& field, const std::string& what) {
-  throw FormatError("config.json: " + field + ": " + what);
-}
-
-std::string describe(const json::Value& value) {
-  switch (value.type) {
-    case json::Value::Type::number:
-      return number_text(value.number);
-    case json::Value::Type::string:
-      return "the string " + quoted(value.string, 32);
-    case json::Value::Type::boolean:
-      return value.boolean ? "true" : "false";
-    default:
-      return std::string("a value of type ") + json::type_name(value.type);
-  }
-}
-
-int32_t positive_integer(const json::Value& value, const char* field, int32_t max) {
-  // The range test comes first: it also keeps the cast below defined (and rejects NaN, which JSON
-  // cannot express anyway).
-  if (!value.is_number() || !(value.number >= 1 && value.number <= 2147483647.0) ||
-      value.number != std::floor(value.number))
-    fail(field, "expected a positive integer, got " + describe(value));
-  if (value.number > max) fail(field, "expected at most " + std::to_string(max) + ", got " + describe(value));
-  return static_cast<int32_t>(value.number);
-}
-
-int32_t required_integer(const json::Value& config, const char* field, int32_t max) {
-  const json::Value* value = config.find(field);
-  if (value == nullptr) fail(field, "missing (expected a positive integer)");
-  return positive_integer(*value, field, max);
-}
-
-// An optional boolean that must keep the value this project implements.
-void require_flag(const json::Value& config, const char* field, bool supported) {
-  const json::Value* value = config.find(field);
-  if (value == nullptr || value->is_null()) return;
-  if (value->type != json::Value::Type::boolean) fail(field, "expected a boolean, got " + describe(*value));
-  if (value->boolean != supported)
-    fail(field, std::string("only ") + (supported ? "true" : "false") + " is supported, got " + describe(*value));
-}
-
-}  // namespace
+using config_fields::fail;
+using config_fields::positive_integer;
+using config_fields::require_flag;
+using config_fields::required_integer;
+using json::describe;
 
 Gpt2Config parse_gpt2_config(std::string_view json_text, const Gpt2ConfigLimits& limits) {
-  json::Value config;
-  try {
-    config = json::parse(json_text);
-  } catch (const FormatError& error) {
-    throw FormatError(std::string("config.json: not valid JSON: ") + error.what());
-  }
-  if (!config.is_object()) fail("top level", std::string("expected an object, got ") + json::type_name(config.type));
+  const json::Value config = config_fields::parse_object(json_text);
 
   if (const json::Value* model_type = config.find("model_type")) {
     if (!model_type->is_string() || model_type->string != "gpt2")
@@ -87,13 +38,7 @@ Gpt2Config parse_gpt2_config(std::string_view json_text, const Gpt2ConfigLimits&
     fail("n_embd",
          "expected a multiple of n_head = " + std::to_string(out.n_head) + ", got " + std::to_string(out.n_embd));
 
-  if (const json::Value* epsilon = config.find("layer_norm_epsilon")) {
-    // Positive, finite as a float, and small: it is added to a variance.
-    if (!epsilon->is_number() || !(epsilon->number > 0 && epsilon->number <= 0.1) ||
-        static_cast<float>(epsilon->number) == 0.0f)
-      fail("layer_norm_epsilon", "expected a positive number of at most 0.1, got " + describe(*epsilon));
-    out.layer_norm_epsilon = static_cast<float>(epsilon->number);
-  }
+  out.layer_norm_epsilon = config_fields::optional_epsilon(config, "layer_norm_epsilon", out.layer_norm_epsilon);
 
   if (const json::Value* activation = config.find("activation_function")) {
     if (!activation->is_string() || (activation->string != "gelu_new" && activation->string != "gelu_pytorch_tanh"))

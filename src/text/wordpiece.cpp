@@ -16,6 +16,7 @@ namespace mha::text {
 
 using io_detail::number_text;
 using io_detail::quoted;
+using json::describe;
 
 namespace {
 
@@ -389,19 +390,6 @@ std::optional<int32_t> WordPieceTokenizer::token_id(std::string_view token) cons
 // ---- readers --------------------------------------------------------------------------------------------
 
 namespace {
-
-std::string describe(const json::Value& value) {
-  switch (value.type) {
-    case json::Value::Type::number:
-      return number_text(value.number);
-    case json::Value::Type::string:
-      return "the string " + quoted(value.string, 32);
-    case json::Value::Type::boolean:
-      return value.boolean ? "true" : "false";
-    default:
-      return std::string("a value of type ") + json::type_name(value.type);
-  }
-}
 
 class JsonReader {
  public:
