@@ -1,5 +1,6 @@
 #include "model/bert.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -8,6 +9,7 @@
 #include "kernels/gemm.hpp"
 #include "kernels/softmax.hpp"
 #include "kernels/transformer_ops.hpp"
+#include "model/layer_qkv.hpp"
 
 namespace mha {
 
@@ -382,16 +384,9 @@ void BertModel::run(const int32_t* tokens, int32_t count, const RunOptions& opti
 
 void BertModel::layer_qkv(int32_t layer, std::vector<float>& q, std::vector<float>& k, std::vector<float>& v) {
   State& s = *state_;
-  if (layer < 0 || layer >= s.config.num_hidden_layers)
-    throw ArgumentError("layer: expected an index in [0, " + std::to_string(s.config.num_hidden_layers) + "), got " +
-                        std::to_string(layer));
-  if (s.length == 0) throw ArgumentError("layer_qkv: expected a run() first, nothing has run");
-  const size_t size = size_t(s.length) * s.config.hidden_size;
-  q.resize(size);
-  k.resize(size);
-  v.resize(size);
-  s.blocks[layer].attention.project_qkv(s.block_inputs.data() + size_t(layer) * size, s.length, q.data(), k.data(),
-                                        v.data());
+  const int32_t n_layer = s.config.num_hidden_layers;
+  project_layer_qkv(s.blocks[std::clamp(layer, 0, n_layer - 1)].attention, s.block_inputs.data(), layer, n_layer,
+                    s.length, s.config.hidden_size, q, k, v);
 }
 
 // ---- scalar reference ------------------------------------------------------------------------------

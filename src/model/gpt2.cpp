@@ -7,6 +7,7 @@
 #include "kernels/gemm.hpp"
 #include "kernels/softmax.hpp"
 #include "kernels/transformer_ops.hpp"
+#include "model/layer_qkv.hpp"
 
 namespace mha {
 
@@ -187,16 +188,9 @@ void Gpt2Model::run(const int32_t* tokens, int32_t count, const RunOptions& opti
 
 void Gpt2Model::layer_qkv(int32_t layer, std::vector<float>& q, std::vector<float>& k, std::vector<float>& v) {
   State& s = *state_;
-  if (layer < 0 || layer >= s.config.n_layer)
-    throw ArgumentError("layer: expected an index in [0, " + std::to_string(s.config.n_layer) + "), got " +
-                        std::to_string(layer));
-  if (s.length == 0) throw ArgumentError("layer_qkv: expected a run() first, nothing has run");
-  const size_t size = size_t(s.length) * s.config.n_embd;
-  q.resize(size);
-  k.resize(size);
-  v.resize(size);
-  s.blocks[layer].attention.project_qkv(s.ln_1_inputs.data() + size_t(layer) * size, s.length, q.data(), k.data(),
-                                        v.data());
+  const int32_t n_layer = s.config.n_layer;
+  project_layer_qkv(s.blocks[std::clamp(layer, 0, n_layer - 1)].attention, s.ln_1_inputs.data(), layer, n_layer,
+                    s.length, s.config.n_embd, q, k, v);
 }
 
 }  // namespace mha
