@@ -1,10 +1,9 @@
 #include "model/bert.hpp"
 
 #include <cmath>
-#include <sstream>
 
 #include "attention/mha.hpp"
-#include "io/format_error.hpp"
+#include "errors.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/softmax.hpp"
 #include "kernels/transformer_ops.hpp"
@@ -14,14 +13,6 @@ namespace mha {
 using kernels::PackedMatrix;
 
 namespace {
-
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::ostringstream text;
-  text << '[';
-  for (size_t i = 0; i < shape.size(); ++i) text << (i ? ", " : "") << shape[i];
-  text << ']';
-  return text.str();
-}
 
 // Hugging Face names of one architecture. `base` names live under the model prefix ("bert." or
 // "distilbert."), which checkpoints of the bare model (BertModel, sentence-transformers) do not have;

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "io/format_error.hpp"
+#include "errors.hpp"
 
 namespace mha {
 

@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "attention/mha.hpp"  // ArgumentError
-#include "io/format_error.hpp"
+#include "errors.hpp"
 #include "io/json.hpp"
 #include "io/message_text.hpp"
 #include "text/bert_unicode.hpp"

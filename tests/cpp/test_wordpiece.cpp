@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "attention/mha.hpp"
-#include "io/format_error.hpp"
+#include "errors.hpp"
 #include "io/json.hpp"
 #include "text/wordpiece.hpp"
 

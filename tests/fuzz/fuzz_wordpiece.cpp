@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "attention/mha.hpp"
-#include "io/format_error.hpp"
+#include "errors.hpp"
 #include "model/bert_config.hpp"
 #include "text/wordpiece.hpp"
 
