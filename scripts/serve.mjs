@@ -6,6 +6,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { cachedModelMounts } from './cached-models.mjs';
+
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
@@ -18,11 +20,13 @@ const types = {
  * Serves `root` (default: the repository) on host:port (0 = any free port); resolves to the listening
  * http.Server. `/` redirects to `index` when one is given (the demo at /web/). `mounts` serves more
  * folders under URL prefixes, e.g. { '/simd/': '/tmp/build/dist' } (the benchmark page loads builds that
- * may live outside the root this way). `isolated: false` leaves out the COOP/COEP headers (a page that is not
- * cross-origin isolated, as most are).
+ * may live outside the root this way). The pretrained models scripts/setup.sh caches outside the repository
+ * are mounted under /models/<name>/ too (scripts/cached-models.mjs; `cachedModels: false` leaves them out).
+ * `isolated: false` leaves out the COOP/COEP headers (a page that is not cross-origin isolated, as most are).
  */
-export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, index = '/web/', mounts = {}, isolated = true } = {}) {
-  const folders = Object.entries(mounts).map(([prefix, folder]) => [prefix.replace(/\/?$/, '/'), resolve(folder)]);
+export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, index = '/web/', mounts = {}, isolated = true, cachedModels = true } = {}) {
+  const all = { ...(cachedModels ? cachedModelMounts() : {}), ...mounts };
+  const folders = Object.entries(all).map(([prefix, folder]) => [prefix.replace(/\/?$/, '/'), resolve(folder)]);
   folders.push(['/', resolve(root)]);
   const server = createServer(async (request, response) => {
     try {
