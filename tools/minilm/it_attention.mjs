@@ -94,9 +94,12 @@ const heads = [];
 for (let l = 0; l < nLayer; ++l)
   for (let h = 0; h < nHead; ++h) {
     const k = l * nHead + h;
-    // a pair's shift: how much weight the changed word moves towards the antecedent it selects
-    // ([a] selects x, [b] selects y): (a on x - b on x) + (b on y - a on y)
-    const shifts = measured.map(([a, b]) => (a.right[k] - b.wrong[k]) + (b.right[k] - a.wrong[k]));
+    // a pair's shift: how the changed word moves the head's split between the two candidates towards the
+    // antecedent it selects ([a] selects the first candidate, [b] the second): the first candidate's share of
+    // the two in a minus its share in b. A share, not a raw weight, so that a head merely spreading less
+    // weight over both candidates in one sentence does not count as moving.
+    const shareOfFirst = (first, second) => first / Math.max(first + second, 1e-12);
+    const shifts = measured.map(([a, b]) => shareOfFirst(a.right[k], a.wrong[k]) - shareOfFirst(b.wrong[k], b.right[k]));
     heads.push({
       layer: l, head: h,
       right: mean(sentences.map((s) => s.right[k])), wrong: mean(sentences.map((s) => s.wrong[k])),
@@ -138,25 +141,28 @@ const strongMoves = nPairs - 1;
 const ranked = [...heads].sort((a, b) => b.moves - a.moves || b.shift - a.shift);
 const resolvers = heads.filter((h) => h.resolves >= Math.ceil(nPairs * 0.7));
 const movers = heads.filter((h) => h.moves >= strongMoves);
-const biggest = [...heads].sort((a, b) => b.shift - a.shift)[0];
+// the head that attends "it" to the candidates most (weight on both over chance)
+const biggest = [...heads].sort((a, b) => b.candidatesTimesChance - a.candidatesTimesChance)[0];
 const bestResolves = Math.max(...heads.map((h) => h.resolves));
 const lines = [];
 lines.push(`Measured by \`tools/minilm/it_attention.mjs\` through the package (the F16 weights setup caches), on ${n} sentences: ${nPairs} pairs in which a word after "it" picks one of two candidate antecedents (the seed pair first; list below). For each layer and head, the row of "it" summed over each candidate's pieces; chance = the candidate's share of the non-special tokens (${f3(chance)} on average), the weight a head spreading "it" evenly over the words would give it.`);
 lines.push('');
 lines.push('- **resolves**: pairs where the head gives the antecedent more than the other candidate in both sentences;');
-lines.push('- **moves**: pairs where changing the deciding word moves the head\'s weight towards the antecedent it selects (shift = change on the newly selected candidate plus change away from the other, summed over both directions);');
+lines.push('- **moves**: pairs where changing the deciding word moves the head\'s split between the two candidates towards the antecedent it selects; **shift**: the subject\'s share of the two candidates\' weight when the subject is meant minus when the object is meant (a share, so that a head merely giving both candidates less weight does not count);');
 lines.push('- **wins**: sentences where the antecedent gets more than the other candidate, counted apart for the sentences meaning the subject (first candidate) and the object; **× chance**: mean weight on the antecedent over chance.');
 lines.push('');
 lines.push(`**Headline.** ${resolvers.length ? `Heads that resolve "it" in at least ${Math.ceil(nPairs * 0.7)} of ${nPairs} pairs: ${resolvers.map(name).join(', ')}.` : `No head resolves "it": none gives the antecedent more than the other candidate in both sentences of ${Math.ceil(nPairs * 0.7)} or more of the ${nPairs} pairs (the best: ${bestResolves}/${nPairs}, ${heads.filter((h) => h.resolves === bestResolves).map(name).join(', ')}).`} `
-  + `The head that sends "it" to the candidates is ${name(biggest)}: ${biggest.timesChance.toFixed(1)}× chance on the antecedent (${f3(biggest.right)} vs ${f3(biggest.wrong)} on the other); the antecedent gets more than the other candidate in ${biggest.winsFirst}/${nPairs} sentences meaning the subject and ${biggest.winsSecond}/${nPairs} meaning the object, and the deciding word moves its weight the right way in ${biggest.moves}/${nPairs} pairs, by ${f3(biggest.shift)} on average, the largest shift of all heads. `
-  + `${movers.length} heads move the right way in at least ${strongMoves}/${nPairs} pairs (${movers.map((h) => `${name(h)} ${h.moves}/${nPairs}, shift ${f3(h.shift)}`).join('; ')}), where coin flips would give ${(binomialTail(strongMoves) * nLayer * nHead).toFixed(1)} (p = ${binomialTail(strongMoves).toFixed(3)} per head): the word after "it" reaches its row consistently, but in small amounts that do not flip the choice.`);
+  + `The head that sends "it" to the candidates most is ${name(biggest)}: ${biggest.timesChance.toFixed(1)}× chance on the antecedent (${f3(biggest.right)} vs ${f3(biggest.wrong)} on the other); the antecedent gets more than the other candidate in ${biggest.winsFirst}/${nPairs} sentences meaning the subject and ${biggest.winsSecond}/${nPairs} meaning the object, and the deciding word moves its split the right way in ${biggest.moves}/${nPairs} pairs, by ${f3(biggest.shift)} of the share on average. `
+  + `${movers.length} heads move the right way in at least ${strongMoves}/${nPairs} pairs (${movers.map((h) => `${name(h)} ${h.moves}/${nPairs}, shift ${f3(h.shift)}`).join('; ')}), where coin flips would give ${(binomialTail(strongMoves) * nLayer * nHead).toFixed(1)} (p = ${binomialTail(strongMoves).toFixed(3)} per head); `
+  + `weight on the two candidates over chance among them: ${movers.map((h) => `${name(h)} ${h.candidatesTimesChance.toFixed(1)}×`).join(", ")}. `
+  + `So the word after "it" does reach its row, consistently but mostly in heads that look at the candidates little, and no head's choice follows it.`);
 lines.push('');
 lines.push('| head | moves (pairs) | mean shift | resolves (pairs) | wins: subject / object meant | on antecedent | on the other | antecedent × chance |');
 lines.push('|---|---|---|---|---|---|---|---|');
 for (const h of ranked.slice(0, 12))
   lines.push(`| ${name(h)} | ${h.moves}/${nPairs} | ${f3(h.shift)} | ${h.resolves}/${nPairs} | ${h.winsFirst}/${nPairs} / ${h.winsSecond}/${nPairs} | ${f3(h.right)} | ${f3(h.wrong)} | ${h.timesChance.toFixed(1)} |`);
 lines.push('');
-lines.push(`The 12 of ${nLayer * nHead} heads whose weight moves the right way in the most pairs (ties by the mean shift). Per layer, mean over heads, weight on the antecedent vs the other candidate: `
+lines.push(`The 12 of ${nLayer * nHead} heads whose split moves the right way in the most pairs (ties by the mean shift). Per layer, mean over heads, weight on the antecedent vs the other candidate: `
   + Array.from({ length: nLayer }, (_, l) => heads.filter((h) => h.layer === l)).map((hs, l) => `L${l} ${f3(mean(hs.map((h) => h.right)))} vs ${f3(mean(hs.map((h) => h.wrong)))}`).join('; ') + '.');
 lines.push('');
 lines.push(`**The seed pair.** The rows of "it" differ (an encoder sees "tired"/"wide"; a causal model's rows would be identical): the largest change on a token both sentences share is ${f3(seedMax.diff)} (${name(seedMax)}), the median over the ${nLayer * nHead} heads ${f3([...seedDiffs].sort((a, b) => a - b)[seedDiffs.length >> 1])}. Heads preferring the right antecedent in both sentences: ${seedResolvers.length ? seedResolvers.map((h) => `${name(h)} (${h.candidatesTimesChance.toFixed(1)}× chance on the candidates over all sentences)`).join(', ') : 'none'}. ${name(biggest)} in the seed pair: "animal" ${f3(tired.right[biggest.layer * nHead + biggest.head])} → ${f3(wide.wrong[biggest.layer * nHead + biggest.head])}, "street" ${f3(tired.wrong[biggest.layer * nHead + biggest.head])} → ${f3(wide.right[biggest.layer * nHead + biggest.head])} from "tired" to "wide".`);
