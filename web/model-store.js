@@ -9,8 +9,9 @@ export const REQUIRED_FILES = ['config.json', 'model.safetensors', 'vocab.json',
 
 /**
  * The entries of models.json: [{ name, url, about, patterns?, cached? }]. An entry marked `cached` is a
- * model scripts/setup.sh fetches into its cache (served by scripts/serve.mjs): it is left out when the
- * server does not have its config.json (setup could not fetch it).
+ * model scripts/setup.sh fetches into its cache, which scripts/serve.mjs serves at /models/<name>/ and
+ * lists in /models/cached.json; it is left out when that list does not name it (setup could not fetch it,
+ * or another server serves the page).
  */
 export async function loadModelList(url = new URL('models.json', import.meta.url)) {
   const response = await fetch(url);
@@ -18,9 +19,11 @@ export async function loadModelList(url = new URL('models.json', import.meta.url
   const list = await response.json();
   if (!Array.isArray(list) || !list.length || !list.every((m) => typeof m.url === 'string'))
     throw new Error('models.json: expected a list of { name, url }');
-  const served = async (m) => (await fetch(new URL('config.json', new URL(m.url, url)), { method: 'HEAD' }).catch(() => null))?.ok === true;
-  const present = await Promise.all(list.map((m) => !m.cached || served(m)));
-  return list.filter((m, n) => present[n]);
+  if (!list.some((m) => m.cached)) return list;
+  const cached = await fetch(new URL('../models/cached.json', url)).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  const present = new Set(Array.isArray(cached.models) ? cached.models : []);
+  const folderName = (m) => new URL(m.url, url).pathname.split('/').filter(Boolean).at(-1);
+  return list.filter((m) => !m.cached || present.has(folderName(m)));
 }
 
 function progressTracker(onFraction) {
