@@ -172,6 +172,9 @@ export interface LoadModuleOptions {
   wasmPaths?: string | URL;
   /** The .wasm bytes of the build that `simd` ('auto' means 'baseline' here) and `threads` select. */
   wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Aborting it rejects this call with `signal.reason`; the shared load goes on for other callers, and a
+   *  later call may pass another signal (the other options must not change). */
+  signal?: AbortSignal;
 }
 
 export interface ModuleInfo {

@@ -60,27 +60,44 @@ let moduleState = {
  *   simd: 'auto' (default) = the relaxed-SIMD build where this engine validates it; 'relaxed'; 'baseline'.
  *   wasmPaths: the folder URL the .wasm files are served from (default: next to this file).
  *   wasmBinary: the bytes of the build that simd (default 'baseline' then) and threads select.
+ *   signal: an AbortSignal; aborting rejects this call with signal.reason (the shared load goes on).
  */
 export function loadModule(options) {
+  const { signal, ...choices } = options ?? {};
   try {
-    checkLoadOptions(options);
+    checkLoadOptions(options, choices, signal);
   } catch (error) {
     return Promise.reject(error);
   }
   if (!modulePromise) {
-    const promise = instantiate(options ?? {});
+    const promise = instantiate(choices);
     modulePromise = promise;
-    loadedWith = options ?? {};
+    loadedWith = choices;
     promise.catch(() => {
       if (modulePromise === promise) modulePromise = loadedWith = null; // a failed load may be retried
     });
   }
-  return modulePromise;
+  return signal ? untilAborted(modulePromise, signal) : modulePromise;
 }
 
-function checkLoadOptions(options) {
-  checkOptions(options, LOAD_OPTIONS, 'loadModule options');
-  if (!options || !Object.keys(options).length || !loadedWith) return;
+// `promise`, or a rejection with signal.reason as soon as the signal aborts (the shared load goes on for
+// other callers: a compiled module is not thrown away).
+function untilAborted(promise, signal) {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+// `options` as given; `choices`: the same without the signal, which a later call may change.
+function checkLoadOptions(options, choices, signal) {
+  checkOptions(options, [...LOAD_OPTIONS, 'signal'], 'loadModule options');
+  if (signal !== undefined && !(typeof AbortSignal === 'function' && signal instanceof AbortSignal))
+    throw new TypeError(`loadModule options.signal: expected an AbortSignal, got ${describe(signal)}`);
+  options = choices;
+  if (!Object.keys(options).length || !loadedWith) return;
   const text = (o) => JSON.stringify(o, (key, value) => (key === 'wasmBinary' && value ? `${describe(value)}` : value));
   const same = LOAD_OPTIONS.every((key) => String(options[key]) === String(loadedWith[key]));
   if (!same)

@@ -44,7 +44,7 @@ test("simd: 'baseline' is honoured where the relaxed build could run", async () 
 
 test('loadModule options are validated: unknown names, bad values, and a later call that would change them', async () => {
   await assert.rejects(loadModule({ thread: 2 }), {
-    name: 'TypeError', message: 'loadModule options: unknown option "thread"; expected one of threads, simd, wasmPaths, wasmBinary',
+    name: 'TypeError', message: 'loadModule options: unknown option "thread"; expected one of threads, simd, wasmPaths, wasmBinary, signal',
   });
   await assert.rejects(loadModule('fast'), { name: 'TypeError', message: 'loadModule options: expected an options object, got "fast"' });
   await MultiHeadAttention.create({ embedDim: 4, numHeads: 1 });
@@ -53,6 +53,11 @@ test('loadModule options are validated: unknown names, bad values, and a later c
     message: /^loadModule options: the module is already loaded with the default options; a later call cannot change that \(got \{"threads":2\}\)/,
   });
   assert.ok(await loadModule()); // no options: shares the module
+  assert.ok(await loadModule({ signal: new AbortController().signal })); // a signal alone changes nothing
+  await assert.rejects(loadModule({ signal: AbortSignal.abort() }), { name: 'AbortError' });
+  await assert.rejects(loadModule({ signal: {} }), {
+    name: 'TypeError', message: 'loadModule options.signal: expected an AbortSignal, got Object',
+  });
   const other = await freshRuntime();
   await assert.rejects(other.loadModule({ simd: 'fast' }), {
     name: 'TypeError', message: `loadModule options.simd: expected 'auto', 'relaxed' or 'baseline', got "fast"`,
@@ -77,6 +82,15 @@ test('a missing .wasm names the file and how to point the package at its files; 
   } finally {
     await rm(empty, { recursive: true });
   }
+});
+
+test('aborting a first load rejects it at once; the load itself goes on and a later call gets the module', async () => {
+  const runtime = await freshRuntime();
+  const controller = new AbortController();
+  const first = runtime.loadModule({ signal: controller.signal });
+  controller.abort();
+  await assert.rejects(first, { name: 'AbortError' });
+  assert.equal(typeof (await runtime.loadModule()).setNumThreads, 'function');
 });
 
 test('wasmBinary without simd runs the baseline build from the given bytes', async () => {
