@@ -46,11 +46,12 @@ function repositoryFiles({ folder, only, overrides = {} }) {
  * Starts the fake Hub on two free 127.0.0.1 ports (the Hub and its content store). `repositories` maps ids
  * to { folder, only?, overrides?, gated?, revisions? (default ['main']), claimedWeightsSize? (the store
  * announces this Content-Length for model.safetensors and sends nothing: a file too big to download) }.
+ * `cors: false` leaves out the CORS headers (a host that pages of other origins cannot read).
  * Returns { url, casUrl, requests, throttle, onWeightsStarted, close() }: `requests` lists
  * "METHOD /path STATUS" per answer; set `throttle = { bytes, ms }` to send the store's files slowly, and
  * `onWeightsStarted` to hear when the first chunk of a throttled file has gone out.
  */
-export async function startHubServer(repositories) {
+export async function startHubServer(repositories, { cors = true } = {}) {
   const repos = new Map();
   const store = new Map(); // sha256 -> { bytes, claimedSize }
   for (const [id, spec] of Object.entries(repositories)) {
@@ -65,7 +66,7 @@ export async function startHubServer(repositories) {
   const hub = { requests: [], throttle: null, onWeightsStarted: null };
   const answer = (request, response, status, headers = {}, body) => {
     hub.requests.push(`${request.method} ${request.url} ${status}`);
-    response.writeHead(status, { ...CORS, ...headers });
+    response.writeHead(status, { ...(cors ? CORS : {}), ...headers });
     if (request.method === 'HEAD' || body === undefined) return response.end();
     return response.end(body);
   };
@@ -104,13 +105,13 @@ export async function startHubServer(repositories) {
     const headers = { 'Content-Length': claimedSize ?? bytes.length, ETag: `"${hash}"`, 'Content-Type': 'application/octet-stream' };
     if (claimedSize !== undefined) { // announce the size, then wait for the client to go away
       hub.requests.push(`${request.method} ${request.url} 200`);
-      response.writeHead(200, { ...CORS, ...headers });
+      response.writeHead(200, { ...(cors ? CORS : {}), ...headers });
       response.flushHeaders();
       return undefined;
     }
     if (!hub.throttle || request.method === 'HEAD') return answer(request, response, 200, headers, bytes);
     hub.requests.push(`${request.method} ${request.url} 200`);
-    response.writeHead(200, { ...CORS, ...headers });
+    response.writeHead(200, { ...(cors ? CORS : {}), ...headers });
     const { bytes: chunk, ms } = hub.throttle;
     let at = 0;
     const timer = setInterval(() => {
