@@ -4,7 +4,8 @@
 //     small files: 200 with the bytes, ETag and Content-Length;
 //     *.safetensors (the Hub's LFS files): 302 to /cas/<sha256> on a second port (another origin, as the Hub's
 //       content store is), with X-Linked-Size and X-Linked-Etag; the store answers 200 with Content-Length;
-//     a gated repository: 401 with x-error-code GatedRepo; a missing repository, revision or file: 404 with
+//     a gated repository: 401 with x-error-code GatedRepo, a private one 401 RepoNotFound, unless the request
+//       carries "Authorization: Bearer <its token>"; a missing repository, revision or file: 404 with
 //       x-error-code RepoNotFound, RevisionNotFound or EntryNotFound.
 //   Every answer carries CORS headers (any origin; Content-Length, ETag and the error code exposed) and
 //   Cross-Origin-Resource-Policy: cross-origin, so that cross-origin-isolated pages may read it too.
@@ -44,7 +45,8 @@ function repositoryFiles({ folder, only, overrides = {} }) {
 
 /**
  * Starts the fake Hub on two free 127.0.0.1 ports (the Hub and its content store). `repositories` maps ids
- * to { folder, only?, overrides?, gated?, revisions? (default ['main']), claimedWeightsSize? (the store
+ * to { folder, only?, overrides?, gated?, private?, token? (what opens a gated or private one), revisions?
+ * (default ['main']), claimedWeightsSize? (the store
  * announces this Content-Length for model.safetensors and sends nothing: a file too big to download) }.
  * `cors: false` leaves out the CORS headers (a host that pages of other origins cannot read).
  * Returns { url, casUrl, requests, throttle, onWeightsStarted, close() }: `requests` lists
@@ -61,7 +63,7 @@ export async function startHubServer(repositories, { cors = true } = {}) {
       const hash = sha256(bytes);
       store.set(hash, { bytes, claimedSize: spec.claimedWeightsSize });
     }
-    repos.set(id, { files, gated: spec.gated === true, revisions: spec.revisions ?? ['main'] });
+    repos.set(id, { files, gated: spec.gated === true, private: spec.private === true, token: spec.token, revisions: spec.revisions ?? ['main'] });
   }
   const hub = { requests: [], throttle: null, onWeightsStarted: null };
   const answer = (request, response, status, headers = {}, body) => {
@@ -83,7 +85,10 @@ export async function startHubServer(repositories, { cors = true } = {}) {
     const [id, revision, name] = match.slice(1).map(decodeURIComponent);
     const repo = repos.get(id);
     if (!repo) return fail(request, response, 404, 'RepoNotFound', 'Repository not found');
-    if (repo.gated) return fail(request, response, 401, 'GatedRepo', `Access to model ${id} is restricted. Please log in.`);
+    // The Hub answers an anonymous request for a private repository as for a missing one, with 401.
+    const signedIn = repo.token !== undefined && request.headers.authorization === `Bearer ${repo.token}`;
+    if (repo.private && !signedIn) return fail(request, response, 401, 'RepoNotFound', 'Repository not found');
+    if (repo.gated && !signedIn) return fail(request, response, 401, 'GatedRepo', `Access to model ${id} is restricted. Please log in.`);
     if (!repo.revisions.includes(revision)) return fail(request, response, 404, 'RevisionNotFound', 'Invalid rev id');
     const bytes = repo.files[name];
     if (!bytes) return fail(request, response, 404, 'EntryNotFound', 'Entry not found');

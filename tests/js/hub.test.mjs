@@ -39,7 +39,8 @@ before(async () => {
     'austen-gpt': { folder: austen, revisions: ['main', 'refs/pr/1'] },
     'test-org/bert-tiny': { folder: bertTiny },
     'test-org/distilbert-tiny': { folder: distilbertTiny },
-    'test-org/gated': { folder: austen, gated: true },
+    'test-org/gated': { folder: austen, gated: true, token: 'hf_test' },
+    'test-org/private': { folder: austen, private: true },
     'test-org/no-merges': { folder: austen, overrides: { 'merges.txt': null } },
     'test-org/no-safetensors': { folder: austen, overrides: { 'model.safetensors': null, 'pytorch_model.bin': 'pickle' } },
     'test-org/no-vocab': { folder: bertTiny, overrides: { 'vocab.txt': null } },
@@ -138,6 +139,15 @@ describe('Hub errors name the repository, the file and the cause', () => {
       "signed-in user with access; pass an access token as options.headers = { Authorization: 'Bearer hf_...' } " +
       "(and accept the repository's conditions on its Hub page if it is gated)"));
     await assert.rejects(load('test-org/gated'), HubError);
+    // The Hub answers an anonymous request for a private repository as for a missing one.
+    await assert.rejects(load('test-org/private'), hubError('config.json', 'test-org/private', 401, 'RepoNotFound',
+      `config.json: no repository "test-org/private" on ${hubUrl} (HTTP 401 RepoNotFound); check the id, or if the ` +
+      "repository is private, pass an access token as options.headers = { Authorization: 'Bearer hf_...' }"));
+  });
+
+  test('options.headers carry a token: the gated repository loads', async () => {
+    const model = await load('test-org/gated', { headers: { Authorization: 'Bearer hf_test' } });
+    assert.deepEqual(await runModel(model), reference.gpt);
   });
 
   test('404: a missing repository, revision and file are told apart by x-error-code', async () => {
