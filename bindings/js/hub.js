@@ -70,7 +70,8 @@ export async function isHubSource(source, options) {
   let why = '';
   if (hub === false) why = 'options.hub is false';
   else if (!isHubId(source)) why = `${describe(source)} is not a Hub id ("name" or "owner/name")`;
-  else if (hub !== true && await existsHere(source)) why = `${describe(source)} is an existing path here (pass options.hub = true to read the Hub)`;
+  else if (hub !== true && await existsHere(source))
+    why = `${describe(source)} is an existing path here (pass options.hub = true to read the Hub)`;
   const hubOnly = HUB_OPTIONS.find((key) => options[key] !== undefined);
   if (why && hubOnly) throw new TypeError(`options.${hubOnly}: only for models from the Hub, and ${why}`);
   return !why;
@@ -93,11 +94,14 @@ function checkHubOptions({ revision = 'main', hubUrl = DEFAULT_HUB_URL, cache, h
     throw new TypeError('options.cache: a folder is for Node; browsers cache in Cache Storage (cache: true, the default, or false)');
   const headerObject = headers !== null && typeof headers === 'object' && !Array.isArray(headers);
   if (headers !== undefined && !headerObject)
-    throw new TypeError(`options.headers: expected an object of HTTP headers such as { Authorization: 'Bearer hf_...' }, got ${describe(headers)}`);
+    throw new TypeError("options.headers: expected an object of HTTP headers such as { Authorization: 'Bearer hf_...' }, " +
+      `got ${describe(headers)}`);
   return { revision, hubUrl: base, cache, headers };
 }
 
 // ---- caches: the Hub's answer per file, its bytes or "not in the repository" -----------------------
+// Both kinds: read(url, file) -> { bytes } | { stream, size } | { absent: true } | null (not cached);
+// write(url, file, bytes) once a file was read whole; writeAbsent(url, file) after a 404 EntryNotFound.
 
 // Cache Storage (browsers and workers), keyed by the resolve URL. A file that the Hub says is not in the
 // repository (404 EntryNotFound) is kept as a 404 entry, so that an offline load tries the same files.
@@ -120,7 +124,7 @@ class StorageCache {
     return { stream: response.body, size: Number(response.headers.get('content-length')) || undefined };
   }
 
-  async write(url, bytes) {
+  async write(url, file, bytes) {
     await this.#put(url, new Response(bytes, {
       headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) },
     }));
@@ -156,13 +160,14 @@ class FolderCache {
     try {
       return { bytes: await readLocalFile(at) };
     } catch (error) {
-      if (error.code !== 'ENOENT') throw new TypeError(`options.cache: cannot read ${at.pathname} (${error.message})`, { cause: error });
+      if (error.code !== 'ENOENT')
+        throw new TypeError(`options.cache: cannot read ${at.pathname} (${error.message})`, { cause: error });
     }
     const { access } = await nodeFs();
     return access(new URL(`${file}.entry-not-found`, this.#folder)).then(() => ({ absent: true }), () => null);
   }
 
-  async write(url, bytes, file) { await this.#writeAtomically(file, bytes); }
+  async write(url, file, bytes) { await this.#writeAtomically(file, bytes); }
 
   async writeAbsent(url, file) { await this.#writeAtomically(`${file}.entry-not-found`, new Uint8Array(0)); }
 
@@ -212,59 +217,62 @@ class HubRepository {
   url(file) { return new URL(`${this.#id}/resolve/${encodeURIComponent(this.#revision)}/${file}`, this.#hubUrl); }
 
   /**
-   * The bytes of `file`. An optional file that the Hub says is not there (404 EntryNotFound) gives null, and
-   * sends no progress event at all; any other failure throws.
+   * The bytes of `file`, from the cache or else the network. An optional file that the Hub says is not there
+   * (404 EntryNotFound) gives null and sends no progress event at all; any other failure throws.
    */
   async read(file, { optional = false } = {}) {
-    const url = this.url(file), signal = this.#signal;
+    const url = this.url(file);
     const report = (status, loaded, total) => this.#onProgress?.({ status, file, loaded, total });
     const refuse = (size) => { throw overLimitError(`${file} of "${this.#id}"`, size, this.#maxBytes); };
-    signal?.throwIfAborted();
+    this.#signal?.throwIfAborted();
     if (!optional) report('initiate', 0, undefined);
     const cached = await this.#cache?.read(url, file);
-    signal?.throwIfAborted();
-    if (cached?.absent) {
+    this.#signal?.throwIfAborted();
+    const reading = { file, url, optional, report, refuse };
+    const bytes = cached ? await this.#readCached(cached, reading) : await this.#download(reading);
+    if (bytes === null) return null;
+    this.#signal?.throwIfAborted();
+    report('done', bytes.length, bytes.length);
+    return bytes;
+  }
+
+  async #readCached(cached, { file, url, optional, report, refuse }) {
+    if (cached.absent) {
       if (optional) return null;
       throw this.#httpError(file, url, 404, '', 'EntryNotFound');
     }
-    let bytes;
-    if (cached) {
-      if (optional) report('initiate', 0, undefined);
-      const size = cached.bytes?.length ?? cached.size;
-      this.#checkSize(file, size, refuse);
-      if (cached.bytes) {
-        report('download', 0, size);
-        bytes = cached.bytes;
-      } else {
-        bytes = await readStream(cached.stream, size, { report, refuse, maxBytes: this.#maxBytes, signal });
+    if (optional) report('initiate', 0, undefined);
+    const size = cached.bytes?.length ?? cached.size;
+    this.#checkSize(file, size, refuse);
+    if (!cached.bytes) return readStream(cached.stream, size, { report, refuse, maxBytes: this.#maxBytes, signal: this.#signal });
+    report('download', 0, size);
+    return cached.bytes;
+  }
+
+  async #download({ file, url, optional, report, refuse }) {
+    const response = await this.#fetch(file, url);
+    const code = response.headers.get('x-error-code') ?? '';
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => {});
+      if (optional && response.status === 404 && code === 'EntryNotFound') {
+        await this.#cache?.writeAbsent(url, file);
+        return null;
       }
-    } else {
-      const response = await this.#fetch(file, url);
-      const code = response.headers.get('x-error-code') ?? '';
-      if (!response.ok) {
-        await response.body?.cancel().catch(() => {});
-        if (optional && response.status === 404 && code === 'EntryNotFound') {
-          await this.#cache?.writeAbsent(url, file);
-          return null;
-        }
-        throw this.#httpError(file, url, response.status, response.statusText, code);
-      }
-      if (optional) report('initiate', 0, undefined);
-      // The size comes with the answer's headers (after the redirect, for files in the content store), before
-      // the first byte of the body: the 'download' event carries it, and a file too big is refused here.
-      const size = Number(response.headers.get('content-length')) || undefined;
-      try {
-        this.#checkSize(file, size, refuse);
-      } catch (error) {
-        await response.body?.cancel().catch(() => {});
-        throw error;
-      }
-      bytes = await readStream(response.body, size, { report, refuse, maxBytes: this.#maxBytes, signal });
-      signal?.throwIfAborted();
-      await this.#cache?.write(url, bytes, file); // only now that the whole body is here
+      throw this.#httpError(file, url, response.status, response.statusText, code);
     }
-    signal?.throwIfAborted();
-    report('done', bytes.length, bytes.length);
+    if (optional) report('initiate', 0, undefined);
+    // The size comes with the answer's headers (after the redirect, for files in the content store), before
+    // the first byte of the body: the 'download' event carries it, and a file too big is refused here.
+    const size = Number(response.headers.get('content-length')) || undefined;
+    try {
+      this.#checkSize(file, size, refuse);
+    } catch (error) {
+      await response.body?.cancel().catch(() => {});
+      throw error;
+    }
+    const bytes = await readStream(response.body, size, { report, refuse, maxBytes: this.#maxBytes, signal: this.#signal });
+    this.#signal?.throwIfAborted();
+    await this.#cache?.write(url, file, bytes); // only now that the whole body is here
     return bytes;
   }
 
@@ -272,9 +280,10 @@ class HubRepository {
     if (size === undefined) return;
     if (size > this.#maxBytes) refuse(size);
     if (file === 'model.safetensors' && size > MAX_WEIGHTS_BYTES) {
+      const usable = formatBytes(MAX_HEAP_BYTES - RESERVED_HEAP_BYTES);
       throw new RangeError(`${file} of "${this.#id}": ${formatBytes(size)} cannot fit in wasm memory: loading holds the file ` +
-        `and the engine's copy of its weights (at least ${formatBytes(2 * size)}) in the ${formatBytes(MAX_HEAP_BYTES - RESERVED_HEAP_BYTES)} ` +
-        `a wasm32 module can use (${formatBytes(MAX_HEAP_BYTES)} less ${formatBytes(RESERVED_HEAP_BYTES)} reserved)`);
+        `and the engine's copy of its weights (at least ${formatBytes(2 * size)}) in the ${usable} a wasm32 module can use ` +
+        `(${formatBytes(MAX_HEAP_BYTES)} less ${formatBytes(RESERVED_HEAP_BYTES)} reserved)`);
     }
   }
 
@@ -338,7 +347,8 @@ async function readWordPieceFiles(repository) {
 
 const FILE_SETS = {
   gpt2: async (repository) => {
-    const [weights, vocab, merges] = await Promise.all(['model.safetensors', 'vocab.json', 'merges.txt'].map((file) => repository.read(file)));
+    const files = ['model.safetensors', 'vocab.json', 'merges.txt'];
+    const [weights, vocab, merges] = await Promise.all(files.map((file) => repository.read(file)));
     return { weights, vocab, merges };
   },
   bert: async (repository) => {
