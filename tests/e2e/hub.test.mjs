@@ -96,6 +96,58 @@ describe('loading from the Hub in Chromium', { timeout: 120_000 }, () => {
     }, { browser, allowConsoleErrors: true });
   });
 
+  test('an abort in the middle of the weights leaves them out of Cache Storage', async (t) => {
+    if (skipWithoutChromium(t)) return;
+    browser ??= await launchBrowser();
+    const slow = await startHubServer({ 'test-org/slow-gpt': { folder: austen } });
+    slow.throttle = { bytes: 65536, ms: 50 }; // about 6 s for the 8 MB weights
+    const started = new Promise((done) => { slow.onWeightsStarted = done; });
+    try {
+      const page = `${serverUrl(repoServer)}/tests/e2e/pages/hub.html`;
+      const { error, keys } = await withPage(page, async (tab) => {
+        await tab.evaluate((hubUrl) => {
+          globalThis.controller = new AbortController();
+          globalThis.loading = import('/dist/index.js')
+            .then(({ loadModel }) => loadModel('test-org/slow-gpt', { hubUrl, signal: globalThis.controller.signal }))
+            .then(() => 'loaded', (caught) => caught.name);
+        }, slow.url);
+        await started;
+        return tab.evaluate(async () => {
+          globalThis.controller.abort();
+          const outcome = await globalThis.loading;
+          const cache = await caches.open('mha-wasm-hub');
+          return { error: outcome, keys: (await cache.keys()).map((request) => request.url) };
+        });
+      }, { browser });
+      assert.equal(error, 'AbortError');
+      assert.deepEqual(keys.filter((key) => key.includes('slow-gpt')).map((key) => key.split('/').pop()).sort(),
+        ['config.json', 'merges.txt', 'vocab.json']);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  test('offline: the message says the browser is offline', async (t) => {
+    if (skipWithoutChromium(t)) return;
+    browser ??= await launchBrowser();
+    const page = `${serverUrl(repoServer)}/tests/e2e/pages/hub.html`;
+    const url = `${hub.url}test-org/offline-gpt/resolve/main/config.json`;
+    const error = await withPage(page, async (tab) => {
+      await tab.evaluate(() => import('/dist/index.js'));
+      await browser.context.setOffline(true);
+      try {
+        return await tab.evaluate(async (hubUrl) => {
+          const { loadModel } = await import('/dist/index.js');
+          return loadModel('test-org/offline-gpt', { hubUrl }).then(() => null, (caught) => caught.message);
+        }, hub.url);
+      } finally {
+        await browser.context.setOffline(false);
+      }
+    }, { browser, allowConsoleErrors: true });
+    assert.equal(error, `config.json: cannot fetch ${url} for repository "test-org/offline-gpt" at revision "main" ` +
+      '(Failed to fetch): this browser is offline');
+  });
+
   test('a Hub that sends no CORS headers: the message says the host may not allow cross-origin requests', async (t) => {
     if (skipWithoutChromium(t)) return;
     browser ??= await launchBrowser();
