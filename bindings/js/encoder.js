@@ -312,10 +312,11 @@ function toIds(ids, name) {
 
 // ---- loadModel: one entry point for every architecture --------------------------------------------
 
-// The loaders of each config.json model_type, from files given as bytes (or URLs, paths, Files).
+// The loader of each config.json model_type: files (a folder, or an object of bytes, URLs, paths or Files) and
+// options with the config.json bytes already read.
 const LOADERS = {
-  gpt2: (files, { signal }) => GptModel.load(files, { signal }),
-  bert: (files, { signal, configBytes }) => EncoderModel.load(files, { signal, configBytes }),
+  gpt2: (files, { configBytes, ...options }) => GptModel.load(files, options),
+  bert: (files, options) => EncoderModel.load(files, options),
 };
 LOADERS.distilbert = LOADERS.bert;
 
@@ -350,7 +351,5 @@ export async function loadModel(source, options = {}) {
   const configSource = folder ? new URL('config.json', await folderLocation(source)) : source.config;
   const configBytes = await readSource(configSource, 'config.json', { onProgress, maxBytes, signal });
   const modelType = await modelTypeOf(configBytes);
-  const files = folder ? source : { ...source, config: configBytes };
-  if (modelType === 'gpt2') return GptModel.load(files, { onProgress, maxBytes, signal });
-  return EncoderModel.load(source, { onProgress, maxBytes, signal, configBytes });
+  return LOADERS[modelType](folder ? source : { ...source, config: configBytes }, { onProgress, maxBytes, signal, configBytes });
 }

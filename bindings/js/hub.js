@@ -86,7 +86,7 @@ function checkHubOptions({ revision = 'main', hubUrl = DEFAULT_HUB_URL, cache, h
   try { base = new URL(String(hubUrl)); } catch { /* refused below */ }
   if (!(typeof hubUrl === 'string' || hubUrl instanceof URL) || !base || !['http:', 'https:'].includes(base.protocol))
     throw new TypeError(`options.hubUrl: expected an absolute http(s) URL such as "${DEFAULT_HUB_URL}", got ${describe(hubUrl)}`);
-  if (!base.pathname.endsWith('/')) base = new URL(`${base.href}/`);
+  if (!base.pathname.endsWith('/')) base.pathname += '/'; // a mirror under a path: https://host/hf -> https://host/hf/
   const folder = typeof cache === 'string' || cache instanceof URL;
   if (cache !== undefined && typeof cache !== 'boolean' && !folder)
     throw new TypeError(`options.cache: expected a boolean or (Node) a folder path, got ${describe(cache)}`);
@@ -358,9 +358,6 @@ const FILE_SETS = {
 };
 FILE_SETS.distilbert = FILE_SETS.bert;
 
-/** The model types whose files readHubModel knows. */
-export const HUB_MODEL_TYPES = Object.keys(FILE_SETS);
-
 /**
  * Downloads (or takes from the cache) the files of Hub model `id`: config.json, then what
  * `modelTypeOf(configBytes, where)` (which throws for a type it cannot load) says it is. Returns
@@ -379,6 +376,11 @@ export async function readHubModel(id, options, modelTypeOf) {
     const repository = new HubRepository(id, { ...hubOptions, cache }, { maxBytes, signal: controller.signal, onProgress });
     const config = await repository.read('config.json');
     const modelType = await modelTypeOf(config, repository.where);
+    if (!FILE_SETS[modelType]) { // an architecture loadModel runs from files, whose Hub file set is not written yet
+      const known = Object.keys(FILE_SETS).map((type) => `"${type}"`).join(', ');
+      throw new ModelFormatError(`config.json: model_type "${modelType}" loads from files but not from the Hub yet ` +
+        `(the Hub loader knows the files of ${known}) (${repository.where})`);
+    }
     const files = await FILE_SETS[modelType](repository).catch((error) => {
       controller.abort(error);
       throw error;
