@@ -254,7 +254,8 @@ class HubRepository {
     const code = response.headers.get('x-error-code') ?? '';
     if (!response.ok) {
       await response.body?.cancel().catch(() => {});
-      if (optional && response.status === 404 && code === 'EntryNotFound') {
+      // A 404 without x-error-code (a mirror or a plain file server) can only be the file: config.json came.
+      if (optional && response.status === 404 && (code === 'EntryNotFound' || code === '')) {
         await this.#cache?.writeAbsent(url, file);
         return null;
       }
@@ -326,6 +327,9 @@ class HubRepository {
     else if (status === 403)
       message = `access to repository ${id} refused (${http}): the token in options.headers has no access to it ` +
         '(for a gated repository, accept its conditions on its Hub page)';
+    else if (status === 404)
+      message = `not found at ${url.href} (${http}): the repository "${this.#id}", its revision "${this.#revision}" or ` +
+        'the file is missing (no x-error-code header says which)';
     else message = `fetching ${url.href} for ${this.where} failed with ${http}`;
     return new HubError(`${file}: ${message}`, { ...this.#fields(file, url), status, code });
   }

@@ -48,12 +48,13 @@ function repositoryFiles({ folder, only, overrides = {} }) {
  * to { folder, only?, overrides?, gated?, private?, token? (what opens a gated or private one), revisions?
  * (default ['main']), claimedWeightsSize? (the store
  * announces this Content-Length for model.safetensors and sends nothing: a file too big to download) }.
- * `cors: false` leaves out the CORS headers (a host that pages of other origins cannot read).
+ * `cors: false` leaves out the CORS headers (a host that pages of other origins cannot read); `errorCodes: false`
+ * the x-error-code headers (a mirror or a plain file server).
  * Returns { url, casUrl, requests, throttle, onWeightsStarted, close() }: `requests` lists
  * "METHOD /path STATUS" per answer; set `throttle = { bytes, ms }` to send the store's files slowly, and
  * `onWeightsStarted` to hear when the first chunk of a throttled file has gone out.
  */
-export async function startHubServer(repositories, { cors = true } = {}) {
+export async function startHubServer(repositories, { cors = true, errorCodes = true } = {}) {
   const repos = new Map();
   const store = new Map(); // sha256 -> { bytes, claimedSize }
   for (const [id, spec] of Object.entries(repositories)) {
@@ -72,8 +73,8 @@ export async function startHubServer(repositories, { cors = true } = {}) {
     if (request.method === 'HEAD' || body === undefined) return response.end();
     return response.end(body);
   };
-  const fail = (request, response, status, code, message) =>
-    answer(request, response, status, { 'X-Error-Code': code, 'X-Error-Message': message, 'Content-Type': 'text/plain' }, message);
+  const fail = (request, response, status, code, message) => answer(request, response, status,
+    { ...(errorCodes ? { 'X-Error-Code': code, 'X-Error-Message': message } : {}), 'Content-Type': 'text/plain' }, message);
 
   const serveHub = (request, response) => {
     if (request.method === 'OPTIONS') {

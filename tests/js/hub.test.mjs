@@ -170,6 +170,23 @@ describe('Hub errors name the repository, the file and the cause', () => {
     });
   });
 
+  test('a server without x-error-code (a mirror): a missing optional file is still absent; other 404s say what may be missing', async () => {
+    const mirror = await startHubServer({ 'test-org/bert-tiny': { folder: bertTiny } }, { errorCodes: false });
+    try {
+      const model = await loadModel('test-org/bert-tiny', { hubUrl: mirror.url });
+      assert.deepEqual(await runModel(model), reference.bert);
+      assert.ok(mirror.requests.includes('GET /test-org/bert-tiny/resolve/main/tokenizer.json 404'));
+      const url = `${mirror.url}test-org/missing/resolve/main/config.json`;
+      await assert.rejects(loadModel('test-org/missing', { hubUrl: mirror.url }), {
+        name: 'HubError', status: 404, code: '',
+        message: `config.json: not found at ${url} (HTTP 404 Not Found): the repository "test-org/missing", its revision ` +
+          '"main" or the file is missing (no x-error-code header says which)',
+      });
+    } finally {
+      await mirror.close();
+    }
+  });
+
   test('an architecture the package does not run is refused after config.json, before any weights', async () => {
     const { requests } = await requestsDuring(() => assert.rejects(load('test-org/llama'), {
       name: 'ModelFormatError',
