@@ -147,3 +147,16 @@ export async function startHubServer(repositories, { cors = true, errorCodes = t
   })));
   return hub;
 }
+
+// By hand: `node tests/js/hub-server.mjs` serves the repository's models as a hub (for trying a page against it):
+// test-org/austen-gpt, test-org/bert-tiny, test-org/distilbert-tiny and a gated test-org/gated (token hf_test).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const models = new URL('../../models/', import.meta.url), encoders = new URL('../fixtures/encoders/', import.meta.url);
+  const hub = await startHubServer({
+    'test-org/austen-gpt': { folder: new URL('austen-gpt/', models) },
+    'test-org/bert-tiny': { folder: new URL('bert-tiny/', encoders) },
+    'test-org/distilbert-tiny': { folder: new URL('distilbert-tiny/', encoders) },
+    'test-org/gated': { folder: new URL('austen-gpt/', models), gated: true, token: 'hf_test' },
+  });
+  console.log(`fake hub at ${hub.url} (content store ${hub.casUrl}); loadModel('test-org/austen-gpt', { hubUrl: '${hub.url}' })`);
+}
