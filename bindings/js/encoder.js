@@ -7,6 +7,7 @@ import {
   throwEngineError, toBooleanMask, WasmObject, withHeap,
 } from './runtime.js';
 import { checkLoadOptions, GptModel, readSource } from './model.js';
+import { HUB_OPTIONS, isHubSource, readHubModel } from './hub.js';
 
 const ENCODER_FILES = {
   config: 'config.json', weights: 'model.safetensors', vocab: 'vocab.txt', tokenizerConfig: 'tokenizer_config.json',
@@ -311,25 +312,44 @@ function toIds(ids, name) {
 
 // ---- loadModel: one entry point for every architecture --------------------------------------------
 
-/**
- * Loads a model folder (or files) and returns the model class its config.json's model_type names:
- * "gpt2" -> GptModel, "bert" / "distilbert" -> EncoderModel. Both have run() with the same result shape.
- */
-export async function loadModel(source, options = {}) {
-  const { onProgress, maxBytes, signal } = checkLoadOptions(options);
-  const folder = typeof source === 'string' || source instanceof URL;
-  if (!folder && (source === null || typeof source !== 'object' || source.config === undefined))
-    throw new TypeError(`source: expected a folder URL or an object of files with config, got ${describe(source)}`);
-  const configSource = folder ? new URL('config.json', await folderLocation(source)) : source.config;
-  const configBytes = await readSource(configSource, 'config.json', { onProgress, maxBytes, signal });
+// The loader of each config.json model_type: files (a folder, or an object of bytes, URLs, paths or Files) and
+// options with the config.json bytes already read.
+const LOADERS = {
+  gpt2: (files, { configBytes, ...options }) => GptModel.load(files, options),
+  bert: (files, options) => EncoderModel.load(files, options),
+};
+LOADERS.distilbert = LOADERS.bert;
+
+async function modelTypeOf(configBytes, where) {
   const module = await loadModule();
   let modelType = '';
   withHeap(module, [configBytes], [], ([address]) => { modelType = module.configModelType(address, configBytes.length); });
   if (modelType.startsWith('\x01')) throwEngineError(modelType.slice(1));
-  const loaders = { gpt2: () => GptModel.load(folder ? source : { ...source, config: configBytes }, { onProgress, maxBytes, signal }),
-    bert: () => EncoderModel.load(source, { onProgress, maxBytes, signal, configBytes }),
-    distilbert: () => EncoderModel.load(source, { onProgress, maxBytes, signal, configBytes }) };
-  const load = loaders[modelType];
-  if (!load) throw new ModelFormatError(`config.json: model_type: expected one of ${Object.keys(loaders).map((k) => `"${k}"`).join(', ')}, got "${modelType}"`);
-  return load();
+  if (!LOADERS[modelType]) {
+    const expected = Object.keys(LOADERS).map((k) => `"${k}"`).join(', ');
+    throw new ModelFormatError(`config.json: model_type: expected one of ${expected}, got "${modelType}"${where ? ` (${where})` : ''}`);
+  }
+  return modelType;
+}
+
+/**
+ * Loads a model and returns the class its config.json's model_type names: "gpt2" -> GptModel, "bert" /
+ * "distilbert" -> EncoderModel. Both have run() with the same result shape. The source is a folder (URL, or
+ * in Node a path), an object of files with config, or a Hugging Face Hub id ("owner/name" or "name"; see
+ * isHubSource in hub.js for the rule, and options hub, revision, hubUrl, cache, headers).
+ */
+export async function loadModel(source, options = {}) {
+  const checked = checkLoadOptions(options, ['hub', ...HUB_OPTIONS]);
+  const { onProgress, maxBytes, signal } = checked;
+  if (await isHubSource(source, checked)) {
+    const { modelType, files } = await readHubModel(source, checked, modelTypeOf);
+    return LOADERS[modelType](files, { signal, configBytes: files.config });
+  }
+  const folder = typeof source === 'string' || source instanceof URL;
+  if (!folder && (source === null || typeof source !== 'object' || source.config === undefined))
+    throw new TypeError(`source: expected a folder URL, a Hub id or an object of files with config, got ${describe(source)}`);
+  const configSource = folder ? new URL('config.json', await folderLocation(source)) : source.config;
+  const configBytes = await readSource(configSource, 'config.json', { onProgress, maxBytes, signal });
+  const modelType = await modelTypeOf(configBytes);
+  return LOADERS[modelType](folder ? source : { ...source, config: configBytes }, { onProgress, maxBytes, signal, configBytes });
 }

@@ -225,7 +225,8 @@ export class ModelFormatError extends Error {}
 /** Bytes read so far for one file while loading (total is undefined when the server sent no length). */
 export interface LoadProgress {
   /** 'initiate': about to read the file; 'download': its size is known (when it is) and bytes start to
-   *  arrive; 'progress': bytes so far; 'done': read completely (never sent for a failed or aborted file). */
+   *  arrive; 'progress': bytes so far; 'done': read completely (never sent for a failed or aborted file).
+   *  From the Hub, a tokenizer file that the repository does not have sends no event at all. */
   status: 'initiate' | 'download' | 'progress' | 'done';
   file: 'config.json' | 'model.safetensors' | 'vocab.json' | 'merges.txt' | 'vocab.txt' | 'tokenizer.json' | 'tokenizer_config.json';
   loaded: number;
@@ -483,9 +484,76 @@ export class EncoderModel {
   [Symbol.dispose](): void;
 }
 
+// ---- loadModel and the Hugging Face Hub ------------------------------------------------------------
+
+/** The Hub ids are resolved against unless options.hubUrl says otherwise: "https://huggingface.co/". */
+export const DEFAULT_HUB_URL: string;
+/** The Cache Storage cache (browsers, workers) that keeps files from the Hub, keyed by resolve URL: "mha-wasm-hub". */
+export const HUB_CACHE_NAME: string;
+
+/** loadModel's options: those of every loader, and for a model from the Hub, where and how to get it. */
+export interface LoadModelOptions extends LoadOptions {
+  /**
+   * true: `source` is a Hub id (a TypeError if it is not shaped like one), even when a folder of that name
+   * exists; false: never the Hub. Default: a string shaped like an id ("name" or "owner/name": letters, digits,
+   * '-', '_', '.'; no scheme, no leading '.' or '/', no trailing '/', no '..') is one, unless (in Node) a file
+   * or folder of that name exists relative to the working folder. The options below with a source that is
+   * not read from the Hub are refused with a TypeError.
+   */
+  hub?: boolean;
+  /** A branch, tag or commit hash (default "main"); escaped in the URL, so "refs/pr/1" works. */
+  revision?: string;
+  /** The Hub's base URL (default DEFAULT_HUB_URL): files come from `{hubUrl}{id}/resolve/{revision}/{file}`. */
+  hubUrl?: string | URL;
+  /**
+   * Browsers and workers: true (default) keeps each file in Cache Storage (HUB_CACHE_NAME) once it was read
+   * whole, and the next load of the same id and revision reads it there without any request; false neither
+   * reads nor writes it. Node: a folder (path or file: URL); files go to `<folder>/<id>/<revision>/<file>`,
+   * written to a temporary file and renamed, so a file is there whole or not at all (an aborted download
+   * leaves nothing). Node without a folder, or false: no cache. A file the repository does not have (an
+   * optional tokenizer file) is remembered too, so an offline load asks the same questions. A cached file is
+   * used as it is, also for a branch such as "main" that may have moved: pass a commit hash as the
+   * revision to pin one, or clear the cache (caches.delete(HUB_CACHE_NAME), or the folder) to fetch anew.
+   */
+  cache?: boolean | string | URL;
+  /** HTTP headers for every request to the Hub, e.g. { Authorization: 'Bearer hf_...' } for a gated or private repository. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Thrown when a file of a Hub model cannot be had: the message names the file, the repository and the cause.
+ * Over maxBytes, or too large for wasm memory, is a RangeError instead (from the size the server announces,
+ * before the download); an abort rejects with the signal's reason.
+ */
+export class HubError extends Error {
+  name: 'HubError';
+  /** The id, e.g. "openai-community/gpt2". */
+  repo: string;
+  revision: string;
+  file: string;
+  /** The resolve URL of the file. */
+  url: string;
+  /**
+   * The HTTP status: 401 (gated or private), 403 (the token has no access), 404 (see code), another; or 0 when
+   * no answer came (offline, host down, or in a browser a host that does not allow cross-origin requests).
+   */
+  status: number;
+  /** The Hub's x-error-code header: "RepoNotFound", "RevisionNotFound", "EntryNotFound", "GatedRepo", or "". */
+  code: string;
+}
+
 /**
  * Loads any supported model by its config.json's model_type: "gpt2" gives a GptModel, "bert" and
  * "distilbert" an EncoderModel. Rejects with ModelFormatError naming the model_type otherwise.
+ *
+ * The source is a folder (URL, or a path in Node), the files as an object with config, or a Hugging Face Hub
+ * id (see LoadModelOptions.hub for the rule). From the Hub, config.json comes first (an architecture the
+ * package does not run is refused before any weights are fetched), then what its model_type needs:
+ * GPT-2: model.safetensors, vocab.json, merges.txt; BERT/DistilBERT: model.safetensors and tokenizer.json, or
+ * vocab.txt with tokenizer_config.json when present. The weights' URL answers with a redirect to a content
+ * store, which fetch follows. Each file's 'download' progress event carries its size (Content-Length) before
+ * its first byte. Rejects with HubError (see its status and code), RangeError (over maxBytes or wasm memory),
+ * ModelFormatError, or the signal's reason.
  */
 export function loadModel(source: string | URL | ({ config: FileSource | object } & Record<string, FileSource | object>),
-  options?: LoadOptions): Promise<GptModel | EncoderModel>;
+  options?: LoadModelOptions): Promise<GptModel | EncoderModel>;

@@ -8,7 +8,7 @@ import {
 
 const MODEL_FILES = ['config', 'weights', 'vocab', 'merges'];
 const FILE_NAMES = { config: 'config.json', weights: 'model.safetensors', vocab: 'vocab.json', merges: 'merges.txt' };
-const DEFAULT_MAX_BYTES = 2 * 1024 ** 3; // above any GPT-2 file in F16/F32 that wasm32 can hold
+export const DEFAULT_MAX_BYTES = 2 * 1024 ** 3; // above any GPT-2 file in F16/F32 that wasm32 can hold
 
 // ---- reading files: URL, path, bytes, Blob/File, with progress -----------------------------------
 
@@ -28,12 +28,15 @@ export async function readSource(source, name, { onProgress, maxBytes = DEFAULT_
   return bytes;
 }
 
+/** The RangeError for a file of `size` bytes over options.maxBytes; `name` says which file. */
+export function overLimitError(name, size, maxBytes) {
+  let sizeText = formatBytes(size), limitText = formatBytes(maxBytes);
+  if (sizeText === limitText) [sizeText, limitText] = [`${size} bytes`, `${maxBytes} bytes`];
+  return new RangeError(`${name}: ${sizeText} is over the limit of ${limitText} (maxBytes)`);
+}
+
 async function readBytes(source, name, { maxBytes, baseUrl, signal, report }) {
-  const refuse = (size) => {
-    let sizeText = formatBytes(size), limitText = formatBytes(maxBytes);
-    if (sizeText === limitText) [sizeText, limitText] = [`${size} bytes`, `${maxBytes} bytes`];
-    throw new RangeError(`${name}: ${sizeText} is over the limit of ${limitText} (maxBytes)`);
-  };
+  const refuse = (size) => { throw overLimitError(name, size, maxBytes); };
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     if (bytes.length > maxBytes) refuse(bytes.length);
@@ -76,7 +79,12 @@ async function readBytes(source, name, { maxBytes, baseUrl, signal, report }) {
   throw new TypeError(`${name}: expected a URL, a path string, an ArrayBuffer, a typed array or a Blob/File, got ${describe(source)}`);
 }
 
-async function readStream(stream, total, { report, refuse, maxBytes, signal }) {
+/**
+ * Reads a byte stream whole: report('download', 0, total) first, then report('progress', loaded, total)
+ * per chunk; refuse(loaded) throws once more than maxBytes arrived (a server may send no length, or a wrong
+ * one); an abort cancels the stream and throws signal.reason.
+ */
+export async function readStream(stream, total, { report, refuse, maxBytes, signal }) {
   const chunks = [];
   let loaded = 0;
   report('download', 0, total);

@@ -31,8 +31,8 @@ const BUILDS = {
 };
 const MAX_THREADS = 8;
 const THREADED_START_MS = 10_000; // a threaded start that takes longer falls back to the single build
-const MAX_HEAP_BYTES = 4 * 1024 ** 3; // -sMAXIMUM_MEMORY=4GB
-const RESERVED_HEAP_BYTES = 64 * 1024 ** 2; // static data, stack, weights and allocator slack
+export const MAX_HEAP_BYTES = 4 * 1024 ** 3; // -sMAXIMUM_MEMORY=4GB
+export const RESERVED_HEAP_BYTES = 64 * 1024 ** 2; // static data, stack, weights and allocator slack
 export const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
 /** Thrown when the engine reports a failure that argument checks could not predict. */
@@ -204,7 +204,7 @@ function chooseSimd(simd, wasmBinary) {
   return { kind: 'relaxed', reason: '' };
 }
 
-function isNode() {
+export function isNode() {
   return typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
 }
 

@@ -89,7 +89,7 @@ test('load options are checked: a signal must be an AbortSignal, unknown names a
     name: 'TypeError', message: 'options.signal: expected an AbortSignal, got "stop"',
   });
   await assert.rejects(loadModel(folder, { onprogress() {} }), {
-    name: 'TypeError', message: 'options: unknown option "onprogress"; expected one of onProgress, maxBytes, signal',
+    name: 'TypeError', message: 'options: unknown option "onprogress"; expected one of onProgress, maxBytes, signal, hub, revision, hubUrl, cache, headers',
   });
   await assert.rejects(GptModel.load(folder, { onProgress: 1 }), {
     name: 'TypeError', message: 'options.onProgress: expected a function, got 1',

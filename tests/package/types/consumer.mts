@@ -1,8 +1,13 @@
 // A strict TypeScript consumer of the package's declarations, compiled by tests/package/types.test.mjs under
 // several `lib` / `types` configurations. Lines marked @ts-expect-error must stay type errors: the
 // declarations are real types, not holes.
-import { GptModel, MhaError, ModelFormatError, MultiHeadAttention, Tokenizer, loadModule, moduleInfo } from 'mha-wasm';
-import type { AttentionShape, ForwardOptions, Gpt2ConfigJson, OutputShape, PerHeadWeightsShape, ModuleInfo } from 'mha-wasm';
+import {
+  DEFAULT_HUB_URL, GptModel, HUB_CACHE_NAME, HubError, MhaError, ModelFormatError, MultiHeadAttention, Tokenizer, loadModel,
+  loadModule, moduleInfo,
+} from 'mha-wasm';
+import type {
+  AttentionShape, ForwardOptions, Gpt2ConfigJson, LoadModelOptions, OutputShape, PerHeadWeightsShape, ModuleInfo,
+} from 'mha-wasm';
 
 // ---- MultiHeadAttention ---------------------------------------------------------------------------------
 const mha = await MultiHeadAttention.create({ embedDim: 4, numHeads: 2 });
@@ -88,8 +93,20 @@ await loadModule({ threads: 1 });
 const info: ModuleInfo = await moduleInfo();
 const errors: Error[] = [new MhaError('x'), new ModelFormatError('y')];
 
+// ---- the Hub -------------------------------------------------------------------------------------------
+const hubOptions: LoadModelOptions = {
+  revision: 'main', hubUrl: new URL(DEFAULT_HUB_URL), cache: false, headers: { Authorization: 'Bearer hf_x' }, signal: AbortSignal.timeout(1),
+};
+const cachedInFolder: LoadModelOptions = { hub: true, cache: './models-cache', onProgress: ({ status, total }) => [status, total] };
+// @ts-expect-error cache: a boolean, or a folder in Node
+const badCache: LoadModelOptions = { cache: 3 };
+const hubModel = await loadModel('openai-community/gpt2', hubOptions).catch((error: unknown) => {
+  if (error instanceof HubError) return [error.repo, error.revision, error.file, error.url, error.status, error.code, HUB_CACHE_NAME];
+  throw error;
+});
+
 export {
   averagedWeights, batch, queryLength, keyLength, outputShape, embedDim, perHeadWeights, perHeadShape, withWeights, none,
   maybe, notSure, noWeights, fourth, direct, directModel, directTokenizer, attention, attentionShape, vocabSize, length,
-  width, noAttention, notThere, second, nHead, tokens, headDim, top, text, info, errors,
+  width, noAttention, notThere, second, nHead, tokens, headDim, top, text, info, errors, cachedInFolder, badCache, hubModel,
 };
