@@ -2,6 +2,17 @@
 // attention rollout over layers, differences between two runs, and the step-by-step computation of
 // one attention weight. Attention arrays are [nLayer, nHead, T, T] ([layer][head][query][key]).
 
+/** Softmax of `values` (any array of numbers): { weights [n] = e^(values[n] - max) / sum, max, sum }. */
+export function softmax(values) {
+  let max = -Infinity;
+  for (const x of values) max = Math.max(max, x);
+  const weights = Float64Array.from(values, (x) => Math.exp(x - max));
+  let sum = 0;
+  for (const w of weights) sum += w;
+  for (let n = 0; n < weights.length; ++n) weights[n] /= sum;
+  return { weights, max, sum };
+}
+
 /** The [T, T] slice of head (layer, head) as a subarray view. */
 export function headSlice(attention, T, nHead, layer, head) {
   const size = T * T;
@@ -207,38 +218,33 @@ export function attentionDifference(a, TA, b, TB, { nLayer, nHead }) {
  */
 export function explainCell({ q, k, v }, T, headDim, head, i, j) {
   const at = (array, t) => array.subarray((head * T + t) * headDim, (head * T + t + 1) * headDim);
-  const qi = at(q, i), kj = at(k, j), vj = at(v, j);
-  const scale = 1 / Math.sqrt(headDim);
-  const scores = new Float64Array(i + 1);
-  let dot = 0;
-  for (let d = 0; d < headDim; ++d) dot += qi[d] * kj[d];
-  let rowMax = -Infinity;
-  for (let m = 0; m <= i; ++m) {
-    const km = at(k, m);
+  const dotWith = (qi, km) => {
     let s = 0;
     for (let d = 0; d < headDim; ++d) s += qi[d] * km[d];
-    scores[m] = s * scale;
-    rowMax = Math.max(rowMax, scores[m]);
-  }
-  let normaliser = 0;
-  for (let m = 0; m <= i; ++m) normaliser += Math.exp(scores[m] - rowMax);
-  const masked = j > i;
-  const score = dot * scale;
-  const weight = masked ? 0 : Math.exp(score - rowMax) / normaliser;
+    return s;
+  };
+  const qi = at(q, i), kj = at(k, j), vj = at(v, j);
+  const scale = 1 / Math.sqrt(headDim);
+  const dot = dotWith(qi, kj);
+  const score = dot * scale; // before the mask
+  const scores = Float64Array.from({ length: i + 1 }, (_, m) => dotWith(qi, at(k, m)) * scale); // keys m <= i
+  const { weights, max: rowMax, sum: normaliser } = softmax(scores);
+  const masked = j > i; // score + M_ij = -inf: e^-inf = 0
+  const weight = masked ? 0 : weights[j];
   const norm = (x) => Math.sqrt(x.reduce((sum, value) => sum + value * value, 0));
   // |a_ij v_j| against the size of the whole output row sum_m a_im v_m
   const output = new Float64Array(headDim);
   let contributionTotal = 0;
   for (let m = 0; m <= i; ++m) {
-    const w = Math.exp(scores[m] - rowMax) / normaliser;
     const vm = at(v, m);
-    for (let d = 0; d < headDim; ++d) output[d] += w * vm[d];
-    contributionTotal += w * norm(vm);
+    for (let d = 0; d < headDim; ++d) output[d] += weights[m] * vm[d];
+    contributionTotal += weights[m] * norm(vm);
   }
   const product = Float32Array.from(qi, (x, d) => x * kj[d]);
+  const contribution = weight * norm(vj);
   return {
     qi: Float32Array.from(qi), kj: Float32Array.from(kj), product, dot, scale, score, masked, rowMax, normaliser,
-    weight, vNorm: norm(vj), contribution: weight * norm(vj), contributionShare: contributionTotal > 0 ? (weight * norm(vj)) / contributionTotal : 0,
+    weight, vNorm: norm(vj), contribution, contributionShare: contributionTotal > 0 ? contribution / contributionTotal : 0,
     outputNorm: norm(output),
   };
 }

@@ -77,3 +77,20 @@ export function lutGradient(lut) {
   }
   return `linear-gradient(to right, ${stops.join(', ')})`;
 }
+
+// Colours of the page's own drawing (text, tracks, highlights) on canvases and in exports: the CSS
+// variables of style.css hold the same values for the DOM.
+export const UI = {
+  ink: '#1d2433', // text
+  inkSoft: '#475467', // numbers beside bars
+  muted: '#667085', // secondary text, a neutral hue where no head is meant
+  faint: '#c2c0b8', // tokens outside the causal reach of the focus
+  rule: '#d6d3c8', // zero lines, grid rules
+  track: '#efede5', // the empty part of a bar
+  paper: '#ffffff', // export background
+  accent: '#0072b2', // focus highlight, positive values
+  negative: '#d55e00', // negative values
+  mark: '#e69f00', // the explained cell
+  ablated: '#3a3a3a', // an ablated head's cross
+  veil: 'rgba(255,255,255,0.6)', // over an ablated head's map
+};

@@ -1,6 +1,9 @@
 // Exports: the current view as PNG (its canvases) or SVG, and the raw attention as JSON. Every export
 // is also kept on window.mhaDemo.lastExport ({ name, type, size, text? }) for the tests.
 
+import { UI } from './colors.js';
+import { escapeHtml } from './dom.js';
+
 export const exports = { last: null };
 
 export async function download(blob, name, text) {
@@ -24,7 +27,7 @@ export function canvasesToPng(canvases) {
   out.width = width;
   out.height = height;
   const ctx = out.getContext('2d');
-  ctx.fillStyle = '#ffffff';
+  ctx.fillStyle = UI.paper;
   ctx.fillRect(0, 0, width, height);
   let y = 0;
   for (const c of shown) { ctx.drawImage(c, 0, y); y += c.height + 16; }
@@ -43,9 +46,8 @@ export function canvasesToSvg(canvases, caption) {
     parts.push(`<image x="0" y="${y}" width="${widths[n]}" height="${heights[n]}" href="${c.toDataURL('image/png')}"/>`);
     y += heights[n] + 16;
   });
-  const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}">\n` +
-    `<rect width="100%" height="100%" fill="#ffffff"/>\n<text x="4" y="18" font-family="sans-serif" font-size="13">${esc(caption)}</text>\n${parts.join('\n')}\n</svg>`;
+    `<rect width="100%" height="100%" fill="${UI.paper}"/>\n<text x="4" y="18" font-family="sans-serif" font-size="13">${escapeHtml(caption)}</text>\n${parts.join('\n')}\n</svg>`;
 }
 
 /** The attention as nested arrays [layer][head][query][key] with the tokens and the model's shape. */

@@ -1,10 +1,13 @@
 // Model loading: the bundled models listed in models.json, or the user's own Hugging Face GPT-2 file
 // set picked or dropped into the page. Progress is reported as a fraction of all bytes.
 import { GptModel } from '../dist/index.js';
+import { formatBytes } from '../dist/runtime.js';
 import { SCORES } from './analysis.js';
 
 /** Largest file the page reads (the wasm32 heap must hold the model twice while it loads). */
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+/** The limit in words, in the package's binary units (MiB), as every message of the page states it. */
+export const fileLimitText = () => formatBytes(MAX_FILE_BYTES);
 export const REQUIRED_FILES = ['config.json', 'model.safetensors', 'vocab.json', 'merges.txt'];
 
 /** The entries of models.json: [{ name, url, about }]. */
@@ -49,7 +52,7 @@ export async function loadModelFromFiles(fileList, onFraction = () => {}) {
   for (const name of REQUIRED_FILES) {
     const size = files.get(name).size;
     if (size > MAX_FILE_BYTES)
-      throw new Error(`${name} is ${(size / 1e6).toFixed(0)} MB, over this page's limit of ${(MAX_FILE_BYTES / 1e6).toFixed(0)} MB per file.`);
+      throw new Error(`${name} is ${formatBytes(size)}, over this page's limit of ${fileLimitText()} per file.`);
     if (size === 0) throw new Error(`${name} is empty.`);
   }
   return GptModel.load({

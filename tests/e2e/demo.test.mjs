@@ -27,11 +27,18 @@ after(async () => {
   await closeServer(server);
 });
 
+/** The page's address with a query, plus test=1: the page installs window.mhaDemo only then. */
+export function testUrl(query) {
+  const params = new URLSearchParams(query);
+  params.set('test', '1');
+  return `${base}?${params}`;
+}
+
 /** Opens the page (with an optional query), waits until the model ran, then calls body(page, log). */
 async function onPage(t, query, body, { viewport = { width: 1400, height: 1000 } } = {}) {
   if (skipWithoutChromium(t)) return undefined;
   browser ??= await launchBrowser();
-  return withPage(`${base}${query}`, async (page, log) => {
+  return withPage(testUrl(query), async (page, log) => {
     await page.setViewportSize(viewport);
     await ready(page);
     return body(page, log);

@@ -2,8 +2,11 @@
 // visible head per (query, key) pair, one hue per head, opacity = the attention weight. Hover a token
 // to see only its lines (with the weights as bars beside the other column), click to lock it.
 // Drawn on one canvas: lines are batched by head and by opacity level, so the full context costs a
-// few dozen strokes, not one DOM node per edge.
-import { headColor } from '../colors.js';
+// few dozen strokes, not one DOM node per edge. The default export is the view (views/registry.js).
+import { headColor, UI } from '../colors.js';
+import { escapeHtml } from '../dom.js';
+import { HeadChips } from './head-chips.js';
+import { scaleToggle } from './legend.js';
 import { shortToken, sizeCanvas, textWidth } from './heatmap.js';
 
 // ---- layout ----
@@ -13,11 +16,12 @@ const SIDE_PAD = 10;
 const TEXT_GAP = 8; // between a token's text and its line anchor
 const BAR_SLOT = 7; // px per head in the per-token weight bars
 const SINGLE_BAR = 56; // bar width when one head is shown
-const MIN_LINKS = 120; // narrowest space between the two columns
+const MIN_LINKS_NARROW = 48; // narrowest space between the two columns (a phone)
 const MAX_LINKS = 420;
 const MIN_WEIGHT = 0.01; // lines below this weight are invisible and skipped
 const ALPHA_LEVELS = 24; // opacity quantisation for batching
 const MAX_LABEL_CHARS = 16;
+const MIN_LABEL_CHARS = 4; // labels are cut down to this on a narrow screen
 const HEAD_SPREAD = 2.2; // px between the line ends of neighbouring heads
 
 function rowHeight(T) {
@@ -71,18 +75,26 @@ export class HeadView {
     this.draw();
   }
 
-  /** The laid-out geometry for the current data. */
+  /**
+   * The laid-out geometry for the current data, within maxWidth(): on a narrow screen the space between
+   * the columns shrinks first (down to MIN_LINKS_NARROW), then the token labels are cut shorter.
+   */
   layout() {
     const { tokens, T } = this.data;
     const ctx = this.canvas.getContext('2d');
     const font = (ctx.font = fontFor(rowHeight(T)));
-    this.labels = tokens.map((t) => shortToken(t, MAX_LABEL_CHARS));
-    let label = 0;
-    for (const text of this.labels) label = Math.max(label, textWidth(ctx, font, text));
-    label = Math.ceil(label);
+    const maxWidth = this.maxWidth?.() ?? 700;
     const bars = Math.max(SINGLE_BAR, this.data.visible.length * BAR_SLOT) + 8;
-    const available = (this.maxWidth?.() ?? 700) - 2 * (SIDE_PAD + label + TEXT_GAP + bars);
-    const links = Math.max(MIN_LINKS, Math.min(MAX_LINKS, available));
+    let label = 0;
+    for (let chars = MAX_LABEL_CHARS; chars >= MIN_LABEL_CHARS; --chars) {
+      this.labels = tokens.map((t) => shortToken(t, chars));
+      label = 0;
+      for (const text of this.labels) label = Math.max(label, textWidth(ctx, font, text));
+      label = Math.ceil(label);
+      if (maxWidth - 2 * (SIDE_PAD + label + TEXT_GAP + bars) >= MIN_LINKS_NARROW) break;
+    }
+    const available = maxWidth - 2 * (SIDE_PAD + label + TEXT_GAP + bars);
+    const links = Math.max(MIN_LINKS_NARROW, Math.min(MAX_LINKS, available));
     const row = rowHeight(T);
     const xLeftText = SIDE_PAD + bars + label; // right edge of the query labels
     const xLeft = xLeftText + TEXT_GAP;
@@ -222,7 +234,7 @@ export class HeadView {
     let fill = null; // the current fillStyle
     const highlight = (x, n, align) => {
       const w = textWidth(ctx, g.font, labels[n]) + 8;
-      ctx.fillStyle = fill = '#0072b2';
+      ctx.fillStyle = fill = UI.accent;
       ctx.beginPath();
       ctx.roundRect?.(align === 'right' ? x - w + 4 : x - 4, y(n) - g.row / 2 + 1, w, g.row - 2, 4);
       if (!ctx.roundRect) ctx.rect(align === 'right' ? x - w + 4 : x - 4, y(n) - g.row / 2 + 1, w, g.row - 2);
@@ -235,7 +247,7 @@ export class HeadView {
         const locked = this.data.lock && this.data.lock.side === side && this.data.lock.index === n;
         if (focused || locked) highlight(x, n, align);
         const inactive = focus && ((focus.side === 'q' && side === 'k' && n > focus.index) || (focus.side === 'k' && side === 'q' && n < focus.index));
-        const color = focused || locked ? '#ffffff' : inactive ? '#c2c0b8' : '#1d2433';
+        const color = focused || locked ? UI.paper : inactive ? UI.faint : UI.ink;
         if (color !== fill) ctx.fillStyle = fill = color; // a colour string is parsed on every set
         ctx.fillText(labels[n], x, y(n));
       }
@@ -251,18 +263,18 @@ export class HeadView {
         const i = other === 'k' ? focus.index : n, j = other === 'k' ? n : focus.index;
         if (visible.length === 1) {
           const w = attention[(layer * nHead + visible[0]) * T * T + i * T + j];
-          ctx.fillStyle = '#efede5';
+          ctx.fillStyle = UI.track;
           ctx.fillRect(barX, y(n) - 4, SINGLE_BAR - 24, 8);
           ctx.fillStyle = headColor(visible[0]);
           ctx.fillRect(barX, y(n) - 4, (SINGLE_BAR - 24) * w, 8);
-          ctx.fillStyle = '#475467';
+          ctx.fillStyle = UI.inkSoft;
           ctx.textAlign = 'left';
           ctx.fillText(w.toFixed(2), barX + SINGLE_BAR - 22, y(n));
         } else {
           const barHeight = g.row - 6;
           visible.forEach((h, slot) => {
             const w = attention[(layer * nHead + h) * T * T + i * T + j];
-            ctx.fillStyle = '#efede5';
+            ctx.fillStyle = UI.track;
             ctx.fillRect(barX + slot * BAR_SLOT, y(n) - barHeight / 2, BAR_SLOT - 2, barHeight);
             ctx.fillStyle = headColor(h);
             ctx.fillRect(barX + slot * BAR_SLOT, y(n) + barHeight / 2 - barHeight * w, BAR_SLOT - 2, barHeight * w);
@@ -288,19 +300,18 @@ export class HeadView {
 
   /** An SVG document of what is drawn now (vector lines and text). */
   toSvg() {
-    const g = this.geometry, { tokens, T } = this.data;
+    const g = this.geometry, { T } = this.data;
     const y = (n) => TOP + (n + 0.5) * g.row;
-    const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
     const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}">`,
-      `<rect width="100%" height="100%" fill="#ffffff"/>`];
+      `<rect width="100%" height="100%" fill="${UI.paper}"/>`];
     const focus = this.focus();
     const offset = this.headOffsets();
     this.forEachLine(focus, (h, i, j, w) => {
       parts.push(`<line x1="${g.xLeft}" y1="${(y(i) + offset[h]).toFixed(1)}" x2="${g.xRight}" y2="${(y(j) + offset[h]).toFixed(1)}" stroke="${headColor(h)}" stroke-opacity="${this.opacity(w).toFixed(3)}" stroke-width="${focus ? 2 : 1.4}"/>`);
     });
-    parts.push(`<g font-family="monospace" font-size="13" fill="#1d2433">`);
+    parts.push(`<g font-family="monospace" font-size="13" fill="${UI.ink}">`);
     for (let n = 0; n < T; ++n) {
-      const text = esc(shortToken(tokens[n], MAX_LABEL_CHARS));
+      const text = escapeHtml(this.labels[n]);
       parts.push(`<text x="${g.xLeftText}" y="${y(n) + 4}" text-anchor="end">${text}</text>`);
       parts.push(`<text x="${g.xRightText}" y="${y(n) + 4}">${text}</text>`);
     }
@@ -308,3 +319,47 @@ export class HeadView {
     return parts.join('\n');
   }
 }
+
+const MARKUP = `
+  <div class="chips" id="head-chips" role="group" aria-label="Heads: click toggles, double-click (or S) solos"></div>
+  <p class="hint">Hover a token to see only its lines, click to lock it (keyboard: focus the picture, ↑ ↓ ← → and
+    Enter, Esc unlocks). Line opacity is the attention weight; one hue per head. Left: the token that looks (query);
+    right: the tokens it looks at (keys).</p>
+  <div class="canvas-scroll" id="head-scroll"><canvas id="head-canvas" tabindex="0"
+    aria-label="Head view: lines from each query token to the key tokens it attends to"></canvas></div>`;
+
+export default {
+  id: 'heads',
+  label: 'Head view',
+  markup: MARKUP,
+  create({ panel, actions, widths }) {
+    const canvas = panel.querySelector('#head-canvas');
+    const view = new HeadView(canvas, { onLock: (lock) => actions.setState({ lock }), maxWidth: widths.view });
+    const chips = new HeadChips(panel.querySelector('#head-chips'), actions);
+    view.initialize();
+    chips.initialize();
+    return {
+      render(frame) {
+        const { state: s, config, attention, T, tokens } = frame;
+        const visible = Array.from({ length: config.nHead }, (_, h) => h).filter((h) => !s.hiddenHeads.has(h));
+        const sqrt = s.scale === 'sqrt';
+        view.render({ attention, T, nHead: config.nHead, layer: s.layer, tokens, visible, lock: s.lock, sqrt });
+        chips.render(frame);
+      },
+      legend: ({ state }) => {
+        const opacity = state.scale === 'sqrt' ? '√weight' : 'weight';
+        return (
+          `<span>line opacity = ${opacity} (weights under ${MIN_WEIGHT} not drawn)</span>` +
+          "<span>bars beside the other column: the focused token's weights per head</span>" +
+          scaleToggle(state)
+        );
+      },
+      exportSvg: () => view.toSvg(),
+      inspect: () => {
+        const r = canvas.getBoundingClientRect();
+        const geometry = view.geometry && { ...view.geometry, canvasLeft: r.left, canvasTop: r.top };
+        return { ...view.stats, focus: view.focus(), geometry };
+      },
+    };
+  },
+};

@@ -1,7 +1,7 @@
 // Heatmap drawing shared by the model, aggregate and compare views: a [T, T] array painted one
 // pixel per cell into an offscreen canvas, then scaled up without smoothing (so 128 tokens cost one
 // ImageData fill, not 16k DOM nodes). Rows are queries, columns keys; j > i is the causal mask.
-import { DIFF_LUT, MASKED_RGB, WEIGHT_LUT } from '../colors.js';
+import { DIFF_LUT, MASKED_RGB, UI, WEIGHT_LUT } from '../colors.js';
 
 // ---- layout of the large heatmap ----
 const LABEL_FONT = '11px ui-monospace, "DejaVu Sans Mono", monospace';
@@ -98,6 +98,15 @@ export function sizeCanvas(canvas, width, height) {
   return ctx;
 }
 
+/** Empties a canvas and hides it (a view with nothing to show must not keep an old picture). */
+export function clearCanvas(canvas) {
+  canvas.width = 0;
+  canvas.height = 0;
+  canvas.style.width = '0px';
+  canvas.style.height = '0px';
+  canvas.hidden = true;
+}
+
 /** Diagonal hatching over the masked upper triangle of a map at (x, y) with `cell` px per cell. */
 export function hatchMasked(ctx, T, x, y, cell) {
   ctx.save();
@@ -184,12 +193,13 @@ export class LargeHeatmap {
     if (!data) return;
     const { values, T, tokens, kind = 'weight', range = 1 } = data;
     const g = (this.geometry = this.layout(T, tokens));
+    this.canvas.hidden = false;
     const ctx = sizeCanvas(this.canvas, g.width, g.height);
     paintHeatmap(ctx, values, T, g.left, g.top, T * g.cell, { kind, range, sqrt: data.sqrt });
     hatchMasked(ctx, T, g.left, g.top, g.cell);
     if (g.showLabels) {
       ctx.font = LABEL_FONT;
-      ctx.fillStyle = '#1d2433';
+      ctx.fillStyle = UI.ink;
       ctx.textBaseline = 'middle';
       ctx.textAlign = 'right';
       for (let i = 0; i < T; ++i) ctx.fillText(shortToken(tokens[i]), g.left - LABEL_GAP, g.top + (i + 0.5) * g.cell);
@@ -206,8 +216,15 @@ export class LargeHeatmap {
       ctx.lineWidth = width;
       ctx.strokeRect(g.left + cell.j * g.cell + 0.5, g.top + cell.i * g.cell + 0.5, g.cell - 1, g.cell - 1);
     };
-    mark(data.cell, '#e69f00', 2.5);
-    if (this.cursor && document.activeElement === this.canvas) mark(this.cursor, '#0072b2', 1.5);
+    mark(data.cell, UI.mark, 2.5);
+    if (this.cursor && document.activeElement === this.canvas) mark(this.cursor, UI.accent, 1.5);
+  }
+
+  /** Forgets the data and empties the canvas. */
+  clear() {
+    this.data = null;
+    this.geometry = null;
+    clearCanvas(this.canvas);
   }
 
   cellAt(event) {
@@ -297,6 +314,12 @@ export class HeatmapGrid {
     });
   }
 
+  /** Forgets the data and empties the canvas. */
+  clear() {
+    this.data = null;
+    clearCanvas(this.canvas);
+  }
+
   thumbSize(nHead) {
     const { PAD, ROW_LABEL } = HeatmapGrid;
     const available = (this.maxWidth?.() ?? 600) - ROW_LABEL - 4;
@@ -310,6 +333,7 @@ export class HeatmapGrid {
     const size = (this.size = this.thumbSize(nHead));
     const width = ROW_LABEL + nHead * (size + PAD);
     const height = HEADER + nLayer * (size + PAD + CAPTION);
+    this.canvas.hidden = false;
     const ctx = sizeCanvas(this.canvas, width, height);
     ctx.font = '11px system-ui, "DejaVu Sans", sans-serif';
     ctx.textBaseline = 'middle';
@@ -319,7 +343,7 @@ export class HeatmapGrid {
       ctx.beginPath();
       ctx.arc(x + 6, HEADER / 2, 4.5, 0, 2 * Math.PI);
       ctx.fill();
-      ctx.fillStyle = '#1d2433';
+      ctx.fillStyle = UI.ink;
       ctx.textAlign = 'left';
       ctx.fillText(`H${h}`, x + 14, HEADER / 2);
     }
@@ -329,27 +353,27 @@ export class HeatmapGrid {
         maps.push({ values: data.get(l, h), column: h, row: l, x: ROW_LABEL + h * (size + PAD), y: HEADER + l * (size + PAD + CAPTION) });
     paintHeatmaps(ctx, maps, T, nHead, nLayer, size, { kind: data.kind, range: data.range, sqrt: data.sqrt });
     // decorations in passes, so each style is set once (the tiles do not overlap)
-    ctx.fillStyle = '#667085';
+    ctx.fillStyle = UI.muted;
     ctx.textAlign = 'left';
     for (let l = 0; l < nLayer; ++l) ctx.fillText(`L${l}`, 2, HEADER + l * (size + PAD + CAPTION) + size / 2);
-    ctx.strokeStyle = '#d6d3c8';
+    ctx.strokeStyle = UI.rule;
     ctx.lineWidth = 1;
     for (const { x, y } of maps) ctx.strokeRect(x - 0.5, y - 0.5, size + 1, size + 1); // (one path of rects would round the corners)
     for (const { x, y, row, column } of maps) {
       if (!data.ablated?.(row, column)) continue;
-      ctx.fillStyle = 'rgba(255,255,255,0.6)';
+      ctx.fillStyle = UI.veil;
       ctx.fillRect(x, y, size, size);
-      ctx.strokeStyle = '#3a3a3a';
+      ctx.strokeStyle = UI.ablated;
       ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + size, y + size); ctx.moveTo(x + size, y); ctx.lineTo(x, y + size); ctx.stroke();
     }
     // the selection outline over the captions of the tiles before it and under its own (they touch)
     const selected = data.selected && maps.find((m) => m.row === data.selected.layer && m.column === data.selected.head);
     const outline = () => {
-      ctx.strokeStyle = '#e69f00';
+      ctx.strokeStyle = UI.mark;
       ctx.lineWidth = 3;
       ctx.strokeRect(selected.x - 2, selected.y - 2, size + 4, size + 4);
     };
-    ctx.fillStyle = '#475467';
+    ctx.fillStyle = UI.inkSoft;
     ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
     for (const map of maps) {
       if (map === selected) outline();

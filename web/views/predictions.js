@@ -1,8 +1,7 @@
 // Next-token predictions (top 5 with probabilities, and how ablation moved them) and the ablation grid.
 import { headColor } from '../colors.js';
-import { setAttribute, setHtml } from '../dom.js';
+import { escapeHtml, setAttribute, setHtml } from '../dom.js';
 
-const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** top: [{ token, probability }]; baseline: the same tokens' probabilities without ablation, or null. */
 export function percent(p) {
@@ -19,7 +18,7 @@ export function renderPredictions(list, top, baseline) {
       delta = ` <span class="${d >= 0 ? 'up' : 'down'}" title="without ablation: ${percent(base)}">${d >= 0 ? '▲' : '▼'}${Math.abs(100 * d) >= 0.1 ? Math.abs(100 * d).toFixed(1) : Math.abs(100 * d).toPrecision(1)}</span>`;
     }
     const baseMarker = base !== undefined && base !== null ? `<span class="base" style="width:${(100 * base).toFixed(2)}%"></span>` : '';
-    return `<li><span class="token" title="${esc(token)}">${esc(token)}</span><span class="bar"><span style="width:${(100 * probability).toFixed(1)}%"></span>${baseMarker}</span>` +
+    return `<li><span class="token" title="${escapeHtml(token)}">${escapeHtml(token)}</span><span class="bar"><span style="width:${(100 * probability).toFixed(1)}%"></span>${baseMarker}</span>` +
       `<span class="prob">${percent(probability)}${delta}</span></li>`;
   }).join(''));
 }
