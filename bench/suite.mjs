@@ -111,7 +111,7 @@ export async function mhaPeer({ name, flavour, threads, simd }, library) {
   const simdText = info.simd && !flavour.startsWith('scalar') ? `${info.simd === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'}, ` : '';
   return {
     name, version: `mha-wasm ${flavour} (${simdText}${info.threads} thread${info.threads === 1 ? '' : 's'})`,
-    async setup({ input, weights }, [n, E, H], causal) {
+    async setup({ input, weights }, [, E, H], causal) {
       const mha = await MultiHeadAttention.create({ embedDim: E, numHeads: H });
       mha.loadWeights(weights);
       return {

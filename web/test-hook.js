@@ -50,8 +50,9 @@ const hook = {
   get chance() { return app.labels?.chance ?? null; },
   get explained() { return app.explained; },
   get headView() {
-    const { geometry, ...rest } = app.views.get('heads').inspect();
-    return rest;
+    const inspected = app.views.get('heads').inspect();
+    delete inspected.geometry;
+    return inspected;
   },
   get compare() {
     const d = app.difference;

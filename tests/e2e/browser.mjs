@@ -46,7 +46,9 @@ async function importPlaywright() {
   try {
     return await import('playwright-core');
   } catch (error) {
-    throw new Error(`playwright-core is not installed (run npm install, or scripts/setup.sh): ${error.message}`);
+    throw new Error(`playwright-core is not installed (run npm install, or scripts/setup.sh): ${error.message}`, {
+      cause: error,
+    });
   }
 }
 

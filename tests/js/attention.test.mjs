@@ -10,7 +10,7 @@ import { referenceAttention, relativeError, seededRandom } from './reference.mjs
 
 const golden = fixtureCases(readFixture(new URL('../fixtures/mha_golden.bin', import.meta.url)));
 
-function randomLayer(rng, { embedDim, numHeads, kdim = embedDim, vdim = embedDim, bias = true }) {
+function randomLayer(rng, { embedDim, kdim = embedDim, vdim = embedDim, bias = true }) {
   const E = embedDim, s = 1 / Math.sqrt(E);
   const state = kdim === E && vdim === E
     ? { in_proj_weight: rng.floats(3 * E * E, s) }

@@ -46,7 +46,7 @@ export function writeSafetensors(tensors, { dtype = 'F32' } = {}) {
 }
 
 /** Random GPT-2 weights with Hugging Face names (Conv1D layouts), as { name: { shape, data } }. */
-export function randomGpt2Tensors(rng, { nLayer, nHead, nEmbd: E, nPositions, vocabSize }, prefix = '') {
+export function randomGpt2Tensors(rng, { nLayer, nEmbd: E, nPositions, vocabSize }, prefix = '') {
   const t = {};
   const add = (name, shape, scale, offset = 0) => {
     const n = shape.reduce((a, b) => a * b, 1);

@@ -196,21 +196,26 @@ export class HeadView {
   draw() {
     if (!this.data) return;
     const start = performance.now();
-    const { T, visible, attention, nHead, layer } = this.data;
     const g = this.geometry;
     const ctx = this.canvas.getContext('2d');
     const dpr = window.devicePixelRatio || 1;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, g.width, g.height);
-    const y = (n) => TOP + (n + 0.5) * g.row;
     const focus = this.focus();
+    this.stats.lines = this.drawLines(ctx, focus);
+    this.drawLabels(ctx, focus);
+    if (focus) this.drawBars(ctx, focus);
+    this.stats.renderMs = performance.now() - start;
+    this.stats.focus = focus;
+  }
 
-    // lines, batched per head and opacity level: one path and one stroke per batch
+  /** The lines, batched per head and opacity level: one path and one stroke per batch. Returns their count. */
+  drawLines(ctx, focus) {
     const { lines, batches, sorted } = this.batchLines(focus);
     ctx.lineWidth = focus ? 2 : 1.4;
     ctx.lineCap = 'round';
     const offset = this.headOffsets();
-    const { xLeft, xRight, row } = g, yFirst = TOP + 0.5 * row;
+    const { xLeft, xRight, row } = this.geometry, yFirst = TOP + 0.5 * row;
     let stroke = -1; // the head whose hue is the strokeStyle (a colour string is parsed on every set)
     for (const { key, start, end } of batches) {
       const h = Math.floor(key / (ALPHA_LEVELS + 1)), level = key % (ALPHA_LEVELS + 1);
@@ -225,10 +230,13 @@ export class HeadView {
       ctx.stroke();
     }
     ctx.globalAlpha = 1;
-    this.stats.lines = lines;
+    return lines;
+  }
 
-    // token labels
-    const labels = this.labels;
+  /** The token labels of both columns: the focused and locked ones highlighted, those out of reach faint. */
+  drawLabels(ctx, focus) {
+    const g = this.geometry, labels = this.labels, { T, lock } = this.data;
+    const y = (n) => TOP + (n + 0.5) * g.row;
     ctx.font = g.font;
     ctx.textBaseline = 'middle';
     let fill = null; // the current fillStyle
@@ -240,50 +248,51 @@ export class HeadView {
       if (!ctx.roundRect) ctx.rect(align === 'right' ? x - w + 4 : x - 4, y(n) - g.row / 2 + 1, w, g.row - 2);
       ctx.fill();
     };
+    const outOfReach = (side, n) =>
+      focus && ((focus.side === 'q' && side === 'k' && n > focus.index) || (focus.side === 'k' && side === 'q' && n < focus.index));
     for (const [side, x, align] of [['q', g.xLeftText, 'right'], ['k', g.xRightText, 'left']]) {
       ctx.textAlign = align;
       for (let n = 0; n < T; ++n) {
         const focused = focus && focus.side === side && focus.index === n;
-        const locked = this.data.lock && this.data.lock.side === side && this.data.lock.index === n;
+        const locked = lock && lock.side === side && lock.index === n;
         if (focused || locked) highlight(x, n, align);
-        const inactive = focus && ((focus.side === 'q' && side === 'k' && n > focus.index) || (focus.side === 'k' && side === 'q' && n < focus.index));
-        const color = focused || locked ? UI.paper : inactive ? UI.faint : UI.ink;
+        const color = focused || locked ? UI.paper : outOfReach(side, n) ? UI.faint : UI.ink;
         if (color !== fill) ctx.fillStyle = fill = color; // a colour string is parsed on every set
         ctx.fillText(labels[n], x, y(n));
       }
     }
+  }
 
-    // weight bars beside the other column for the focused token
-    if (focus) {
-      const other = focus.side === 'q' ? 'k' : 'q';
-      const from = other === 'k' ? 0 : focus.index, to = other === 'k' ? focus.index : T - 1;
-      const barX = other === 'k' ? g.xRightText + g.label + 8 : SIDE_PAD;
-      ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
-      for (let n = from; n <= to; ++n) {
-        const i = other === 'k' ? focus.index : n, j = other === 'k' ? n : focus.index;
-        if (visible.length === 1) {
-          const w = attention[(layer * nHead + visible[0]) * T * T + i * T + j];
-          ctx.fillStyle = UI.track;
-          ctx.fillRect(barX, y(n) - 4, SINGLE_BAR - 24, 8);
-          ctx.fillStyle = headColor(visible[0]);
-          ctx.fillRect(barX, y(n) - 4, (SINGLE_BAR - 24) * w, 8);
-          ctx.fillStyle = UI.inkSoft;
-          ctx.textAlign = 'left';
-          ctx.fillText(w.toFixed(2), barX + SINGLE_BAR - 22, y(n));
-        } else {
-          const barHeight = g.row - 6;
-          visible.forEach((h, slot) => {
-            const w = attention[(layer * nHead + h) * T * T + i * T + j];
-            ctx.fillStyle = UI.track;
-            ctx.fillRect(barX + slot * BAR_SLOT, y(n) - barHeight / 2, BAR_SLOT - 2, barHeight);
-            ctx.fillStyle = headColor(h);
-            ctx.fillRect(barX + slot * BAR_SLOT, y(n) + barHeight / 2 - barHeight * w, BAR_SLOT - 2, barHeight * w);
-          });
-        }
+  /** The focused token's weights as bars beside the other column: one bar per visible head, or one with its number. */
+  drawBars(ctx, focus) {
+    const g = this.geometry, { T, visible, attention, nHead, layer } = this.data;
+    const y = (n) => TOP + (n + 0.5) * g.row;
+    const other = focus.side === 'q' ? 'k' : 'q';
+    const from = other === 'k' ? 0 : focus.index, to = other === 'k' ? focus.index : T - 1;
+    const barX = other === 'k' ? g.xRightText + g.label + 8 : SIDE_PAD;
+    ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
+    for (let n = from; n <= to; ++n) {
+      const i = other === 'k' ? focus.index : n, j = other === 'k' ? n : focus.index;
+      if (visible.length === 1) {
+        const w = attention[(layer * nHead + visible[0]) * T * T + i * T + j];
+        ctx.fillStyle = UI.track;
+        ctx.fillRect(barX, y(n) - 4, SINGLE_BAR - 24, 8);
+        ctx.fillStyle = headColor(visible[0]);
+        ctx.fillRect(barX, y(n) - 4, (SINGLE_BAR - 24) * w, 8);
+        ctx.fillStyle = UI.inkSoft;
+        ctx.textAlign = 'left';
+        ctx.fillText(w.toFixed(2), barX + SINGLE_BAR - 22, y(n));
+        continue;
       }
+      const barHeight = g.row - 6;
+      visible.forEach((h, slot) => {
+        const w = attention[(layer * nHead + h) * T * T + i * T + j];
+        ctx.fillStyle = UI.track;
+        ctx.fillRect(barX + slot * BAR_SLOT, y(n) - barHeight / 2, BAR_SLOT - 2, barHeight);
+        ctx.fillStyle = headColor(h);
+        ctx.fillRect(barX + slot * BAR_SLOT, y(n) + barHeight / 2 - barHeight * w, BAR_SLOT - 2, barHeight * w);
+      });
     }
-    this.stats.renderMs = performance.now() - start;
-    this.stats.focus = focus;
   }
 
   /**

@@ -1,0 +1,31 @@
+// ESLint (flat config) for the project's JavaScript: the recommended rules, browser globals for the page,
+// Node and browser globals elsewhere (tests and benchmarks run code in both). Formatting is Prettier's
+// (.prettierrc.json, print width 120, as .clang-format for C++); scripts/lint.sh runs both.
+import js from '@eslint/js';
+import globals from 'globals';
+
+export default [
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'tests/package/types/**'] },
+  js.configs.recommended,
+  {
+    languageOptions: {
+      ecmaVersion: 'latest',
+      sourceType: 'module',
+      globals: { ...globals.node, ...globals.browser },
+    },
+    rules: {
+      'no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'prefer-const': 'error',
+      'no-var': 'error',
+    },
+  },
+  {
+    files: ['web/**/*.js'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      // functions short enough to read at once (STYLE.md); a view's render may draw in several passes
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+    },
+  },
+];
