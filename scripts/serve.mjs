@@ -8,10 +8,18 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const types = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png',
-  '.svg': 'image/svg+xml', '.txt': 'text/plain; charset=utf-8', '.md': 'text/plain; charset=utf-8',
-  '.safetensors': 'application/octet-stream', '.ico': 'image/x-icon',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+  '.safetensors': 'application/octet-stream',
+  '.ico': 'image/x-icon',
 };
 
 /**
@@ -21,7 +29,14 @@ const types = {
  * may live outside the root this way). `isolated: false` leaves out the COOP/COEP headers (a page that is not
  * cross-origin isolated, as most are).
  */
-export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, index = '/web/', mounts = {}, isolated = true } = {}) {
+export function startServer({
+  port = 8080,
+  host = '127.0.0.1',
+  root = repoRoot,
+  index = '/web/',
+  mounts = {},
+  isolated = true,
+} = {}) {
   const folders = Object.entries(mounts).map(([prefix, folder]) => [prefix.replace(/\/?$/, '/'), resolve(folder)]);
   folders.push(['/', resolve(root)]);
   const server = createServer(async (request, response) => {
@@ -41,7 +56,9 @@ export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, 
       const body = await readFile(file);
       response.writeHead(200, {
         'Content-Type': types[extname(file)] ?? 'application/octet-stream',
-        ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
+        ...(isolated
+          ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+          : {}),
         'Cache-Control': 'no-cache',
       });
       response.end(body);
@@ -58,7 +75,7 @@ export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, 
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const flag = process.argv.indexOf('--port');
-  const port = Number(flag > 0 ? process.argv[flag + 1] : process.env.PORT ?? 8080);
+  const port = Number(flag > 0 ? process.argv[flag + 1] : (process.env.PORT ?? 8080));
   const server = await startServer({ port });
   console.log(`mha-wasm demo: http://127.0.0.1:${server.address().port}/web/  (Ctrl+C to stop)`);
 }

@@ -105,7 +105,8 @@ export function headScores(a, T, plan) {
 export function labelsFromScores(scores, chance) {
   const labels = [];
   for (const { key, name, short } of SCORES) {
-    const score = scores[key], c = chance[key];
+    const score = scores[key],
+      c = chance[key];
     if (score === null || score === undefined || c === null || c === undefined) continue;
     const threshold = labelThreshold(c);
     if (score >= threshold) labels.push({ key, name, short, score, chance: c, threshold });
@@ -124,15 +125,18 @@ export function headLabels(attention, { nLayer, nHead }, T, ids, isDelimiter) {
   const plan = scoreKeys(ids, isDelimiter);
   const chance = chanceScores(plan);
   const layers = new Array(nLayer).fill(null);
-  const layer = (l) => (layers[l] ??= Array.from({ length: nHead }, (_, h) => {
-    const scores = headScores(headSlice(attention, T, nHead, l, h), T, plan);
-    return { scores, labels: labelsFromScores(scores, chance) };
-  }));
+  const layer = (l) =>
+    (layers[l] ??= Array.from({ length: nHead }, (_, h) => {
+      const scores = headScores(headSlice(attention, T, nHead, l, h), T, plan);
+      return { scores, labels: labelsFromScores(scores, chance) };
+    }));
   return {
     chance,
     layer,
     head: (l, h) => layer(l)[h],
-    get heads() { return Array.from({ length: nLayer }, (_, l) => layer(l)); },
+    get heads() {
+      return Array.from({ length: nLayer }, (_, l) => layer(l));
+    },
   };
 }
 
@@ -173,7 +177,10 @@ export function attentionRollout(attention, config, T, upTo) {
   for (let l = 0; l <= upTo; ++l) {
     const a = aggregateHeads(attention, config, T, l, 'mean');
     for (let n = 0; n < T; ++n) for (let m = 0; m < T; ++m) a[n * T + m] = 0.5 * a[n * T + m] + (n === m ? 0.5 : 0);
-    if (!rollout) { rollout = a; continue; }
+    if (!rollout) {
+      rollout = a;
+      continue;
+    }
     const next = new Float32Array(T * T);
     for (let i = 0; i < T; ++i)
       for (let k = 0; k <= i; ++k) {
@@ -197,7 +204,8 @@ export function attentionDifference(a, TA, b, TB, { nLayer, nHead }) {
   let range = 0;
   for (let l = 0; l < nLayer; ++l)
     for (let h = 0; h < nHead; ++h) {
-      const x = headSlice(a, TA, nHead, l, h), y = headSlice(b, TB, nHead, l, h);
+      const x = headSlice(a, TA, nHead, l, h),
+        y = headSlice(b, TB, nHead, l, h);
       const base = (l * nHead + h) * T * T;
       let m = 0;
       for (let i = 0; i < T; ++i)
@@ -223,7 +231,9 @@ export function explainCell({ q, k, v }, T, headDim, head, i, j) {
     for (let d = 0; d < headDim; ++d) s += qi[d] * km[d];
     return s;
   };
-  const qi = at(q, i), kj = at(k, j), vj = at(v, j);
+  const qi = at(q, i),
+    kj = at(k, j),
+    vj = at(v, j);
   const scale = 1 / Math.sqrt(headDim);
   const dot = dotWith(qi, kj);
   const score = dot * scale; // before the mask
@@ -243,8 +253,19 @@ export function explainCell({ q, k, v }, T, headDim, head, i, j) {
   const product = Float32Array.from(qi, (x, d) => x * kj[d]);
   const contribution = weight * norm(vj);
   return {
-    qi: Float32Array.from(qi), kj: Float32Array.from(kj), product, dot, scale, score, masked, rowMax, normaliser,
-    weight, vNorm: norm(vj), contribution, contributionShare: contributionTotal > 0 ? contribution / contributionTotal : 0,
+    qi: Float32Array.from(qi),
+    kj: Float32Array.from(kj),
+    product,
+    dot,
+    scale,
+    score,
+    masked,
+    rowMax,
+    normaliser,
+    weight,
+    vNorm: norm(vj),
+    contribution,
+    contributionShare: contributionTotal > 0 ? contribution / contributionTotal : 0,
     outputNorm: norm(output),
   };
 }

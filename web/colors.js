@@ -15,7 +15,9 @@ export function headColor(h) {
   if (round === 0) return base;
   // further rounds: alternate darker / lighter versions of the same hue
   const factor = round % 2 === 1 ? 0.65 : 1.35;
-  const [r, g, b] = hexToRgb(base).map((c) => Math.max(0, Math.min(255, Math.round(factor < 1 ? c * factor : c + (255 - c) * (factor - 1)))));
+  const [r, g, b] = hexToRgb(base).map((c) =>
+    Math.max(0, Math.min(255, Math.round(factor < 1 ? c * factor : c + (255 - c) * (factor - 1)))),
+  );
   return rgbToHex(r, g, b);
 }
 
@@ -64,9 +66,23 @@ function interpolate(anchors, x) {
 
 /** 256-entry RGB lookup tables. */
 export const WEIGHT_LUT = buildLut((x) => interpolate(WEIGHT_ANCHORS, x));
-export const DIFF_LUT = buildLut((x) => (x < 0.5
-  ? interpolate([[0, DIFF_NEGATIVE], [1, DIFF_ZERO]], x * 2)
-  : interpolate([[0, DIFF_ZERO], [1, DIFF_POSITIVE]], (x - 0.5) * 2)));
+export const DIFF_LUT = buildLut((x) =>
+  x < 0.5
+    ? interpolate(
+        [
+          [0, DIFF_NEGATIVE],
+          [1, DIFF_ZERO],
+        ],
+        x * 2,
+      )
+    : interpolate(
+        [
+          [0, DIFF_ZERO],
+          [1, DIFF_POSITIVE],
+        ],
+        (x - 0.5) * 2,
+      ),
+);
 
 /** A CSS linear-gradient of a lookup table, for legends. */
 export function lutGradient(lut) {

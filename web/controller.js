@@ -1,7 +1,14 @@
 // The page controller: owns the app state (state.js), runs the model when the text, model or ablation
 // change, and asks the open view (views/registry.js) to render. Views never run the model themselves;
 // the controls (controls.js) only call the actions exported here.
-import { attentionDifference, explainCell, headLabels, isDelimiterText, mostInformativeHead, softmax } from './analysis.js';
+import {
+  attentionDifference,
+  explainCell,
+  headLabels,
+  isDelimiterText,
+  mostInformativeHead,
+  softmax,
+} from './analysis.js';
 import { $, escapeHtml, setAttribute, setHtml, setText } from './dom.js';
 import { loadHeadPatterns } from './model-store.js';
 import { clampState, createApp, stateToUrl } from './state.js';
@@ -30,7 +37,8 @@ function cardWidth() {
   if (!card.observer) {
     const element = $('views');
     card.observer = new ResizeObserver(() => {
-      const width = contentWidth(element), windowWidth = window.innerWidth;
+      const width = contentWidth(element),
+        windowWidth = window.innerWidth;
       if (width === card.width && windowWidth === card.windowWidth) return;
       Object.assign(card, { width, windowWidth });
       render();
@@ -167,7 +175,13 @@ function runAndRender() {
   renderTokens();
   const end = performance.now();
   const tokens = app.run.ids.length;
-  Object.assign(app.timings, { forwardMs, computeMs: computed - start, renderMs: end - computed, updateMs: end - start, tokens });
+  Object.assign(app.timings, {
+    forwardMs,
+    computeMs: computed - start,
+    renderMs: end - computed,
+    updateMs: end - start,
+    tokens,
+  });
   renderTiming();
   app.updates += 1;
 }
@@ -257,8 +271,19 @@ export function frame() {
   const { state, run, labels, patterns, focusScore, runB, difference, predictions, predictionsB } = app;
   const config = app.model.config;
   return {
-    state, config, run, T: run.ids.length, tokens: run.tokens, attention: run.attention,
-    labels, patterns, focusScore, runB, difference, predictions, predictionsB,
+    state,
+    config,
+    run,
+    T: run.ids.length,
+    tokens: run.tokens,
+    attention: run.attention,
+    labels,
+    patterns,
+    focusScore,
+    runB,
+    difference,
+    predictions,
+    predictionsB,
   };
 }
 
@@ -281,7 +306,9 @@ export function render() {
 
 function renderTabs() {
   for (const { id } of VIEWS) {
-    const open = id === app.state.view, panel = $(`view-${id}`), tab = $(`tab-${id}`);
+    const open = id === app.state.view,
+      panel = $(`view-${id}`),
+      tab = $(`tab-${id}`);
     if (panel.hidden === open) panel.hidden = !open;
     setAttribute(tab, 'aria-selected', String(open));
     if (tab.tabIndex !== (open ? 0 : -1)) tab.tabIndex = open ? 0 : -1;
@@ -331,13 +358,15 @@ function createAblationGrid() {
 }
 
 function renderExplainPanel() {
-  const s = app.state, container = $('explain');
+  const s = app.state,
+    container = $('explain');
   if (!s.cell) {
     renderExplainEmpty(container);
     app.explained = null;
     return;
   }
-  const T = app.run.ids.length, config = app.model.config;
+  const T = app.run.ids.length,
+    config = app.model.config;
   const { i, j } = s.cell;
   const info = explainCell(layerInternals(s.layer), T, config.headDim, s.head, i, j);
   const shown = app.run.attention[((s.layer * config.nHead + s.head) * T + i) * T + j];
@@ -351,12 +380,14 @@ function renderTokens() {
   const chip = (t, n) =>
     `<span data-index="${n}" class="${app.delimiters[n] ? 'delim' : ''}" title="token ${n}, id ${ids[n]}">${escapeHtml(t)}</span>`;
   const cut = app.context.total - app.context.kept;
-  const before = cut > 0 ? `<span class="cut" title="left out: over the model's context">… ${cut} tokens left out</span>` : '';
+  const before =
+    cut > 0 ? `<span class="cut" title="left out: over the model's context">… ${cut} tokens left out</span>` : '';
   setHtml($('tokens'), before + tokens.map(chip).join(''));
 }
 
 function renderTiming() {
-  const { tokens, forwardMs, updateMs } = app.timings, threads = app.threads.threads;
+  const { tokens, forwardMs, updateMs } = app.timings,
+    threads = app.threads.threads;
   const timing = $('timing');
   timing.textContent =
     `${tokens} tokens · forward ${forwardMs.toFixed(1)} ms · update ${updateMs.toFixed(1)} ms` +
@@ -387,7 +418,13 @@ export async function useModel(load, { name, modelUrl, patternsFile }) {
   try {
     const model = await load((fraction) => showProgress(fraction, name));
     app.model?.dispose();
-    Object.assign(app, { model, modelName: name, threads: await threadCount(), delimiterCache: new Map(), patterns: null });
+    Object.assign(app, {
+      model,
+      modelName: name,
+      threads: await threadCount(),
+      delimiterCache: new Map(),
+      patterns: null,
+    });
     app.state.modelUrl = modelUrl;
     if (patternsFile) app.patterns = await loadHeadPatterns(modelUrl, patternsFile).catch(() => null);
     const c = model.config;
@@ -407,7 +444,9 @@ export async function useModel(load, { name, modelUrl, patternsFile }) {
 
 /** Creates every view of the registry: its tab, its panel, and the view itself (once, at start). */
 export function createViews() {
-  const tabs = VIEWS.map(({ id, label }) => `<button role="tab" data-view="${id}" id="tab-${id}">${escapeHtml(label)}</button>`);
+  const tabs = VIEWS.map(
+    ({ id, label }) => `<button role="tab" data-view="${id}" id="tab-${id}">${escapeHtml(label)}</button>`,
+  );
   $('tabs').innerHTML = tabs.join('');
   const context = { tooltip: $('tooltip'), actions: { setState, selectHead }, widths };
   for (const definition of VIEWS) {

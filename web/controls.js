@@ -43,7 +43,8 @@ function setText(text, patch = {}) {
 
 function wirePresets() {
   const buttons = PRESETS.map(
-    (p, n) => `<button type="button" data-preset="${n}" title="${escapeHtml(p.title ?? p.text)}">${escapeHtml(p.label)}</button>`,
+    (p, n) =>
+      `<button type="button" data-preset="${n}" title="${escapeHtml(p.title ?? p.text)}">${escapeHtml(p.label)}</button>`,
   );
   $('presets').innerHTML =
     buttons.join('') +
@@ -105,7 +106,8 @@ function wireShortcuts() {
  * list, or local files) as its own option, so that choosing a listed model is always a change.
  */
 export function syncModelSelect() {
-  const url = app.state.modelUrl, index = app.modelList.findIndex((m) => m.url === url);
+  const url = app.state.modelUrl,
+    index = app.modelList.findIndex((m) => m.url === url);
   const options = app.modelList.map((m, n) => `<option value="${n}">${escapeHtml(m.name)}</option>`);
   if (url === FILES_MODEL) options.push('<option value="other">your model (files)</option>');
   else if (index < 0 && url) options.push(`<option value="other">${escapeHtml(url)}</option>`);
@@ -119,7 +121,11 @@ export async function loadFolder(url, { openInformative = true } = {}) {
   const entry = app.modelList.find((m) => m.url === url) ?? { name: url, url };
   if (openInformative) app.openOn = 'informative';
   try {
-    await useModel((p) => loadModelFromUrl(entry.url, p), { name: entry.name, modelUrl: entry.url, patternsFile: entry.patterns });
+    await useModel((p) => loadModelFromUrl(entry.url, p), {
+      name: entry.name,
+      modelUrl: entry.url,
+      patternsFile: entry.patterns,
+    });
   } finally {
     syncModelSelect();
   }
@@ -213,7 +219,8 @@ const viewCanvases = () => [...$(`view-${app.state.view}`).querySelectorAll('can
 
 /** The exports' caption: model, view, layer, head(s) and text. */
 function caption() {
-  const s = app.state, nHead = app.model.config.nHead;
+  const s = app.state,
+    nHead = app.model.config.nHead;
   const heads = Array.from({ length: nHead }, (_, h) => h).filter((h) => !s.hiddenHeads.has(h));
   const headText = s.view === 'heads' ? `heads ${heads.join(', ')}` : `head ${s.head}`;
   return `${app.modelName} · ${s.view} view · layer ${s.layer} · ${headText} · "${s.text.slice(0, 80)}"`;
@@ -228,19 +235,34 @@ function exporter(run) {
 }
 
 function wireExports() {
-  $('export-png').addEventListener('click', exporter(async () => download(await canvasesToPng(viewCanvases()), `${baseName()}.png`)));
-  $('export-svg').addEventListener('click', exporter(() => {
-    const view = app.views.get(app.state.view);
-    const svg = view.exportSvg ? view.exportSvg() : canvasesToSvg(viewCanvases(), caption());
-    download(new Blob([svg], { type: 'image/svg+xml' }), `${baseName()}.svg`, svg);
-  }));
-  $('export-json').addEventListener('click', exporter(() => {
-    const { tokens, ids, attention } = app.run;
-    const json = attentionJson({
-      modelName: app.modelName, config: app.model.config, text: app.state.text, tokens, ids, attention, ablated: app.state.ablated,
-    });
-    download(new Blob([json], { type: 'application/json' }), `${baseName()}.json`, json);
-  }));
+  $('export-png').addEventListener(
+    'click',
+    exporter(async () => download(await canvasesToPng(viewCanvases()), `${baseName()}.png`)),
+  );
+  $('export-svg').addEventListener(
+    'click',
+    exporter(() => {
+      const view = app.views.get(app.state.view);
+      const svg = view.exportSvg ? view.exportSvg() : canvasesToSvg(viewCanvases(), caption());
+      download(new Blob([svg], { type: 'image/svg+xml' }), `${baseName()}.svg`, svg);
+    }),
+  );
+  $('export-json').addEventListener(
+    'click',
+    exporter(() => {
+      const { tokens, ids, attention } = app.run;
+      const json = attentionJson({
+        modelName: app.modelName,
+        config: app.model.config,
+        text: app.state.text,
+        tokens,
+        ids,
+        attention,
+        ablated: app.state.ablated,
+      });
+      download(new Blob([json], { type: 'application/json' }), `${baseName()}.json`, json);
+    }),
+  );
   $('copy-link').addEventListener('click', copyLink);
 }
 

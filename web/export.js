@@ -30,7 +30,10 @@ export function canvasesToPng(canvases) {
   ctx.fillStyle = UI.paper;
   ctx.fillRect(0, 0, width, height);
   let y = 0;
-  for (const c of shown) { ctx.drawImage(c, 0, y); y += c.height + 16; }
+  for (const c of shown) {
+    ctx.drawImage(c, 0, y);
+    y += c.height + 16;
+  }
   return new Promise((done) => out.toBlob(done, 'image/png'));
 }
 
@@ -43,11 +46,15 @@ export function canvasesToSvg(canvases, caption) {
   let y = 28;
   const parts = [];
   shown.forEach((c, n) => {
-    parts.push(`<image x="0" y="${y}" width="${widths[n]}" height="${heights[n]}" href="${c.toDataURL('image/png')}"/>`);
+    parts.push(
+      `<image x="0" y="${y}" width="${widths[n]}" height="${heights[n]}" href="${c.toDataURL('image/png')}"/>`,
+    );
     y += heights[n] + 16;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}">\n` +
-    `<rect width="100%" height="100%" fill="${UI.paper}"/>\n<text x="4" y="18" font-family="sans-serif" font-size="13">${escapeHtml(caption)}</text>\n${parts.join('\n')}\n</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}">\n` +
+    `<rect width="100%" height="100%" fill="${UI.paper}"/>\n<text x="4" y="18" font-family="sans-serif" font-size="13">${escapeHtml(caption)}</text>\n${parts.join('\n')}\n</svg>`
+  );
 }
 
 /** The attention as nested arrays [layer][head][query][key] with the tokens and the model's shape. */
@@ -67,8 +74,20 @@ export function attentionJson({ modelName, config, text, tokens, ids, attention,
     nested.push(layer);
   }
   return JSON.stringify({
-    model: modelName, config: { nLayer: config.nLayer, nHead: config.nHead, nEmbd: config.nEmbd, nPositions: config.nPositions, vocabSize: config.vocabSize },
-    text, tokens, ids: Array.from(ids), ablatedHeads: [...ablated].sort(),
-    layout: '[layer][head][query][key]; causal: key > query is 0', shape: [config.nLayer, config.nHead, T, T], attention: nested,
+    model: modelName,
+    config: {
+      nLayer: config.nLayer,
+      nHead: config.nHead,
+      nEmbd: config.nEmbd,
+      nPositions: config.nPositions,
+      vocabSize: config.vocabSize,
+    },
+    text,
+    tokens,
+    ids: Array.from(ids),
+    ablatedHeads: [...ablated].sort(),
+    layout: '[layer][head][query][key]; causal: key > query is 0',
+    shape: [config.nLayer, config.nHead, T, T],
+    attention: nested,
   });
 }

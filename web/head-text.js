@@ -39,7 +39,8 @@ export function headCaption({ scores, labels }, chance, focus) {
     `label at ${labelThreshold(chance[key]).toFixed(2)})`;
   const parts = labels.map((x) => `${x.name} ${x.score.toFixed(2)} (chance ${x.chance.toFixed(2)})`);
   const focused = SCORES.find((x) => x.key === focus);
-  if (focused && scores[focus] !== null && !labels.some((x) => x.key === focus)) parts.push(unearned(focus, focused.name));
+  if (focused && scores[focus] !== null && !labels.some((x) => x.key === focus))
+    parts.push(unearned(focus, focused.name));
   if (parts.length) return parts.join(', ');
   let best = null;
   for (const { key, name } of SCORES) {

@@ -24,8 +24,12 @@ function progressTracker(onFraction) {
   const files = new Map();
   return ({ file, loaded, total }) => {
     files.set(file, { loaded, total: total ?? 0 });
-    let sumLoaded = 0, sumTotal = 0;
-    for (const f of files.values()) { sumLoaded += f.loaded; sumTotal += Math.max(f.total, f.loaded); }
+    let sumLoaded = 0,
+      sumTotal = 0;
+    for (const f of files.values()) {
+      sumLoaded += f.loaded;
+      sumTotal += Math.max(f.total, f.loaded);
+    }
     onFraction(sumTotal ? sumLoaded / sumTotal : 0);
   };
 }
@@ -34,7 +38,9 @@ function progressTracker(onFraction) {
 export async function loadModelFromUrl(url, onFraction = () => {}) {
   const folder = new URL(url, location.href);
   if (folder.origin !== location.origin)
-    throw new Error(`${folder.href} is not on this page's server (${location.origin}); the page loads models from its own server only`);
+    throw new Error(
+      `${folder.href} is not on this page's server (${location.origin}); the page loads models from its own server only`,
+    );
   return GptModel.load(folder.href, { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES });
 }
 
@@ -55,10 +61,15 @@ export async function loadModelFromFiles(fileList, onFraction = () => {}) {
       throw new Error(`${name} is ${formatBytes(size)}, over this page's limit of ${fileLimitText()} per file.`);
     if (size === 0) throw new Error(`${name} is empty.`);
   }
-  return GptModel.load({
-    config: files.get('config.json'), weights: files.get('model.safetensors'),
-    vocab: files.get('vocab.json'), merges: files.get('merges.txt'),
-  }, { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES });
+  return GptModel.load(
+    {
+      config: files.get('config.json'),
+      weights: files.get('model.safetensors'),
+      vocab: files.get('vocab.json'),
+      merges: files.get('merges.txt'),
+    },
+    { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES },
+  );
 }
 
 /**
@@ -73,8 +84,14 @@ export async function loadHeadPatterns(modelUrl, file) {
   const chance = json.chance ?? {};
   const names = new Map(SCORES.map((s) => [s.key, s]));
   const labelOf = (h, key) => ({ ...names.get(key), key, score: h.scores[key], chance: chance[key] });
-  const heads = (json.heads ?? []).filter((h) => h.scores && Array.isArray(h.labels))
-    .map((h) => ({ layer: h.layer, head: h.head, scores: h.scores, labels: h.labels.filter((key) => names.has(key)).map((key) => labelOf(h, key)) }));
+  const heads = (json.heads ?? [])
+    .filter((h) => h.scores && Array.isArray(h.labels))
+    .map((h) => ({
+      layer: h.layer,
+      head: h.head,
+      scores: h.scores,
+      labels: h.labels.filter((key) => names.has(key)).map((key) => labelOf(h, key)),
+    }));
   return {
     text: json.text?.held_out ?? 'held-out text',
     chance,

@@ -6,7 +6,8 @@
  * page's form of head_patterns.py's induction test sequence.
  */
 export function randomRepeatedText(model, { length, seed }) {
-  const tokenizer = model.tokenizer, vocabSize = model.config.vocabSize;
+  const tokenizer = model.tokenizer,
+    vocabSize = model.config.vocabSize;
   const next = mulberry32(seed);
   const words = new Set();
   const limit = Math.min(length, Math.floor(model.config.nPositions / 2));
@@ -41,7 +42,8 @@ const STORY = [
 
 /** A text long enough to fill the context (the seed sentence repeated into a small story), whole words. */
 export function fullContextText(model) {
-  const limit = model.config.nPositions, count = (text) => model.tokenize(text).ids.length;
+  const limit = model.config.nPositions,
+    count = (text) => model.tokenize(text).ids.length;
   let text = '';
   for (let n = 0; count(text) < limit; ++n) text += (n ? ' ' : '') + STORY[n % STORY.length];
   while (count(text) > limit) text = text.slice(0, text.lastIndexOf(' ')); // whole words, at most the context

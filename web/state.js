@@ -15,15 +15,23 @@ export const PRESETS = [
   { label: '…it was wide', text: "The animal didn't cross the street because it was wide" },
   // open: after the run, show the head with the highest score of that name on the text (model view)
   {
-    label: 'Repeated phrase', open: 'induction',
-    text: 'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. ' +
+    label: 'Repeated phrase',
+    open: 'induction',
+    text:
+      'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. ' +
       'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.',
   },
   {
-    label: 'Random tokens, repeated', open: 'induction', random: { length: 50, seed: 15 },
-    title: '50 random word tokens, then the same 50 again: an induction head attends to the token after the earlier copy',
+    label: 'Random tokens, repeated',
+    open: 'induction',
+    random: { length: 50, seed: 15 },
+    title:
+      '50 random word tokens, then the same 50 again: an induction head attends to the token after the earlier copy',
   },
-  { label: 'Dialogue', text: '"My dear Mr. Bennet," said his lady to him one day, "have you heard that Netherfield Park is let at last?"' },
+  {
+    label: 'Dialogue',
+    text: '"My dear Mr. Bennet," said his lady to him one day, "have you heard that Netherfield Park is let at last?"',
+  },
 ];
 export const COMPARE_PAIR = [SEED_SENTENCE, "The animal didn't cross the street because it was wide"];
 /** state.modelUrl of a model read from local files: a link cannot carry the files, only this marker. */
@@ -85,7 +93,11 @@ export function createApp() {
 }
 
 function parseIntList(text) {
-  return (text ?? '').split(',').filter((s) => s !== '').map(Number).filter(Number.isInteger);
+  return (text ?? '')
+    .split(',')
+    .filter((s) => s !== '')
+    .map(Number)
+    .filter(Number.isInteger);
 }
 
 /** Reads a state from a URL's query (unknown or malformed fields keep the defaults); views: the view ids. */

@@ -2,5 +2,12 @@
 export { MultiHeadAttention } from './attention.js';
 export { GptModel, Tokenizer } from './model.js';
 export {
-  MhaError, ModelFormatError, loadModule, moduleInfo, relaxedSimdSupported, setThreadCount, threadCount, wasmHeapBytes,
+  MhaError,
+  ModelFormatError,
+  loadModule,
+  moduleInfo,
+  relaxedSimdSupported,
+  setThreadCount,
+  threadCount,
+  wasmHeapBytes,
 } from './runtime.js';

@@ -51,16 +51,27 @@ export class AggregateView {
 
   /** frame: controller.frame() */
   render({ state: s, config, attention, tokens, T }) {
-    const mode = s.aggregate, sqrt = s.scale === 'sqrt';
+    const mode = s.aggregate,
+      sqrt = s.scale === 'sqrt';
     const perLayer = Array.from({ length: config.nLayer }, (_, l) =>
       mode === 'rollout' ? attentionRollout(attention, config, T, l) : aggregateHeads(attention, config, T, l, mode),
     );
     const values = (this.values = perLayer[s.layer]);
-    for (const b of this.modes.querySelectorAll('button')) setAttribute(b, 'aria-pressed', String(b.dataset.agg === mode));
+    for (const b of this.modes.querySelectorAll('button'))
+      setAttribute(b, 'aria-pressed', String(b.dataset.agg === mode));
     setText(this.hint, AGGREGATE_HINTS[mode]);
     this.strip.render({
-      nLayer: config.nLayer, nHead: 1, T, kind: 'weight', range: 1, sqrt, headColor: () => UI.muted, headers: false,
-      get: (l) => perLayer[l], selected: { layer: s.layer, head: 0 }, describeHead: (l) => `layer ${l} (${mode})`,
+      nLayer: config.nLayer,
+      nHead: 1,
+      T,
+      kind: 'weight',
+      range: 1,
+      sqrt,
+      headColor: () => UI.muted,
+      headers: false,
+      get: (l) => perLayer[l],
+      selected: { layer: s.layer, head: 0 },
+      describeHead: (l) => `layer ${l} (${mode})`,
     });
     const describe = describeCell(tokens, values, T, (i, j) => `${mode} ${values[i * T + j].toFixed(4)}`);
     this.large.render({ values, T, tokens, kind: 'weight', range: 1, sqrt, cell: null, describe });
@@ -74,9 +85,15 @@ export default {
   create({ panel, tooltip, actions, widths }) {
     const $in = (id) => panel.querySelector(`#${id}`);
     const view = new AggregateView(
-      { strip: $in('aggregate-strip'), large: $in('aggregate-canvas'), modes: $in('aggregate-modes'), hint: $in('aggregate-hint') },
       {
-        tooltip, maxWidth: widths.view,
+        strip: $in('aggregate-strip'),
+        large: $in('aggregate-canvas'),
+        modes: $in('aggregate-modes'),
+        hint: $in('aggregate-hint'),
+      },
+      {
+        tooltip,
+        maxWidth: widths.view,
         onSelectLayer: (layer) => actions.setState({ layer }),
         onMode: (aggregate) => actions.setState({ aggregate }),
       },

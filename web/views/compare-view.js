@@ -28,12 +28,15 @@ const MARKUP = `
 
 /** Token chips; those differing from `other` at the same position marked. */
 function tokenChips(tokens, other) {
-  return tokens.map((t, n) => `<span class="${other && other[n] !== t ? 'focus' : ''}">${escapeHtml(t)}</span>`).join('');
+  return tokens
+    .map((t, n) => `<span class="${other && other[n] !== t ? 'focus' : ''}">${escapeHtml(t)}</span>`)
+    .join('');
 }
 
 /** The hint under the inputs: what differs, and where the largest per-head changes are (none listed when all are 0). */
 export function compareHint({ tokensA, tokensB, difference: d, nHead }) {
-  const TA = tokensA.length, TB = tokensB.length;
+  const TA = tokensA.length,
+    TB = tokensB.length;
   const sizes = TA !== TB ? ` (A has ${TA} tokens, B ${TB})` : '';
   const first = tokensB.findIndex((t, n) => n < d.T && tokensA[n] !== t);
   if (first < 0) {
@@ -87,17 +90,29 @@ export class CompareView {
 
   /** frame: controller.frame() */
   render({ state: s, config, run, runB, difference: d, predictions, predictionsB }) {
-    const tokens = run.tokens, T = run.ids.length, { nLayer, nHead } = config;
+    const tokens = run.tokens,
+      T = run.ids.length,
+      { nLayer, nHead } = config;
     if (!runB || !d) return this.renderEmpty(tokens);
-    const tokensB = runB.tokens, TB = runB.ids.length;
+    const tokensB = runB.tokens,
+      TB = runB.ids.length;
     setHtml(this.tokensA, tokenChips(tokens));
     setHtml(this.tokensB, tokenChips(tokensB, tokens));
     setText(this.hint, compareHint({ tokensA: tokens, tokensB, difference: d, nHead }));
-    const range = d.range || 1, dT = d.T, size = dT * dT;
+    const range = d.range || 1,
+      dT = d.T,
+      size = dT * dT;
     const slice = (l, h) => d.diff.subarray((l * nHead + h) * size, (l * nHead + h + 1) * size);
     this.grid.render({
-      nLayer, nHead, T: dT, kind: 'diff', range, headColor,
-      get: slice, selected: { layer: s.layer, head: s.head }, caption: (l, h) => `Δ ${d.maxAbs[l * nHead + h].toFixed(2)}`,
+      nLayer,
+      nHead,
+      T: dT,
+      kind: 'diff',
+      range,
+      headColor,
+      get: slice,
+      selected: { layer: s.layer, head: s.head },
+      caption: (l, h) => `Δ ${d.maxAbs[l * nHead + h].toFixed(2)}`,
       describeHead: (l, h) => `layer ${l} head ${h}\nmax |A − B| ${d.maxAbs[l * nHead + h].toFixed(4)}`,
     });
     const values = slice(s.layer, s.head);
@@ -105,10 +120,14 @@ export class CompareView {
     const b = headSlice(runB.attention, TB, nHead, s.layer, s.head);
     setText(this.title, `Layer ${s.layer}, head ${s.head}: A − B`);
     const labels = tokens.slice(0, dT).map((t, n) => (t === tokensB[n] ? t : `${t}/${tokensB[n]}`));
-    const cellText = (i, j) => `A ${a[i * T + j].toFixed(4)}  B ${b[i * TB + j].toFixed(4)}\nA − B ${values[i * dT + j].toFixed(4)}`;
+    const cellText = (i, j) =>
+      `A ${a[i * T + j].toFixed(4)}  B ${b[i * TB + j].toFixed(4)}\nA − B ${values[i * dT + j].toFixed(4)}`;
     const describe = describeCell(tokens, values, dT, cellText);
     this.large.render({ values, T: dT, tokens: labels, kind: 'diff', range, cell: null, describe });
-    setHtml(this.predictions, predictionList('next token after A', predictions) + predictionList('next token after B', predictionsB));
+    setHtml(
+      this.predictions,
+      predictionList('next token after A', predictions) + predictionList('next token after B', predictionsB),
+    );
   }
 }
 
@@ -120,11 +139,18 @@ export default {
   create({ panel, tooltip, actions, widths }) {
     const $in = (id) => panel.querySelector(`#${id}`);
     const textB = $in('text-b');
-    textB.addEventListener('input', () => actions.setState({ textB: textB.value }, { recompute: true, debounce: true }));
+    textB.addEventListener('input', () =>
+      actions.setState({ textB: textB.value }, { recompute: true, debounce: true }),
+    );
     const view = new CompareView(
       {
-        grid: $in('compare-grid'), large: $in('compare-canvas'), title: $in('compare-title'), tokensA: $in('compare-tokens-a'),
-        tokensB: $in('compare-tokens-b'), hint: $in('compare-hint'), predictions: $in('compare-predictions'),
+        grid: $in('compare-grid'),
+        large: $in('compare-canvas'),
+        title: $in('compare-title'),
+        tokensA: $in('compare-tokens-a'),
+        tokensB: $in('compare-tokens-b'),
+        hint: $in('compare-hint'),
+        predictions: $in('compare-predictions'),
       },
       { tooltip, onSelectHead: actions.selectHead, maxWidth: widths.split },
     );

@@ -8,7 +8,8 @@ const STRIP_HEIGHT = 34;
 const STRIP_COLOR_POSITIVE = UI.accent;
 const STRIP_COLOR_NEGATIVE = UI.negative;
 
-const fmt = (x, digits = 4) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(digits));
+const fmt = (x, digits = 4) =>
+  Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(digits);
 
 /** Draws a vector as bars around a zero line (blue up = positive, vermillion down = negative). */
 function drawStrip(canvas, values, range) {
@@ -18,7 +19,8 @@ function drawStrip(canvas, values, range) {
   canvas.height = Math.round(STRIP_HEIGHT * dpr);
   const ctx = canvas.getContext('2d');
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const mid = STRIP_HEIGHT / 2, slot = width / values.length;
+  const mid = STRIP_HEIGHT / 2,
+    slot = width / values.length;
   ctx.fillStyle = UI.rule;
   ctx.fillRect(0, mid, width, 1);
   for (let d = 0; d < values.length; ++d) {
@@ -37,28 +39,42 @@ function softmaxRows(info, i, j, shown) {
   const normaliser = `${fmt(info.normaliser)} <span class="muted">(softmax normaliser over keys 0…${i}, ${i + 1} keys)</span>`;
   const common = [
     row('score s<sub>ij</sub>', fmt(info.score)),
-    row('mask M<sub>ij</sub>', info.masked ? `−∞ <span class="muted">(key ${j} &gt; query ${i}: the future)</span>` : `0 (key ${j} ≤ query ${i}: allowed)`),
+    row(
+      'mask M<sub>ij</sub>',
+      info.masked
+        ? `−∞ <span class="muted">(key ${j} &gt; query ${i}: the future)</span>`
+        : `0 (key ${j} ≤ query ${i}: allowed)`,
+    ),
   ];
   if (info.masked) {
     return [
       ...common,
       row('s<sub>ij</sub> + M<sub>ij</sub>', '−∞'),
       row('Σ<sub>m≤i</sub> e<sup>s<sub>im</sub>−max</sup>', normaliser),
-      row('weight a<sub>ij</sub>', `<strong data-weight>0</strong> <span class="muted" data-equation>= e<sup>−∞</sup> / ` +
-        `${fmt(info.normaliser, 3)} = 0: a masked key gets no weight; page: ${fmt(shown)}</span>`),
+      row(
+        'weight a<sub>ij</sub>',
+        `<strong data-weight>0</strong> <span class="muted" data-equation>= e<sup>−∞</sup> / ` +
+          `${fmt(info.normaliser, 3)} = 0: a masked key gets no weight; page: ${fmt(shown)}</span>`,
+      ),
     ].join('\n');
   }
   return [
     ...common,
     row('row max', fmt(info.rowMax)),
     row('Σ<sub>m≤i</sub> e<sup>s<sub>im</sub>−max</sup>', normaliser),
-    row('weight a<sub>ij</sub>', `<strong data-weight>${fmt(info.weight)}</strong> <span class="muted" data-equation>= ` +
-      `e<sup>${fmt(info.score - info.rowMax, 3)}</sup> / ${fmt(info.normaliser, 3)}; page: ${fmt(shown)}</span>`),
+    row(
+      'weight a<sub>ij</sub>',
+      `<strong data-weight>${fmt(info.weight)}</strong> <span class="muted" data-equation>= ` +
+        `e<sup>${fmt(info.score - info.rowMax, 3)}</sup> / ${fmt(info.normaliser, 3)}; page: ${fmt(shown)}</span>`,
+    ),
   ].join('\n');
 }
 
 export function renderExplainEmpty(container) {
-  setHtml(container, '<p class="muted">Open the Model view and click a cell of a head (or focus the large map and press Enter) to see how that weight is computed.</p>');
+  setHtml(
+    container,
+    '<p class="muted">Open the Model view and click a cell of a head (or focus the large map and press Enter) to see how that weight is computed.</p>',
+  );
 }
 
 /**
@@ -67,10 +83,13 @@ export function renderExplainEmpty(container) {
  */
 export function renderExplain(container, { layer, head, i, j, tokens, info, shown, config }) {
   const { nLayer, nHead, nEmbd, headDim } = config;
-  const qTok = escapeHtml(tokens[i]), kTok = escapeHtml(tokens[j]);
+  const qTok = escapeHtml(tokens[i]),
+    kTok = escapeHtml(tokens[j]);
   const range = Math.max(...info.qi.map(Math.abs), ...info.kj.map(Math.abs));
   const productRange = Math.max(...info.product.map(Math.abs));
-  setHtml(container, `
+  setHtml(
+    container,
+    `
     <p><span class="swatch-inline" style="color:${headColor(head)}">●</span> layer ${layer}, head ${head}:
       how much <code>${qTok}</code> (query ${i}) attends to <code>${kTok}</code> (key ${j})</p>
     <div class="explain-grid">
@@ -90,7 +109,8 @@ export function renderExplain(container, { layer, head, i, j, tokens, info, show
       MultiHead(Q, K, V) = Concat(head<sub>1</sub>, …, head<sub>${nHead}</sub>) W<sup>O</sup>
       <span class="dim">W<sup>O</sup> ∈ ℝ<sup>${nHead * headDim}×${nEmbd}</sup></span><br>
       <span class="dim">d<sub>model</sub> = ${nEmbd}, h = ${nHead}, d<sub>k</sub> = d<sub>v</sub> = ${headDim}, ${nLayer} layers; Q = K = V = LayerNorm(x) here (self-attention), M<sub>ij</sub> = −∞ for j &gt; i.</span>
-    </div>`);
+    </div>`,
+  );
   drawStrip(container.querySelector('[data-strip="q"]'), info.qi, range);
   drawStrip(container.querySelector('[data-strip="k"]'), info.kj, range);
   drawStrip(container.querySelector('[data-strip="p"]'), info.product, productRange);

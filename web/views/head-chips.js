@@ -38,7 +38,8 @@ export class HeadChips {
   }
 
   solo(h) {
-    const { nHead } = this.frame.config, hidden = this.frame.state.hiddenHeads;
+    const { nHead } = this.frame.config,
+      hidden = this.frame.state.hiddenHeads;
     const others = Array.from({ length: nHead }, (_, n) => n).filter((n) => n !== h);
     const alreadySolo = hidden.size === nHead - 1 && !hidden.has(h);
     this.actions.setState({ hiddenHeads: alreadySolo ? new Set() : new Set(others) });

@@ -49,14 +49,20 @@ export class HeadView {
         this.draw();
       }
     });
-    c.addEventListener('mouseleave', () => { this.hover = null; this.draw(); });
+    c.addEventListener('mouseleave', () => {
+      this.hover = null;
+      this.draw();
+    });
     c.addEventListener('click', (e) => {
       const at = this.tokenAt(e);
       const lock = this.data?.lock;
       this.onLock(at && !(lock && lock.side === at.side && lock.index === at.index) ? at : null);
     });
     c.addEventListener('keydown', (e) => this.#key(e));
-    c.addEventListener('blur', () => { this.keyFocus = null; this.draw(); });
+    c.addEventListener('blur', () => {
+      this.keyFocus = null;
+      this.draw();
+    });
   }
 
   #key(e) {
@@ -68,9 +74,15 @@ export class HeadView {
     else if (e.key === 'ArrowDown') f.index = Math.min(T - 1, f.index + 1);
     else if (e.key === 'ArrowLeft') f.side = 'q';
     else if (e.key === 'ArrowRight') f.side = 'k';
-    else if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.onLock({ ...f }); return; }
-    else if (e.key === 'Escape') { this.keyFocus = null; this.onLock(null); return; }
-    else return;
+    else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      this.onLock({ ...f });
+      return;
+    } else if (e.key === 'Escape') {
+      this.keyFocus = null;
+      this.onLock(null);
+      return;
+    } else return;
     e.preventDefault();
     this.draw();
   }
@@ -108,7 +120,8 @@ export class HeadView {
     if (!this.data || !this.geometry) return null;
     const g = this.geometry;
     const r = this.canvas.getBoundingClientRect();
-    const x = event.clientX - r.left, y = event.clientY - r.top;
+    const x = event.clientX - r.left,
+      y = event.clientY - r.top;
     const index = Math.floor((y - TOP) / g.row);
     if (index < 0 || index >= this.data.T) return null;
     return { side: x < (g.xLeft + g.xRight) / 2 ? 'q' : 'k', index };
@@ -139,16 +152,23 @@ export class HeadView {
     for (const h of visible) {
       const base = (layer * nHead + h) * T * T;
       if (!focus) {
-        for (let i = 0; i < T; ++i) for (let j = 0; j <= i; ++j) {
+        for (let i = 0; i < T; ++i)
+          for (let j = 0; j <= i; ++j) {
+            const w = attention[base + i * T + j];
+            if (w >= MIN_WEIGHT) visit(h, i, j, w);
+          }
+      } else if (focus.side === 'q') {
+        const i = focus.index;
+        for (let j = 0; j <= i; ++j) {
           const w = attention[base + i * T + j];
           if (w >= MIN_WEIGHT) visit(h, i, j, w);
         }
-      } else if (focus.side === 'q') {
-        const i = focus.index;
-        for (let j = 0; j <= i; ++j) { const w = attention[base + i * T + j]; if (w >= MIN_WEIGHT) visit(h, i, j, w); }
       } else {
         const j = focus.index;
-        for (let i = j; i < T; ++i) { const w = attention[base + i * T + j]; if (w >= MIN_WEIGHT) visit(h, i, j, w); }
+        for (let i = j; i < T; ++i) {
+          const w = attention[base + i * T + j];
+          if (w >= MIN_WEIGHT) visit(h, i, j, w);
+        }
       }
     }
   }
@@ -161,10 +181,14 @@ export class HeadView {
    */
   batchLines(focus) {
     const { T, visible, sqrt } = this.data;
-    const capacity = visible.length * T * (T + 1) / 2;
+    const capacity = (visible.length * T * (T + 1)) / 2;
     const buffers = this.lineBuffers;
     if (buffers.keys.length < capacity)
-      Object.assign(buffers, { keys: new Uint16Array(capacity), pairs: new Uint16Array(2 * capacity), sorted: new Uint16Array(2 * capacity) });
+      Object.assign(buffers, {
+        keys: new Uint16Array(capacity),
+        pairs: new Uint16Array(2 * capacity),
+        sorted: new Uint16Array(2 * capacity),
+      });
     const { keys, pairs, sorted } = buffers;
     const counts = new Uint32Array(visible.length && (Math.max(...visible) + 1) * (ALPHA_LEVELS + 1));
     const order = []; // keys in the order of their first line
@@ -215,10 +239,12 @@ export class HeadView {
     ctx.lineWidth = focus ? 2 : 1.4;
     ctx.lineCap = 'round';
     const offset = this.headOffsets();
-    const { xLeft, xRight, row } = this.geometry, yFirst = TOP + 0.5 * row;
+    const { xLeft, xRight, row } = this.geometry,
+      yFirst = TOP + 0.5 * row;
     let stroke = -1; // the head whose hue is the strokeStyle (a colour string is parsed on every set)
     for (const { key, start, end } of batches) {
-      const h = Math.floor(key / (ALPHA_LEVELS + 1)), level = key % (ALPHA_LEVELS + 1);
+      const h = Math.floor(key / (ALPHA_LEVELS + 1)),
+        level = key % (ALPHA_LEVELS + 1);
       const y0 = yFirst + offset[h];
       if (h !== stroke) ctx.strokeStyle = headColor((stroke = h));
       ctx.globalAlpha = Math.max(0.04, level / ALPHA_LEVELS);
@@ -235,7 +261,9 @@ export class HeadView {
 
   /** The token labels of both columns: the focused and locked ones highlighted, those out of reach faint. */
   drawLabels(ctx, focus) {
-    const g = this.geometry, labels = this.labels, { T, lock } = this.data;
+    const g = this.geometry,
+      labels = this.labels,
+      { T, lock } = this.data;
     const y = (n) => TOP + (n + 0.5) * g.row;
     ctx.font = g.font;
     ctx.textBaseline = 'middle';
@@ -249,8 +277,13 @@ export class HeadView {
       ctx.fill();
     };
     const outOfReach = (side, n) =>
-      focus && ((focus.side === 'q' && side === 'k' && n > focus.index) || (focus.side === 'k' && side === 'q' && n < focus.index));
-    for (const [side, x, align] of [['q', g.xLeftText, 'right'], ['k', g.xRightText, 'left']]) {
+      focus &&
+      ((focus.side === 'q' && side === 'k' && n > focus.index) ||
+        (focus.side === 'k' && side === 'q' && n < focus.index));
+    for (const [side, x, align] of [
+      ['q', g.xLeftText, 'right'],
+      ['k', g.xRightText, 'left'],
+    ]) {
       ctx.textAlign = align;
       for (let n = 0; n < T; ++n) {
         const focused = focus && focus.side === side && focus.index === n;
@@ -265,14 +298,17 @@ export class HeadView {
 
   /** The focused token's weights as bars beside the other column: one bar per visible head, or one with its number. */
   drawBars(ctx, focus) {
-    const g = this.geometry, { T, visible, attention, nHead, layer } = this.data;
+    const g = this.geometry,
+      { T, visible, attention, nHead, layer } = this.data;
     const y = (n) => TOP + (n + 0.5) * g.row;
     const other = focus.side === 'q' ? 'k' : 'q';
-    const from = other === 'k' ? 0 : focus.index, to = other === 'k' ? focus.index : T - 1;
+    const from = other === 'k' ? 0 : focus.index,
+      to = other === 'k' ? focus.index : T - 1;
     const barX = other === 'k' ? g.xRightText + g.label + 8 : SIDE_PAD;
     ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
     for (let n = from; n <= to; ++n) {
-      const i = other === 'k' ? focus.index : n, j = other === 'k' ? n : focus.index;
+      const i = other === 'k' ? focus.index : n,
+        j = other === 'k' ? n : focus.index;
       if (visible.length === 1) {
         const w = attention[(layer * nHead + visible[0]) * T * T + i * T + j];
         ctx.fillStyle = UI.track;
@@ -303,20 +339,27 @@ export class HeadView {
     const { visible, nHead } = this.data;
     const offsets = new Float32Array(nHead);
     const spread = visible.length > 1 ? Math.min(HEAD_SPREAD, (this.geometry.row - 4) / (visible.length - 1)) : 0;
-    visible.forEach((h, k) => { offsets[h] = (k - (visible.length - 1) / 2) * spread; });
+    visible.forEach((h, k) => {
+      offsets[h] = (k - (visible.length - 1) / 2) * spread;
+    });
     return offsets;
   }
 
   /** An SVG document of what is drawn now (vector lines and text). */
   toSvg() {
-    const g = this.geometry, { T } = this.data;
+    const g = this.geometry,
+      { T } = this.data;
     const y = (n) => TOP + (n + 0.5) * g.row;
-    const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}">`,
-      `<rect width="100%" height="100%" fill="${UI.paper}"/>`];
+    const parts = [
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}">`,
+      `<rect width="100%" height="100%" fill="${UI.paper}"/>`,
+    ];
     const focus = this.focus();
     const offset = this.headOffsets();
     this.forEachLine(focus, (h, i, j, w) => {
-      parts.push(`<line x1="${g.xLeft}" y1="${(y(i) + offset[h]).toFixed(1)}" x2="${g.xRight}" y2="${(y(j) + offset[h]).toFixed(1)}" stroke="${headColor(h)}" stroke-opacity="${this.opacity(w).toFixed(3)}" stroke-width="${focus ? 2 : 1.4}"/>`);
+      parts.push(
+        `<line x1="${g.xLeft}" y1="${(y(i) + offset[h]).toFixed(1)}" x2="${g.xRight}" y2="${(y(j) + offset[h]).toFixed(1)}" stroke="${headColor(h)}" stroke-opacity="${this.opacity(w).toFixed(3)}" stroke-width="${focus ? 2 : 1.4}"/>`,
+      );
     });
     parts.push(`<g font-family="monospace" font-size="13" fill="${UI.ink}">`);
     for (let n = 0; n < T; ++n) {

@@ -18,11 +18,16 @@ function rgbaPixels(lut) {
   for (let n = 0; n < pixels.length; ++n) bytes.set([lut[3 * n], lut[3 * n + 1], lut[3 * n + 2], 255], 4 * n);
   return pixels;
 }
-const WEIGHT_RGBA = rgbaPixels(WEIGHT_LUT), DIFF_RGBA = rgbaPixels(DIFF_LUT), MASKED_RGBA = rgbaPixels(MASKED_RGB)[0];
+const WEIGHT_RGBA = rgbaPixels(WEIGHT_LUT),
+  DIFF_RGBA = rgbaPixels(DIFF_LUT),
+  MASKED_RGBA = rgbaPixels(MASKED_RGB)[0];
 
 // Offscreen canvases the pixels are put into before they are scaled up: one for single maps, one
 // for the atlas of a whole grid (kept apart so neither is resized back and forth).
-const scratch = typeof document !== 'undefined' ? { single: document.createElement('canvas'), atlas: document.createElement('canvas') } : null;
+const scratch =
+  typeof document !== 'undefined'
+    ? { single: document.createElement('canvas'), atlas: document.createElement('canvas') }
+    : null;
 const images = new Map(); // scratch canvas -> its ImageData, reused while the size holds
 
 /** The ImageData of a scratch canvas sized width x height (the canvas is resized if needed). */
@@ -32,7 +37,8 @@ function scratchImage(canvas, width, height) {
     canvas.height = height;
   }
   let image = images.get(canvas);
-  if (!image || image.width !== width || image.height !== height) images.set(canvas, (image = canvas.getContext('2d').createImageData(width, height)));
+  if (!image || image.width !== width || image.height !== height)
+    images.set(canvas, (image = canvas.getContext('2d').createImageData(width, height)));
   return image;
 }
 
@@ -79,13 +85,15 @@ export function paintHeatmaps(ctx, maps, T, columns, rows, size, options = {}) {
   for (const { values, column, row } of maps) fillPixels(image, column * tile, row * tile, values, T, options);
   scratch.atlas.getContext('2d').putImageData(image, 0, 0);
   ctx.imageSmoothingEnabled = false;
-  for (const { column, row, x, y } of maps) ctx.drawImage(scratch.atlas, column * tile, row * tile, T, T, x, y, size, size);
+  for (const { column, row, x, y } of maps)
+    ctx.drawImage(scratch.atlas, column * tile, row * tile, T, T, x, y, size, size);
 }
 
 /** Sizes a canvas for CSS size (width, height) at the device pixel ratio; returns its 2D context, cleared. */
 export function sizeCanvas(canvas, width, height) {
   const dpr = window.devicePixelRatio || 1;
-  const w = Math.round(width * dpr), h = Math.round(height * dpr);
+  const w = Math.round(width * dpr),
+    h = Math.round(height * dpr);
   if (canvas.width !== w || canvas.height !== h) {
     canvas.width = w;
     canvas.height = h;
@@ -165,13 +173,17 @@ export class LargeHeatmap {
   initialize() {
     const c = this.canvas;
     c.addEventListener('mousemove', (e) => this.#hover(e));
-    c.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
+    c.addEventListener('mouseleave', () => {
+      this.tooltip.hidden = true;
+    });
     c.addEventListener('click', (e) => {
       const cell = this.cellAt(e);
       if (cell && this.onSelect) this.onSelect(cell);
     });
     c.addEventListener('keydown', (e) => this.#key(e));
-    c.addEventListener('blur', () => { this.tooltip.hidden = true; });
+    c.addEventListener('blur', () => {
+      this.tooltip.hidden = true;
+    });
   }
 
   /** Geometry for T tokens in the available width. */
@@ -184,7 +196,8 @@ export class LargeHeatmap {
     const available = Math.max(160, (this.maxWidth?.() ?? 600) - labelWidth - 8);
     const cell = Math.max(MIN_CELL, Math.min(MAX_CELL, Math.floor(available / T)));
     const showLabels = cell >= 9;
-    const left = showLabels ? labelWidth : 4, top = showLabels ? labelWidth : 4;
+    const left = showLabels ? labelWidth : 4,
+      top = showLabels ? labelWidth : 4;
     return { cell, left, top, showLabels, width: left + T * cell + 4, height: top + T * cell + 4 };
   }
 
@@ -231,22 +244,28 @@ export class LargeHeatmap {
     const g = this.geometry;
     if (!g || !this.data) return null;
     const r = this.canvas.getBoundingClientRect();
-    const x = event.clientX - r.left - g.left, y = event.clientY - r.top - g.top;
-    const i = Math.floor(y / g.cell), j = Math.floor(x / g.cell);
+    const x = event.clientX - r.left - g.left,
+      y = event.clientY - r.top - g.top;
+    const i = Math.floor(y / g.cell),
+      j = Math.floor(x / g.cell);
     if (i < 0 || j < 0 || i >= this.data.T || j >= this.data.T) return null;
     return { i, j };
   }
 
   #hover(event) {
     const cell = this.cellAt(event);
-    if (!cell) { this.tooltip.hidden = true; return; }
+    if (!cell) {
+      this.tooltip.hidden = true;
+      return;
+    }
     this.showTooltip(cell, event.clientX + 14, event.clientY + 14);
   }
 
   showTooltip(cell, x, y) {
     this.tooltip.textContent = this.data.describe(cell.i, cell.j);
     this.tooltip.hidden = false;
-    const w = this.tooltip.offsetWidth, h = this.tooltip.offsetHeight;
+    const w = this.tooltip.offsetWidth,
+      h = this.tooltip.offsetHeight;
     this.tooltip.style.left = `${Math.min(x, window.innerWidth - w - 8)}px`;
     this.tooltip.style.top = `${Math.min(y, window.innerHeight - h - 8)}px`;
   }
@@ -259,15 +278,23 @@ export class LargeHeatmap {
     if (moves[event.key]) {
       event.preventDefault();
       const [di, dj] = moves[event.key];
-      this.cursor = { i: Math.max(0, Math.min(T - 1, this.cursor.i + di)), j: Math.max(0, Math.min(T - 1, this.cursor.j + dj)) };
+      this.cursor = {
+        i: Math.max(0, Math.min(T - 1, this.cursor.i + di)),
+        j: Math.max(0, Math.min(T - 1, this.cursor.j + dj)),
+      };
     } else if (event.key === 'Enter' || event.key === ' ') {
       event.preventDefault();
       this.onSelect?.({ ...this.cursor });
       return;
     } else return;
     this.render(this.data);
-    const r = this.canvas.getBoundingClientRect(), g = this.geometry;
-    this.showTooltip(this.cursor, r.left + g.left + (this.cursor.j + 1) * g.cell + 6, r.top + g.top + (this.cursor.i + 1) * g.cell + 6);
+    const r = this.canvas.getBoundingClientRect(),
+      g = this.geometry;
+    this.showTooltip(
+      this.cursor,
+      r.left + g.left + (this.cursor.j + 1) * g.cell + 6,
+      r.top + g.top + (this.cursor.i + 1) * g.cell + 6,
+    );
   }
 }
 
@@ -277,7 +304,10 @@ export class LargeHeatmap {
  *            ablated(l, h) -> bool, headColor(h) }
  */
 export class HeatmapGrid {
-  static PAD = 8; static HEADER = 18; static ROW_LABEL = 26; static CAPTION = 14;
+  static PAD = 8;
+  static HEADER = 18;
+  static ROW_LABEL = 26;
+  static CAPTION = 14;
 
   constructor(canvas, { onSelect, maxWidth, tooltip } = {}) {
     this.canvas = canvas;
@@ -296,21 +326,30 @@ export class HeatmapGrid {
       const at = this.at(e);
       this.canvas.style.cursor = at ? 'pointer' : 'default';
       if (!this.tooltip || !this.data) return;
-      if (!at) { this.tooltip.hidden = true; return; }
+      if (!at) {
+        this.tooltip.hidden = true;
+        return;
+      }
       this.tooltip.textContent = this.data.describeHead?.(at.layer, at.head) ?? `layer ${at.layer} head ${at.head}`;
       this.tooltip.hidden = false;
       this.tooltip.style.left = `${e.clientX + 14}px`;
       this.tooltip.style.top = `${e.clientY + 14}px`;
     });
-    this.canvas.addEventListener('mouseleave', () => { if (this.tooltip) this.tooltip.hidden = true; });
+    this.canvas.addEventListener('mouseleave', () => {
+      if (this.tooltip) this.tooltip.hidden = true;
+    });
     this.canvas.addEventListener('keydown', (e) => {
       if (!this.data) return;
-      const s = this.data.selected, { nLayer, nHead } = this.data;
+      const s = this.data.selected,
+        { nLayer, nHead } = this.data;
       const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
       if (!moves[e.key]) return;
       e.preventDefault();
       const [dl, dh] = moves[e.key];
-      this.onSelect?.({ layer: Math.max(0, Math.min(nLayer - 1, s.layer + dl)), head: Math.max(0, Math.min(nHead - 1, s.head + dh)) });
+      this.onSelect?.({
+        layer: Math.max(0, Math.min(nLayer - 1, s.layer + dl)),
+        head: Math.max(0, Math.min(nHead - 1, s.head + dh)),
+      });
     });
   }
 
@@ -350,7 +389,13 @@ export class HeatmapGrid {
     const maps = [];
     for (let l = 0; l < nLayer; ++l)
       for (let h = 0; h < nHead; ++h)
-        maps.push({ values: data.get(l, h), column: h, row: l, x: ROW_LABEL + h * (size + PAD), y: HEADER + l * (size + PAD + CAPTION) });
+        maps.push({
+          values: data.get(l, h),
+          column: h,
+          row: l,
+          x: ROW_LABEL + h * (size + PAD),
+          y: HEADER + l * (size + PAD + CAPTION),
+        });
     paintHeatmaps(ctx, maps, T, nHead, nLayer, size, { kind: data.kind, range: data.range, sqrt: data.sqrt });
     // decorations in passes, so each style is set once (the tiles do not overlap)
     ctx.fillStyle = UI.muted;
@@ -364,10 +409,16 @@ export class HeatmapGrid {
       ctx.fillStyle = UI.veil;
       ctx.fillRect(x, y, size, size);
       ctx.strokeStyle = UI.ablated;
-      ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + size, y + size); ctx.moveTo(x + size, y); ctx.lineTo(x, y + size); ctx.stroke();
+      ctx.beginPath();
+      ctx.moveTo(x, y);
+      ctx.lineTo(x + size, y + size);
+      ctx.moveTo(x + size, y);
+      ctx.lineTo(x, y + size);
+      ctx.stroke();
     }
     // the selection outline over the captions of the tiles before it and under its own (they touch)
-    const selected = data.selected && maps.find((m) => m.row === data.selected.layer && m.column === data.selected.head);
+    const selected =
+      data.selected && maps.find((m) => m.row === data.selected.layer && m.column === data.selected.head);
     const outline = () => {
       ctx.strokeStyle = UI.mark;
       ctx.lineWidth = 3;
@@ -386,8 +437,10 @@ export class HeatmapGrid {
     if (!this.data) return null;
     const { PAD, HEADER, ROW_LABEL, CAPTION } = HeatmapGrid;
     const r = this.canvas.getBoundingClientRect();
-    const x = event.clientX - r.left - ROW_LABEL, y = event.clientY - r.top - HEADER;
-    const head = Math.floor(x / (this.size + PAD)), layer = Math.floor(y / (this.size + PAD + CAPTION));
+    const x = event.clientX - r.left - ROW_LABEL,
+      y = event.clientY - r.top - HEADER;
+    const head = Math.floor(x / (this.size + PAD)),
+      layer = Math.floor(y / (this.size + PAD + CAPTION));
     if (head < 0 || layer < 0 || head >= this.data.nHead || layer >= this.data.nLayer) return null;
     if (x - head * (this.size + PAD) > this.size || y - layer * (this.size + PAD + CAPTION) > this.size) return null;
     return { layer, head };

@@ -36,7 +36,13 @@ export class ModelView {
   render({ state: s, config: { nLayer, nHead }, attention, tokens, T, labels, patterns, focusScore }) {
     const sqrt = s.scale === 'sqrt';
     this.grid.render({
-      nLayer, nHead, T, kind: 'weight', range: 1, sqrt, headColor,
+      nLayer,
+      nHead,
+      T,
+      kind: 'weight',
+      range: 1,
+      sqrt,
+      headColor,
       get: (l, h) => headSlice(attention, T, nHead, l, h),
       selected: { layer: s.layer, head: s.head },
       caption: (l, h) => chipText(labels, l, h),
@@ -64,8 +70,17 @@ export default {
   markup: MARKUP,
   create({ panel, tooltip, actions, widths }) {
     const view = new ModelView(
-      { grid: panel.querySelector('#grid-canvas'), large: panel.querySelector('#large-canvas'), title: panel.querySelector('#large-title') },
-      { tooltip, onSelectHead: actions.selectHead, onSelectCell: (cell) => actions.setState({ cell }), maxWidth: widths.split },
+      {
+        grid: panel.querySelector('#grid-canvas'),
+        large: panel.querySelector('#large-canvas'),
+        title: panel.querySelector('#large-title'),
+      },
+      {
+        tooltip,
+        onSelectHead: actions.selectHead,
+        onSelectCell: (cell) => actions.setState({ cell }),
+        maxWidth: widths.split,
+      },
     );
     view.initialize();
     return {

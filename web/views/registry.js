@@ -13,12 +13,7 @@
 //   exportSvg   the SVG export, when the view draws vectors (else its canvases are embedded)
 //   inspect     numbers for the end-to-end tests (the test hook, ?test=1)
 // Adding a view: write its module and add one line to this list.
-const MODULES = [
-  './head-view.js',
-  './model-view.js',
-  './aggregate-view.js',
-  './compare-view.js',
-];
+const MODULES = ['./head-view.js', './model-view.js', './aggregate-view.js', './compare-view.js'];
 
 export const VIEWS = (await Promise.all(MODULES.map((path) => import(path)))).map((module) => module.default);
 export const VIEW_IDS = VIEWS.map((view) => view.id);
