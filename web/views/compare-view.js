@@ -9,6 +9,9 @@ import { differenceLegend } from './legend.js';
 import { percent } from './predictions.js';
 
 const LARGEST_LISTED = 3;
+// The diverging scale spans at least ±DIFF_SCALE_MIN: float rounding (two runs of different lengths differ
+// by ~1e-7 where the tokens agree) must not be stretched to full colour.
+const DIFF_SCALE_MIN = 0.01;
 
 const MARKUP = `
   <div class="compare-inputs">
@@ -25,6 +28,9 @@ const MARKUP = `
       <div id="compare-predictions" class="compare-predictions"></div>
     </div>
   </div>`;
+
+/** The half-width of the diverging colour scale for a difference. */
+const diffScale = (d) => Math.max(d.range, DIFF_SCALE_MIN);
 
 /** Token chips; those differing from `other` at the same position marked. */
 function tokenChips(tokens, other) {
@@ -44,7 +50,8 @@ export function compareHint({ tokensA, tokensB, difference: d, nHead }) {
     const [longer, shorter] = TA > TB ? ['A', 'B'] : ['B', 'A'];
     return (
       `${longer} repeats all ${d.T} tokens of ${shorter} and goes on${sizes}. With the causal mask a position sees only ` +
-      `the tokens before it, so on those ${d.T} positions every head attends exactly alike: A − B is 0 everywhere. ` +
+      `the tokens before it, so on those ${d.T} positions every head attends alike: A − B is 0 everywhere ` +
+      `(up to float rounding: largest |A − B| ${d.range.toExponential(1)}). ` +
       `Change a token of ${shorter} to see a difference.`
     );
   }
@@ -99,7 +106,7 @@ export class CompareView {
     setHtml(this.tokensA, tokenChips(tokens));
     setHtml(this.tokensB, tokenChips(tokensB, tokens));
     setText(this.hint, compareHint({ tokensA: tokens, tokensB, difference: d, nHead }));
-    const range = d.range || 1,
+    const range = diffScale(d),
       dT = d.T,
       size = dT * dT;
     const slice = (l, h) => d.diff.subarray((l * nHead + h) * size, (l * nHead + h + 1) * size);
@@ -160,7 +167,7 @@ export default {
         if (textB.value !== frame.state.textB) textB.value = frame.state.textB;
         view.render(frame);
       },
-      legend: ({ difference, state }) => (difference && state.textB ? differenceLegend(difference.range || 1) : ''),
+      legend: ({ difference, state }) => (difference && state.textB ? differenceLegend(diffScale(difference)) : ''),
     };
   },
 };

@@ -13,7 +13,12 @@
 //   exportSvg   the SVG export, when the view draws vectors (else its canvases are embedded)
 //   inspect     numbers for the end-to-end tests (the test hook, ?test=1)
 // Adding a view: write its module and add one line to this list.
-const MODULES = ['./head-view.js', './model-view.js', './aggregate-view.js', './compare-view.js'];
+const MODULES = [
+  './head-view.js', // one layer's heads as lines from queries to keys
+  './model-view.js', // every layer x head as a heatmap, one opened large
+  './aggregate-view.js', // heads combined: mean, max, rollout over layers
+  './compare-view.js', // two texts and their difference per head
+];
 
 export const VIEWS = (await Promise.all(MODULES.map((path) => import(path)))).map((module) => module.default);
 export const VIEW_IDS = VIEWS.map((view) => view.id);

@@ -1,0 +1,258 @@
+// The defects a learner met in the demo page (issue 16), one test each, in headless Chromium: each test
+// failed on the page before its fix. Numbers are read from the page's test hook (window.mhaDemo, ?test=1)
+// and from the DOM a person reads.
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { before, test } from 'node:test';
+
+import { afterUpdate, asInputFiles, PHONE, ready, SEED, tinyModelFiles, useDemoPage } from './demo-page.mjs';
+
+const demo = useDemoPage();
+const hook = (page, expression, arg) => page.evaluate(expression, arg);
+const TINY_FOLDER = '../build/e2e-models/tiny/'; // relative to /web/; written below
+
+before(async () => {
+  const root = process.env.MHA_DEMO_ROOT
+    ? `${process.env.MHA_DEMO_ROOT}/`
+    : new URL('../../', import.meta.url).pathname;
+  const folder = `${root}build/e2e-models/tiny/`;
+  await mkdir(folder, { recursive: true });
+  for (const [name, bytes] of Object.entries(await tinyModelFiles())) await writeFile(`${folder}${name}`, bytes);
+});
+
+test(
+  '1. explaining a masked cell says its weight is e^−∞ = 0, with no equation of finite numbers',
+  { timeout: 90_000 },
+  async (t) => {
+    await demo.onPage(t, 'view=model&layer=2&head=7&cell=1,10', async (page) => {
+      await page.waitForFunction(() => window.mhaDemo.explained !== null);
+      const e = await hook(page, () => window.mhaDemo.explained);
+      assert.deepEqual([e.layer, e.head, e.i, e.j, e.masked, e.weight, e.shown], [2, 7, 1, 10, true, 0, 0]);
+      assert.equal(await page.textContent('#explain [data-weight]'), '0');
+      const equation = await page.textContent('#explain [data-equation]');
+      assert.match(equation, /^= e−∞ \/ [\d.]+ = 0/, `masked weight equation: ${equation}`);
+      assert.doesNotMatch(equation, /e-?\d/, 'no e^(finite number) for a masked cell');
+      assert.doesNotMatch(
+        await page.textContent('#explain'),
+        /row max/,
+        'the masked score is not compared with the row max',
+      );
+      // an allowed cell still shows its finite equation, and it reproduces the weight
+      await page.focus('#large-canvas');
+      for (let k = 0; k < 9; ++k) await page.keyboard.press('ArrowLeft'); // to (1, 1)
+      await page.keyboard.press('Enter');
+      const allowed = await hook(page, () => window.mhaDemo.explained);
+      assert.deepEqual([allowed.i, allowed.j, allowed.masked], [1, 1, false]);
+      const [, exponent, sum] = /^= e(-?[\d.]+) \/ ([\d.]+)/.exec(await page.textContent('#explain [data-equation]'));
+      assert.ok(Math.abs(Math.exp(Number(exponent)) / Number(sum) - allowed.weight) < 2e-3);
+    });
+  },
+);
+
+test(
+  '2. compare: emptying B removes the old pictures; B that only extends A lists no changes of 0.00',
+  { timeout: 90_000 },
+  async (t) => {
+    await demo.onPage(t, 'view=compare', async (page) => {
+      await page.waitForFunction(() => window.mhaDemo.compare !== null);
+      const drawn = () =>
+        hook(page, () =>
+          [...document.querySelectorAll('#view-compare canvas')].map((c) => !c.hidden && c.width * c.height > 0),
+        );
+      assert.deepEqual(await drawn(), [true, true]);
+      await afterUpdate(page, () => page.fill('#text-b', ''));
+      assert.deepEqual(await drawn(), [false, false], 'no difference pictures without B');
+      assert.equal(await page.textContent('#compare-title'), '');
+      assert.equal(await page.locator('#compare-predictions li').count(), 0);
+      assert.match(await page.textContent('#compare-hint'), /Type a second text B/);
+      assert.doesNotMatch(await page.textContent('#legend'), /A − B/, 'no difference scale without a difference');
+      await afterUpdate(page, () => page.fill('#text-b', `${SEED} and then it slept`));
+      const hint = await page.textContent('#compare-hint');
+      const range = (await hook(page, () => window.mhaDemo.compare)).range;
+      assert.ok(range < 1e-5, `the same tokens attend alike up to float rounding (${range})`);
+      assert.doesNotMatch(hint, /Largest changes|0\.00/, `B extends A: ${hint}`);
+      assert.match(hint, /B repeats all \d+ tokens of A and goes on/);
+      assert.match(hint, /A − B is 0 everywhere \(up to float rounding: largest \|A − B\| \d\.\de-?\d+\)/);
+      assert.match(await page.textContent('#legend'), /±0\.01/, 'rounding noise is not stretched to full colour');
+      assert.deepEqual(await drawn(), [true, true]);
+    });
+  },
+);
+
+test(
+  '3. after a bad model link, choosing the default model loads it; exports say there is nothing yet',
+  { timeout: 90_000 },
+  async (t) => {
+    await demo.withUrl(
+      t,
+      demo.testUrl('model=../models/nope/'),
+      async (page) => {
+        await page.waitForFunction(() => document.querySelector('#input-message').classList.contains('error'));
+        assert.match(await page.textContent('#input-message'), /Could not load the model at \.\.\/models\/nope\//);
+        const picked = await page.$eval('#model-select', (s) => s.selectedOptions[0].textContent);
+        assert.equal(picked, '../models/nope/', 'the picker shows the model of the link, not the default');
+        for (const button of ['#export-svg', '#export-json', '#export-png']) {
+          await page.click(button);
+          assert.match(await page.textContent('#input-message'), /Nothing to export yet/, button);
+        }
+        assert.equal(await hook(page, () => window.mhaDemo.lastExport), null);
+        await page.selectOption('#model-select', '0');
+        await ready(page);
+        const loaded = await hook(page, () => ({ name: window.mhaDemo.modelName, state: window.mhaDemo.state }));
+        assert.equal(loaded.name, 'austen-gpt');
+        assert.equal(loaded.state.modelUrl, '../models/austen-gpt/');
+        assert.doesNotMatch(await hook(page, () => location.search), /model=/, 'the default model is not in the URL');
+        const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+        assert.match(download.suggestedFilename(), /^attention-austen-gpt-/);
+      },
+      { allowConsoleErrors: true }, // the browser logs the 404 of the missing folder
+    );
+  },
+);
+
+test(
+  '4. the file size limit is stated in one unit (MiB, as the package writes sizes)',
+  { timeout: 90_000 },
+  async (t) => {
+    await demo.onPage(t, '', async (page) => {
+      await page.click('#model-files-button');
+      assert.equal(await page.textContent('#size-limit'), '512 MiB');
+      const message = await hook(page, async () => {
+        const { loadModelFromFiles } = await import(new URL('model-store.js', location.href).href);
+        const file = (name, size) => ({ name, size });
+        const files = [file('config.json', 10), file('model.safetensors', 600 * 2 ** 20), file('vocab.json', 10)];
+        return loadModelFromFiles([...files, file('merges.txt', 10)]).then(
+          () => 'loaded',
+          (error) => error.message,
+        );
+      });
+      assert.equal(message, "model.safetensors is 600 MiB, over this page's limit of 512 MiB per file.");
+      assert.doesNotMatch(await page.textContent('#model-files-panel'), /\bMB\b/);
+    });
+  },
+);
+
+test(
+  '5. at 390 px no view is wider than the screen, and the head view fits its box',
+  { timeout: 90_000 },
+  async (t) => {
+    await demo.onPage(
+      t,
+      'layer=0&head=0',
+      async (page) => {
+        for (const view of ['heads', 'model', 'aggregate', 'compare']) {
+          await page.click(`#tab-${view}`);
+          if (view === 'compare') await page.waitForFunction(() => window.mhaDemo.compare !== null);
+          const width = await hook(page, () => document.documentElement.scrollWidth);
+          assert.ok(width <= PHONE.width, `${view}: the page is ${width} px wide at ${PHONE.width} px`);
+        }
+        await page.click('#tab-heads');
+        const box = await hook(page, () => {
+          const canvas = document.querySelector('#head-canvas');
+          return { canvas: canvas.getBoundingClientRect().width, box: canvas.parentElement.clientWidth };
+        });
+        assert.ok(box.canvas <= box.box, `head view canvas ${box.canvas} px in a ${box.box} px box`);
+      },
+      { viewport: PHONE },
+    );
+  },
+);
+
+test(
+  '6. a model loaded from a folder is in the URL, so a reload opens it; one from files says so',
+  { timeout: 90_000 },
+  async (t) => {
+    let link;
+    await demo.onPage(t, '', async (page) => {
+      await page.click('#model-files-button');
+      await page.fill('#model-url', TINY_FOLDER);
+      await afterUpdate(page, () => page.click('#model-url-form button[type="submit"]'));
+      assert.deepEqual((await hook(page, () => window.mhaDemo.shape)).slice(0, 2), [2, 2]);
+      link = await hook(page, () => location.search);
+      assert.match(link, new RegExp(`model=${encodeURIComponent(TINY_FOLDER).replace(/[.]/g, '\\.')}`));
+    });
+    await demo.onPage(t, link, async (page) => {
+      const s = await hook(page, () => ({ name: window.mhaDemo.modelName, shape: window.mhaDemo.shape }));
+      assert.equal(s.name, TINY_FOLDER);
+      assert.deepEqual(s.shape.slice(0, 2), [2, 2]);
+      // files: the link cannot carry them, and the page says so instead of silently showing another model
+      await page.click('#model-files-button');
+      await afterUpdate(page, async () => page.setInputFiles('#model-files', asInputFiles(await tinyModelFiles())));
+      link = await hook(page, () => location.search);
+      assert.match(link, /model=files/);
+    });
+    await demo.onPage(t, link, async (page) => {
+      assert.equal(await hook(page, () => window.mhaDemo.modelName), 'austen-gpt');
+      assert.match(await page.textContent('#input-message'), /made with a model read from local files/);
+    });
+  },
+);
+
+test(
+  '7. text over the context keeps its end, so "Next token" follows what was typed, and says so',
+  { timeout: 90_000 },
+  async (t) => {
+    await demo.onPage(t, '', async (page) => {
+      const nPositions = (await hook(page, () => window.mhaDemo.config)).nPositions;
+      const ending = ' and at last the animal crossed the street';
+      const text = await hook(
+        page,
+        ([n, end]) => {
+          let text = 'The';
+          while (window.mhaDemo.tokenCount(text + end) < n + 40) text += ' animal was tired';
+          return text + end;
+        },
+        [nPositions, ending],
+      );
+      await afterUpdate(page, () => page.fill('#text-input', text));
+      const s = await hook(page, () => ({ tokens: window.mhaDemo.tokens, ids: window.mhaDemo.ids }));
+      const total = await hook(page, (x) => window.mhaDemo.tokenCount(x), text);
+      assert.equal(s.ids.length, nPositions);
+      const shown = s.tokens.join('').replace(/␣/g, ' ');
+      assert.ok(text.endsWith(shown), `the page runs the end of the text: …${shown.slice(-60)}`);
+      assert.ok(shown.endsWith(ending));
+      const message = await page.textContent('#input-message');
+      assert.match(message, new RegExp(`has ${total} tokens, more than the model's context of ${nPositions}`));
+      assert.match(
+        message,
+        new RegExp(`uses its last ${nPositions} tokens \\(the first ${total - nPositions} are left out\\)`),
+      );
+      assert.match(await page.textContent('#tokens'), new RegExp(`… ${total - nPositions} tokens left out`));
+    });
+  },
+);
+
+test(
+  '8. on a short text the chips name only heads whose score clears the chance-aware threshold',
+  { timeout: 90_000 },
+  async (t) => {
+    await demo.onPage(t, 'layer=0&head=0', async (page) => {
+      await afterUpdate(page, () => page.fill('#text-input', 'The cat sat on the mat.'));
+      const { nLayer } = await hook(page, () => window.mhaDemo.config);
+      for (let layer = 0; layer < nLayer; ++layer) {
+        await page.click(`#layer-picker button[data-layer="${layer}"]`);
+        const chips = await page.$$eval('.chip .label', (labels) => labels.map((l) => l.textContent));
+        const labels = await hook(page, (l) => window.mhaDemo.labels[l], layer);
+        const chance = await hook(page, () => window.mhaDemo.chance);
+        chips.forEach((chip, head) => {
+          const label = labels[head];
+          if (!chip) return assert.equal(label.label, null, `L${layer}H${head} has a label but no chip text`);
+          const [, short, score, chanceText] = /^(\w+) ([\d.]+) \(chance ([\d.]+)\)/.exec(chip);
+          const key = label.label;
+          assert.equal(short, label.short);
+          assert.equal(Number(chanceText), Number(chance[key].toFixed(2)));
+          const threshold = Math.max(2 * chance[key], chance[key] + 0.3);
+          assert.ok(label.score >= threshold, `L${layer}H${head} ${chip}: score over max(2 × chance, chance + 0.3)`);
+          assert.equal(Number(score), Number(label.score.toFixed(2)));
+        });
+        // every head with a score at chance level stays unnamed
+        labels.forEach((label, head) => {
+          const below = Object.entries(label.scores).every(
+            ([key, s]) => s === null || s < Math.max(2 * chance[key], chance[key] + 0.3),
+          );
+          if (below) assert.equal(chips[head], '', `L${layer}H${head} is at chance level and has no chip label`);
+        });
+      }
+    });
+  },
+);
