@@ -276,3 +276,55 @@ export function isDelimiterText(text) {
   const core = text.trim();
   return core.length > 0 && /^\p{P}+$/u.test(core);
 }
+
+// ---- words -----------------------------------------------------------------------------------------
+// A word is a run of sub-word pieces: a piece starts a new word when it begins with a space or a newline
+// (␣, ↵ in the readable forms) or follows a newline, or when it or the piece before it is only punctuation ("tired" + "." stay
+// two words; "␣anim" + "al" become "␣animal").
+
+const isPunctuation = (token) => /^\p{P}+$/u.test(token);
+
+/** The words of readable tokens: [{ start, end, text }] (pieces start..end-1), in order. */
+export function wordGroups(tokens) {
+  const words = [];
+  tokens.forEach((token, n) => {
+    const previous = tokens[n - 1];
+    const starts =
+      n === 0 || /^[␣↵\s]/.test(token) || /[↵\n]$/.test(previous) || isPunctuation(token) || isPunctuation(previous);
+    if (starts) words.push({ start: n, end: n + 1, text: token });
+    else {
+      const word = words[words.length - 1];
+      word.end = n + 1;
+      word.text += token;
+    }
+  });
+  return words;
+}
+
+/**
+ * One head's [T, T] weights merged into words: [W, W], row a = the mean over the pieces of word a (as
+ * queries) of the sum over the pieces of word b (as keys). Rows still sum to 1; a key word after the query
+ * word stays 0 (masked); the diagonal holds the weight a word's pieces give each other.
+ */
+export function mergeWords(values, T, words) {
+  const W = words.length;
+  const out = new Float32Array(W * W);
+  for (let a = 0; a < W; ++a) {
+    const { start, end } = words[a];
+    for (let b = 0; b <= a; ++b) {
+      let sum = 0;
+      for (let i = start; i < end; ++i) for (let j = words[b].start; j < words[b].end; ++j) sum += values[i * T + j];
+      out[a * W + b] = sum / (end - start);
+    }
+  }
+  return out;
+}
+
+/** Every head of attention [nLayer, nHead, T, T] merged into words: [nLayer, nHead, W, W]. */
+export function mergeAttentionWords(attention, { nLayer, nHead }, T, words) {
+  const W = words.length;
+  const out = new Float32Array(nLayer * nHead * W * W);
+  for (let n = 0; n < nLayer * nHead; ++n)
+    out.set(mergeWords(attention.subarray(n * T * T, (n + 1) * T * T), T, words), n * W * W);
+  return out;
+}

@@ -3,6 +3,8 @@
 // the controls (controls.js) only call the actions exported here.
 import {
   attentionDifference,
+  mergeAttentionWords,
+  wordGroups,
   explainCell,
   headLabels,
   isDelimiterText,
@@ -163,7 +165,8 @@ function runAndRender() {
   showMessage(contextMessage(), app.context.total > app.context.kept || app.notice ? 'notice' : '');
   const forwardMs = runText(ids);
   computeCompare();
-  clampState(app.state, app.model.config, app.run.ids.length);
+  app.words = app.state.units === 'words' ? mergeRunWords(app.run) : null;
+  clampState(app.state, app.model.config, app.words ? app.words.tokens.length : app.run.ids.length);
   // the address bar is updated after the frame (history.replaceState can take milliseconds)
   clearTimeout(app.urlPending);
   app.urlPending = setTimeout(() => {
@@ -223,6 +226,13 @@ function computeCompare() {
   app.predictionsB = app.model.topK(app.runB.logits, TOP_K);
 }
 
+/** A run merged into words (analysis.mergeWords): { groups, tokens, attention [nLayer, nHead, W, W] }. */
+function mergeRunWords(run) {
+  const groups = wordGroups(run.tokens);
+  const attention = mergeAttentionWords(run.attention, app.model.config, run.ids.length, groups);
+  return { groups, tokens: groups.map((word) => word.text), attention };
+}
+
 /** q, k, v of a layer for the current text (re-running it if the last run was another text). */
 function layerInternals(layer) {
   if (!app.explainCache.has(layer)) {
@@ -270,13 +280,14 @@ function openInformativeHead() {
 export function frame() {
   const { state, run, labels, patterns, focusScore, runB, difference, predictions, predictionsB } = app;
   const config = app.model.config;
+  const shown = app.words ?? run; // rows and columns: words (state.units) or the run's tokens
   return {
     state,
     config,
     run,
-    T: run.ids.length,
-    tokens: run.tokens,
-    attention: run.attention,
+    T: shown.tokens.length,
+    tokens: shown.tokens,
+    attention: shown.attention,
     labels,
     patterns,
     focusScore,
@@ -286,6 +297,10 @@ export function frame() {
     predictionsB,
   };
 }
+
+const WORDS_LEGEND =
+  "<span>words: a row is the mean over the query word's pieces, a cell the sum over the key word's pieces " +
+  '(rows still sum to 1)</span>';
 
 /** Draws the open view, then the panels around it. */
 export function render() {
@@ -298,9 +313,11 @@ export function render() {
   view.render(current);
   renderTabs();
   renderLayerPicker();
+  setAttribute($('units-toggle'), 'aria-pressed', String(app.state.units === 'words'));
   renderSide(current);
   const refocus = document.activeElement?.id === 'scale-toggle';
-  if (setHtml($('legend'), view.legend(current)) && refocus) $('scale-toggle')?.focus();
+  const legend = view.legend(current) + (app.words && !viewById(app.state.view).tokensOnly ? WORDS_LEGEND : '');
+  if (setHtml($('legend'), legend) && refocus) $('scale-toggle')?.focus();
   app.timings.lastRenderMs = performance.now() - start;
 }
 
@@ -363,6 +380,14 @@ function renderExplainPanel() {
   if (!s.cell) {
     renderExplainEmpty(container);
     app.explained = null;
+    return;
+  }
+  if (app.words) {
+    app.explained = null;
+    setHtml(
+      container,
+      '<p class="muted">A weight is explained on sub-word pieces: switch “Words” off to explain it.</p>',
+    );
     return;
   }
   const T = app.run.ids.length,

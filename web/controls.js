@@ -90,6 +90,10 @@ function wireShortcuts() {
     const layer = app.state.layer + (e.key === ']' ? 1 : -1);
     setState({ layer: Math.max(0, Math.min(app.model.config.nLayer - 1, layer)) });
   });
+  $('units-toggle').addEventListener('click', () => {
+    const units = app.state.units === 'words' ? 'tokens' : 'words';
+    setState({ units, lock: null, cell: null }, { recompute: true });
+  });
   $('legend').addEventListener('click', (e) => {
     if (e.target.closest('#scale-toggle')) setState({ scale: app.state.scale === 'sqrt' ? 'linear' : 'sqrt' });
   });

@@ -2,10 +2,10 @@
 // that is not declared here throws):
 //   defaultState()  the URL state: what a view shows follows from it plus the model's outputs, so a URL
 //                   reproduces a view (text, compare text, model, view, layer, visible heads, locked token,
-//                   opened head, explained cell, ablated heads, aggregate mode, colour scale);
+//                   opened head, explained cell, ablated heads, aggregate mode, colour scale, tokens or words);
 //   createApp()     what the page computed or loaded: the model, its runs, labels and timings.
 //
-//   ?model=../models/x/&text=...&view=heads&layer=2&head=5&hide=0,3&lock=q4&cell=7,2&ablate=1.3,2.0&agg=rollout&scale=sqrt&b=...
+//   ?model=../models/x/&text=...&view=heads&layer=2&head=5&hide=0,3&lock=q4&cell=7,2&ablate=1.3,2.0&agg=rollout&scale=sqrt&units=words&b=...
 
 export const AGGREGATES = ['mean', 'max', 'rollout'];
 
@@ -52,6 +52,7 @@ export function defaultState(modelUrl) {
     ablated: new Set(), // 'layer.head' keys whose output is zeroed before W_O
     aggregate: 'mean',
     scale: 'linear', // heatmap colour scale: 'linear' or 'sqrt'
+    units: 'tokens', // rows and columns: 'tokens' (sub-word pieces) or 'words' (pieces merged, analysis.mergeWords)
   });
 }
 
@@ -72,6 +73,7 @@ export function createApp() {
     predictions: [], // top-5 next tokens after the text: [{ id, token, probability }]
     runB: null, // the run of text B (compare view)
     difference: null, // analysis.attentionDifference of A and B
+    words: null, // with state.units 'words': A's run merged into words, { groups, tokens, attention } (else null)
     predictionsB: [],
     labels: null, // analysis.headLabels of the run
     delimiters: [], // per token of the run: a delimiter?
@@ -109,6 +111,7 @@ export function stateFromUrl(search, fallbackModelUrl, views) {
   if (views.includes(p.get('view'))) s.view = p.get('view');
   if (AGGREGATES.includes(p.get('agg'))) s.aggregate = p.get('agg');
   if (p.get('scale') === 'sqrt') s.scale = 'sqrt';
+  if (p.get('units') === 'words') s.units = 'words';
   const layer = Number(p.get('layer'));
   if (Number.isInteger(layer) && layer >= 0) s.layer = layer;
   const head = Number(p.get('head'));
@@ -136,6 +139,7 @@ export function stateToUrl(s, defaultModelUrl) {
   if (s.ablated.size) p.set('ablate', [...s.ablated].sort().join(','));
   if (s.view === 'aggregate' || s.aggregate !== 'mean') p.set('agg', s.aggregate);
   if (s.scale === 'sqrt') p.set('scale', 'sqrt');
+  if (s.units === 'words') p.set('units', 'words');
   if (s.view === 'compare' || s.textB !== COMPARE_PAIR[1]) p.set('b', s.textB);
   return `?${p.toString()}`;
 }

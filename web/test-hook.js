@@ -63,6 +63,10 @@ const hook = {
   get timings() {
     return { ...app.timings };
   },
+  /** With state.units 'words': { tokens, groups, attention [nLayer, nHead, W, W] }; else null. */
+  get words() {
+    return app.words;
+  },
   get context() {
     return { ...app.context };
   },

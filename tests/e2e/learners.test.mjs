@@ -257,3 +257,58 @@ test(
     });
   },
 );
+
+test(
+  'words: "Words" merges each word\'s pieces (mean over queries, sum over keys) and says so',
+  { timeout: 90_000 },
+  async (t) => {
+    await demo.onPage(t, 'view=model&layer=1&head=2', async (page) => {
+      await afterUpdate(page, () => page.click('#units-toggle'));
+      assert.match(await hook(page, () => location.search), /units=words/);
+      const w = await hook(page, () => {
+        const d = window.mhaDemo,
+          words = d.words,
+          [L, H, T] = d.shape,
+          W = words.tokens.length;
+        const manual = (l, h, a, b) => {
+          const { start, end } = words.groups[a];
+          let sum = 0;
+          for (let i = start; i < end; ++i)
+            for (let j = words.groups[b].start; j < words.groups[b].end; ++j)
+              sum += d.attention[((l * H + h) * T + i) * T + j];
+          return sum / (end - start);
+        };
+        let worst = 0,
+          rowError = 0;
+        for (let l = 0; l < L; ++l)
+          for (let h = 0; h < H; ++h)
+            for (let a = 0; a < W; ++a) {
+              let row = 0;
+              for (let b = 0; b < W; ++b) {
+                const merged = words.attention[((l * H + h) * W + a) * W + b];
+                row += merged;
+                worst = Math.max(worst, Math.abs(merged - (b <= a ? manual(l, h, a, b) : 0)));
+              }
+              rowError = Math.max(rowError, Math.abs(row - 1));
+            }
+        return { tokens: words.tokens, worst, rowError, geometry: d.geometry.large };
+      });
+      assert.deepEqual(w.tokens.slice(0, 3), ['The', '␣animal', "␣didn't"]);
+      assert.ok(
+        w.worst < 1e-6 && w.rowError < 1e-4,
+        `merged = mean of sums (${w.worst}); rows sum to 1 (${w.rowError})`,
+      );
+      assert.equal(
+        w.geometry.width,
+        w.geometry.left + w.tokens.length * w.geometry.cell + 4,
+        'the large map has one row per word',
+      );
+      assert.match(
+        await page.textContent('#legend'),
+        /a row is the mean over the query word's pieces, a cell the sum over the key word's pieces/,
+      );
+      await afterUpdate(page, () => page.click('#units-toggle'));
+      assert.equal(await hook(page, () => window.mhaDemo.words), null);
+    });
+  },
+);

@@ -4,7 +4,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { aggregateHeads, attentionDifference, attentionRollout, explainCell, softmax } from '../../web/analysis.js';
+import {
+  aggregateHeads,
+  attentionDifference,
+  attentionRollout,
+  explainCell,
+  mergeAttentionWords,
+  mergeWords,
+  softmax,
+  wordGroups,
+} from '../../web/analysis.js';
 import { chipText } from '../../web/head-text.js';
 import { createApp, defaultState, FILES_MODEL, stateFromUrl, stateToUrl } from '../../web/state.js';
 import { compareHint } from '../../web/views/compare-view.js';
@@ -97,6 +106,32 @@ describe('explainCell', () => {
     assert.equal(e.contribution, 0);
     close(e.score, 1, 'the score exists before the mask: q_0 · k_1 / 2');
     close(e.normaliser, 1, 'one key (0) in row 0');
+  });
+});
+
+describe('words', () => {
+  test('a word starts at a space, a newline or punctuation; pieces after it join it', () => {
+    const tokens = ['The', '␣anim', 'al', '␣did', 'n', "'t", '␣tired', '.', '↵', 'Yes', '!'];
+    const words = wordGroups(tokens).map(({ start, end, text }) => [start, end, text]);
+    assert.deepEqual(words, [
+      [0, 1, 'The'],
+      [1, 3, '␣animal'],
+      [3, 6, "␣didn't"],
+      [6, 7, '␣tired'],
+      [7, 8, '.'],
+      [8, 9, '↵'],
+      [9, 10, 'Yes'],
+      [10, 11, '!'],
+    ]);
+  });
+  test('merged weights: mean over the query pieces of the sum over the key pieces; rows sum to 1', () => {
+    // T = 3: pieces 'A', '␣b', 'c' -> words [A], [␣bc]; rows: [1], [0.4, 0.6], [0.2, 0.3, 0.5]
+    const values = Float32Array.from([1, 0, 0, 0.4, 0.6, 0, 0.2, 0.3, 0.5]);
+    const words = wordGroups(['A', '␣b', 'c']);
+    // row ␣bc: key A = (0.4 + 0.2) / 2, key ␣bc = ((0.6 + 0) + (0.3 + 0.5)) / 2
+    assertArrayClose(mergeWords(values, 3, words), [1, 0, 0.3, 0.7], 'merged');
+    const two = mergeAttentionWords(Float32Array.from([...values, ...values]), { nLayer: 1, nHead: 2 }, 3, words);
+    assertArrayClose(two, [1, 0, 0.3, 0.7, 1, 0, 0.3, 0.7], 'every head');
   });
 });
 

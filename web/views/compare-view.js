@@ -143,6 +143,7 @@ export default {
   label: 'Compare',
   markup: MARKUP,
   needsTextB: true,
+  tokensOnly: true,
   create({ panel, tooltip, actions, widths }) {
     const $in = (id) => panel.querySelector(`#${id}`);
     const textB = $in('text-b');

@@ -4,6 +4,7 @@
 //   label       the tab's text
 //   markup      the panel's HTML (the controller creates the tab and the panel)
 //   needsTextB  the view shows text B's run (the controller runs B only while such a view is open)
+//   tokensOnly  the view draws the runs' sub-word pieces even when state.units is 'words'
 //   create      binds the panel once: context = { panel, tooltip, actions, widths }
 //                 actions = { setState(patch, { recompute, debounce }), selectHead({ layer, head }) }
 //                 widths  = { view(), split() }: the px a picture may take, full width or half of a split
