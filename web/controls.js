@@ -2,7 +2,7 @@
 // shortcuts, the √ scale, the model picker and "your own model" panel, exports and the link. Each one
 // turns a DOM event into an action of the controller (controller.js).
 import { $, escapeHtml, setHtml } from './dom.js';
-import { app, relayout, setState, showMessage, update, useModel, viewById, writeUrl } from './controller.js';
+import { app, frame, relayout, setState, showMessage, update, useModel, viewById, writeUrl } from './controller.js';
 import { attentionJson, canvasesToPng, canvasesToSvg, download } from './export.js';
 import { fileLimitText, loadModelFromFiles, loadModelFromUrl } from './model-store.js';
 import { fullContextText, randomRepeatedText } from './preset-texts.js';
@@ -221,13 +221,14 @@ function wireFiles() {
 const baseName = () => `attention-${app.modelName.replace(/\W+/g, '-')}-${app.state.view}-L${app.state.layer}`;
 const viewCanvases = () => [...$(`view-${app.state.view}`).querySelectorAll('canvas')];
 
-/** The exports' caption: model, view, layer, head(s) and text. */
-function caption() {
+/** The exports' title: a caption (model, view, layer, head(s), text) and the heads of the hue key. */
+function exportTitle() {
   const s = app.state,
-    nHead = app.model.config.nHead;
-  const heads = Array.from({ length: nHead }, (_, h) => h).filter((h) => !s.hiddenHeads.has(h));
-  const headText = s.view === 'heads' ? `heads ${heads.join(', ')}` : `head ${s.head}`;
-  return `${app.modelName} · ${s.view} view · layer ${s.layer} · ${headText} · "${s.text.slice(0, 80)}"`;
+    view = app.views.get(s.view);
+  const heads = view.keyHeads?.(frame()) ?? Array.from({ length: app.model.config.nHead }, (_, h) => h);
+  const text = s.text.length > 80 ? `${s.text.slice(0, 79)}…` : s.text;
+  const shows = view.shows(frame());
+  return { caption: `${app.modelName} · ${s.view} view · layer ${s.layer} · ${shows} · "${text}"`, heads };
 }
 
 /** Runs an export when there is something to export; says so instead when no model has run. */
@@ -241,13 +242,14 @@ function exporter(run) {
 function wireExports() {
   $('export-png').addEventListener(
     'click',
-    exporter(async () => download(await canvasesToPng(viewCanvases()), `${baseName()}.png`)),
+    exporter(async () => download(await canvasesToPng(viewCanvases(), exportTitle()), `${baseName()}.png`)),
   );
   $('export-svg').addEventListener(
     'click',
     exporter(() => {
       const view = app.views.get(app.state.view);
-      const svg = view.exportSvg ? view.exportSvg() : canvasesToSvg(viewCanvases(), caption());
+      const title = exportTitle();
+      const svg = view.exportSvg ? view.exportSvg(title) : canvasesToSvg(viewCanvases(), title);
       download(new Blob([svg], { type: 'image/svg+xml' }), `${baseName()}.svg`, svg);
     }),
   );
@@ -263,6 +265,7 @@ function wireExports() {
         ids,
         attention,
         ablated: app.state.ablated,
+        b: app.runB && viewById(app.state.view).needsTextB ? { text: app.state.textB, ...app.runB } : null,
       });
       download(new Blob([json], { type: 'application/json' }), `${baseName()}.json`, json);
     }),

@@ -2,7 +2,7 @@
 // failed on the page before its fix. Numbers are read from the page's test hook (window.mhaDemo, ?test=1)
 // and from the DOM a person reads.
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { before, test } from 'node:test';
 
 import { afterUpdate, asInputFiles, PHONE, ready, SEED, tinyModelFiles, useDemoPage } from './demo-page.mjs';
@@ -75,6 +75,12 @@ test(
       assert.match(hint, /A − B is 0 everywhere \(up to float rounding: largest \|A − B\| \d\.\de-?\d+\)/);
       assert.match(await page.textContent('#legend'), /±0\.01/, 'rounding noise is not stretched to full colour');
       assert.deepEqual(await drawn(), [true, true]);
+      // the compare JSON holds both texts and both runs
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+      const json = JSON.parse(await readFile(await download.path(), 'utf8'));
+      assert.equal(json.text, SEED);
+      assert.equal(json.b.text, `${SEED} and then it slept`);
+      assert.deepEqual(json.b.shape.slice(2), [json.b.tokens.length, json.b.tokens.length]);
     });
   },
 );
@@ -309,6 +315,50 @@ test(
       );
       await afterUpdate(page, () => page.click('#units-toggle'));
       assert.equal(await hook(page, () => window.mhaDemo.words), null);
+    });
+  },
+);
+
+test(
+  'numbers beside the per-head bars; exports carry a caption and the head-colour key',
+  { timeout: 90_000 },
+  async (t) => {
+    await demo.onPage(t, 'layer=0&head=0', async (page) => {
+      const g = await hook(page, () => window.mhaDemo.geometry.headView);
+      const i = (await hook(page, () => window.mhaDemo.tokens)).length - 2;
+      await page.mouse.move(g.canvasLeft + g.xLeftText - 5, g.canvasTop + g.top + (i + 0.5) * g.row);
+      const bars = await hook(
+        page,
+        (q) => {
+          const d = window.mhaDemo,
+            [, H, T] = d.shape;
+          const expected = [];
+          for (let j = 0; j <= q; ++j) {
+            let top = d.visibleHeads[0];
+            for (const h of d.visibleHeads)
+              if (d.attention[(h * T + q) * T + j] > d.attention[(top * T + q) * T + j]) top = h;
+            expected.push({ index: j, head: top, text: d.attention[(top * T + q) * T + j].toFixed(2) });
+          }
+          return { printed: d.headView.barNumbers, expected, H };
+        },
+        i,
+      );
+      assert.deepEqual(bars.printed, bars.expected, 'the largest weight of each key, in its head');
+      const save = async () => {
+        const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-svg')]);
+        return readFile(await download.path(), 'utf8');
+      };
+      const svg = await save();
+      assert.ok(
+        svg.includes(`austen-gpt · heads view · layer 0 · every head · &quot;${SEED}&quot;`),
+        svg.slice(0, 400),
+      );
+      assert.equal((svg.match(/<circle /g) ?? []).length, bars.H, 'one key entry per head');
+      for (let h = 0; h < bars.H; ++h) assert.ok(svg.includes(`>H${h}</text>`));
+      await page.click('#tab-model');
+      const grid = await save();
+      assert.ok(grid.includes('austen-gpt · model view · layer 0 · every head, head 0 large'));
+      assert.equal((grid.match(/<circle /g) ?? []).length, bars.H);
     });
   },
 );

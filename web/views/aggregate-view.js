@@ -102,6 +102,9 @@ export default {
     return {
       render: (frame) => view.render(frame),
       legend: ({ state }) => weightLegend(state),
+      keyHeads: () => [], // one map per layer: no head hues
+      shows: ({ state }) =>
+        state.aggregate === 'rollout' ? 'rollout from layer 0' : `${state.aggregate} over the heads`,
       inspect: () => ({ values: view.values }),
     };
   },

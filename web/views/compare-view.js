@@ -168,6 +168,7 @@ export default {
         if (textB.value !== frame.state.textB) textB.value = frame.state.textB;
         view.render(frame);
       },
+      shows: ({ state }) => `A − B of every head, head ${state.head} large; B: "${state.textB.slice(0, 60)}"`,
       legend: ({ difference, state }) => (difference && state.textB ? differenceLegend(diffScale(difference)) : ''),
     };
   },

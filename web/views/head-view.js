@@ -5,6 +5,7 @@
 // few dozen strokes, not one DOM node per edge. The default export is the view (views/registry.js).
 import { headColor, UI } from '../colors.js';
 import { escapeHtml } from '../dom.js';
+import { svgTitle, titleHeight } from '../export.js';
 import { HeadChips } from './head-chips.js';
 import { scaleToggle } from './legend.js';
 import { shortToken, sizeCanvas, textWidth } from './heatmap.js';
@@ -15,7 +16,8 @@ const TOP = 10;
 const SIDE_PAD = 10;
 const TEXT_GAP = 8; // between a token's text and its line anchor
 const BAR_SLOT = 7; // px per head in the per-token weight bars
-const SINGLE_BAR = 56; // bar width when one head is shown
+const SINGLE_BAR = 56; // bar width when one head is shown (with its number)
+const BAR_NUMBER = 26; // the number after several heads' bars: the largest weight, in its head's hue
 const MIN_LINKS_NARROW = 48; // narrowest space between the two columns (a phone)
 const MAX_LINKS = 420;
 const MIN_WEIGHT = 0.01; // lines below this weight are invisible and skipped
@@ -36,7 +38,7 @@ export class HeadView {
     this.hover = null; // { side, index } under the pointer
     this.keyFocus = null; // keyboard cursor
     this.data = null;
-    this.stats = { lines: 0, renderMs: 0 };
+    this.stats = { lines: 0, renderMs: 0, barNumbers: [] };
     this.lineBuffers = { keys: new Uint16Array(0), pairs: new Uint16Array(0), sorted: new Uint16Array(0) };
   }
 
@@ -96,7 +98,7 @@ export class HeadView {
     const ctx = this.canvas.getContext('2d');
     const font = (ctx.font = fontFor(rowHeight(T)));
     const maxWidth = this.maxWidth?.() ?? 700;
-    const bars = Math.max(SINGLE_BAR, this.data.visible.length * BAR_SLOT) + 8;
+    const bars = Math.max(SINGLE_BAR, this.data.visible.length * BAR_SLOT + BAR_NUMBER) + 8;
     let label = 0;
     for (let chars = MAX_LABEL_CHARS; chars >= MIN_LABEL_CHARS; --chars) {
       this.labels = tokens.map((t) => shortToken(t, chars));
@@ -229,6 +231,7 @@ export class HeadView {
     this.stats.lines = this.drawLines(ctx, focus);
     this.drawLabels(ctx, focus);
     if (focus) this.drawBars(ctx, focus);
+    else this.stats.barNumbers = [];
     this.stats.renderMs = performance.now() - start;
     this.stats.focus = focus;
   }
@@ -296,7 +299,11 @@ export class HeadView {
     }
   }
 
-  /** The focused token's weights as bars beside the other column: one bar per visible head, or one with its number. */
+  /**
+   * The focused token's weights as bars beside the other column, with the numbers: one bar and its weight
+   * for one visible head; for several, one bar per head and the largest weight in that head's hue.
+   * stats.barNumbers = [{ index, head, text }] (what is printed, for the tests).
+   */
   drawBars(ctx, focus) {
     const g = this.geometry,
       { T, visible, attention, nHead, layer } = this.data;
@@ -305,30 +312,42 @@ export class HeadView {
     const from = other === 'k' ? 0 : focus.index,
       to = other === 'k' ? focus.index : T - 1;
     const barX = other === 'k' ? g.xRightText + g.label + 8 : SIDE_PAD;
-    ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
-    for (let n = from; n <= to; ++n) {
+    const weight = (h, n) => {
       const i = other === 'k' ? focus.index : n,
         j = other === 'k' ? n : focus.index;
-      if (visible.length === 1) {
-        const w = attention[(layer * nHead + visible[0]) * T * T + i * T + j];
-        ctx.fillStyle = UI.track;
-        ctx.fillRect(barX, y(n) - 4, SINGLE_BAR - 24, 8);
-        ctx.fillStyle = headColor(visible[0]);
-        ctx.fillRect(barX, y(n) - 4, (SINGLE_BAR - 24) * w, 8);
-        ctx.fillStyle = UI.inkSoft;
-        ctx.textAlign = 'left';
-        ctx.fillText(w.toFixed(2), barX + SINGLE_BAR - 22, y(n));
-        continue;
-      }
-      const barHeight = g.row - 6;
-      visible.forEach((h, slot) => {
-        const w = attention[(layer * nHead + h) * T * T + i * T + j];
-        ctx.fillStyle = UI.track;
-        ctx.fillRect(barX + slot * BAR_SLOT, y(n) - barHeight / 2, BAR_SLOT - 2, barHeight);
-        ctx.fillStyle = headColor(h);
-        ctx.fillRect(barX + slot * BAR_SLOT, y(n) + barHeight / 2 - barHeight * w, BAR_SLOT - 2, barHeight * w);
-      });
+      return attention[(layer * nHead + h) * T * T + i * T + j];
+    };
+    ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
+    ctx.textAlign = 'left';
+    this.stats.barNumbers = [];
+    for (let n = from; n <= to; ++n) {
+      const single = visible.length === 1;
+      if (single) this.drawSingleBar(ctx, barX, y(n), visible[0], weight(visible[0], n));
+      else this.drawHeadBars(ctx, barX, y(n), (h) => weight(h, n));
+      const top = visible.reduce((best, h) => (weight(h, n) > weight(best, n) ? h : best), visible[0]);
+      const text = weight(top, n).toFixed(2);
+      ctx.fillStyle = single ? UI.inkSoft : headColor(top);
+      ctx.fillText(text, barX + (single ? SINGLE_BAR - 22 : visible.length * BAR_SLOT + 2), y(n));
+      this.stats.barNumbers.push({ index: n, head: top, text });
     }
+  }
+
+  drawSingleBar(ctx, x, y, head, w) {
+    ctx.fillStyle = UI.track;
+    ctx.fillRect(x, y - 4, SINGLE_BAR - 24, 8);
+    ctx.fillStyle = headColor(head);
+    ctx.fillRect(x, y - 4, (SINGLE_BAR - 24) * w, 8);
+  }
+
+  drawHeadBars(ctx, x, y, weightOf) {
+    const barHeight = this.geometry.row - 6;
+    this.data.visible.forEach((h, slot) => {
+      const w = weightOf(h);
+      ctx.fillStyle = UI.track;
+      ctx.fillRect(x + slot * BAR_SLOT, y - barHeight / 2, BAR_SLOT - 2, barHeight);
+      ctx.fillStyle = headColor(h);
+      ctx.fillRect(x + slot * BAR_SLOT, y + barHeight / 2 - barHeight * w, BAR_SLOT - 2, barHeight * w);
+    });
   }
 
   /**
@@ -345,14 +364,19 @@ export class HeadView {
     return offsets;
   }
 
-  /** An SVG document of what is drawn now (vector lines and text). */
-  toSvg() {
+  /** An SVG document of what is drawn now (vector lines and text) under the title (export.svgTitle). */
+  toSvg(title) {
     const g = this.geometry,
       { T } = this.data;
     const y = (n) => TOP + (n + 0.5) * g.row;
+    const top = titleHeight(title) + 4;
+    const width = Math.max(g.width, 400),
+      height = g.height + top;
     const parts = [
-      `<svg xmlns="http://www.w3.org/2000/svg" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}">`,
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
       `<rect width="100%" height="100%" fill="${UI.paper}"/>`,
+      svgTitle(title),
+      `<g transform="translate(0, ${top})">`,
     ];
     const focus = this.focus();
     const offset = this.headOffsets();
@@ -367,10 +391,13 @@ export class HeadView {
       parts.push(`<text x="${g.xLeftText}" y="${y(n) + 4}" text-anchor="end">${text}</text>`);
       parts.push(`<text x="${g.xRightText}" y="${y(n) + 4}">${text}</text>`);
     }
-    parts.push('</g></svg>');
+    parts.push('</g></g></svg>');
     return parts.join('\n');
   }
 }
+
+const visibleHeads = (state, { nHead }) =>
+  Array.from({ length: nHead }, (_, h) => h).filter((h) => !state.hiddenHeads.has(h));
 
 const MARKUP = `
   <div class="chips" id="head-chips" role="group" aria-label="Heads: click toggles, double-click (or S) solos"></div>
@@ -393,7 +420,7 @@ export default {
     return {
       render(frame) {
         const { state: s, config, attention, T, tokens } = frame;
-        const visible = Array.from({ length: config.nHead }, (_, h) => h).filter((h) => !s.hiddenHeads.has(h));
+        const visible = visibleHeads(s, config);
         const sqrt = s.scale === 'sqrt';
         view.render({ attention, T, nHead: config.nHead, layer: s.layer, tokens, visible, lock: s.lock, sqrt });
         chips.render(frame);
@@ -402,11 +429,16 @@ export default {
         const opacity = state.scale === 'sqrt' ? '√weight' : 'weight';
         return (
           `<span>line opacity = ${opacity} (weights under ${MIN_WEIGHT} not drawn)</span>` +
-          "<span>bars beside the other column: the focused token's weights per head</span>" +
+          "<span>bars beside the other column: the focused token's weights per head, and the largest (in its head's hue)</span>" +
           scaleToggle(state)
         );
       },
-      exportSvg: () => view.toSvg(),
+      exportSvg: (title) => view.toSvg(title),
+      shows: ({ state, config }) => {
+        const visible = config.nHead - state.hiddenHeads.size;
+        return visible === config.nHead ? 'every head' : `heads ${visibleHeads(state, config).join(', ')}`;
+      },
+      keyHeads: ({ state, config }) => visibleHeads(state, config),
       inspect: () => {
         const r = canvas.getBoundingClientRect();
         const geometry = view.geometry && { ...view.geometry, canvasLeft: r.left, canvasTop: r.top };

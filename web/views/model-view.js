@@ -86,6 +86,7 @@ export default {
     return {
       render: (frame) => view.render(frame),
       legend: ({ state }) => weightLegend(state),
+      shows: ({ state }) => `every head, head ${state.head} large`,
       inspect: () => {
         const r = view.large.canvas.getBoundingClientRect();
         const geometry = view.large.geometry && { ...view.large.geometry, canvasLeft: r.left, canvasTop: r.top };

@@ -11,7 +11,10 @@
 //   render      draws from frame = { state, config, run, T, tokens, attention, labels, patterns, focusScore,
 //                 runB, difference, predictions, predictionsB } (controller.frame())
 //   legend      the markup of the legend under the view
-//   exportSvg   the SVG export, when the view draws vectors (else its canvases are embedded)
+//   exportSvg   exportSvg(title): the SVG export, when the view draws vectors (else its canvases are embedded);
+//                 title = { caption, heads } (export.js)
+//   keyHeads    keyHeads(frame): the heads whose hues the exports' key shows (default: every head)
+//   shows       shows(frame): what the picture holds, for the exports' caption (e.g. 'heads 0, 3')
 //   inspect     numbers for the end-to-end tests (the test hook, ?test=1)
 // Adding a view: write its module and add one line to this list.
 const MODULES = [
