@@ -374,63 +374,77 @@ export class HeatmapGrid {
     const height = HEADER + nLayer * (size + PAD + CAPTION);
     this.canvas.hidden = false;
     const ctx = sizeCanvas(this.canvas, width, height);
+    if (data.headers !== false) this.drawHeaders(ctx, nHead, data.headColor);
+    const maps = [];
+    for (let l = 0; l < nLayer; ++l)
+      for (let h = 0; h < nHead; ++h) {
+        const x = ROW_LABEL + h * (size + PAD),
+          y = HEADER + l * (size + PAD + CAPTION);
+        maps.push({ values: data.get(l, h), column: h, row: l, x, y });
+      }
+    paintHeatmaps(ctx, maps, T, nHead, nLayer, size, { kind: data.kind, range: data.range, sqrt: data.sqrt });
+    this.decorate(ctx, maps);
+  }
+
+  /** The head dots and names above the columns. */
+  drawHeaders(ctx, nHead, headColor) {
+    const { PAD, HEADER, ROW_LABEL } = HeatmapGrid;
     ctx.font = '11px system-ui, "DejaVu Sans", sans-serif';
     ctx.textBaseline = 'middle';
-    for (let h = 0; h < nHead && data.headers !== false; ++h) {
-      const x = ROW_LABEL + h * (size + PAD);
-      ctx.fillStyle = data.headColor(h);
+    ctx.textAlign = 'left';
+    for (let h = 0; h < nHead; ++h) {
+      const x = ROW_LABEL + h * (this.size + PAD);
+      ctx.fillStyle = headColor(h);
       ctx.beginPath();
       ctx.arc(x + 6, HEADER / 2, 4.5, 0, 2 * Math.PI);
       ctx.fill();
       ctx.fillStyle = UI.ink;
-      ctx.textAlign = 'left';
       ctx.fillText(`H${h}`, x + 14, HEADER / 2);
     }
-    const maps = [];
-    for (let l = 0; l < nLayer; ++l)
-      for (let h = 0; h < nHead; ++h)
-        maps.push({
-          values: data.get(l, h),
-          column: h,
-          row: l,
-          x: ROW_LABEL + h * (size + PAD),
-          y: HEADER + l * (size + PAD + CAPTION),
-        });
-    paintHeatmaps(ctx, maps, T, nHead, nLayer, size, { kind: data.kind, range: data.range, sqrt: data.sqrt });
-    // decorations in passes, so each style is set once (the tiles do not overlap)
+  }
+
+  /** Layer names, tile frames, ablated crosses, the selection and the captions, in passes (each style set once). */
+  decorate(ctx, maps) {
+    const data = this.data,
+      size = this.size;
+    const { PAD, HEADER, CAPTION } = HeatmapGrid;
+    ctx.font = '11px system-ui, "DejaVu Sans", sans-serif';
+    ctx.textBaseline = 'middle';
     ctx.fillStyle = UI.muted;
     ctx.textAlign = 'left';
-    for (let l = 0; l < nLayer; ++l) ctx.fillText(`L${l}`, 2, HEADER + l * (size + PAD + CAPTION) + size / 2);
+    for (let l = 0; l < data.nLayer; ++l) ctx.fillText(`L${l}`, 2, HEADER + l * (size + PAD + CAPTION) + size / 2);
     ctx.strokeStyle = UI.rule;
     ctx.lineWidth = 1;
     for (const { x, y } of maps) ctx.strokeRect(x - 0.5, y - 0.5, size + 1, size + 1); // (one path of rects would round the corners)
-    for (const { x, y, row, column } of maps) {
-      if (!data.ablated?.(row, column)) continue;
-      ctx.fillStyle = UI.veil;
-      ctx.fillRect(x, y, size, size);
-      ctx.strokeStyle = UI.ablated;
-      ctx.beginPath();
-      ctx.moveTo(x, y);
-      ctx.lineTo(x + size, y + size);
-      ctx.moveTo(x + size, y);
-      ctx.lineTo(x, y + size);
-      ctx.stroke();
-    }
+    for (const { x, y, row, column } of maps) if (data.ablated?.(row, column)) this.crossOut(ctx, x, y);
     // the selection outline over the captions of the tiles before it and under its own (they touch)
     const selected =
       data.selected && maps.find((m) => m.row === data.selected.layer && m.column === data.selected.head);
-    const outline = () => {
-      ctx.strokeStyle = UI.mark;
-      ctx.lineWidth = 3;
-      ctx.strokeRect(selected.x - 2, selected.y - 2, size + 4, size + 4);
-    };
     ctx.fillStyle = UI.inkSoft;
     ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
     for (const map of maps) {
-      if (map === selected) outline();
+      if (map === selected) {
+        ctx.strokeStyle = UI.mark;
+        ctx.lineWidth = 3;
+        ctx.strokeRect(selected.x - 2, selected.y - 2, size + 4, size + 4);
+      }
       const caption = data.caption?.(map.row, map.column);
       if (caption) ctx.fillText(caption, map.x, map.y + size + CAPTION / 2 + 1, size + PAD - 2);
     }
+  }
+
+  /** An ablated head's tile: veiled and crossed out. */
+  crossOut(ctx, x, y) {
+    const size = this.size;
+    ctx.fillStyle = UI.veil;
+    ctx.fillRect(x, y, size, size);
+    ctx.strokeStyle = UI.ablated;
+    ctx.beginPath();
+    ctx.moveTo(x, y);
+    ctx.lineTo(x + size, y + size);
+    ctx.moveTo(x + size, y);
+    ctx.lineTo(x, y + size);
+    ctx.stroke();
   }
 
   at(event) {
