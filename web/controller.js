@@ -26,9 +26,8 @@ export const app = createApp();
 
 // ---- layout --------------------------------------------------------------------------------------
 
-// The view card's content width is read once and then kept current by a ResizeObserver: reading it
-// during an update would force a synchronous style and layout pass right after the DOM writes of that update.
-const card = { width: 0, windowWidth: 0, observer: null };
+// The view card's content width (app.card) is read once and then kept current by a ResizeObserver: reading
+// it during an update would force a synchronous style and layout pass right after the DOM writes of that update.
 
 function contentWidth(element) {
   const style = getComputedStyle(element);
@@ -36,6 +35,7 @@ function contentWidth(element) {
 }
 
 function cardWidth() {
+  const card = app.card;
   if (!card.observer) {
     const element = $('views');
     card.observer = new ResizeObserver(() => {
@@ -55,14 +55,14 @@ const SPLIT_GAP = 14; // .split's column gap (style.css)
 export const widths = {
   view: () => cardWidth(),
   split: () => {
-    const width = cardWidth(); // (also starts the observer that keeps card.windowWidth)
-    return card.windowWidth < 760 ? width : Math.max(260, (width - SPLIT_GAP) / 2);
+    const width = cardWidth(); // (also starts the observer that keeps app.card.windowWidth)
+    return app.card.windowWidth < 760 ? width : Math.max(260, (width - SPLIT_GAP) / 2);
   },
 };
 
 /** Called on window resize (debounced by the caller). */
 export function relayout() {
-  card.windowWidth = window.innerWidth;
+  app.card.windowWidth = window.innerWidth;
   render();
 }
 
@@ -344,13 +344,11 @@ function renderLayerPicker() {
     setAttribute(b, 'aria-pressed', String(Number(b.dataset.layer) === app.state.layer));
 }
 
-const ablation = { grid: null };
-
 /** The side panels: next-token predictions, the ablation grid, the explained weight. */
 function renderSide({ state: s, config }) {
   renderPredictions($('predictions'), app.predictions, app.baselineProbabilities);
-  ablation.grid ??= createAblationGrid();
-  ablation.grid.render(config, s.ablated);
+  app.ablationGrid ??= createAblationGrid();
+  app.ablationGrid.render(config, s.ablated);
   const n = s.ablated.size;
   setText(
     $('ablation-status'),

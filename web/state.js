@@ -61,6 +61,8 @@ export function createApp() {
   return Object.seal({
     state: null, // the URL state (defaultState), set once the model list is known
     views: new Map(), // view id -> the view instance (views/registry.js)
+    ablationGrid: null, // the side panel's AblationGrid (views/predictions.js), made on the first render
+    card: { width: 0, windowWidth: 0, observer: null }, // the views' content width and the window's (controller)
     model: null, // the GptModel in use
     modelName: '',
     modelList: [], // the entries of models.json

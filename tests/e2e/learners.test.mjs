@@ -158,6 +158,27 @@ test(
           return { canvas: canvas.getBoundingClientRect().width, box: canvas.parentElement.clientWidth };
         });
         assert.ok(box.canvas <= box.box, `head view canvas ${box.canvas} px in a ${box.box} px box`);
+        // a full context: every picture of every view fits its box (nothing to scroll sideways)
+        await afterUpdate(page, () => page.click('#presets button[data-preset="long"]'));
+        for (const view of ['heads', 'model', 'aggregate', 'compare']) {
+          await page.click(`#tab-${view}`);
+          if (view === 'compare') await page.waitForFunction(() => window.mhaDemo.compare !== null);
+          const sizes = await hook(
+            page,
+            (v) => {
+              const canvases = [...document.querySelectorAll(`#view-${v} canvas`)];
+              return canvases.map((c) => [
+                c.id,
+                Math.round(c.getBoundingClientRect().width),
+                c.parentElement.clientWidth,
+              ]);
+            },
+            view,
+          );
+          for (const [id, width, room] of sizes)
+            assert.ok(width <= room, `${view}: #${id} is ${width} px in ${room} px`);
+          assert.ok((await hook(page, () => document.documentElement.scrollWidth)) <= PHONE.width);
+        }
       },
       { viewport: PHONE },
     );

@@ -7,7 +7,9 @@ import { DIFF_LUT, MASKED_RGB, UI, WEIGHT_LUT } from '../colors.js';
 const LABEL_FONT = '11px ui-monospace, "DejaVu Sans Mono", monospace';
 const LABEL_GAP = 6; // between token labels and the map
 const MAX_LABEL_CHARS = 12;
-const MIN_CELL = 3; // px per cell at most tokens
+const MIN_CELL = 2; // px per cell at most tokens (a full context on a phone)
+const MIN_THUMB = 24; // px per side of a grid's small map, at least
+const MIN_LABELLED_CELL = 9; // smaller cells leave the token labels out
 const MAX_CELL = 34; // px per cell at few tokens
 const HATCH_SPACING = 5;
 
@@ -193,9 +195,11 @@ export class LargeHeatmap {
     let labelWidth = 0;
     for (const t of tokens) labelWidth = Math.max(labelWidth, textWidth(ctx, LABEL_FONT, shortToken(t)));
     labelWidth = Math.ceil(labelWidth) + LABEL_GAP;
-    const available = Math.max(160, (this.maxWidth?.() ?? 600) - labelWidth - 8);
-    const cell = Math.max(MIN_CELL, Math.min(MAX_CELL, Math.floor(available / T)));
-    const showLabels = cell >= 9;
+    const maxWidth = this.maxWidth?.() ?? 600;
+    const cellIn = (width) => Math.max(MIN_CELL, Math.min(MAX_CELL, Math.floor(width / T)));
+    let cell = cellIn(Math.max(160, maxWidth - labelWidth - 8));
+    const showLabels = cell >= MIN_LABELLED_CELL;
+    if (!showLabels) cell = cellIn(maxWidth - 8); // without labels the map takes their room
     const left = showLabels ? labelWidth : 4,
       top = showLabels ? labelWidth : 4;
     return { cell, left, top, showLabels, width: left + T * cell + 4, height: top + T * cell + 4 };
@@ -362,7 +366,7 @@ export class HeatmapGrid {
   thumbSize(nHead) {
     const { PAD, ROW_LABEL } = HeatmapGrid;
     const available = (this.maxWidth?.() ?? 600) - ROW_LABEL - 4;
-    return Math.max(34, Math.min(96, Math.floor(available / nHead) - PAD));
+    return Math.max(MIN_THUMB, Math.min(96, Math.floor(available / nHead) - PAD));
   }
 
   render(data) {
