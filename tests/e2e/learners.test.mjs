@@ -365,6 +365,13 @@ test(
         i,
       );
       assert.deepEqual(bars.printed, bars.expected, 'the largest weight of each key, in its head');
+      // lock the query, then click the bar of key 1: that weight is explained, for the head whose number is printed
+      await page.mouse.click(g.canvasLeft + g.xLeftText - 5, g.canvasTop + g.top + (i + 0.5) * g.row);
+      await page.mouse.click(g.canvasLeft + g.xRightText + g.label + 12, g.canvasTop + g.top + 1.5 * g.row);
+      const explained = await hook(page, () => window.mhaDemo.explained);
+      assert.deepEqual([explained.layer, explained.head, explained.i, explained.j], [0, bars.expected[1].head, i, 1]);
+      assert.equal(explained.shown.toFixed(2), bars.expected[1].text);
+      assert.deepEqual((await hook(page, () => window.mhaDemo.state)).lock, { side: 'q', index: i }, 'the lock stays');
       const save = async () => {
         const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-svg')]);
         return readFile(await download.path(), 'utf8');

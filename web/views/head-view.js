@@ -31,9 +31,11 @@ function rowHeight(T) {
 }
 
 export class HeadView {
-  constructor(canvas, { onLock, maxWidth }) {
+  /** onLock(lock | null); onExplain({ i, j, head }): a weight's bar was clicked; maxWidth() in CSS px */
+  constructor(canvas, { onLock, onExplain, maxWidth }) {
     this.canvas = canvas;
     this.onLock = onLock;
+    this.onExplain = onExplain;
     this.maxWidth = maxWidth;
     this.hover = null; // { side, index } under the pointer
     this.keyFocus = null; // keyboard cursor
@@ -45,6 +47,7 @@ export class HeadView {
   initialize() {
     const c = this.canvas;
     c.addEventListener('mousemove', (e) => {
+      c.style.cursor = this.barAt(e) ? 'pointer' : 'default';
       const at = this.tokenAt(e);
       if (JSON.stringify(at) !== JSON.stringify(this.hover)) {
         this.hover = at;
@@ -56,6 +59,8 @@ export class HeadView {
       this.draw();
     });
     c.addEventListener('click', (e) => {
+      const bar = this.barAt(e);
+      if (bar) return this.onExplain?.(bar);
       const at = this.tokenAt(e);
       const lock = this.data?.lock;
       this.onLock(at && !(lock && lock.side === at.side && lock.index === at.index) ? at : null);
@@ -118,15 +123,39 @@ export class HeadView {
     return { top: TOP, font, row, label, bars, xLeftText, xLeft, xRight, xRightText, width, height: TOP * 2 + T * row };
   }
 
-  tokenAt(event) {
+  /** The pointer's place: { x, index } (x in CSS px from the canvas's left, index the token row), or null. */
+  pointerAt(event) {
     if (!this.data || !this.geometry) return null;
-    const g = this.geometry;
     const r = this.canvas.getBoundingClientRect();
-    const x = event.clientX - r.left,
-      y = event.clientY - r.top;
-    const index = Math.floor((y - TOP) / g.row);
-    if (index < 0 || index >= this.data.T) return null;
-    return { side: x < (g.xLeft + g.xRight) / 2 ? 'q' : 'k', index };
+    const index = Math.floor((event.clientY - r.top - TOP) / this.geometry.row);
+    return index >= 0 && index < this.data.T ? { x: event.clientX - r.left, index } : null;
+  }
+
+  /** True for x over a column of weight bars (left of the query labels, right of the key labels). */
+  overBars(x) {
+    const g = this.geometry;
+    return x < SIDE_PAD + g.bars || x > g.xRightText + g.label;
+  }
+
+  /** The token under the pointer, { side, index }, or null (also over the weight bars). */
+  tokenAt(event) {
+    const at = this.pointerAt(event);
+    if (!at || this.overBars(at.x)) return null;
+    const g = this.geometry;
+    return { side: at.x < (g.xLeft + g.xRight) / 2 ? 'q' : 'k', index: at.index };
+  }
+
+  /** The weight whose bar is under the pointer: { i, j, head } (the head whose number is printed), or null. */
+  barAt(event) {
+    const at = this.pointerAt(event),
+      focus = this.focus();
+    if (!at || !focus || !this.overBars(at.x)) return null;
+    const barsRight = at.x > this.geometry.xRightText;
+    if (barsRight !== (focus.side === 'q')) return null; // the bars are beside the other column
+    const printed = this.stats.barNumbers.find((b) => b.index === at.index);
+    if (!printed) return null;
+    const [i, j] = focus.side === 'q' ? [focus.index, at.index] : [at.index, focus.index];
+    return { i, j, head: printed.head };
   }
 
   /** Line opacity of a weight: the weight itself, or its square root with the √ scale. */
@@ -402,7 +431,7 @@ const visibleHeads = (state, { nHead }) =>
 const MARKUP = `
   <div class="chips" id="head-chips" role="group" aria-label="Heads: click toggles, double-click (or S) solos"></div>
   <p class="hint">Hover a token to see only its lines, click to lock it (keyboard: focus the picture, ↑ ↓ ← → and
-    Enter, Esc unlocks). Line opacity is the attention weight; one hue per head. Left: the token that looks (query);
+    Enter, Esc unlocks); with a token locked, click a weight beside the bars to explain it. Line opacity is the attention weight; one hue per head. Left: the token that looks (query);
     right: the tokens it looks at (keys).</p>
   <div class="canvas-scroll" id="head-scroll"><canvas id="head-canvas" tabindex="0"
     aria-label="Head view: lines from each query token to the key tokens it attends to"></canvas></div>`;
@@ -413,7 +442,11 @@ export default {
   markup: MARKUP,
   create({ panel, actions, widths }) {
     const canvas = panel.querySelector('#head-canvas');
-    const view = new HeadView(canvas, { onLock: (lock) => actions.setState({ lock }), maxWidth: widths.view });
+    const view = new HeadView(canvas, {
+      onLock: (lock) => actions.setState({ lock }),
+      onExplain: ({ i, j, head }) => actions.setState({ head, cell: { i, j } }),
+      maxWidth: widths.view,
+    });
     const chips = new HeadChips(panel.querySelector('#head-chips'), actions);
     view.initialize();
     chips.initialize();
