@@ -29,11 +29,16 @@ import { failedRows, formatTable, parseArgs } from './suite.mjs';
 const here = new URL('./', import.meta.url);
 const repoRoot = fileURLToPath(new URL('../', here));
 
-const USAGE = 'usage: node bench/browser.mjs [--iterations N] [--warmup N] [--quick] [--shapes NxExH,...] ' +
+const USAGE =
+  'usage: node bench/browser.mjs [--iterations N] [--warmup N] [--quick] [--shapes NxExH,...] ' +
   '[--peers simd,relaxed,threads,scalar,js,ort,tfjs,baseline] [--ort-threads N] [--simd-dist DIR] [--threads-dist DIR] [--scalar-dist DIR] [--baseline-dist DIR] ' +
   '[--budget-seconds S] [--causal] [--json FILE]   (wall clock only)';
 
-const loadText = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadText = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 // The version line of the installed Chromium (its wrapper script may print noise on stderr: ignored).
 function chromiumVersion() {
@@ -50,7 +55,8 @@ async function main() {
     console.log(USAGE);
     return;
   }
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set MHA_CHROMIUM)`);
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set MHA_CHROMIUM)`);
 
   // Each build of this package is served under its own prefix, wherever its folder is.
   const distFolders = {
@@ -60,7 +66,9 @@ async function main() {
     scalar: options.scalarDist ?? resolve(repoRoot, 'build/wasm-scalar/dist'),
     baseline: options.baselineDist ?? resolve(repoRoot, 'build/bench/baseline/dist'),
   };
-  const mounts = {}, builds = {}, skipped = {};
+  const mounts = {},
+    builds = {},
+    skipped = {};
   for (const [kind, folder] of Object.entries(distFolders)) {
     if (!options.peers.includes(kind)) continue;
     if (existsSync(resolve(folder, 'index.js'))) {
@@ -81,26 +89,41 @@ async function main() {
   // The threads peer's speed-up depends on the second core being free: probe it before and after.
   const capacityBefore = options.peers.includes('threads') && !options.quick ? await measureCapacity() : null;
   const loadBefore = loadText();
-  console.log(`headless ${chromium} (${CHROMIUM_PATH}); machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ` +
-    `${os.cpus().length} cores, load ${loadBefore}`);
+  console.log(
+    `headless ${chromium} (${CHROMIUM_PATH}); machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ` +
+      `${os.cpus().length} cores, load ${loadBefore}`,
+  );
 
   const server = await startServer({ port: 0, root: repoRoot, index: null, mounts });
   const browser = await launchBrowser();
   let outcome;
   try {
-    outcome = await withPage(`${serverUrl(server)}/bench/page/`, async (page, log) => {
-      // Progress arrives through an exposed function: lines, and each shape's rows for the table.
-      await page.exposeFunction('benchReport', (event) => {
-        if (event.type === 'log') console.log(event.line);
-        else if (event.type === 'warn') console.error(event.line);
-        else if (event.type === 'shape-start') console.log(`\n… running ${event.shape.join('x')}: cross-check, warm-up, timing`);
-        else if (event.type === 'shape') for (const line of formatTable(event.result, options.clock)) console.log(line);
-      });
-      const result = await page.evaluate((config) => globalThis.mhaBench.run(config), { options, builds, skipped, versions });
-      // Which binaries the page really fetched (e.g. tfjs's single-threaded SIMD build, not its threaded one).
-      result.wasmFiles = [...new Set(log.requests.filter((url) => url.endsWith('.wasm')).map((url) => new URL(url).pathname))];
-      return result;
-    }, { browser });
+    outcome = await withPage(
+      `${serverUrl(server)}/bench/page/`,
+      async (page, log) => {
+        // Progress arrives through an exposed function: lines, and each shape's rows for the table.
+        await page.exposeFunction('benchReport', (event) => {
+          if (event.type === 'log') console.log(event.line);
+          else if (event.type === 'warn') console.error(event.line);
+          else if (event.type === 'shape-start')
+            console.log(`\n… running ${event.shape.join('x')}: cross-check, warm-up, timing`);
+          else if (event.type === 'shape')
+            for (const line of formatTable(event.result, options.clock)) console.log(line);
+        });
+        const result = await page.evaluate((config) => globalThis.mhaBench.run(config), {
+          options,
+          builds,
+          skipped,
+          versions,
+        });
+        // Which binaries the page really fetched (e.g. tfjs's single-threaded SIMD build, not its threaded one).
+        result.wasmFiles = [
+          ...new Set(log.requests.filter((url) => url.endsWith('.wasm')).map((url) => new URL(url).pathname)),
+        ];
+        return result;
+      },
+      { browser },
+    );
   } finally {
     await browser.close();
     await closeServer(server);
@@ -109,14 +132,29 @@ async function main() {
   console.log(`\n.wasm files the page fetched: ${outcome.wasmFiles.join(', ')}`);
   console.log(`load average before ${loadBefore}, after ${loadAfter}`);
   const capacityAfter = capacityBefore ? await measureCapacity() : null;
-  if (capacityBefore) console.log(`before: ${describeCapacity(capacityBefore)}\nafter:  ${describeCapacity(capacityAfter)}`);
+  if (capacityBefore)
+    console.log(`before: ${describeCapacity(capacityBefore)}\nafter:  ${describeCapacity(capacityAfter)}`);
 
   if (options.json) {
-    writeFileSync(options.json, JSON.stringify({
-      date: new Date().toISOString(), cpu: os.cpus()[0]?.model, chromium, browser: outcome.environment,
-      load: { before: loadBefore, after: loadAfter }, capacity: { before: capacityBefore, after: capacityAfter }, options: { ...options, dists: distFolders },
-      peers: outcome.peers, wasmFiles: outcome.wasmFiles, results: outcome.results,
-    }, null, 2));
+    writeFileSync(
+      options.json,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          cpu: os.cpus()[0]?.model,
+          chromium,
+          browser: outcome.environment,
+          load: { before: loadBefore, after: loadAfter },
+          capacity: { before: capacityBefore, after: capacityAfter },
+          options: { ...options, dists: distFolders },
+          peers: outcome.peers,
+          wasmFiles: outcome.wasmFiles,
+          results: outcome.results,
+        },
+        null,
+        2,
+      ),
+    );
     console.log(`wrote ${options.json}`);
   }
   const failures = failedRows(outcome.results);

@@ -20,7 +20,10 @@ const LOOP = `
 function runLoop() {
   return new Promise((done, fail) => {
     const worker = new Worker(LOOP, { eval: true });
-    worker.once('message', ({ ms }) => { done(ms); worker.terminate(); });
+    worker.once('message', ({ ms }) => {
+      done(ms);
+      worker.terminate();
+    });
     worker.once('error', fail);
   });
 }
@@ -28,13 +31,15 @@ function runLoop() {
 /** { cores, capacity, aloneMs, togetherMs } */
 export async function measureCapacity(cores = os.cpus().length) {
   const alone = await runLoop();
-  const together = Math.max(...await Promise.all(Array.from({ length: cores }, runLoop)));
+  const together = Math.max(...(await Promise.all(Array.from({ length: cores }, runLoop))));
   return { cores, capacity: Math.min(cores, (cores * alone) / together), aloneMs: alone, togetherMs: together };
 }
 
 export function describeCapacity({ cores, capacity, aloneMs, togetherMs }) {
-  return `parallel capacity ${capacity.toFixed(2)} of ${cores} cores (a loop alone ${aloneMs.toFixed(0)} ms, ` +
-    `${cores} at once ${togetherMs.toFixed(0)} ms)`;
+  return (
+    `parallel capacity ${capacity.toFixed(2)} of ${cores} cores (a loop alone ${aloneMs.toFixed(0)} ms, ` +
+    `${cores} at once ${togetherMs.toFixed(0)} ms)`
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -25,8 +25,12 @@ class Writer {
     return this;
   }
 
-  key(field, wireType) { return this.varint((field << 3) | wireType); }
-  int(field, value) { return this.key(field, VARINT).varint(value); }
+  key(field, wireType) {
+    return this.varint((field << 3) | wireType);
+  }
+  int(field, value) {
+    return this.key(field, VARINT).varint(value);
+  }
 
   bytes(field, data) {
     this.key(field, BYTES).varint(data.length);
@@ -34,7 +38,9 @@ class Writer {
     return this;
   }
 
-  string(field, text) { return this.bytes(field, new TextEncoder().encode(text)); }
+  string(field, text) {
+    return this.bytes(field, new TextEncoder().encode(text));
+  }
   message(field, build) {
     const inner = new Writer();
     build(inner);
@@ -67,10 +73,14 @@ function tensor(w, name, dims, data) {
 // ValueInfoProto: name = 1, type = 2 (TypeProto.tensor_type = 1: elem_type = 1, shape = 2: dim = 1: dim_value = 1)
 function valueInfo(w, name, dims) {
   w.string(1, name);
-  w.message(2, (type) => type.message(1, (t) => {
-    t.int(1, FLOAT);
-    t.message(2, (shape) => { for (const d of dims) shape.message(1, (dim) => dim.int(1, d)); });
-  }));
+  w.message(2, (type) =>
+    type.message(1, (t) => {
+      t.int(1, FLOAT);
+      t.message(2, (shape) => {
+        for (const d of dims) shape.message(1, (dim) => dim.int(1, d));
+      });
+    }),
+  );
 }
 
 // NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5, domain = 7
@@ -81,7 +91,11 @@ function node(w, { op, domain = '', inputs, outputs, name, ints = {} }) {
   w.string(3, name);
   w.string(4, op);
   for (const [key, value] of Object.entries(ints))
-    w.message(5, (a) => { a.string(1, key); a.int(3, value); a.int(20, ATTRIBUTE_INT); });
+    w.message(5, (a) => {
+      a.string(1, key);
+      a.int(3, value);
+      a.int(20, ATTRIBUTE_INT);
+    });
   if (domain) w.string(7, domain);
 }
 
@@ -95,11 +109,9 @@ function node(w, { op, domain = '', inputs, outputs, name, ints = {} }) {
 export function attentionModel({ seqLen, embedDim, numHeads, causal = false, weights }) {
   const E = embedDim;
   const wQkv = new Float32Array(E * 3 * E); // [E, 3E] = in_proj_weight^T
-  for (let r = 0; r < 3 * E; ++r)
-    for (let c = 0; c < E; ++c) wQkv[c * 3 * E + r] = weights.in_proj_weight[r * E + c];
+  for (let r = 0; r < 3 * E; ++r) for (let c = 0; c < E; ++c) wQkv[c * 3 * E + r] = weights.in_proj_weight[r * E + c];
   const wOut = new Float32Array(E * E); // [E, E] = out_proj.weight^T
-  for (let r = 0; r < E; ++r)
-    for (let c = 0; c < E; ++c) wOut[c * E + r] = weights['out_proj.weight'][r * E + c];
+  for (let r = 0; r < E; ++r) for (let c = 0; c < E; ++c) wOut[c * E + r] = weights['out_proj.weight'][r * E + c];
 
   // ModelProto: ir_version = 1, producer_name = 2, graph = 7, opset_import = 8 (domain = 1, version = 2)
   const model = new Writer();
@@ -107,11 +119,19 @@ export function attentionModel({ seqLen, embedDim, numHeads, causal = false, wei
   model.string(2, 'mha-wasm-bench');
   // GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12
   model.message(7, (g) => {
-    g.message(1, (n) => node(n, {
-      op: 'Attention', domain: 'com.microsoft', name: 'attention', inputs: ['input', 'w_qkv', 'b_qkv'],
-      outputs: ['context'], ints: { num_heads: numHeads, unidirectional: causal ? 1 : 0 },
-    }));
-    g.message(1, (n) => node(n, { op: 'MatMul', name: 'out_proj', inputs: ['context', 'w_out'], outputs: ['projected'] }));
+    g.message(1, (n) =>
+      node(n, {
+        op: 'Attention',
+        domain: 'com.microsoft',
+        name: 'attention',
+        inputs: ['input', 'w_qkv', 'b_qkv'],
+        outputs: ['context'],
+        ints: { num_heads: numHeads, unidirectional: causal ? 1 : 0 },
+      }),
+    );
+    g.message(1, (n) =>
+      node(n, { op: 'MatMul', name: 'out_proj', inputs: ['context', 'w_out'], outputs: ['projected'] }),
+    );
     g.message(1, (n) => node(n, { op: 'Add', name: 'out_bias', inputs: ['projected', 'b_out'], outputs: ['output'] }));
     g.string(2, 'self_attention');
     g.message(5, (t) => tensor(t, 'w_qkv', [E, 3 * E], wQkv));
@@ -122,6 +142,9 @@ export function attentionModel({ seqLen, embedDim, numHeads, causal = false, wei
     g.message(12, (v) => valueInfo(v, 'output', [1, seqLen, E]));
   });
   model.message(8, (o) => o.int(2, 17));
-  model.message(8, (o) => { o.string(1, 'com.microsoft'); o.int(2, 1); });
+  model.message(8, (o) => {
+    o.string(1, 'com.microsoft');
+    o.int(2, 1);
+  });
   return model.finish();
 }

@@ -17,7 +17,16 @@ import { pathToFileURL } from 'node:url';
 import os from 'node:os';
 
 function parseArgs(argv) {
-  const options = { dists: [], shapes: [[1, 256, 4], [16, 256, 4], [64, 256, 8]], rounds: 41, calls: 0 };
+  const options = {
+    dists: [],
+    shapes: [
+      [1, 256, 4],
+      [16, 256, 4],
+      [64, 256, 8],
+    ],
+    rounds: 41,
+    calls: 0,
+  };
   for (let i = 0; i < argv.length; ++i) {
     const arg = argv[i];
     const next = () => {
@@ -25,7 +34,10 @@ function parseArgs(argv) {
       return argv[++i];
     };
     if (arg === '--dist') options.dists.push(resolve(next()));
-    else if (arg === '--shapes') options.shapes = next().split(',').map((s) => s.split('x').map(Number));
+    else if (arg === '--shapes')
+      options.shapes = next()
+        .split(',')
+        .map((s) => s.split('x').map(Number));
     else if (arg === '--rounds') options.rounds = Number(next());
     else if (arg === '--calls') options.calls = Number(next());
     else if (arg === '--help' || arg === '-h') {
@@ -57,8 +69,10 @@ function problem(n, E, seed) {
   return {
     input: fill(n * E, Math.sqrt(3)),
     weights: {
-      in_proj_weight: fill(3 * E * E, limit), in_proj_bias: fill(3 * E, 0.1),
-      'out_proj.weight': fill(E * E, limit), 'out_proj.bias': fill(E, 0.1),
+      in_proj_weight: fill(3 * E * E, limit),
+      in_proj_bias: fill(3 * E, 0.1),
+      'out_proj.weight': fill(E * E, limit),
+      'out_proj.bias': fill(E, 0.1),
     },
   };
 }
@@ -82,9 +96,16 @@ async function main() {
     const attention = await import(pathToFileURL(`${dir}/attention.js`).href);
     builds.push({ dir, api: await import(entry.href), rerunLastCall: attention.rerunLastCall });
   }
-  console.log(`node ${process.versions.node}, ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `node ${process.versions.node}, ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   console.log('per-call time of forward(x, { needWeights: false }), median over rounds, microseconds\n');
-  console.log(`${'(n, E, H)'.padEnd(16)} ${'build'.padEnd(40)} ${'calls'.padStart(6)} ${'cpu µs'.padStart(10)} ${'wall µs'.padStart(10)}`);
+  console.log(
+    `${'(n, E, H)'.padEnd(16)} ${'build'.padEnd(40)} ${'calls'.padStart(6)} ${'cpu µs'.padStart(10)} ${'wall µs'.padStart(10)}`,
+  );
 
   for (const [n, E, H] of options.shapes) {
     const { input, weights } = problem(n, E, 1000 + n * E + H);
@@ -113,24 +134,36 @@ async function main() {
       if (!options.calls) calls = Math.max(calls, Math.ceil((20_000 * count) / (wallMicros() - start)));
     }
     // Runners: forward() of every build, then the engine alone where the build can re-run a call.
-    const runners = layers.map((layer, b) => ({ label: builds[b].dir, run: () => layer.forward(input, { needWeights: false }) }));
+    const runners = layers.map((layer, b) => ({
+      label: builds[b].dir,
+      run: () => layer.forward(input, { needWeights: false }),
+    }));
     layers.forEach((layer, b) => {
       const symbol = builds[b].rerunLastCall;
       if (!symbol) return;
       const rerun = layer[symbol]();
-      runners.push({ label: `${builds[b].dir} core`, run: () => { if (rerun() !== 0) throw new Error('engine failed'); } });
+      runners.push({
+        label: `${builds[b].dir} core`,
+        run: () => {
+          if (rerun() !== 0) throw new Error('engine failed');
+        },
+      });
     });
-    const cpu = runners.map(() => []), wall = runners.map(() => []);
+    const cpu = runners.map(() => []),
+      wall = runners.map(() => []);
     for (let round = 0; round < options.rounds; ++round)
       runners.forEach(({ run }, r) => {
-        const cpu0 = cpuMicros(), wall0 = wallMicros();
+        const cpu0 = cpuMicros(),
+          wall0 = wallMicros();
         for (let c = 0; c < calls; ++c) run();
         wall[r].push((wallMicros() - wall0) / calls);
         cpu[r].push((cpuMicros() - cpu0) / calls);
       });
     runners.forEach(({ label }, r) => {
-      console.log(`${`(${n}, ${E}, ${H})`.padEnd(16)} ${label.slice(-40).padEnd(40)} ${String(calls).padStart(6)} ` +
-        `${median(cpu[r]).toFixed(1).padStart(10)} ${median(wall[r]).toFixed(1).padStart(10)}`);
+      console.log(
+        `${`(${n}, ${E}, ${H})`.padEnd(16)} ${label.slice(-40).padEnd(40)} ${String(calls).padStart(6)} ` +
+          `${median(cpu[r]).toFixed(1).padStart(10)} ${median(wall[r]).toFixed(1).padStart(10)}`,
+      );
     });
     for (const layer of layers) layer.dispose();
   }

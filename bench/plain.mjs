@@ -28,7 +28,9 @@ export function plainAttention(x, n, E, H, weights) {
   const scores = new Float32Array(n);
   const acc = new Float32Array(dK);
   for (let h = 0; h < H; ++h) {
-    const qOff = h * dK, kOff = E + h * dK, vOff = 2 * E + h * dK;
+    const qOff = h * dK,
+      kOff = E + h * dK,
+      vOff = 2 * E + h * dK;
     for (let i = 0; i < n; ++i) {
       // scores = q_i . K_h^T * scale, then softmax
       let max = -Infinity;

@@ -30,7 +30,8 @@ import { describeRun, failedRows, formatTable, loadPeers, parseArgs, runBenchmar
 const here = new URL('./', import.meta.url);
 const root = new URL('../', here);
 
-const USAGE = 'usage: node bench/run.mjs [--iterations N] [--warmup N] [--quick] [--shapes NxExH,...] ' +
+const USAGE =
+  'usage: node bench/run.mjs [--iterations N] [--warmup N] [--quick] [--shapes NxExH,...] ' +
   '[--peers simd,relaxed,threads,scalar,js,ort,tfjs,baseline] [--ort-threads N] [--simd-dist DIR] [--threads-dist DIR] [--scalar-dist DIR] [--baseline-dist DIR] ' +
   '[--budget-seconds S] [--causal] [--clock cpu|wall] [--json FILE]';
 
@@ -47,7 +48,10 @@ function nodeLoaders(dists) {
     runtime: `node ${process.versions.node}`,
     async mha(kind) {
       if (kind === 'threads')
-        return { skipped: 'the threaded builds start Web Workers: browsers only (see bench/browser.mjs, and mha_bench --threads for the core)' };
+        return {
+          skipped:
+            'the threaded builds start Web Workers: browsers only (see bench/browser.mjs, and mha_bench --threads for the core)',
+        };
       const entry = new URL('index.js', dists[kind]);
       if (!existsSync(entry)) return { skipped: `no build at ${entry.pathname} (scripts/bench.sh builds it)` };
       // One package instance per peer (a package loads one build): peers that share a folder get copies.
@@ -69,7 +73,8 @@ function nodeLoaders(dists) {
       return {
         tf: await import(pathToFileURL(require.resolve('@tensorflow/tfjs')).href),
         backend: await import(pathToFileURL(require.resolve('@tensorflow/tfjs-backend-wasm')).href),
-        version, wasmPaths: new URL('node_modules/@tensorflow/tfjs-backend-wasm/dist/', here).pathname,
+        version,
+        wasmPaths: new URL('node_modules/@tensorflow/tfjs-backend-wasm/dist/', here).pathname,
       };
     },
   };
@@ -96,17 +101,36 @@ async function main() {
   };
   const peers = await loadPeers(options.peers, nodeLoaders(dists), console.log, options);
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const machine = `machine: ${cpu}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ` +
-    `node ${process.versions.node}`;
+  const machine =
+    `machine: ${cpu}, ${os.cpus().length} cores, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; ` + `node ${process.versions.node}`;
   for (const line of describeRun(options, peers, machine)) console.log(line);
   const results = await runBenchmark(peers, options, {
-    cpuTime, warn: console.error,
-    onShape: (result) => { for (const line of formatTable(result, options.clock)) console.log(line); },
+    cpuTime,
+    warn: console.error,
+    onShape: (result) => {
+      for (const line of formatTable(result, options.clock)) console.log(line);
+    },
   });
   if (options.json) {
-    writeFileSync(options.json, JSON.stringify({ date: new Date().toISOString(), cpu, node: process.versions.node,
-      load: os.loadavg(), options: { ...options, simdDist: dists.simd.href, scalarDist: dists.scalar.href },
-      peers: peers.map((p) => p.version), results }, null, 2));
+    writeFileSync(
+      options.json,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          cpu,
+          node: process.versions.node,
+          load: os.loadavg(),
+          options: { ...options, simdDist: dists.simd.href, scalarDist: dists.scalar.href },
+          peers: peers.map((p) => p.version),
+          results,
+        },
+        null,
+        2,
+      ),
+    );
     console.log(`\nwrote ${options.json}`);
   }
   const failures = failedRows(results);

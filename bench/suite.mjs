@@ -8,8 +8,17 @@ import { plainAttention } from './plain.mjs';
 import { attentionModel } from './onnx.mjs';
 
 // ---- options ---------------------------------------------------------------------------------------
-export const DEFAULT_SHAPES = [[16, 256, 4], [64, 256, 8], [128, 512, 8], [512, 768, 12], [1024, 768, 12]];
-export const QUICK_SHAPES = [[16, 256, 4], [64, 256, 8]];
+export const DEFAULT_SHAPES = [
+  [16, 256, 4],
+  [64, 256, 8],
+  [128, 512, 8],
+  [512, 768, 12],
+  [1024, 768, 12],
+];
+export const QUICK_SHAPES = [
+  [16, 256, 4],
+  [64, 256, 8],
+];
 export const DEFAULT_PEERS = ['simd', 'relaxed', 'threads', 'scalar', 'js', 'ort', 'tfjs'];
 
 // Builds of this package that can take part (`simd` picks one of the package's builds, see loadModule);
@@ -30,9 +39,20 @@ export const PEER_NAMES = ['simd', 'relaxed', 'threads', 'scalar', 'baseline', '
  */
 export function parseArgs(argv, { clocks = ['cpu', 'wall'] } = {}) {
   const options = {
-    iterations: 15, warmup: 5, quick: false, shapes: null, peers: DEFAULT_PEERS,
-    simdDist: null, threadsDist: null, scalarDist: null, baselineDist: null, ortThreads: 1,
-    budgetSeconds: 20, causal: false, json: null, clock: clocks[0],
+    iterations: 15,
+    warmup: 5,
+    quick: false,
+    shapes: null,
+    peers: DEFAULT_PEERS,
+    simdDist: null,
+    threadsDist: null,
+    scalarDist: null,
+    baselineDist: null,
+    ortThreads: 1,
+    budgetSeconds: 20,
+    causal: false,
+    json: null,
+    clock: clocks[0],
   };
   for (let i = 0; i < argv.length; ++i) {
     const arg = argv[i];
@@ -44,7 +64,10 @@ export function parseArgs(argv, { clocks = ['cpu', 'wall'] } = {}) {
     else if (arg === '--warmup') options.warmup = Number(next());
     else if (arg === '--quick') options.quick = true;
     else if (arg === '--causal') options.causal = true;
-    else if (arg === '--shapes') options.shapes = next().split(',').map((s) => s.split('x').map(Number));
+    else if (arg === '--shapes')
+      options.shapes = next()
+        .split(',')
+        .map((s) => s.split('x').map(Number));
     else if (arg === '--peers') options.peers = next().split(',');
     else if (arg === '--simd-dist') options.simdDist = next();
     else if (arg === '--threads-dist') options.threadsDist = next();
@@ -87,8 +110,10 @@ function makeProblem(n, E, seed) {
   return {
     input: fill(n * E, Math.sqrt(3)),
     weights: {
-      in_proj_weight: fill(3 * E * E, limit), in_proj_bias: fill(3 * E, 0.1),
-      'out_proj.weight': fill(E * E, limit), 'out_proj.bias': fill(E, 0.1),
+      in_proj_weight: fill(3 * E * E, limit),
+      in_proj_bias: fill(3 * E, 0.1),
+      'out_proj.weight': fill(E * E, limit),
+      'out_proj.bias': fill(E, 0.1),
     },
   };
 }
@@ -105,13 +130,17 @@ export async function mhaPeer({ name, flavour, threads, simd }, library) {
   // elsewhere the peer is skipped); a peer whose instruction set the engine refuses is skipped too.
   // (builds from before these options existed, e.g. a --baseline-dist, are loaded without them)
   await library.loadModule(library.moduleInfo && simd ? { threads, simd } : { threads });
-  const info = library.threadCount ? await library.threadCount() : { build: 'single', threads: 1, reason: 'no threads in this build' };
+  const info = library.threadCount
+    ? await library.threadCount()
+    : { build: 'single', threads: 1, reason: 'no threads in this build' };
   if (threads !== 1 && info.build !== 'threaded') return { name, skipped: info.reason };
   if (simd === 'relaxed' && info.simd !== 'relaxed') return { name, skipped: info.simdReason };
-  const simdText = info.simd && !flavour.startsWith('scalar') ? `${info.simd === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'}, ` : '';
+  const simdText =
+    info.simd && !flavour.startsWith('scalar') ? `${info.simd === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'}, ` : '';
   return {
-    name, version: `mha-wasm ${flavour} (${simdText}${info.threads} thread${info.threads === 1 ? '' : 's'})`,
-    async setup({ input, weights }, [n, E, H], causal) {
+    name,
+    version: `mha-wasm ${flavour} (${simdText}${info.threads} thread${info.threads === 1 ? '' : 's'})`,
+    async setup({ input, weights }, [, E, H], causal) {
       const mha = await MultiHeadAttention.create({ embedDim: E, numHeads: H });
       mha.loadWeights(weights);
       return {
@@ -125,7 +154,8 @@ export async function mhaPeer({ name, flavour, threads, simd }, library) {
 /** Plain JavaScript; `runtime` names the engine it runs on ("node 20.20.0", "Chromium 156..."). */
 export function plainPeer(runtime) {
   return {
-    name: 'plain JS', version: runtime,
+    name: 'plain JS',
+    version: runtime,
     async setup({ input, weights }, [n, E, H], causal) {
       if (causal) return null;
       return { run: () => plainAttention(input, n, E, H, weights), dispose() {} };
@@ -144,11 +174,15 @@ export function ortPeer({ ort, version, wasmPaths }, threads = 1) {
   ort.env.wasm.wasmPaths = wasmPaths;
   ort.env.logLevel = 'error';
   return {
-    name: 'onnxruntime-web', version: `onnxruntime-web ${version} (wasm SIMD, ${threads} thread${threads === 1 ? '' : 's'})`,
+    name: 'onnxruntime-web',
+    version: `onnxruntime-web ${version} (wasm SIMD, ${threads} thread${threads === 1 ? '' : 's'})`,
     async setup({ input, weights }, [n, E, H], causal) {
       const model = attentionModel({ seqLen: n, embedDim: E, numHeads: H, causal, weights });
       const session = await ort.InferenceSession.create(model, {
-        executionProviders: ['wasm'], graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1,
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
       });
       return {
         run: async () => {
@@ -174,7 +208,8 @@ export async function tfjsPeer({ tf, backend, version, wasmPaths }) {
   await tf.ready();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return {
-    name: 'tfjs-backend-wasm', version: `tfjs-backend-wasm ${version} (${simd ? 'SIMD' : 'no SIMD'}, ${backend.getThreadsCount?.() ?? 1} thread)`,
+    name: 'tfjs-backend-wasm',
+    version: `tfjs-backend-wasm ${version} (${simd ? 'SIMD' : 'no SIMD'}, ${backend.getThreadsCount?.() ?? 1} thread)`,
     async setup({ input, weights }, [n, E, H], causal) {
       const dK = E / H;
       // Ops as functions (tf.add(a, b), not a.add(b)): tfjs-core alone does not register the chained forms.
@@ -183,18 +218,21 @@ export async function tfjsPeer({ tf, backend, version, wasmPaths }) {
       const bQkv = tf.tensor1d(weights.in_proj_bias);
       const wOut = tf.tidy(() => tf.transpose(tf.tensor2d(weights['out_proj.weight'], [E, E])));
       const bOut = tf.tensor1d(weights['out_proj.bias']);
-      const causalMask = causal ? tf.tidy(() => tf.mul(tf.sub(tf.linalg.bandPart(tf.ones([n, n]), -1, 0), 1), 1e9)) : null;
+      const causalMask = causal
+        ? tf.tidy(() => tf.mul(tf.sub(tf.linalg.bandPart(tf.ones([n, n]), -1, 0), 1), 1e9))
+        : null;
       const heads = (t) => tf.transpose(tf.reshape(t, [n, H, dK]), [1, 0, 2]); // [n, E] -> [H, n, dK]
       return {
-        run: () => tf.tidy(() => {
-          const x = tf.tensor2d(input, [n, E]);
-          const qkv = tf.add(tf.matMul(x, wQkv), bQkv); // [n, 3E]
-          const [q, k, v] = tf.split(qkv, 3, 1).map(heads);
-          let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dK)); // [H, n, n]
-          if (causalMask) scores = tf.add(scores, causalMask);
-          const context = tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores), v), [1, 0, 2]), [n, E]);
-          return tf.add(tf.matMul(context, wOut), bOut);
-        }),
+        run: () =>
+          tf.tidy(() => {
+            const x = tf.tensor2d(input, [n, E]);
+            const qkv = tf.add(tf.matMul(x, wQkv), bQkv); // [n, 3E]
+            const [q, k, v] = tf.split(qkv, 3, 1).map(heads);
+            let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dK)); // [H, n, n]
+            if (causalMask) scores = tf.add(scores, causalMask);
+            const context = tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores), v), [1, 0, 2]), [n, E]);
+            return tf.add(tf.matMul(context, wOut), bOut);
+          }),
         dispose: () => [wQkv, bQkv, wOut, bOut, causalMask].forEach((t) => t?.dispose()),
         read: (tensor) => {
           const data = tensor.dataSync();
@@ -220,7 +258,9 @@ export async function loadPeers(names, loaders, log, { ortThreads = 1 } = {}) {
     let peer;
     if (MHA_BUILDS[kind]) {
       const loaded = await loaders.mha(kind);
-      peer = loaded.skipped ? { name: MHA_BUILDS[kind].name, skipped: loaded.skipped } : await mhaPeer(MHA_BUILDS[kind], loaded.library);
+      peer = loaded.skipped
+        ? { name: MHA_BUILDS[kind].name, skipped: loaded.skipped }
+        : await mhaPeer(MHA_BUILDS[kind], loaded.library);
     } else if (kind === 'js') {
       peer = plainPeer(loaders.runtime);
     } else if (kind === 'ort') {
@@ -243,13 +283,15 @@ export const flops = (n, d) => 8 * n * d * d + 4 * n * n * d;
 
 function quantile(sorted, q) {
   const position = (sorted.length - 1) * q;
-  const lo = Math.floor(position), hi = Math.ceil(position);
+  const lo = Math.floor(position),
+    hi = Math.ceil(position);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo);
 }
 
 // max |a - b| / max |reference|: scale-free, and strict enough to catch a wrong head split or scale.
 function relativeError(reference, other) {
-  let maxDiff = 0, maxRef = 0;
+  let maxDiff = 0,
+    maxRef = 0;
   for (let i = 0; i < reference.length; ++i) {
     maxDiff = Math.max(maxDiff, Math.abs(reference[i] - other[i]));
     maxRef = Math.max(maxRef, Math.abs(reference[i]));
@@ -266,8 +308,11 @@ function summarise(times) {
   const sorted = [...times].sort((a, b) => a - b);
   if (!sorted.length) return { median: NaN, p10: NaN, p90: NaN, min: NaN, max: NaN };
   return {
-    median: quantile(sorted, 0.5), p10: quantile(sorted, 0.1), p90: quantile(sorted, 0.9),
-    min: sorted[0], max: sorted[sorted.length - 1],
+    median: quantile(sorted, 0.5),
+    p10: quantile(sorted, 0.1),
+    p90: quantile(sorted, 0.9),
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
   };
 }
 
@@ -290,21 +335,25 @@ async function benchmarkShape(peers, shape, options, seed, { cpuTime, warn }) {
   const reference = live.length ? await call(live[0].instance) : null;
   for (const entry of live) {
     const output = await call(entry.instance);
-    if (output.length !== n * E) throw new Error(`${entry.peer.name}: output has ${output.length} floats, expected ${n * E}`);
+    if (output.length !== n * E)
+      throw new Error(`${entry.peer.name}: output has ${output.length} floats, expected ${n * E}`);
     entry.error = relativeError(reference, output);
     if (!(entry.error < 2e-3)) {
       entry.failed = true;
-      warn(`  ${entry.peer.name} at ${shape.join('x')}: output differs from ${live[0].peer.name} (relative error ${entry.error.toExponential(2)}); not timed`);
+      warn(
+        `  ${entry.peer.name} at ${shape.join('x')}: output differs from ${live[0].peer.name} (relative error ${entry.error.toExponential(2)}); not timed`,
+      );
     }
   }
   const timed = live.filter((e) => !e.failed);
   // Warm-up (V8 tiers wasm up from a baseline compiler), then round-robin timed calls.
   for (let w = 0; w < options.warmup; ++w)
-    for (const entry of timed) if (entry.spent < options.budgetSeconds * 250) {
-      const start = performance.now();
-      await call(entry.instance);
-      entry.spent += performance.now() - start;
-    }
+    for (const entry of timed)
+      if (entry.spent < options.budgetSeconds * 250) {
+        const start = performance.now();
+        await call(entry.instance);
+        entry.spent += performance.now() - start;
+      }
   for (const entry of timed) entry.spent = 0;
   for (let round = 0; round < options.iterations; ++round)
     for (const entry of timed) {
@@ -322,8 +371,12 @@ async function benchmarkShape(peers, shape, options, seed, { cpuTime, warn }) {
   for (const entry of live) {
     entry.instance.dispose();
     rows.push({
-      peer: entry.peer.name, error: entry.error, failed: entry.failed ?? false, iterations: entry.times.length,
-      wall: summarise(entry.times), cpu: cpuTime ? summarise(entry.cpuTimes) : null,
+      peer: entry.peer.name,
+      error: entry.error,
+      failed: entry.failed ?? false,
+      iterations: entry.times.length,
+      wall: summarise(entry.times),
+      cpu: cpuTime ? summarise(entry.cpuTimes) : null,
     });
   }
   return rows;
@@ -335,7 +388,11 @@ async function benchmarkShape(peers, shape, options, seed, { cpuTime, warn }) {
  *   onShapeStart(shape), onShape(result)   progress callbacks (may be async)
  *   warn(line)       output mismatches
  */
-export async function runBenchmark(peers, options, { cpuTime = null, onShapeStart, onShape, warn = console.warn } = {}) {
+export async function runBenchmark(
+  peers,
+  options,
+  { cpuTime = null, onShapeStart, onShape, warn = console.warn } = {},
+) {
   const results = [];
   let seed = 1;
   for (const shape of options.shapes) {
@@ -374,20 +431,26 @@ export function formatTable({ shape, gflop, rows }, clock) {
   const showOther = rows.some((r) => r[other]);
   const ort = rows.find((r) => r.peer === 'onnxruntime-web' && !r.failed && r.iterations);
   const lines = [`\n(n, d, heads) = (${n}, ${E}, ${H}): ${(gflop * 1e3).toFixed(1)} MFLOP per call`];
-  lines.push(`  ${pad('peer', 18)}${pad(`${clock} ms`, 10, true)}${pad('p10–p90', 18, true)}${pad('GFLOP/s', 9, true)}` +
-    `${pad('vs ORT', 8, true)}${showOther ? pad(`${other} ms`, 10, true) : ''}${pad('iters', 7, true)}${pad('rel. err', 10, true)}`);
+  lines.push(
+    `  ${pad('peer', 18)}${pad(`${clock} ms`, 10, true)}${pad('p10–p90', 18, true)}${pad('GFLOP/s', 9, true)}` +
+      `${pad('vs ORT', 8, true)}${showOther ? pad(`${other} ms`, 10, true) : ''}${pad('iters', 7, true)}${pad('rel. err', 10, true)}`,
+  );
   for (const row of rows) {
     if (row.note || row.failed) {
-      lines.push(`  ${pad(row.peer, 18)}${pad(row.note ?? `output mismatch (${row.error.toExponential(1)})`, 40, true)}`);
+      lines.push(
+        `  ${pad(row.peer, 18)}${pad(row.note ?? `output mismatch (${row.error.toExponential(1)})`, 40, true)}`,
+      );
       continue;
     }
     const t = row[clock];
     const speedup = ort ? ort[clock].median / t.median : NaN;
-    lines.push(`  ${pad(row.peer, 18)}${pad(t.median.toFixed(2), 10, true)}` +
-      `${pad(`${t.p10.toFixed(2)}–${t.p90.toFixed(2)}`, 18, true)}${pad((gflop / (t.median / 1e3)).toFixed(1), 9, true)}` +
-      `${pad(Number.isFinite(speedup) ? speedup.toFixed(2) + 'x' : '-', 8, true)}` +
-      `${showOther ? pad(row[other].median.toFixed(2), 10, true) : ''}` +
-      `${pad(row.iterations, 7, true)}${pad(row.error === 0 ? 'ref' : row.error.toExponential(1), 10, true)}`);
+    lines.push(
+      `  ${pad(row.peer, 18)}${pad(t.median.toFixed(2), 10, true)}` +
+        `${pad(`${t.p10.toFixed(2)}–${t.p90.toFixed(2)}`, 18, true)}${pad((gflop / (t.median / 1e3)).toFixed(1), 9, true)}` +
+        `${pad(Number.isFinite(speedup) ? speedup.toFixed(2) + 'x' : '-', 8, true)}` +
+        `${showOther ? pad(row[other].median.toFixed(2), 10, true) : ''}` +
+        `${pad(row.iterations, 7, true)}${pad(row.error === 0 ? 'ref' : row.error.toExponential(1), 10, true)}`,
+    );
   }
   return lines;
 }

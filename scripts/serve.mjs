@@ -10,10 +10,18 @@ import { cachedModelMounts } from './cached-models.mjs';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const types = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png',
-  '.svg': 'image/svg+xml', '.txt': 'text/plain; charset=utf-8', '.md': 'text/plain; charset=utf-8',
-  '.safetensors': 'application/octet-stream', '.ico': 'image/x-icon',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+  '.safetensors': 'application/octet-stream',
+  '.ico': 'image/x-icon',
 };
 
 /**
@@ -26,7 +34,15 @@ const types = {
  * `cachedModels: false` mounts none and lists none).
  * `isolated: false` leaves out the COOP/COEP headers (a page that is not cross-origin isolated, as most are).
  */
-export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, index = '/web/', mounts = {}, isolated = true, cachedModels = true } = {}) {
+export function startServer({
+  port = 8080,
+  host = '127.0.0.1',
+  root = repoRoot,
+  index = '/web/',
+  mounts = {},
+  isolated = true,
+  cachedModels = true,
+} = {}) {
   const modelMounts = cachedModels ? cachedModelMounts() : {};
   const all = { ...modelMounts, ...mounts };
   const cachedList = JSON.stringify({ models: Object.keys(modelMounts).map((prefix) => prefix.split('/')[2]) });
@@ -35,7 +51,9 @@ export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, 
   const send = (response, type, body) => {
     response.writeHead(200, {
       'Content-Type': type,
-      ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
+      ...(isolated
+        ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+        : {}),
       'Cache-Control': 'no-cache',
     });
     response.end(body);
@@ -69,7 +87,7 @@ export function startServer({ port = 8080, host = '127.0.0.1', root = repoRoot, 
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const flag = process.argv.indexOf('--port');
-  const port = Number(flag > 0 ? process.argv[flag + 1] : process.env.PORT ?? 8080);
+  const port = Number(flag > 0 ? process.argv[flag + 1] : (process.env.PORT ?? 8080));
   const server = await startServer({ port });
   console.log(`mha-wasm demo: http://127.0.0.1:${server.address().port}/web/  (Ctrl+C to stop)`);
 }

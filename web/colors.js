@@ -15,7 +15,9 @@ export function headColor(h) {
   if (round === 0) return base;
   // further rounds: alternate darker / lighter versions of the same hue
   const factor = round % 2 === 1 ? 0.65 : 1.35;
-  const [r, g, b] = hexToRgb(base).map((c) => Math.max(0, Math.min(255, Math.round(factor < 1 ? c * factor : c + (255 - c) * (factor - 1)))));
+  const [r, g, b] = hexToRgb(base).map((c) =>
+    Math.max(0, Math.min(255, Math.round(factor < 1 ? c * factor : c + (255 - c) * (factor - 1)))),
+  );
   return rgbToHex(r, g, b);
 }
 
@@ -64,9 +66,23 @@ function interpolate(anchors, x) {
 
 /** 256-entry RGB lookup tables. */
 export const WEIGHT_LUT = buildLut((x) => interpolate(WEIGHT_ANCHORS, x));
-export const DIFF_LUT = buildLut((x) => (x < 0.5
-  ? interpolate([[0, DIFF_NEGATIVE], [1, DIFF_ZERO]], x * 2)
-  : interpolate([[0, DIFF_ZERO], [1, DIFF_POSITIVE]], (x - 0.5) * 2)));
+export const DIFF_LUT = buildLut((x) =>
+  x < 0.5
+    ? interpolate(
+        [
+          [0, DIFF_NEGATIVE],
+          [1, DIFF_ZERO],
+        ],
+        x * 2,
+      )
+    : interpolate(
+        [
+          [0, DIFF_ZERO],
+          [1, DIFF_POSITIVE],
+        ],
+        (x - 0.5) * 2,
+      ),
+);
 
 /** A CSS linear-gradient of a lookup table, for legends. */
 export function lutGradient(lut) {
@@ -77,3 +93,20 @@ export function lutGradient(lut) {
   }
   return `linear-gradient(to right, ${stops.join(', ')})`;
 }
+
+// Colours of the page's own drawing (text, tracks, highlights) on canvases and in exports: the CSS
+// variables of style.css hold the same values for the DOM.
+export const UI = {
+  ink: '#1d2433', // text
+  inkSoft: '#475467', // numbers beside bars
+  muted: '#667085', // secondary text, a neutral hue where no head is meant
+  faint: '#c2c0b8', // tokens outside the causal reach of the focus
+  rule: '#d6d3c8', // zero lines, grid rules
+  track: '#efede5', // the empty part of a bar
+  paper: '#ffffff', // export background
+  accent: '#0072b2', // focus highlight, positive values
+  negative: '#d55e00', // negative values
+  mark: '#e69f00', // the explained cell
+  ablated: '#3a3a3a', // an ablated head's cross
+  veil: 'rgba(255,255,255,0.6)', // over an ablated head's map
+};

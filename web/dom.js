@@ -1,5 +1,13 @@
-// DOM writes that are skipped when nothing changed. The page re-renders every panel on each update,
-// and rewriting identical markup still costs a parse here plus style and layout work in the next frame.
+// DOM helpers: lookup, escaping, and writes that are skipped when nothing changed. The page re-renders
+// every panel on each update, and rewriting identical markup still costs a parse here plus style and
+// layout work in the next frame.
+
+export const $ = (id) => document.getElementById(id);
+
+/** Text made safe for HTML content and attribute values. */
+export function escapeHtml(value) {
+  return String(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
 
 const writtenHtml = new WeakMap(); // element -> the markup this module last wrote into it
 

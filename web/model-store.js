@@ -1,10 +1,13 @@
 // Model loading: the bundled models listed in models.json, or the user's own Hugging Face GPT-2 file
 // set picked or dropped into the page. Progress is reported as a fraction of all bytes.
 import { GptModel, loadModel } from '../dist/index.js';
+import { formatBytes } from '../dist/runtime.js';
 import { SCORES } from './analysis.js';
 
 /** Largest file the page reads (the wasm32 heap must hold the model twice while it loads). */
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+/** The limit in words, in the package's binary units (MiB), as every message of the page states it. */
+export const fileLimitText = () => formatBytes(MAX_FILE_BYTES);
 export const REQUIRED_FILES = ['config.json', 'model.safetensors', 'vocab.json', 'merges.txt'];
 
 /**
@@ -20,7 +23,9 @@ export async function loadModelList(url = new URL('models.json', import.meta.url
   if (!Array.isArray(list) || !list.length || !list.every((m) => typeof m.url === 'string'))
     throw new Error('models.json: expected a list of { name, url }');
   if (!list.some((m) => m.cached)) return list;
-  const cached = await fetch(new URL('../models/cached.json', url)).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  const cached = await fetch(new URL('../models/cached.json', url))
+    .then((r) => (r.ok ? r.json() : {}))
+    .catch(() => ({}));
   const present = new Set(Array.isArray(cached.models) ? cached.models : []);
   const folderName = (m) => new URL(m.url, url).pathname.split('/').filter(Boolean).at(-1);
   return list.filter((m) => !m.cached || present.has(folderName(m)));
@@ -30,8 +35,12 @@ function progressTracker(onFraction) {
   const files = new Map();
   return ({ file, loaded, total }) => {
     files.set(file, { loaded, total: total ?? 0 });
-    let sumLoaded = 0, sumTotal = 0;
-    for (const f of files.values()) { sumLoaded += f.loaded; sumTotal += Math.max(f.total, f.loaded); }
+    let sumLoaded = 0,
+      sumTotal = 0;
+    for (const f of files.values()) {
+      sumLoaded += f.loaded;
+      sumTotal += Math.max(f.total, f.loaded);
+    }
     onFraction(sumTotal ? sumLoaded / sumTotal : 0);
   };
 }
@@ -43,7 +52,9 @@ function progressTracker(onFraction) {
 export async function loadModelFromUrl(url, onFraction = () => {}) {
   const folder = new URL(url, location.href);
   if (folder.origin !== location.origin)
-    throw new Error(`${folder.href} is not on this page's server (${location.origin}); the page loads models from its own server only`);
+    throw new Error(
+      `${folder.href} is not on this page's server (${location.origin}); the page loads models from its own server only`,
+    );
   return loadModel(folder.href, { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES });
 }
 
@@ -61,13 +72,18 @@ export async function loadModelFromFiles(fileList, onFraction = () => {}) {
   for (const name of REQUIRED_FILES) {
     const size = files.get(name).size;
     if (size > MAX_FILE_BYTES)
-      throw new Error(`${name} is ${(size / 1e6).toFixed(0)} MB, over this page's limit of ${(MAX_FILE_BYTES / 1e6).toFixed(0)} MB per file.`);
+      throw new Error(`${name} is ${formatBytes(size)}, over this page's limit of ${fileLimitText()} per file.`);
     if (size === 0) throw new Error(`${name} is empty.`);
   }
-  return GptModel.load({
-    config: files.get('config.json'), weights: files.get('model.safetensors'),
-    vocab: files.get('vocab.json'), merges: files.get('merges.txt'),
-  }, { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES });
+  return GptModel.load(
+    {
+      config: files.get('config.json'),
+      weights: files.get('model.safetensors'),
+      vocab: files.get('vocab.json'),
+      merges: files.get('merges.txt'),
+    },
+    { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES },
+  );
 }
 
 /**
@@ -82,8 +98,14 @@ export async function loadHeadPatterns(modelUrl, file) {
   const chance = json.chance ?? {};
   const names = new Map(SCORES.map((s) => [s.key, s]));
   const labelOf = (h, key) => ({ ...names.get(key), key, score: h.scores[key], chance: chance[key] });
-  const heads = (json.heads ?? []).filter((h) => h.scores && Array.isArray(h.labels))
-    .map((h) => ({ layer: h.layer, head: h.head, scores: h.scores, labels: h.labels.filter((key) => names.has(key)).map((key) => labelOf(h, key)) }));
+  const heads = (json.heads ?? [])
+    .filter((h) => h.scores && Array.isArray(h.labels))
+    .map((h) => ({
+      layer: h.layer,
+      head: h.head,
+      scores: h.scores,
+      labels: h.labels.filter((key) => names.has(key)).map((key) => labelOf(h, key)),
+    }));
   return {
     text: json.text?.held_out ?? 'held-out text',
     chance,

@@ -1,10 +1,12 @@
-// The page state and its URL form. Everything a view shows follows from this object plus the model's
-// outputs, so a URL reproduces a view: text, compare text, model, view, layer, visible heads, locked
-// token, opened head, explained cell, ablated heads, aggregate mode, colour scale.
+// Every field the page holds, declared here and nowhere else (both objects are sealed: assigning a field
+// that is not declared here throws):
+//   defaultState()  the URL state: what a view shows follows from it plus the model's outputs, so a URL
+//                   reproduces a view (text, compare text, model, view, layer, visible heads, locked token,
+//                   opened head, explained cell, ablated heads, aggregate mode, colour scale, tokens or words);
+//   createApp()     what the page computed or loaded: the model, its runs, labels and timings.
 //
-//   ?model=../models/x/&text=...&view=heads&layer=2&head=5&hide=0,3&lock=q4&cell=7,2&ablate=1.3,2.0&agg=rollout&scale=sqrt&b=...
+//   ?model=../models/x/&text=...&view=heads&layer=2&head=5&hide=0,3&lock=q4&cell=7,2&ablate=1.3,2.0&agg=rollout&scale=sqrt&units=words&b=...
 
-export const VIEWS = ['heads', 'model', 'aggregate', 'compare'];
 export const AGGREGATES = ['mean', 'max', 'rollout'];
 
 export const SEED_SENTENCE = "The animal didn't cross the street because it was tired";
@@ -13,22 +15,32 @@ export const PRESETS = [
   { label: '…it was wide', text: "The animal didn't cross the street because it was wide" },
   // open: after the run, show the head with the highest score of that name on the text (model view)
   {
-    label: 'Repeated phrase', open: 'induction',
-    text: 'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. ' +
+    label: 'Repeated phrase',
+    open: 'induction',
+    text:
+      'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. ' +
       'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.',
   },
   {
-    label: 'Random tokens, repeated', open: 'induction', random: { length: 50, seed: 15 },
-    title: '50 random word tokens, then the same 50 again: an induction head attends to the token after the earlier copy',
+    label: 'Random tokens, repeated',
+    open: 'induction',
+    random: { length: 50, seed: 15 },
+    title:
+      '50 random word tokens, then the same 50 again: an induction head attends to the token after the earlier copy',
   },
-  { label: 'Dialogue', text: '"My dear Mr. Bennet," said his lady to him one day, "have you heard that Netherfield Park is let at last?"' },
+  {
+    label: 'Dialogue',
+    text: '"My dear Mr. Bennet," said his lady to him one day, "have you heard that Netherfield Park is let at last?"',
+  },
 ];
 export const COMPARE_PAIR = [SEED_SENTENCE, "The animal didn't cross the street because it was wide"];
+/** state.modelUrl of a model read from local files: a link cannot carry the files, only this marker. */
+export const FILES_MODEL = 'files';
 
 /** A fresh state with defaults (model: the caller's default). */
 export function defaultState(modelUrl) {
-  return {
-    modelUrl,
+  return Object.seal({
+    modelUrl, // the model folder (relative to the page), or FILES_MODEL
     text: SEED_SENTENCE,
     textB: COMPARE_PAIR[1],
     view: 'heads',
@@ -40,22 +52,68 @@ export function defaultState(modelUrl) {
     ablated: new Set(), // 'layer.head' keys whose output is zeroed before W_O
     aggregate: 'mean',
     scale: 'linear', // heatmap colour scale: 'linear' or 'sqrt'
-  };
+    units: 'tokens', // rows and columns: 'tokens' (sub-word pieces) or 'words' (pieces merged, analysis.mergeWords)
+  });
+}
+
+/** The page's computed and loaded state (one object per page), every field declared here. */
+export function createApp() {
+  return Object.seal({
+    state: null, // the URL state (defaultState), set once the model list is known
+    views: new Map(), // view id -> the view instance (views/registry.js)
+    ablationGrid: null, // the side panel's AblationGrid (views/predictions.js), made on the first render
+    card: { width: 0, windowWidth: 0, observer: null }, // the views' content width and the window's (controller)
+    model: null, // the GptModel in use
+    modelName: '',
+    modelList: [], // the entries of models.json
+    defaultModelUrl: '',
+    threads: { build: 'single', threads: 1, maxThreads: 1, reason: '' }, // threadCount() of the package
+    run: null, // { ids, tokens, attention, logits, timeMs } of the text (with ablation applied)
+    context: { kept: 0, total: 0 }, // tokens kept of the text (its last nPositions) and its token count
+    baselineLogits: null, // logits without ablation when some head is ablated
+    baselineProbabilities: null, // the top-5 tokens' probabilities without ablation
+    predictions: [], // top-5 next tokens after the text: [{ id, token, probability }]
+    runB: null, // the run of text B (compare view)
+    difference: null, // analysis.attentionDifference of A and B
+    words: null, // with state.units 'words': A's run merged into words, { groups, tokens, attention } (else null)
+    predictionsB: [],
+    labels: null, // analysis.headLabels of the run
+    delimiters: [], // per token of the run: a delimiter?
+    delimiterCache: new Map(), // token id -> a delimiter? (per model)
+    patterns: null, // the model's offline head_patterns.json (model-store.loadHeadPatterns)
+    focusScore: null, // the score the last preset looked for (named in the model view's heading)
+    openOn: null, // after the next run, open the head chosen by this: 'informative' or a score key
+    explainCache: new Map(), // layer -> { q, k, v } of the run (model.explain)
+    lastRun: null, // 'A' or 'B': the text the model's internals belong to
+    explained: null, // the explained cell's numbers (for the test hook)
+    timings: { forwardMs: 0, computeMs: 0, renderMs: 0, updateMs: 0, lastRenderMs: 0, tokens: 0 },
+    updates: 0, // model runs so far
+    pending: null, // the debounce timer of the next run
+    urlPending: null, // the timer of the next address-bar write
+    error: null, // the last error message
+    loading: false, // a model is loading
+    notice: '', // a message about the model that outlives one run (e.g. a link that named local files)
+  });
 }
 
 function parseIntList(text) {
-  return (text ?? '').split(',').filter((s) => s !== '').map(Number).filter(Number.isInteger);
+  return (text ?? '')
+    .split(',')
+    .filter((s) => s !== '')
+    .map(Number)
+    .filter(Number.isInteger);
 }
 
-/** Reads a state from a URL's query (unknown or malformed fields keep the defaults). */
-export function stateFromUrl(search, fallbackModelUrl) {
+/** Reads a state from a URL's query (unknown or malformed fields keep the defaults); views: the view ids. */
+export function stateFromUrl(search, fallbackModelUrl, views) {
   const p = new URLSearchParams(search);
   const s = defaultState(p.get('model') || fallbackModelUrl);
   if (p.has('text')) s.text = p.get('text');
   if (p.has('b')) s.textB = p.get('b');
-  if (VIEWS.includes(p.get('view'))) s.view = p.get('view');
+  if (views.includes(p.get('view'))) s.view = p.get('view');
   if (AGGREGATES.includes(p.get('agg'))) s.aggregate = p.get('agg');
   if (p.get('scale') === 'sqrt') s.scale = 'sqrt';
+  if (p.get('units') === 'words') s.units = 'words';
   const layer = Number(p.get('layer'));
   if (Number.isInteger(layer) && layer >= 0) s.layer = layer;
   const head = Number(p.get('head'));
@@ -83,6 +141,7 @@ export function stateToUrl(s, defaultModelUrl) {
   if (s.ablated.size) p.set('ablate', [...s.ablated].sort().join(','));
   if (s.view === 'aggregate' || s.aggregate !== 'mean') p.set('agg', s.aggregate);
   if (s.scale === 'sqrt') p.set('scale', 'sqrt');
+  if (s.units === 'words') p.set('units', 'words');
   if (s.view === 'compare' || s.textB !== COMPARE_PAIR[1]) p.set('b', s.textB);
   return `?${p.toString()}`;
 }

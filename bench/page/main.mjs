@@ -20,7 +20,7 @@ async function report(event) {
 // The engine, as the page sees it: "Chromium 156.0.8078.108" from the full version list when available.
 async function engineName() {
   const brands = navigator.userAgentData
-    ? (await navigator.userAgentData.getHighEntropyValues(['fullVersionList'])).fullVersionList ?? []
+    ? ((await navigator.userAgentData.getHighEntropyValues(['fullVersionList'])).fullVersionList ?? [])
     : [];
   const brand = brands.find((b) => /chrom/i.test(b.brand) && !/not/i.test(b.brand));
   return brand ? `${brand.brand} ${brand.version}` : navigator.userAgent;
@@ -44,7 +44,8 @@ function browserLoaders({ builds, skipped, versions }, runtime) {
       return {
         tf: await import('@tensorflow/tfjs-core'), // the ops the peer uses are all in core
         backend: await import('@tensorflow/tfjs-backend-wasm'),
-        version: versions.tfjs, wasmPaths: folder('/bench/node_modules/@tensorflow/tfjs-backend-wasm/dist/'),
+        version: versions.tfjs,
+        wasmPaths: folder('/bench/node_modules/@tensorflow/tfjs-backend-wasm/dist/'),
       };
     },
   };
@@ -55,7 +56,8 @@ async function run(config) {
   const runtime = await engineName();
   const log = (line) => report({ type: 'log', line });
   const peers = await loadPeers(options.peers, browserLoaders(config, runtime), log, options);
-  const environment = `browser: ${runtime}, ${navigator.hardwareConcurrency} logical cores, ` +
+  const environment =
+    `browser: ${runtime}, ${navigator.hardwareConcurrency} logical cores, ` +
     `crossOriginIsolated: ${globalThis.crossOriginIsolated}`;
   for (const line of describeRun(options, peers, environment)) await log(line);
   const results = await runBenchmark(peers, options, {

@@ -1,20 +1,71 @@
 // MultiHeadAttention: one torch.nn.MultiheadAttention layer (batch_first) on the wasm engine.
 import {
-  adopt, checkBoolean, checkFinite, checkFloat32Array, checkOptions, checkPositiveInteger, copyToHeap, describe,
-  heap, heapLayout, live, loadModule, MhaError, outOfMemory, throwEngineError, toBooleanMask, WasmObject, withHeap,
+  adopt,
+  checkBoolean,
+  checkFinite,
+  checkFloat32Array,
+  checkOptions,
+  checkPositiveInteger,
+  copyToHeap,
+  describe,
+  heap,
+  heapLayout,
+  live,
+  loadModule,
+  MhaError,
+  outOfMemory,
+  throwEngineError,
+  toBooleanMask,
+  WasmObject,
+  withHeap,
 } from './runtime.js';
 
-const WEIGHT_NAMES = ['in_proj_weight', 'q_proj_weight', 'k_proj_weight', 'v_proj_weight', 'in_proj_bias',
-  'out_proj.weight', 'out_proj.bias'];
-const FORWARD_OPTIONS = ['key', 'value', 'batch', 'causal', 'keyPaddingMask', 'attnMask', 'needWeights',
-  'averageWeights', 'headMask'];
+const WEIGHT_NAMES = [
+  'in_proj_weight',
+  'q_proj_weight',
+  'k_proj_weight',
+  'v_proj_weight',
+  'in_proj_bias',
+  'out_proj.weight',
+  'out_proj.bias',
+];
+const FORWARD_OPTIONS = [
+  'key',
+  'value',
+  'batch',
+  'causal',
+  'keyPaddingMask',
+  'attnMask',
+  'needWeights',
+  'averageWeights',
+  'headMask',
+];
 
 // What this wrapper writes into the engine's forward record and reads back. The engine defines every value
 // (bindings/embind_attention.cpp, forwardRecordLayout()); the wrapper only names them.
 const LAYOUT_NAMES = {
-  slots: ['query', 'querySize', 'key', 'keySize', 'value', 'valueSize', 'batch', 'queryLength', 'keyLength',
-    'keyPaddingMask', 'keyPaddingMaskSize', 'attnMask', 'attnMaskSize', 'headEnabled', 'output', 'outputSize',
-    'weights', 'weightsSize', 'weightsMode', 'flags'],
+  slots: [
+    'query',
+    'querySize',
+    'key',
+    'keySize',
+    'value',
+    'valueSize',
+    'batch',
+    'queryLength',
+    'keyLength',
+    'keyPaddingMask',
+    'keyPaddingMaskSize',
+    'attnMask',
+    'attnMaskSize',
+    'headEnabled',
+    'output',
+    'outputSize',
+    'weights',
+    'weightsSize',
+    'weightsMode',
+    'flags',
+  ],
   flags: ['causal', 'attnMaskIsFloat', 'attnMaskPerHead'],
   weightsModes: ['none', 'perHead', 'averaged'],
   status: ['ok', 'error', 'nonFinite'],
@@ -32,10 +83,14 @@ export function forwardRecordLayout(module) {
   for (const [group, names] of Object.entries(LAYOUT_NAMES))
     for (const name of names)
       if (!Number.isInteger(layout[group]?.[name]))
-        throw new MhaError(`the engine's forward record has no ${group}.${name}: the .wasm does not match this wrapper`);
+        throw new MhaError(
+          `the engine's forward record has no ${group}.${name}: the .wasm does not match this wrapper`,
+        );
   if (layout.slotCount !== LAYOUT_NAMES.slots.length)
-    throw new MhaError(`the engine's forward record has ${layout.slotCount} slots, this wrapper writes ` +
-      `${LAYOUT_NAMES.slots.length}: the .wasm does not match this wrapper`);
+    throw new MhaError(
+      `the engine's forward record has ${layout.slotCount} slots, this wrapper writes ` +
+        `${LAYOUT_NAMES.slots.length}: the .wasm does not match this wrapper`,
+    );
   layout = Object.freeze(layout);
   layouts.set(module, layout);
   return layout;
@@ -55,10 +110,10 @@ export class MultiHeadAttention extends WasmObject {
   #module;
   #config;
   #hasWeights = false;
-  #record = 0;        // byte address of the engine's forward record (lives in the Embind object)
-  #recordSlot = 0;    // its index in a Uint32Array over the heap
-  #layout;            // the record's slots, flags, weights modes and status codes (forwardRecordLayout)
-  #staging = 0;       // address of the reused staging block (owned by the Embind object), 0 = none yet
+  #record = 0; // byte address of the engine's forward record (lives in the Embind object)
+  #recordSlot = 0; // its index in a Uint32Array over the heap
+  #layout; // the record's slots, flags, weights modes and status codes (forwardRecordLayout)
+  #staging = 0; // address of the reused staging block (owned by the Embind object), 0 = none yet
   #stagingBytes = 0;
 
   /**
@@ -86,7 +141,8 @@ export class MultiHeadAttention extends WasmObject {
   }
 
   constructor(module, config) {
-    if (!module?.MultiHeadAttention) throw new TypeError('MultiHeadAttention: use `await MultiHeadAttention.create(options)`');
+    if (!module?.MultiHeadAttention)
+      throw new TypeError('MultiHeadAttention: use `await MultiHeadAttention.create(options)`');
     super();
     this.#module = module;
     this.#config = config;
@@ -103,8 +159,12 @@ export class MultiHeadAttention extends WasmObject {
   }
 
   /** The validated configuration: { embedDim, numHeads, kdim, vdim, bias, headDim }. */
-  get config() { return this.#config; }
-  get hasWeights() { return this.#hasWeights; }
+  get config() {
+    return this.#config;
+  }
+  get hasWeights() {
+    return this.#hasWeights;
+  }
 
   /**
    * Loads weights named like PyTorch's state_dict: in_proj_weight [3E, E] (or q/k/v_proj_weight),
@@ -125,14 +185,33 @@ export class MultiHeadAttention extends WasmObject {
     const arrays = {};
     if (packed) {
       if (kdim !== E || vdim !== E)
-        throw new RangeError(`in_proj_weight: only valid when kdim == vdim == embedDim (${kdim}, ${vdim}, ${E}); use q_proj_weight, k_proj_weight, v_proj_weight`);
-      arrays.inProjWeight = checkFloat32Array(get('in_proj_weight'), 'in_proj_weight', 3 * E * E, `[3E, E] = [${3 * E}, ${E}]`);
+        throw new RangeError(
+          `in_proj_weight: only valid when kdim == vdim == embedDim (${kdim}, ${vdim}, ${E}); use q_proj_weight, k_proj_weight, v_proj_weight`,
+        );
+      arrays.inProjWeight = checkFloat32Array(
+        get('in_proj_weight'),
+        'in_proj_weight',
+        3 * E * E,
+        `[3E, E] = [${3 * E}, ${E}]`,
+      );
     } else {
       if (get('q_proj_weight') === undefined)
-        throw new TypeError('stateDict: expected in_proj_weight, or q_proj_weight + k_proj_weight + v_proj_weight, got neither');
+        throw new TypeError(
+          'stateDict: expected in_proj_weight, or q_proj_weight + k_proj_weight + v_proj_weight, got neither',
+        );
       arrays.qProjWeight = checkFloat32Array(get('q_proj_weight'), 'q_proj_weight', E * E, `[E, E] = [${E}, ${E}]`);
-      arrays.kProjWeight = checkFloat32Array(get('k_proj_weight'), 'k_proj_weight', E * kdim, `[E, kdim] = [${E}, ${kdim}]`);
-      arrays.vProjWeight = checkFloat32Array(get('v_proj_weight'), 'v_proj_weight', E * vdim, `[E, vdim] = [${E}, ${vdim}]`);
+      arrays.kProjWeight = checkFloat32Array(
+        get('k_proj_weight'),
+        'k_proj_weight',
+        E * kdim,
+        `[E, kdim] = [${E}, ${kdim}]`,
+      );
+      arrays.vProjWeight = checkFloat32Array(
+        get('v_proj_weight'),
+        'v_proj_weight',
+        E * vdim,
+        `[E, vdim] = [${E}, ${vdim}]`,
+      );
     }
     arrays.outProjWeight = checkFloat32Array(get('out_proj.weight'), 'out_proj.weight', E * E, `[E, E] = [${E}, ${E}]`);
     if (bias) {
@@ -143,15 +222,28 @@ export class MultiHeadAttention extends WasmObject {
     }
     const names = Object.keys(arrays);
     let error = '';
-    withHeap(this.#module, names.map((n) => arrays[n]), [], (addresses) => {
-      const buffers = {};
-      for (const n of ['inProjWeight', 'qProjWeight', 'kProjWeight', 'vProjWeight', 'inProjBias', 'outProjWeight', 'outProjBias']) {
-        const index = names.indexOf(n);
-        buffers[n] = index >= 0 ? addresses[index] : 0;
-        buffers[n + 'Size'] = index >= 0 ? arrays[n].length : 0;
-      }
-      error = handle.loadWeights(buffers);
-    });
+    withHeap(
+      this.#module,
+      names.map((n) => arrays[n]),
+      [],
+      (addresses) => {
+        const buffers = {};
+        for (const n of [
+          'inProjWeight',
+          'qProjWeight',
+          'kProjWeight',
+          'vProjWeight',
+          'inProjBias',
+          'outProjWeight',
+          'outProjBias',
+        ]) {
+          const index = names.indexOf(n);
+          buffers[n] = index >= 0 ? addresses[index] : 0;
+          buffers[n + 'Size'] = index >= 0 ? arrays[n].length : 0;
+        }
+        error = handle.loadWeights(buffers);
+      },
+    );
     throwEngineError(error);
     this.#hasWeights = true;
     return this;
@@ -183,13 +275,19 @@ export class MultiHeadAttention extends WasmObject {
       if (!this.#staging) throw outOfMemory(layout.total);
       this.#stagingBytes = layout.total;
     }
-    let status, output = null, weights = null;
+    let status,
+      output = null,
+      weights = null;
     try {
-      const base = this.#staging, { offsets } = layout;
+      const base = this.#staging,
+        { offsets } = layout;
       for (let n = 0; n < inputs.length; ++n) if (inputs[n]) copyToHeap(module, inputs[n], base + offsets[n]);
       const addressOf = (n) => (layout.sizes[n] ? base + offsets[n] : 0);
-      const queryAddress = base, keyAddress = call.sameKey ? queryAddress : addressOf(1);
-      const slots = heap(module).u32, r = this.#recordSlot, SLOT = this.#layout.slots;
+      const queryAddress = base,
+        keyAddress = call.sameKey ? queryAddress : addressOf(1);
+      const slots = heap(module).u32,
+        r = this.#recordSlot,
+        SLOT = this.#layout.slots;
       slots[r + SLOT.query] = queryAddress;
       slots[r + SLOT.querySize] = query.length;
       slots[r + SLOT.key] = keyAddress;
@@ -213,7 +311,9 @@ export class MultiHeadAttention extends WasmObject {
       status = module._mha_attention_forward(this.#record);
       if (status === this.#layout.status.ok) {
         // Copies through the current heap view (the engine's scratch may have grown the heap).
-        const { f32: heapF32 } = heap(module), outputAt = addressOf(6) / 4, weightsAt = addressOf(7) / 4;
+        const { f32: heapF32 } = heap(module),
+          outputAt = addressOf(6) / 4,
+          weightsAt = addressOf(7) / 4;
         output = heapF32.slice(outputAt, outputAt + outputCount);
         if (weightsCount) weights = heapF32.slice(weightsAt, weightsAt + weightsCount);
       }
@@ -234,14 +334,20 @@ export class MultiHeadAttention extends WasmObject {
       output,
       outputShape: [B, Lq, this.#config.embedDim],
       weights,
-      weightsShape: weightsMode === modes.perHead ? [B, this.#config.numHeads, Lq, Lk] : weightsMode === modes.averaged ? [B, Lq, Lk] : null,
+      weightsShape:
+        weightsMode === modes.perHead
+          ? [B, this.#config.numHeads, Lq, Lk]
+          : weightsMode === modes.averaged
+            ? [B, Lq, Lk]
+            : null,
     };
   }
 
   [rerunLastCall]() {
     this[live]('rerunLastCall');
     if (!this.#staging) throw new TypeError('rerunLastCall: expected a forward() call whose staging block was kept');
-    const module = this.#module, record = this.#record;
+    const module = this.#module,
+      record = this.#record;
     return () => module._mha_attention_forward(record);
   }
 
@@ -253,42 +359,70 @@ export class MultiHeadAttention extends WasmObject {
     const B = o.batch === undefined ? 1 : checkPositiveInteger(o.batch, 'batch');
     checkTensor(query, 'query', '[batch, Lq, embedDim]', checkValues);
     if (query.length === 0 || query.length % (B * E) !== 0)
-      throw new RangeError(`query: expected a length that is a positive multiple of batch*embedDim = ${B}*${E} = ${B * E}, got ${query.length}`);
+      throw new RangeError(
+        `query: expected a length that is a positive multiple of batch*embedDim = ${B}*${E} = ${B * E}, got ${query.length}`,
+      );
     const Lq = query.length / (B * E);
     if (o.key === undefined && kdim !== E)
-      throw new TypeError(`key: expected a Float32Array [batch, Lk, kdim] because kdim (${kdim}) differs from embedDim (${E}), got undefined`);
+      throw new TypeError(
+        `key: expected a Float32Array [batch, Lk, kdim] because kdim (${kdim}) differs from embedDim (${E}), got undefined`,
+      );
     const key = o.key ?? query;
     checkTensor(key, 'key', '[batch, Lk, kdim]', checkValues);
     if (key.length === 0 || key.length % (B * kdim) !== 0)
-      throw new RangeError(`key: expected a length that is a positive multiple of batch*kdim = ${B}*${kdim} = ${B * kdim}, got ${key.length}`);
+      throw new RangeError(
+        `key: expected a length that is a positive multiple of batch*kdim = ${B}*${kdim} = ${B * kdim}, got ${key.length}`,
+      );
     const Lk = key.length / (B * kdim);
     if (o.value === undefined && vdim !== kdim)
-      throw new TypeError(`value: expected a Float32Array [batch, Lk, vdim] because vdim (${vdim}) differs from kdim (${kdim}), got undefined`);
+      throw new TypeError(
+        `value: expected a Float32Array [batch, Lk, vdim] because vdim (${vdim}) differs from kdim (${kdim}), got undefined`,
+      );
     const value = o.value ?? key;
-    checkTensor(value, 'value', '[batch, Lk, vdim]', checkValues, B * Lk * vdim, `[batch, Lk, vdim] = [${B}, ${Lk}, ${vdim}]`);
+    checkTensor(
+      value,
+      'value',
+      '[batch, Lk, vdim]',
+      checkValues,
+      B * Lk * vdim,
+      `[batch, Lk, vdim] = [${B}, ${Lk}, ${vdim}]`,
+    );
     checkPositiveInteger(Lq, 'query length');
     checkPositiveInteger(Lk, 'key length');
 
     const causal = checkBoolean(o.causal, 'causal', false);
     const needWeights = checkBoolean(o.needWeights, 'needWeights', true);
     const averageWeights = checkBoolean(o.averageWeights, 'averageWeights', true);
-    const padding = o.keyPaddingMask === undefined || o.keyPaddingMask === null ? null
-      : toBooleanMask(o.keyPaddingMask, 'keyPaddingMask', B * Lk, `[batch, Lk] = [${B}, ${Lk}]`);
-    let mask = null, maskIsFloat = false, maskPerHead = false;
+    const padding =
+      o.keyPaddingMask === undefined || o.keyPaddingMask === null
+        ? null
+        : toBooleanMask(o.keyPaddingMask, 'keyPaddingMask', B * Lk, `[batch, Lk] = [${B}, ${Lk}]`);
+    let mask = null,
+      maskIsFloat = false,
+      maskPerHead = false;
     if (o.attnMask !== undefined && o.attnMask !== null) {
-      const shared = Lq * Lk, perHead = B * H * Lq * Lk;
+      const shared = Lq * Lk,
+        perHead = B * H * Lq * Lk;
       const shapes = `[Lq, Lk] = [${Lq}, ${Lk}] or [batch*numHeads, Lq, Lk] = [${B * H}, ${Lq}, ${Lk}]`;
       const m = o.attnMask;
       if (!(m instanceof Float32Array || m instanceof Uint8Array || Array.isArray(m))) {
-        const hint = ArrayBuffer.isView(m) && !(m instanceof DataView)
-          ? ` (${m.constructor.name} is not accepted: convert it, e.g. Float32Array.from(mask) for an additive mask)` : '';
-        throw new TypeError(`attnMask: expected a Uint8Array or an Array of booleans (true = not allowed), or a Float32Array ` +
-          `additive mask, ${shapes}, got ${describe(m)}${hint}`);
+        const hint =
+          ArrayBuffer.isView(m) && !(m instanceof DataView)
+            ? ` (${m.constructor.name} is not accepted: convert it, e.g. Float32Array.from(mask) for an additive mask)`
+            : '';
+        throw new TypeError(
+          `attnMask: expected a Uint8Array or an Array of booleans (true = not allowed), or a Float32Array ` +
+            `additive mask, ${shapes}, got ${describe(m)}${hint}`,
+        );
       }
       if (m.length !== shared && m.length !== perHead)
-        throw new RangeError(`attnMask: expected ${shared} elements for [Lq, Lk] = [${Lq}, ${Lk}] or ${perHead} for [batch*numHeads, Lq, Lk] = [${B * H}, ${Lq}, ${Lk}], got ${describe(m)}`);
+        throw new RangeError(
+          `attnMask: expected ${shared} elements for [Lq, Lk] = [${Lq}, ${Lk}] or ${perHead} for [batch*numHeads, Lq, Lk] = [${B * H}, ${Lq}, ${Lk}], got ${describe(m)}`,
+        );
       maskPerHead = m.length !== shared;
-      const shapeText = maskPerHead ? `[batch*numHeads, Lq, Lk] = [${B * H}, ${Lq}, ${Lk}]` : `[Lq, Lk] = [${Lq}, ${Lk}]`;
+      const shapeText = maskPerHead
+        ? `[batch*numHeads, Lq, Lk] = [${B * H}, ${Lq}, ${Lk}]`
+        : `[Lq, Lk] = [${Lq}, ${Lk}]`;
       if (m instanceof Float32Array) {
         mask = checkFinite(m, 'attnMask', { allowNegativeInfinity: true });
         maskIsFloat = true;
@@ -296,21 +430,25 @@ export class MultiHeadAttention extends WasmObject {
         mask = toBooleanMask(m, 'attnMask', m.length, shapeText);
       }
     }
-    const headMask = o.headMask === undefined || o.headMask === null ? null
-      : toBooleanMask(o.headMask, 'headMask', H, `[numHeads] = [${H}] (1 = keep the head, 0 = zero its output)`);
+    const headMask =
+      o.headMask === undefined || o.headMask === null
+        ? null
+        : toBooleanMask(o.headMask, 'headMask', H, `[numHeads] = [${H}] (1 = keep the head, 0 = zero its output)`);
 
     const { flags: FLAG, weightsModes: MODE } = this.#layout;
     const weightsMode = needWeights ? (averageWeights ? MODE.averaged : MODE.perHead) : MODE.none;
-    const weightsCount = weightsMode === MODE.perHead ? B * H * Lq * Lk : weightsMode === MODE.averaged ? B * Lq * Lk : 0;
+    const weightsCount =
+      weightsMode === MODE.perHead ? B * H * Lq * Lk : weightsMode === MODE.averaged ? B * Lq * Lk : 0;
     const outputCount = B * Lq * E;
-    const sameKey = key === query, sameValue = value === key;
+    const sameKey = key === query,
+      sameValue = value === key;
     // Staging block: query, key, value (absent when shared), padding, mask, headMask, output, weights.
     const inputs = [query, sameKey ? null : key, sameValue ? null : value, padding, mask, headMask];
     const sizes = [...inputs.map((a) => (a ? a.byteLength : 0)), outputCount * 4, weightsCount * 4];
     const layout = heapLayout(sizes, engineScratchBytes(B, Lq, Lk, E, H, needWeights));
     layout.sizes = sizes;
-    const flags = (causal ? FLAG.causal : 0) | (maskIsFloat ? FLAG.attnMaskIsFloat : 0) |
-      (maskPerHead ? FLAG.attnMaskPerHead : 0);
+    const flags =
+      (causal ? FLAG.causal : 0) | (maskIsFloat ? FLAG.attnMaskIsFloat : 0) | (maskPerHead ? FLAG.attnMaskPerHead : 0);
     return { B, Lq, Lk, key, value, sameKey, sameValue, inputs, layout, outputCount, weightsCount, weightsMode, flags };
   }
 }

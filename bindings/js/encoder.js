@@ -3,18 +3,32 @@
 // the ids of Hugging Face `tokenizers`, and a bidirectional forward pass that returns every head's
 // attention, MLM logits when the model has the head, and a mean-pooled sentence embedding.
 import {
-  adopt, checkBoolean, checkOptions, checkPositiveInteger, describe, live, loadModule, locationUrl, ModelFormatError,
-  throwEngineError, toBooleanMask, WasmObject, withHeap,
+  adopt,
+  checkBoolean,
+  checkOptions,
+  describe,
+  live,
+  loadModule,
+  locationUrl,
+  ModelFormatError,
+  throwEngineError,
+  toBooleanMask,
+  WasmObject,
+  withHeap,
 } from './runtime.js';
 import { checkLoadOptions, GptModel, readSource } from './model.js';
 import { HUB_OPTIONS, isHubSource, readHubModel } from './hub.js';
 
 const ENCODER_FILES = {
-  config: 'config.json', weights: 'model.safetensors', vocab: 'vocab.txt', tokenizerConfig: 'tokenizer_config.json',
+  config: 'config.json',
+  weights: 'model.safetensors',
+  vocab: 'vocab.txt',
+  tokenizerConfig: 'tokenizer_config.json',
   tokenizer: 'tokenizer.json',
 };
-const CONVERT_ADVICE = 'convert it once with Hugging Face transformers: load it with its class (e.g. '
-  + 'BertForMaskedLM.from_pretrained(folder)) and call .save_pretrained(folder, safe_serialization=True)';
+const CONVERT_ADVICE =
+  'convert it once with Hugging Face transformers: load it with its class (e.g. ' +
+  'BertForMaskedLM.from_pretrained(folder)) and call .save_pretrained(folder, safe_serialization=True)';
 
 // A file of a folder that may be absent: null when it cannot be read.
 async function readOptional(url, name, options) {
@@ -41,47 +55,58 @@ export async function readEncoderFiles(source, { onProgress, maxBytes, signal, c
   if (typeof source === 'string' || source instanceof URL) {
     const base = await folderLocation(source);
     const at = (key) => new URL(ENCODER_FILES[key], base);
-    const config = configBytes ?? await readSource(at('config'), 'config.json', options);
+    const config = configBytes ?? (await readSource(at('config'), 'config.json', options));
     const weights = await readOptional(at('weights'), 'model.safetensors', options);
     if (!weights) {
-      const hasPickle = await readOptional(new URL('pytorch_model.bin', base), 'pytorch_model.bin', { maxBytes: 1 }).catch(() => true);
-      throw new ModelFormatError(hasPickle
-        ? `model.safetensors: not found in ${base.href}, which has pytorch_model.bin only; ${CONVERT_ADVICE}`
-        : `model.safetensors: not found in ${base.href}`);
+      const hasPickle = await readOptional(new URL('pytorch_model.bin', base), 'pytorch_model.bin', {
+        maxBytes: 1,
+      }).catch(() => true);
+      throw new ModelFormatError(
+        hasPickle
+          ? `model.safetensors: not found in ${base.href}, which has pytorch_model.bin only; ${CONVERT_ADVICE}`
+          : `model.safetensors: not found in ${base.href}`,
+      );
     }
     const [tokenizer, vocab, tokenizerConfig] = await Promise.all([
       readOptional(at('tokenizer'), 'tokenizer.json', options),
       readOptional(at('vocab'), 'vocab.txt', options),
       readOptional(at('tokenizerConfig'), 'tokenizer_config.json', options),
     ]);
-    if (!tokenizer && !vocab) throw new ModelFormatError(`vocab.txt: expected vocab.txt or tokenizer.json in ${base.href}, found neither`);
+    if (!tokenizer && !vocab)
+      throw new ModelFormatError(`vocab.txt: expected vocab.txt or tokenizer.json in ${base.href}, found neither`);
     return { config, weights, vocab, tokenizerConfig, tokenizer };
   }
   if (source === null || typeof source !== 'object')
-    throw new TypeError(`source: expected a folder URL or { config, weights, vocab | tokenizer, tokenizerConfig? }, got ${describe(source)}`);
+    throw new TypeError(
+      `source: expected a folder URL or { config, weights, vocab | tokenizer, tokenizerConfig? }, got ${describe(source)}`,
+    );
   checkOptions(source, Object.keys(ENCODER_FILES), 'source');
   for (const key of ['config', 'weights'])
-    if (source[key] === undefined) throw new TypeError(`source.${key}: expected the ${ENCODER_FILES[key]} file (URL, bytes or File), got undefined`);
+    if (source[key] === undefined)
+      throw new TypeError(`source.${key}: expected the ${ENCODER_FILES[key]} file (URL, bytes or File), got undefined`);
   if (source.vocab === undefined && source.tokenizer === undefined)
     throw new TypeError('source.vocab: expected vocab.txt or source.tokenizer (tokenizer.json), got neither');
   const read = (key) => (source[key] === undefined ? null : readSource(source[key], ENCODER_FILES[key], options));
   const [config, weights, vocab, tokenizerConfig, tokenizer] = await Promise.all(
-    ['config', 'weights', 'vocab', 'tokenizerConfig', 'tokenizer'].map((key) => (key === 'config' && configBytes ? configBytes : read(key))));
+    ['config', 'weights', 'vocab', 'tokenizerConfig', 'tokenizer'].map((key) =>
+      key === 'config' && configBytes ? configBytes : read(key),
+    ),
+  );
   return { config, weights, vocab, tokenizerConfig, tokenizer };
 }
 
 // ---- WordPieceTokenizer ---------------------------------------------------------------------------
 
 export class WordPieceTokenizer extends WasmObject {
-  #module;
-
   /** From vocab.txt (+ tokenizer_config.json) or tokenizer.json bytes; tokenizer.json wins when both are given. */
   static fromBytes(module, { vocab, tokenizerConfig, tokenizer }) {
     const result = new WordPieceTokenizer(module);
     let error = '';
     const handle = result[live]('load');
     if (tokenizer) {
-      withHeap(module, [tokenizer], [], ([address]) => { error = handle.loadJson(address, tokenizer.length); });
+      withHeap(module, [tokenizer], [], ([address]) => {
+        error = handle.loadJson(address, tokenizer.length);
+      });
     } else {
       const config = tokenizerConfig ?? new Uint8Array(0);
       withHeap(module, [vocab, config], [], ([vocabAddress, configAddress]) => {
@@ -98,11 +123,12 @@ export class WordPieceTokenizer extends WasmObject {
   constructor(module) {
     if (!module?.WordPiece) throw new TypeError('WordPieceTokenizer: use EncoderModel.load() or loadModel()');
     super();
-    this.#module = module;
     this[adopt](new module.WordPiece(), 'WordPieceTokenizer');
   }
 
-  get vocabSize() { return this[live]('vocabSize').vocabSize(); }
+  get vocabSize() {
+    return this[live]('vocabSize').vocabSize();
+  }
   /** The id of "[MASK]" (or the configured mask token), or undefined. */
   get maskId() {
     const id = this[live]('maskId').maskId();
@@ -121,7 +147,9 @@ export class WordPieceTokenizer extends WasmObject {
       throw new TypeError(`pair: expected a string, null or undefined, got ${describe(pair)}`);
     if (!Number.isInteger(maxLength) || maxLength < 0)
       throw new RangeError(`maxLength: expected 0 (no limit) or a positive integer, got ${describe(maxLength)}`);
-    throwEngineError(typeof pair === 'string' ? handle.encodePair(text, pair, maxLength) : handle.encode(text, maxLength));
+    throwEngineError(
+      typeof pair === 'string' ? handle.encodePair(text, pair, maxLength) : handle.encode(text, maxLength),
+    );
     return {
       ids: new Int32Array(handle.ids()),
       typeIds: new Int32Array(handle.typeIds()),
@@ -173,7 +201,8 @@ export class EncoderModel extends WasmObject {
   }
 
   constructor(module, configBytes, weightBytes, tokenizer) {
-    if (!(tokenizer instanceof WordPieceTokenizer)) throw new TypeError('EncoderModel: use `await EncoderModel.load(source)`');
+    if (!(tokenizer instanceof WordPieceTokenizer))
+      throw new TypeError('EncoderModel: use `await EncoderModel.load(source)`');
     super();
     this.#module = module;
     const h = new module.Encoder();
@@ -186,21 +215,35 @@ export class EncoderModel extends WasmObject {
       throwEngineError(error);
     }
     this.#config = Object.freeze({
-      modelType: h.architecture(), nLayer: h.nLayer(), nHead: h.nHead(), nEmbd: h.hiddenSize(),
-      nPositions: h.maxPositions(), vocabSize: h.vocabSize(), typeVocabSize: h.typeVocabSize(),
-      headDim: h.hiddenSize() / h.nHead(), hasMlmHead: h.hasMlmHead(), hasPooler: h.hasPooler(),
+      modelType: h.architecture(),
+      nLayer: h.nLayer(),
+      nHead: h.nHead(),
+      nEmbd: h.hiddenSize(),
+      nPositions: h.maxPositions(),
+      vocabSize: h.vocabSize(),
+      typeVocabSize: h.typeVocabSize(),
+      headDim: h.hiddenSize() / h.nHead(),
+      hasMlmHead: h.hasMlmHead(),
+      hasPooler: h.hasPooler(),
     });
     if (tokenizer.vocabSize > this.#config.vocabSize) {
       h.delete();
-      throw new ModelFormatError(`vocab.txt: ${tokenizer.vocabSize} tokens, more than config.json's vocab_size ${this.#config.vocabSize}`);
+      throw new ModelFormatError(
+        `vocab.txt: ${tokenizer.vocabSize} tokens, more than config.json's vocab_size ${this.#config.vocabSize}`,
+      );
     }
     this.#tokenizer = tokenizer;
     this[adopt](h, 'EncoderModel');
   }
 
   /** { modelType, nLayer, nHead, nEmbd, nPositions, vocabSize, typeVocabSize, headDim, hasMlmHead, hasPooler } */
-  get config() { return this.#config; }
-  get tokenizer() { this[live]('tokenizer'); return this.#tokenizer; }
+  get config() {
+    return this.#config;
+  }
+  get tokenizer() {
+    this[live]('tokenizer');
+    return this.#tokenizer;
+  }
 
   /** { ids, tokens, typeIds, special, truncated }: a text (or pair) cut to nPositions tokens. */
   tokenize(text, pair) {
@@ -224,19 +267,27 @@ export class EncoderModel extends WasmObject {
     const { nLayer, nHead, nPositions, vocabSize, typeVocabSize } = this.#config;
     let encoded;
     if (typeof input === 'string') encoded = this.#tokenizer.encode(input, undefined, nPositions);
-    else if (input !== null && typeof input === 'object' && typeof input.text === 'string' && !ArrayBuffer.isView(input))
+    else if (
+      input !== null &&
+      typeof input === 'object' &&
+      typeof input.text === 'string' &&
+      !ArrayBuffer.isView(input)
+    )
       encoded = this.#tokenizer.encode(input.text, input.pair, nPositions);
     else {
       const ids = toIds(input, 'input');
       const typeIds = o.typeIds === undefined ? new Int32Array(ids.length) : toIds(o.typeIds, 'typeIds');
-      if (typeIds.length !== ids.length) throw new RangeError(`typeIds: expected ${ids.length} values (one per id), got ${typeIds.length}`);
+      if (typeIds.length !== ids.length)
+        throw new RangeError(`typeIds: expected ${ids.length} values (one per id), got ${typeIds.length}`);
       encoded = { ids, typeIds, special: new Uint8Array(ids.length), truncated: false };
     }
     const { ids, typeIds } = encoded;
     if (ids.length === 0) throw new RangeError('input: expected at least 1 token, got 0');
-    if (ids.length > nPositions) throw new RangeError(`input: expected at most nPositions = ${nPositions} tokens, got ${ids.length}`);
+    if (ids.length > nPositions)
+      throw new RangeError(`input: expected at most nPositions = ${nPositions} tokens, got ${ids.length}`);
     for (let n = 0; n < ids.length; ++n) {
-      if (ids[n] < 0 || ids[n] >= vocabSize) throw new RangeError(`ids[${n}]: expected an id in [0, ${vocabSize}), got ${ids[n]}`);
+      if (ids[n] < 0 || ids[n] >= vocabSize)
+        throw new RangeError(`ids[${n}]: expected an id in [0, ${vocabSize}), got ${ids[n]}`);
       // DistilBERT has no token types: the tokenizer's segments are returned but not used.
       const checked = typeVocabSize > 0 || o.typeIds !== undefined;
       if (checked && (typeIds[n] < 0 || typeIds[n] >= Math.max(typeVocabSize, 1)))
@@ -244,10 +295,18 @@ export class EncoderModel extends WasmObject {
     }
     const attention = checkBoolean(o.attention, 'attention', true);
     const logits = checkBoolean(o.logits, 'logits', true) && this.#config.hasMlmHead;
-    const headMask = o.headMask === undefined || o.headMask === null ? null
-      : toBooleanMask(o.headMask, 'headMask', nLayer * nHead, `[nLayer * nHead] = [${nLayer * nHead}] (1 = keep, 0 = ablate)`);
+    const headMask =
+      o.headMask === undefined || o.headMask === null
+        ? null
+        : toBooleanMask(
+            o.headMask,
+            'headMask',
+            nLayer * nHead,
+            `[nLayer * nHead] = [${nLayer * nHead}] (1 = keep, 0 = ablate)`,
+          );
     const types = typeVocabSize > 0 ? typeIds : null;
-    let error = '', timeMs = 0;
+    let error = '',
+      timeMs = 0;
     withHeap(this.#module, [ids, types, headMask], [], ([idsAddress, typesAddress, maskAddress]) => {
       const start = performance.now();
       error = handle.run(idsAddress, ids.length, typesAddress, 0, attention, logits, maskAddress);
@@ -286,7 +345,9 @@ export class EncoderModel extends WasmObject {
     if (!this.#lastLength) throw new TypeError('explain: expected run() first, nothing has run');
     throwEngineError(handle.explain(layer));
     return {
-      q: new Float32Array(handle.q()), k: new Float32Array(handle.k()), v: new Float32Array(handle.v()),
+      q: new Float32Array(handle.q()),
+      k: new Float32Array(handle.k()),
+      v: new Float32Array(handle.v()),
       shape: [this.#config.nHead, this.#lastLength, this.#config.headDim],
     };
   }
@@ -307,7 +368,9 @@ function toIds(ids, name) {
         throw new TypeError(`${name}[${n}]: expected an integer, got ${describe(ids[n])}`);
     return Int32Array.from(ids);
   }
-  throw new TypeError(`${name}: expected a text, { text, pair }, an Int32Array or an array of token ids, got ${describe(ids)}`);
+  throw new TypeError(
+    `${name}: expected a text, { text, pair }, an Int32Array or an array of token ids, got ${describe(ids)}`,
+  );
 }
 
 // ---- loadModel: one entry point for every architecture --------------------------------------------
@@ -323,11 +386,17 @@ LOADERS.distilbert = LOADERS.bert;
 async function modelTypeOf(configBytes, where) {
   const module = await loadModule();
   let modelType = '';
-  withHeap(module, [configBytes], [], ([address]) => { modelType = module.configModelType(address, configBytes.length); });
+  withHeap(module, [configBytes], [], ([address]) => {
+    modelType = module.configModelType(address, configBytes.length);
+  });
   if (modelType.startsWith('\x01')) throwEngineError(modelType.slice(1));
   if (!LOADERS[modelType]) {
-    const expected = Object.keys(LOADERS).map((k) => `"${k}"`).join(', ');
-    throw new ModelFormatError(`config.json: model_type: expected one of ${expected}, got "${modelType}"${where ? ` (${where})` : ''}`);
+    const expected = Object.keys(LOADERS)
+      .map((k) => `"${k}"`)
+      .join(', ');
+    throw new ModelFormatError(
+      `config.json: model_type: expected one of ${expected}, got "${modelType}"${where ? ` (${where})` : ''}`,
+    );
   }
   return modelType;
 }
@@ -347,9 +416,16 @@ export async function loadModel(source, options = {}) {
   }
   const folder = typeof source === 'string' || source instanceof URL;
   if (!folder && (source === null || typeof source !== 'object' || source.config === undefined))
-    throw new TypeError(`source: expected a folder URL, a Hub id or an object of files with config, got ${describe(source)}`);
+    throw new TypeError(
+      `source: expected a folder URL, a Hub id or an object of files with config, got ${describe(source)}`,
+    );
   const configSource = folder ? new URL('config.json', await folderLocation(source)) : source.config;
   const configBytes = await readSource(configSource, 'config.json', { onProgress, maxBytes, signal });
   const modelType = await modelTypeOf(configBytes);
-  return LOADERS[modelType](folder ? source : { ...source, config: configBytes }, { onProgress, maxBytes, signal, configBytes });
+  return LOADERS[modelType](folder ? source : { ...source, config: configBytes }, {
+    onProgress,
+    maxBytes,
+    signal,
+    configBytes,
+  });
 }

@@ -4,7 +4,14 @@
 // aborted or failed download never leaves part of a file behind. Errors name the repository, the file and the
 // cause: the Hub's x-error-code header tells a missing repository, revision and file apart.
 import {
-  describe, formatBytes, isNode, localFileSize, locationUrl, MAX_HEAP_BYTES, ModelFormatError, readLocalFile,
+  describe,
+  formatBytes,
+  isNode,
+  localFileSize,
+  locationUrl,
+  MAX_HEAP_BYTES,
+  ModelFormatError,
+  readLocalFile,
   RESERVED_HEAP_BYTES,
 } from './runtime.js';
 import { DEFAULT_MAX_BYTES, overLimitError, readStream } from './model.js';
@@ -64,13 +71,16 @@ async function existsHere(text) {
  */
 export async function isHubSource(source, options) {
   const { hub } = options;
-  if (hub !== undefined && typeof hub !== 'boolean') throw new TypeError(`options.hub: expected a boolean, got ${describe(hub)}`);
+  if (hub !== undefined && typeof hub !== 'boolean')
+    throw new TypeError(`options.hub: expected a boolean, got ${describe(hub)}`);
   if (hub === true && !isHubId(source))
-    throw new TypeError(`source: expected a Hub id ("name" or "owner/name") with options.hub = true, got ${describe(source)}`);
+    throw new TypeError(
+      `source: expected a Hub id ("name" or "owner/name") with options.hub = true, got ${describe(source)}`,
+    );
   let why = '';
   if (hub === false) why = 'options.hub is false';
   else if (!isHubId(source)) why = `${describe(source)} is not a Hub id ("name" or "owner/name")`;
-  else if (hub !== true && await existsHere(source))
+  else if (hub !== true && (await existsHere(source)))
     why = `${describe(source)} is an existing path here (pass options.hub = true to read the Hub)`;
   const hubOnly = HUB_OPTIONS.find((key) => options[key] !== undefined);
   if (why && hubOnly) throw new TypeError(`options.${hubOnly}: only for models from the Hub, and ${why}`);
@@ -81,21 +91,33 @@ export async function isHubSource(source, options) {
 
 function checkHubOptions({ revision = 'main', hubUrl = DEFAULT_HUB_URL, cache, headers }) {
   if (typeof revision !== 'string' || revision === '')
-    throw new TypeError(`options.revision: expected a branch, tag or commit hash (a non-empty string), got ${describe(revision)}`);
+    throw new TypeError(
+      `options.revision: expected a branch, tag or commit hash (a non-empty string), got ${describe(revision)}`,
+    );
   let base;
-  try { base = new URL(String(hubUrl)); } catch { /* refused below */ }
+  try {
+    base = new URL(String(hubUrl));
+  } catch {
+    /* refused below */
+  }
   if (!(typeof hubUrl === 'string' || hubUrl instanceof URL) || !base || !['http:', 'https:'].includes(base.protocol))
-    throw new TypeError(`options.hubUrl: expected an absolute http(s) URL such as "${DEFAULT_HUB_URL}", got ${describe(hubUrl)}`);
+    throw new TypeError(
+      `options.hubUrl: expected an absolute http(s) URL such as "${DEFAULT_HUB_URL}", got ${describe(hubUrl)}`,
+    );
   if (!base.pathname.endsWith('/')) base.pathname += '/'; // a mirror under a path: https://host/hf -> https://host/hf/
   const folder = typeof cache === 'string' || cache instanceof URL;
   if (cache !== undefined && typeof cache !== 'boolean' && !folder)
     throw new TypeError(`options.cache: expected a boolean or (Node) a folder path, got ${describe(cache)}`);
   if (folder && !isNode())
-    throw new TypeError('options.cache: a folder is for Node; browsers cache in Cache Storage (cache: true, the default, or false)');
+    throw new TypeError(
+      'options.cache: a folder is for Node; browsers cache in Cache Storage (cache: true, the default, or false)',
+    );
   const headerObject = headers !== null && typeof headers === 'object' && !Array.isArray(headers);
   if (headers !== undefined && !headerObject)
-    throw new TypeError("options.headers: expected an object of HTTP headers such as { Authorization: 'Bearer hf_...' }, " +
-      `got ${describe(headers)}`);
+    throw new TypeError(
+      "options.headers: expected an object of HTTP headers such as { Authorization: 'Bearer hf_...' }, " +
+        `got ${describe(headers)}`,
+    );
   return { revision, hubUrl: base, cache, headers };
 }
 
@@ -115,7 +137,9 @@ class StorageCache {
     }
   }
 
-  constructor(cache) { this.#cache = cache; }
+  constructor(cache) {
+    this.#cache = cache;
+  }
 
   async read(url) {
     const response = await this.#cache.match(url.href);
@@ -125,9 +149,12 @@ class StorageCache {
   }
 
   async write(url, file, bytes) {
-    await this.#put(url, new Response(bytes, {
-      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) },
-    }));
+    await this.#put(
+      url,
+      new Response(bytes, {
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) },
+      }),
+    );
   }
 
   async writeAbsent(url) {
@@ -153,7 +180,9 @@ class FolderCache {
     return new FolderCache(new URL(`${id}/${encodeURIComponent(encodeURIComponent(revision))}/`, root));
   }
 
-  constructor(folder) { this.#folder = folder; }
+  constructor(folder) {
+    this.#folder = folder;
+  }
 
   async read(url, file) {
     const at = new URL(file, this.#folder);
@@ -164,12 +193,19 @@ class FolderCache {
         throw new TypeError(`options.cache: cannot read ${at.pathname} (${error.message})`, { cause: error });
     }
     const { access } = await nodeFs();
-    return access(new URL(`${file}.entry-not-found`, this.#folder)).then(() => ({ absent: true }), () => null);
+    return access(new URL(`${file}.entry-not-found`, this.#folder)).then(
+      () => ({ absent: true }),
+      () => null,
+    );
   }
 
-  async write(url, file, bytes) { await this.#writeAtomically(file, bytes); }
+  async write(url, file, bytes) {
+    await this.#writeAtomically(file, bytes);
+  }
 
-  async writeAbsent(url, file) { await this.#writeAtomically(`${file}.entry-not-found`, new Uint8Array(0)); }
+  async writeAbsent(url, file) {
+    await this.#writeAtomically(`${file}.entry-not-found`, new Uint8Array(0));
+  }
 
   async #writeAtomically(name, bytes) {
     const { mkdir, rename, rm, writeFile } = await nodeFs();
@@ -199,7 +235,14 @@ async function openCache(cache, id, revision) {
 const MAX_WEIGHTS_BYTES = Math.floor((MAX_HEAP_BYTES - RESERVED_HEAP_BYTES) / 2);
 
 class HubRepository {
-  #id; #revision; #hubUrl; #headers; #cache; #maxBytes; #signal; #onProgress;
+  #id;
+  #revision;
+  #hubUrl;
+  #headers;
+  #cache;
+  #maxBytes;
+  #signal;
+  #onProgress;
 
   constructor(id, { revision, hubUrl, headers, cache }, { maxBytes, signal, onProgress }) {
     this.#id = id;
@@ -212,9 +255,13 @@ class HubRepository {
     this.#onProgress = onProgress;
   }
 
-  get where() { return `repository "${this.#id}" at revision "${this.#revision}"`; }
+  get where() {
+    return `repository "${this.#id}" at revision "${this.#revision}"`;
+  }
 
-  url(file) { return new URL(`${this.#id}/resolve/${encodeURIComponent(this.#revision)}/${file}`, this.#hubUrl); }
+  url(file) {
+    return new URL(`${this.#id}/resolve/${encodeURIComponent(this.#revision)}/${file}`, this.#hubUrl);
+  }
 
   /**
    * The bytes of `file`, from the cache or else the network. An optional file that the Hub says is not there
@@ -223,7 +270,9 @@ class HubRepository {
   async read(file, { optional = false } = {}) {
     const url = this.url(file);
     const report = (status, loaded, total) => this.#onProgress?.({ status, file, loaded, total });
-    const refuse = (size) => { throw overLimitError(`${file} of "${this.#id}"`, size, this.#maxBytes); };
+    const refuse = (size) => {
+      throw overLimitError(`${file} of "${this.#id}"`, size, this.#maxBytes);
+    };
     this.#signal?.throwIfAborted();
     if (!optional) report('initiate', 0, undefined);
     const cached = await this.#cache?.read(url, file);
@@ -244,7 +293,8 @@ class HubRepository {
     if (optional) report('initiate', 0, undefined);
     const size = cached.bytes?.length ?? cached.size;
     this.#checkSize(file, size, refuse);
-    if (!cached.bytes) return readStream(cached.stream, size, { report, refuse, maxBytes: this.#maxBytes, signal: this.#signal });
+    if (!cached.bytes)
+      return readStream(cached.stream, size, { report, refuse, maxBytes: this.#maxBytes, signal: this.#signal });
     report('download', 0, size);
     return cached.bytes;
   }
@@ -271,7 +321,12 @@ class HubRepository {
       await response.body?.cancel().catch(() => {});
       throw error;
     }
-    const bytes = await readStream(response.body, size, { report, refuse, maxBytes: this.#maxBytes, signal: this.#signal });
+    const bytes = await readStream(response.body, size, {
+      report,
+      refuse,
+      maxBytes: this.#maxBytes,
+      signal: this.#signal,
+    });
     this.#signal?.throwIfAborted();
     await this.#cache?.write(url, file, bytes); // only now that the whole body is here
     return bytes;
@@ -282,9 +337,11 @@ class HubRepository {
     if (size > this.#maxBytes) refuse(size);
     if (file === 'model.safetensors' && size > MAX_WEIGHTS_BYTES) {
       const usable = formatBytes(MAX_HEAP_BYTES - RESERVED_HEAP_BYTES);
-      throw new RangeError(`${file} of "${this.#id}": ${formatBytes(size)} cannot fit in wasm memory: loading holds the file ` +
-        `and the engine's copy of its weights (at least ${formatBytes(2 * size)}) in the ${usable} a wasm32 module can use ` +
-        `(${formatBytes(MAX_HEAP_BYTES)} less ${formatBytes(RESERVED_HEAP_BYTES)} reserved)`);
+      throw new RangeError(
+        `${file} of "${this.#id}": ${formatBytes(size)} cannot fit in wasm memory: loading holds the file ` +
+          `and the engine's copy of its weights (at least ${formatBytes(2 * size)}) in the ${usable} a wasm32 module can use ` +
+          `(${formatBytes(MAX_HEAP_BYTES)} less ${formatBytes(RESERVED_HEAP_BYTES)} reserved)`,
+      );
     }
   }
 
@@ -298,16 +355,24 @@ class HubRepository {
       const cause = error.cause?.message ?? error.cause?.code ?? error.message;
       let why = 'offline, or the host is down or mistyped (options.hubUrl)';
       if (!isNode()) {
-        why = globalThis.navigator?.onLine === false ? 'this browser is offline'
-          : 'offline, the host is down, or it does not allow cross-origin requests from this page ' +
-            '(CORS: its answers need an Access-Control-Allow-Origin header)';
+        why =
+          globalThis.navigator?.onLine === false
+            ? 'this browser is offline'
+            : 'offline, the host is down, or it does not allow cross-origin requests from this page ' +
+              '(CORS: its answers need an Access-Control-Allow-Origin header)';
       }
-      throw new HubError(`${file}: cannot fetch ${url.href} for ${this.where} (${cause}): ${why}`,
-        { ...this.#fields(file, url), status: 0, code: '', cause: error });
+      throw new HubError(`${file}: cannot fetch ${url.href} for ${this.where} (${cause}): ${why}`, {
+        ...this.#fields(file, url),
+        status: 0,
+        code: '',
+        cause: error,
+      });
     }
   }
 
-  #fields(file, url) { return { repo: this.#id, revision: this.#revision, file, url: url.href }; }
+  #fields(file, url) {
+    return { repo: this.#id, revision: this.#revision, file, url: url.href };
+  }
 
   #httpError(file, url, status, statusText, code) {
     const id = `"${this.#id}"`;
@@ -319,16 +384,20 @@ class HubRepository {
     else if (code === 'RevisionNotFound')
       message = `repository ${id} has no revision "${this.#revision}" (${http}); a revision is a branch, a tag or a commit hash`;
     else if (code === 'EntryNotFound')
-      message = `no such file in ${this.where} (${http})` +
+      message =
+        `no such file in ${this.where} (${http})` +
         (file === 'model.safetensors' ? '; this package reads the weights from one model.safetensors file' : '');
     else if (status === 401)
-      message = `repository ${id} is gated or private (${http}): the Hub serves it only to a signed-in user with access; ` +
+      message =
+        `repository ${id} is gated or private (${http}): the Hub serves it only to a signed-in user with access; ` +
         `${token} (and accept the repository's conditions on its Hub page if it is gated)`;
     else if (status === 403)
-      message = `access to repository ${id} refused (${http}): the token in options.headers has no access to it ` +
+      message =
+        `access to repository ${id} refused (${http}): the token in options.headers has no access to it ` +
         '(for a gated repository, accept its conditions on its Hub page)';
     else if (status === 404)
-      message = `not found at ${url.href} (${http}): the repository "${this.#id}", its revision "${this.#revision}" or ` +
+      message =
+        `not found at ${url.href} (${http}): the repository "${this.#id}", its revision "${this.#revision}" or ` +
         'the file is missing (no x-error-code header says which)';
     else message = `fetching ${url.href} for ${this.where} failed with ${http}`;
     return new HubError(`${file}: ${message}`, { ...this.#fields(file, url), status, code });
@@ -343,9 +412,11 @@ async function readWordPieceFiles(repository) {
   const tokenizer = await repository.read('tokenizer.json', { optional: true });
   if (tokenizer) return { tokenizer };
   const [vocab, tokenizerConfig] = await Promise.all([
-    repository.read('vocab.txt', { optional: true }), repository.read('tokenizer_config.json', { optional: true }),
+    repository.read('vocab.txt', { optional: true }),
+    repository.read('tokenizer_config.json', { optional: true }),
   ]);
-  if (!vocab) throw new ModelFormatError(`vocab.txt: expected tokenizer.json or vocab.txt in ${repository.where}, found neither`);
+  if (!vocab)
+    throw new ModelFormatError(`vocab.txt: expected tokenizer.json or vocab.txt in ${repository.where}, found neither`);
   return tokenizerConfig ? { vocab, tokenizerConfig } : { vocab };
 }
 
@@ -356,7 +427,10 @@ const FILE_SETS = {
     return { weights, vocab, merges };
   },
   bert: async (repository) => {
-    const [weights, tokenizerFiles] = await Promise.all([repository.read('model.safetensors'), readWordPieceFiles(repository)]);
+    const [weights, tokenizerFiles] = await Promise.all([
+      repository.read('model.safetensors'),
+      readWordPieceFiles(repository),
+    ]);
     return { weights, ...tokenizerFiles };
   },
 };
@@ -377,13 +451,22 @@ export async function readHubModel(id, options, modelTypeOf) {
   signal?.addEventListener('abort', stop, { once: true });
   try {
     const cache = await openCache(hubOptions.cache, id, hubOptions.revision);
-    const repository = new HubRepository(id, { ...hubOptions, cache }, { maxBytes, signal: controller.signal, onProgress });
+    const repository = new HubRepository(
+      id,
+      { ...hubOptions, cache },
+      { maxBytes, signal: controller.signal, onProgress },
+    );
     const config = await repository.read('config.json');
     const modelType = await modelTypeOf(config, repository.where);
-    if (!FILE_SETS[modelType]) { // an architecture loadModel runs from files, whose Hub file set is not written yet
-      const known = Object.keys(FILE_SETS).map((type) => `"${type}"`).join(', ');
-      throw new ModelFormatError(`config.json: model_type "${modelType}" loads from files but not from the Hub yet ` +
-        `(the Hub loader knows the files of ${known}) (${repository.where})`);
+    if (!FILE_SETS[modelType]) {
+      // an architecture loadModel runs from files, whose Hub file set is not written yet
+      const known = Object.keys(FILE_SETS)
+        .map((type) => `"${type}"`)
+        .join(', ');
+      throw new ModelFormatError(
+        `config.json: model_type "${modelType}" loads from files but not from the Hub yet ` +
+          `(the Hub loader knows the files of ${known}) (${repository.where})`,
+      );
     }
     const files = await FILE_SETS[modelType](repository).catch((error) => {
       controller.abort(error);

@@ -4,5 +4,12 @@ export { GptModel, Tokenizer } from './model.js';
 export { EncoderModel, loadModel, WordPieceTokenizer } from './encoder.js';
 export { DEFAULT_HUB_URL, HUB_CACHE_NAME, HubError } from './hub.js';
 export {
-  MhaError, ModelFormatError, loadModule, moduleInfo, relaxedSimdSupported, setThreadCount, threadCount, wasmHeapBytes,
+  MhaError,
+  ModelFormatError,
+  loadModule,
+  moduleInfo,
+  relaxedSimdSupported,
+  setThreadCount,
+  threadCount,
+  wasmHeapBytes,
 } from './runtime.js';

@@ -2,8 +2,22 @@
 // model.safetensors, vocab.json, merges.txt), a byte-level BPE tokenizer identical to GPT-2's, and a
 // forward pass that returns logits and every head's attention.
 import {
-  adopt, checkBoolean, checkOptions, checkPositiveInteger, describe, formatBytes, live, loadModule, localFileSize,
-  locationUrl, ModelFormatError, readLocalFile, throwEngineError, toBooleanMask, WasmObject, withHeap,
+  adopt,
+  checkBoolean,
+  checkOptions,
+  checkPositiveInteger,
+  describe,
+  formatBytes,
+  live,
+  loadModule,
+  localFileSize,
+  locationUrl,
+  ModelFormatError,
+  readLocalFile,
+  throwEngineError,
+  toBooleanMask,
+  WasmObject,
+  withHeap,
 } from './runtime.js';
 
 const MODEL_FILES = ['config', 'weights', 'vocab', 'merges'];
@@ -30,15 +44,21 @@ export async function readSource(source, name, { onProgress, maxBytes = DEFAULT_
 
 /** The RangeError for a file of `size` bytes over options.maxBytes; `name` says which file. */
 export function overLimitError(name, size, maxBytes) {
-  let sizeText = formatBytes(size), limitText = formatBytes(maxBytes);
+  let sizeText = formatBytes(size),
+    limitText = formatBytes(maxBytes);
   if (sizeText === limitText) [sizeText, limitText] = [`${size} bytes`, `${maxBytes} bytes`];
   return new RangeError(`${name}: ${sizeText} is over the limit of ${limitText} (maxBytes)`);
 }
 
 async function readBytes(source, name, { maxBytes, baseUrl, signal, report }) {
-  const refuse = (size) => { throw overLimitError(name, size, maxBytes); };
+  const refuse = (size) => {
+    throw overLimitError(name, size, maxBytes);
+  };
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
-    const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    const bytes =
+      source instanceof ArrayBuffer
+        ? new Uint8Array(source)
+        : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     if (bytes.length > maxBytes) refuse(bytes.length);
     return bytes;
   }
@@ -50,7 +70,8 @@ async function readBytes(source, name, { maxBytes, baseUrl, signal, report }) {
     const url = await locationUrl(source, name, baseUrl);
     if (url.protocol === 'file:') {
       const size = await localFileSize(url).catch((error) => {
-        const cause = error.code === 'ENOENT' ? 'no such file' : error.code === 'EISDIR' ? 'a folder, not a file' : error.message;
+        const cause =
+          error.code === 'ENOENT' ? 'no such file' : error.code === 'EISDIR' ? 'a folder, not a file' : error.message;
         throw new TypeError(`${name}: cannot read ${url.href} (${cause})`, { cause: error });
       });
       if (size > maxBytes) refuse(size);
@@ -76,7 +97,9 @@ async function readBytes(source, name, { maxBytes, baseUrl, signal, report }) {
   }
   if (name === 'config.json' && source !== null && typeof source === 'object')
     return new TextEncoder().encode(JSON.stringify(source));
-  throw new TypeError(`${name}: expected a URL, a path string, an ArrayBuffer, a typed array or a Blob/File, got ${describe(source)}`);
+  throw new TypeError(
+    `${name}: expected a URL, a path string, an ArrayBuffer, a typed array or a Blob/File, got ${describe(source)}`,
+  );
 }
 
 /**
@@ -136,11 +159,15 @@ async function resolveSources(source) {
     return Object.fromEntries(MODEL_FILES.map((key) => [key, new URL(FILE_NAMES[key], folder)]));
   }
   if (source === null || typeof source !== 'object')
-    throw new TypeError(`source: expected a folder URL or path, or { config, weights, vocab, merges }, got ${describe(source)}`);
+    throw new TypeError(
+      `source: expected a folder URL or path, or { config, weights, vocab, merges }, got ${describe(source)}`,
+    );
   checkOptions(source, MODEL_FILES, 'source');
   for (const key of MODEL_FILES)
     if (source[key] === undefined)
-      throw new TypeError(`source.${key}: expected the ${FILE_NAMES[key]} file (URL, path, bytes or File), got undefined`);
+      throw new TypeError(
+        `source.${key}: expected the ${FILE_NAMES[key]} file (URL, path, bytes or File), got undefined`,
+      );
   return source;
 }
 
@@ -180,7 +207,9 @@ export class Tokenizer extends WasmObject {
     this[adopt](new module.Tokenizer(), 'Tokenizer');
   }
 
-  get vocabSize() { return this[live]('vocabSize').vocabSize(); }
+  get vocabSize() {
+    return this[live]('vocabSize').vocabSize();
+  }
 
   /** Token ids of a string, exactly as GPT-2's encoder. */
   encode(text) {
@@ -195,7 +224,9 @@ export class Tokenizer extends WasmObject {
     const handle = this[live]('decode');
     const array = toIds(ids, 'ids');
     let error = '';
-    withHeap(this.#module, [array], [], ([address]) => { error = handle.decode(address, array.length); });
+    withHeap(this.#module, [array], [], ([address]) => {
+      error = handle.decode(address, array.length);
+    });
     throwEngineError(error);
     // a copy: TextDecoder refuses views of shared memory (the threaded build's heap)
     return new TextDecoder().decode(handle.text().slice());
@@ -220,7 +251,9 @@ export class Tokenizer extends WasmObject {
 // U+FFFD, as TextEncoder does. Embind's std::string conversion would otherwise encode it as if it were
 // paired with the next code unit, swallowing that character.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-export function replaceLoneSurrogates(text) { return text.replace(LONE_SURROGATE, '\uFFFD'); }
+export function replaceLoneSurrogates(text) {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}
 function wellFormed(text) {
   return typeof text.toWellFormed === 'function' ? text.toWellFormed() : replaceLoneSurrogates(text);
 }
@@ -285,22 +318,36 @@ export class GptModel extends WasmObject {
       throwEngineError(error);
     }
     this.#config = Object.freeze({
-      nLayer: h.nLayer(), nHead: h.nHead(), nEmbd: h.nEmbd(), nPositions: h.nPositions(), vocabSize: h.vocabSize(),
-      headDim: h.nEmbd() / h.nHead(), layerNormEpsilon: Math.fround(h.layerNormEpsilon()),
+      nLayer: h.nLayer(),
+      nHead: h.nHead(),
+      nEmbd: h.nEmbd(),
+      nPositions: h.nPositions(),
+      vocabSize: h.vocabSize(),
+      headDim: h.nEmbd() / h.nHead(),
+      layerNormEpsilon: Math.fround(h.layerNormEpsilon()),
     });
     if (tokenizer.vocabSize > this.#config.vocabSize) {
       h.delete();
-      throw new ModelFormatError(`vocab.json: ${tokenizer.vocabSize} tokens, more than config.json's vocab_size ${this.#config.vocabSize}`);
+      throw new ModelFormatError(
+        `vocab.json: ${tokenizer.vocabSize} tokens, more than config.json's vocab_size ${this.#config.vocabSize}`,
+      );
     }
     this.#tokenizer = tokenizer;
     this[adopt](h, 'GptModel');
   }
 
   /** { nLayer, nHead, nEmbd, nPositions, vocabSize, headDim, layerNormEpsilon } */
-  get config() { return this.#config; }
-  get tokenizer() { this[live]('tokenizer'); return this.#tokenizer; }
+  get config() {
+    return this.#config;
+  }
+  get tokenizer() {
+    this[live]('tokenizer');
+    return this.#tokenizer;
+  }
 
-  #displayAll(ids) { return Array.from(ids, (id) => this.#tokenizer.tokenDisplay(id)); }
+  #displayAll(ids) {
+    return Array.from(ids, (id) => this.#tokenizer.tokenDisplay(id));
+  }
 
   /** { ids, tokens }: the token ids of a text and their readable forms. */
   tokenize(text) {
@@ -325,12 +372,21 @@ export class GptModel extends WasmObject {
     if (ids.length > nPositions)
       throw new RangeError(`input: expected at most nPositions = ${nPositions} tokens, got ${ids.length}`);
     for (let n = 0; n < ids.length; ++n)
-      if (ids[n] < 0 || ids[n] >= vocabSize) throw new RangeError(`ids[${n}]: expected an id in [0, ${vocabSize}), got ${ids[n]}`);
+      if (ids[n] < 0 || ids[n] >= vocabSize)
+        throw new RangeError(`ids[${n}]: expected an id in [0, ${vocabSize}), got ${ids[n]}`);
     const attention = checkBoolean(o.attention, 'attention', true);
     const allLogits = checkBoolean(o.allLogits, 'allLogits', false);
-    const headMask = o.headMask === undefined || o.headMask === null ? null
-      : toBooleanMask(o.headMask, 'headMask', nLayer * nHead, `[nLayer * nHead] = [${nLayer * nHead}] (1 = keep, 0 = ablate)`);
-    let error = '', timeMs = 0;
+    const headMask =
+      o.headMask === undefined || o.headMask === null
+        ? null
+        : toBooleanMask(
+            o.headMask,
+            'headMask',
+            nLayer * nHead,
+            `[nLayer * nHead] = [${nLayer * nHead}] (1 = keep, 0 = ablate)`,
+          );
+    let error = '',
+      timeMs = 0;
     withHeap(this.#module, [ids, headMask], [], ([idsAddress, maskAddress]) => {
       const start = performance.now();
       error = handle.run(idsAddress, ids.length, attention, allLogits, maskAddress);
@@ -354,7 +410,9 @@ export class GptModel extends WasmObject {
   topK(logits, k = 5) {
     this[live]('topK');
     if (!(logits instanceof Float32Array) || logits.length < this.#config.vocabSize)
-      throw new TypeError(`logits: expected a Float32Array of at least vocabSize = ${this.#config.vocabSize}, got ${describe(logits)}`);
+      throw new TypeError(
+        `logits: expected a Float32Array of at least vocabSize = ${this.#config.vocabSize}, got ${describe(logits)}`,
+      );
     checkPositiveInteger(k, 'k', this.#config.vocabSize);
     const row = logits.subarray(logits.length - this.#config.vocabSize);
     let max = -Infinity;
@@ -369,7 +427,11 @@ export class GptModel extends WasmObject {
         if (best.length > k) best.pop();
       }
     }
-    return best.map(({ id, logit }) => ({ id, token: this.#tokenizer.tokenDisplay(id), probability: Math.exp(logit - max) / sum }));
+    return best.map(({ id, logit }) => ({
+      id,
+      token: this.#tokenizer.tokenDisplay(id),
+      probability: Math.exp(logit - max) / sum,
+    }));
   }
 
   /**
@@ -384,7 +446,9 @@ export class GptModel extends WasmObject {
     throwEngineError(handle.explain(layer));
     const T = this.#lastIds.length;
     return {
-      q: new Float32Array(handle.q()), k: new Float32Array(handle.k()), v: new Float32Array(handle.v()),
+      q: new Float32Array(handle.q()),
+      k: new Float32Array(handle.k()),
+      v: new Float32Array(handle.v()),
       shape: [this.#config.nHead, T, this.#config.headDim],
     };
   }

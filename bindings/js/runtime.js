@@ -47,8 +47,13 @@ const LOAD_OPTIONS = ['threads', 'simd', 'wasmPaths', 'wasmBinary'];
 let modulePromise = null;
 let loadedWith = null; // the options of the load in progress or done, as given
 let moduleState = {
-  build: 'none', simd: 'none', file: '', threads: 0, maxThreads: 0,
-  reason: 'the module is not loaded yet', simdReason: 'the module is not loaded yet',
+  build: 'none',
+  simd: 'none',
+  file: '',
+  threads: 0,
+  maxThreads: 0,
+  reason: 'the module is not loaded yet',
+  simdReason: 'the module is not loaded yet',
 };
 
 /**
@@ -101,8 +106,10 @@ function checkLoadOptions(options, choices, signal) {
   const text = (o) => JSON.stringify(o, (key, value) => (key === 'wasmBinary' && value ? `${describe(value)}` : value));
   const same = LOAD_OPTIONS.every((key) => String(options[key]) === String(loadedWith[key]));
   if (!same)
-    throw new TypeError(`loadModule options: the module is already loaded with ${Object.keys(loadedWith).length ? text(loadedWith) : 'the default options'}; ` +
-      `a later call cannot change that (got ${text(options)}). Call loadModule once, before anything else`);
+    throw new TypeError(
+      `loadModule options: the module is already loaded with ${Object.keys(loadedWith).length ? text(loadedWith) : 'the default options'}; ` +
+        `a later call cannot change that (got ${text(options)}). Call loadModule once, before anything else`,
+    );
 }
 
 /**
@@ -151,7 +158,11 @@ export async function locationUrl(source, name, baseUrl) {
   if (source instanceof URL) return source;
   const windowsPath = /^[a-zA-Z]:[\\/]/.test(source) || source.startsWith('\\\\');
   if (!windowsPath) {
-    try { return new URL(source); } catch { /* not an absolute URL: resolved below */ }
+    try {
+      return new URL(source);
+    } catch {
+      /* not an absolute URL: resolved below */
+    }
   }
   const base = baseUrl ?? pageUrl();
   if (base !== undefined && !windowsPath) return new URL(source, base);
@@ -159,8 +170,10 @@ export async function locationUrl(source, name, baseUrl) {
     const { pathToFileURL } = await import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_URL);
     return pathToFileURL(source); // relative paths resolve against process.cwd()
   }
-  throw new TypeError(`${name}: cannot resolve ${JSON.stringify(source)}: expected an absolute URL here ` +
-    '(there is no page location to resolve a relative one against)');
+  throw new TypeError(
+    `${name}: cannot resolve ${JSON.stringify(source)}: expected an absolute URL here ` +
+      '(there is no page location to resolve a relative one against)',
+  );
 }
 
 function wantedThreads(threads) {
@@ -168,7 +181,8 @@ function wantedThreads(threads) {
     const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
     return Math.max(1, Math.min(MAX_THREADS, cores));
   }
-  if (typeof threads !== 'number') throw new TypeError(`loadModule options.threads: expected 'auto' or a positive integer, got ${describe(threads)}`);
+  if (typeof threads !== 'number')
+    throw new TypeError(`loadModule options.threads: expected 'auto' or a positive integer, got ${describe(threads)}`);
   return checkPositiveInteger(threads, 'loadModule options.threads', MAX_THREADS);
 }
 
@@ -176,12 +190,37 @@ function wantedThreads(threads) {
 // An engine without relaxed SIMD refuses it, and would refuse the relaxed builds the same way.
 const ZERO_V128 = [0xfd, 0x0c, ...new Array(16).fill(0)]; // v128.const 0
 const RELAXED_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, //       type section: () -> (v128)
-  0x03, 0x02, 0x01, 0x00, //                         function section: one function of type 0
-  0x0a, 0x3d, 0x01, 0x3b, 0x00, //                   code section: one body of 59 bytes, no locals
-  ...ZERO_V128, ...ZERO_V128, ...ZERO_V128,
-  0xfd, 0x85, 0x02, 0x0b, //                         f32x4.relaxed_madd (0xfd 0x105), end
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // "\0asm", version 1
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b, //       type section: () -> (v128)
+  0x03,
+  0x02,
+  0x01,
+  0x00, //                         function section: one function of type 0
+  0x0a,
+  0x3d,
+  0x01,
+  0x3b,
+  0x00, //                   code section: one body of 59 bytes, no locals
+  ...ZERO_V128,
+  ...ZERO_V128,
+  ...ZERO_V128,
+  0xfd,
+  0x85,
+  0x02,
+  0x0b, //                         f32x4.relaxed_madd (0xfd 0x105), end
 ]);
 
 /** Whether this engine runs relaxed SIMD (the relaxed builds of the package). */
@@ -198,9 +237,13 @@ function chooseSimd(simd, wasmBinary) {
   if (simd !== undefined && !['auto', 'relaxed', 'baseline'].includes(simd))
     throw new TypeError(`loadModule options.simd: expected 'auto', 'relaxed' or 'baseline', got ${describe(simd)}`);
   if (simd === 'baseline') return { kind: 'baseline', reason: "simd: 'baseline' was asked for" };
-  if (wasmBinary && simd !== 'relaxed') return { kind: 'baseline', reason: "wasmBinary was given without simd: 'relaxed'" };
+  if (wasmBinary && simd !== 'relaxed')
+    return { kind: 'baseline', reason: "wasmBinary was given without simd: 'relaxed'" };
   if (!relaxedSimdSupported())
-    return { kind: 'baseline', reason: 'this engine does not support relaxed SIMD (WebAssembly.validate refused a relaxed instruction)' };
+    return {
+      kind: 'baseline',
+      reason: 'this engine does not support relaxed SIMD (WebAssembly.validate refused a relaxed instruction)',
+    };
   return { kind: 'relaxed', reason: '' };
 }
 
@@ -213,7 +256,9 @@ export function isNode() {
 async function folderUrl(wasmPaths) {
   if (wasmPaths === undefined) return null;
   if (typeof wasmPaths !== 'string' && !(wasmPaths instanceof URL))
-    throw new TypeError(`loadModule options.wasmPaths: expected a folder URL (string or URL), got ${describe(wasmPaths)}`);
+    throw new TypeError(
+      `loadModule options.wasmPaths: expected a folder URL (string or URL), got ${describe(wasmPaths)}`,
+    );
   const url = await locationUrl(wasmPaths, 'loadModule options.wasmPaths');
   return url.href.endsWith('/') ? url : new URL(`${url.href}/`);
 }
@@ -227,9 +272,16 @@ function wasmUrlOf(build, folder) {
 async function threadedBuildProblem(wanted, threads, build, folder, wasmBinary) {
   if (isNode())
     return 'in Node the package runs its single-threaded build (the threaded builds start Web Workers: browsers only)';
-  if (globalThis.crossOriginIsolated !== true || typeof SharedArrayBuffer !== 'function' || typeof Worker !== 'function')
+  if (
+    globalThis.crossOriginIsolated !== true ||
+    typeof SharedArrayBuffer !== 'function' ||
+    typeof Worker !== 'function'
+  )
     return 'threads need a cross-origin-isolated page or worker (COOP/COEP headers) with SharedArrayBuffer';
-  if (wanted === 1) return threads === undefined || threads === 'auto' ? 'this machine reports one logical core' : 'one thread was asked for';
+  if (wanted === 1)
+    return threads === undefined || threads === 'auto'
+      ? 'this machine reports one logical core'
+      : 'one thread was asked for';
   const urls = wasmBinary ? [build.script] : [build.script, wasmUrlOf(build, folder)];
   for (const url of urls) {
     try {
@@ -281,8 +333,13 @@ async function instantiateKind(kind, simdReason, wanted, threads, folder, wasmBi
   const count = module.setNumThreads(wanted);
   if (!problem && count < wanted) problem = `only ${count} of ${wanted} threads could start`;
   moduleState = {
-    build: problem ? 'single' : 'threaded', simd: kind, file: url.href, threads: count,
-    maxThreads: problem ? 1 : wanted, reason: problem, simdReason,
+    build: problem ? 'single' : 'threaded',
+    simd: kind,
+    file: url.href,
+    threads: count,
+    maxThreads: problem ? 1 : wanted,
+    reason: problem,
+    simdReason,
   };
   return module;
 }
@@ -295,18 +352,27 @@ async function startBuild(build, folder, wasmBinary, poolSize, timeoutMs) {
   const { default: createModule } = await build.glue();
   let fail;
   const failed = new Promise((resolve, reject) => (fail = reject));
-  const pending = [createModule({
-    instantiateWasm(imports, receive) {
-      compileWasm(url, wasmBinary, imports).then(({ instance, module }) => receive(instance, module), fail);
-      return {};
-    },
-    printErr,
-    ...(poolSize ? { threadPoolSize: poolSize } : {}),
-  }), failed];
+  const pending = [
+    createModule({
+      instantiateWasm(imports, receive) {
+        compileWasm(url, wasmBinary, imports).then(({ instance, module }) => receive(instance, module), fail);
+        return {};
+      },
+      printErr,
+      ...(poolSize ? { threadPoolSize: poolSize } : {}),
+    }),
+    failed,
+  ];
   let timer;
-  if (timeoutMs) pending.push(new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(new MhaError(`it took over ${timeoutMs / 1000} s to start its workers`)), timeoutMs);
-  }));
+  if (timeoutMs)
+    pending.push(
+      new Promise((resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new MhaError(`it took over ${timeoutMs / 1000} s to start its workers`)),
+          timeoutMs,
+        );
+      }),
+    );
   try {
     return { module: await Promise.race(pending), url };
   } finally {
@@ -314,7 +380,8 @@ async function startBuild(build, folder, wasmBinary, poolSize, timeoutMs) {
   }
 }
 
-const WHERE_FILES_ARE = 'The package looks for its .wasm files next to its index.js; an app that serves them ' +
+const WHERE_FILES_ARE =
+  'The package looks for its .wasm files next to its index.js; an app that serves them ' +
   "elsewhere passes their folder first: loadModule({ wasmPaths: 'https://example.com/assets/' })";
 
 async function compileWasm(url, wasmBinary, imports) {
@@ -324,7 +391,9 @@ async function compileWasm(url, wasmBinary, imports) {
     try {
       bytes = await readLocalFile(url);
     } catch (error) {
-      throw new MhaError(`cannot read the engine's file ${decodeURIComponent(url.pathname)} (${error.code ?? error.message}). ${WHERE_FILES_ARE}`);
+      throw new MhaError(
+        `cannot read the engine's file ${decodeURIComponent(url.pathname)} (${error.code ?? error.message}). ${WHERE_FILES_ARE}`,
+      );
     }
     return WebAssembly.instantiate(bytes, imports);
   }
@@ -335,13 +404,16 @@ async function compileWasm(url, wasmBinary, imports) {
     const cause = error.cause?.message ?? error.cause?.code ?? error.message; // Node: "fetch failed" + cause
     throw new MhaError(`cannot fetch the engine's file ${url.href} (${cause}). ${WHERE_FILES_ARE}`);
   }
-  if (!response.ok) throw new MhaError(`cannot fetch the engine's file ${url.href} (HTTP ${response.status}). ${WHERE_FILES_ARE}`);
+  if (!response.ok)
+    throw new MhaError(`cannot fetch the engine's file ${url.href} (HTTP ${response.status}). ${WHERE_FILES_ARE}`);
   try {
     if (WebAssembly.instantiateStreaming && response.headers.get('content-type')?.startsWith('application/wasm'))
       return await WebAssembly.instantiateStreaming(response, imports);
     return await WebAssembly.instantiate(await response.arrayBuffer(), imports);
   } catch (error) {
-    throw new MhaError(`the engine's file ${url.href} does not compile (${error.message}); is it this package version's file?`);
+    throw new MhaError(
+      `the engine's file ${url.href} does not compile (${error.message}); is it this package version's file?`,
+    );
   }
 }
 
@@ -372,7 +444,8 @@ export function describe(value) {
 
 export function checkPositiveInteger(value, name, max = 2 ** 24) {
   if (typeof value !== 'number') throw new TypeError(`${name}: expected a positive integer, got ${describe(value)}`);
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name}: expected a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new RangeError(`${name}: expected a positive integer, got ${value}`);
   if (value > max) throw new RangeError(`${name}: expected at most ${max}, got ${value}`);
   return value;
 }
@@ -381,7 +454,9 @@ export function checkFloat32Array(value, name, expectedLength, shapeText) {
   if (!(value instanceof Float32Array))
     throw new TypeError(`${name}: expected a Float32Array${shapeText ? ' ' + shapeText : ''}, got ${describe(value)}`);
   if (expectedLength !== undefined && value.length !== expectedLength)
-    throw new RangeError(`${name}: expected ${expectedLength} floats${shapeText ? ' for ' + shapeText : ''}, got ${value.length}`);
+    throw new RangeError(
+      `${name}: expected ${expectedLength} floats${shapeText ? ' for ' + shapeText : ''}, got ${value.length}`,
+    );
   return checkFinite(value, name);
 }
 
@@ -392,8 +467,11 @@ export function checkFloat32Array(value, name, expectedLength, shapeText) {
 export function checkFinite(array, name, { allowNegativeInfinity = false } = {}) {
   for (let n = 0; n < array.length; ++n) {
     const x = array[n];
-    if (x - x !== 0 && !(allowNegativeInfinity && x === -Infinity))  // false only for NaN and +-Infinity
-      throw new RangeError(`${name}[${n}]: expected a finite number${allowNegativeInfinity ? ' or -Infinity' : ''}, got ${x}`);
+    if (x - x !== 0 && !(allowNegativeInfinity && x === -Infinity))
+      // false only for NaN and +-Infinity
+      throw new RangeError(
+        `${name}[${n}]: expected a finite number${allowNegativeInfinity ? ' or -Infinity' : ''}, got ${x}`,
+      );
   }
   return array;
 }
@@ -404,9 +482,13 @@ export function checkFinite(array, name, { allowNegativeInfinity = false } = {})
  */
 export function toBooleanMask(value, name, expectedLength, shapeText) {
   if (!(value instanceof Uint8Array) && !Array.isArray(value)) {
-    const hint = ArrayBuffer.isView(value) && !(value instanceof DataView)
-      ? ` (${value.constructor.name} is not accepted: convert it, e.g. Uint8Array.from(mask))` : '';
-    throw new TypeError(`${name}: expected a Uint8Array or an Array of booleans (or 0/1) ${shapeText}, got ${describe(value)}${hint}`);
+    const hint =
+      ArrayBuffer.isView(value) && !(value instanceof DataView)
+        ? ` (${value.constructor.name} is not accepted: convert it, e.g. Uint8Array.from(mask))`
+        : '';
+    throw new TypeError(
+      `${name}: expected a Uint8Array or an Array of booleans (or 0/1) ${shapeText}, got ${describe(value)}${hint}`,
+    );
   }
   if (value.length !== expectedLength)
     throw new RangeError(`${name}: expected ${expectedLength} elements for ${shapeText}, got ${value.length}`);
@@ -416,7 +498,9 @@ export function toBooleanMask(value, name, expectedLength, shapeText) {
     const x = value[n];
     if (x === true || x === 1) bytes[n] = 1;
     else if (x !== false && x !== 0)
-      throw new (typeof x === 'number' ? RangeError : TypeError)(`${name}[${n}]: expected a boolean, 0 or 1, got ${describe(x)}`);
+      throw new (typeof x === 'number' ? RangeError : TypeError)(
+        `${name}[${n}]: expected a boolean, 0 or 1, got ${describe(x)}`,
+      );
   }
   return bytes;
 }
@@ -438,7 +522,8 @@ export function checkOptions(options, allowed, name) {
 export function formatBytes(bytes) {
   if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024, unit = 0;
+  let value = bytes / 1024,
+    unit = 0;
   while (value >= 1024 && unit < units.length - 1) {
     value /= 1024;
     ++unit;
@@ -468,7 +553,8 @@ export function heapLayout(sizes, engineScratchBytes = 0) {
   if (total + engineScratchBytes > MAX_HEAP_BYTES - RESERVED_HEAP_BYTES) {
     throw new RangeError(
       `input: this call needs ${formatBytes(total + engineScratchBytes)} of wasm memory for its arguments, results and work buffers, ` +
-        `more than the ${formatBytes(MAX_HEAP_BYTES)} a wasm32 module can address; split the batch or the sequence`);
+        `more than the ${formatBytes(MAX_HEAP_BYTES)} a wasm32 module can address; split the batch or the sequence`,
+    );
   }
   return { offsets, total };
 }
@@ -523,7 +609,8 @@ export class ModelFormatError extends Error {
 export function throwEngineError(message) {
   if (!message) return;
   const colon = message.indexOf(': ');
-  const kind = message.slice(0, colon), text = message.slice(colon + 2);
+  const kind = message.slice(0, colon),
+    text = message.slice(colon + 2);
   if (kind === 'FormatError') throw new ModelFormatError(text);
   if (kind === 'ArgumentError' || kind === 'OutOfMemory') throw new RangeError(text);
   throw new MhaError(colon > 0 ? text : message);
@@ -531,7 +618,11 @@ export function throwEngineError(message) {
 
 // Frees the Embind object of a wrapper that was garbage-collected without dispose().
 const finalizer = new FinalizationRegistry((handle) => {
-  try { handle.delete(); } catch { /* already freed */ }
+  try {
+    handle.delete();
+  } catch {
+    /* already freed */
+  }
 });
 
 // Package-internal methods of WasmObject (symbols, so they stay out of the public API).
@@ -558,7 +649,9 @@ export class WasmObject {
     return this.#handle;
   }
 
-  get disposed() { return this.#handle === null; }
+  get disposed() {
+    return this.#handle === null;
+  }
 
   dispose() {
     if (this.#handle === null) return;
@@ -567,7 +660,9 @@ export class WasmObject {
     this.#handle = null;
   }
 
-  [disposeSymbol]() { this.dispose(); }
+  [disposeSymbol]() {
+    this.dispose();
+  }
 }
 
 /** Bytes currently reserved by the wasm heap (grows, never shrinks); for memory-leak checks. */

@@ -21,8 +21,14 @@ export const CHROMIUM_PATH = process.env.MHA_CHROMIUM || '/usr/bin/chromium';
 
 // Flags that work as root with no network (see TOOLCHAIN.md). --user-data-dir is set per launch.
 export const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -30,7 +36,11 @@ const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** True for URLs that stay on this machine: 127.0.0.1 / localhost / [::1], or data:, blob:, about:. */
 export function isLocalUrl(url) {
   let parsed;
-  try { parsed = new URL(url); } catch { return false; }
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
   if (['data:', 'blob:', 'about:'].includes(parsed.protocol)) return true;
   return ['http:', 'https:', 'ws:', 'wss:'].includes(parsed.protocol) && LOCAL_HOSTS.has(parsed.hostname);
 }
@@ -38,7 +48,9 @@ export function isLocalUrl(url) {
 /** Marks the test skipped (with the reason) and returns true when Chromium is not installed. */
 export function skipWithoutChromium(t) {
   if (existsSync(CHROMIUM_PATH)) return false;
-  t.skip(`headless browser tests need Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or run scripts/setup.sh)`);
+  t.skip(
+    `headless browser tests need Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or run scripts/setup.sh)`,
+  );
   return true;
 }
 
@@ -46,7 +58,9 @@ async function importPlaywright() {
   try {
     return await import('playwright-core');
   } catch (error) {
-    throw new Error(`playwright-core is not installed (run npm install, or scripts/setup.sh): ${error.message}`);
+    throw new Error(`playwright-core is not installed (run npm install, or scripts/setup.sh): ${error.message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -65,7 +79,10 @@ export async function launchBrowser({ timeout = 60_000 } = {}) {
   try {
     // launchPersistentContext passes the directory to Chromium as --user-data-dir.
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS, timeout,
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      timeout,
       serviceWorkers: 'block',
     });
   } catch (error) {
@@ -73,12 +90,29 @@ export async function launchBrowser({ timeout = 60_000 } = {}) {
     throw error;
   }
   let pid;
-  try { pid = findBrowserPid(profile); } catch { /* not Linux: rely on close() and playwright's own exit handlers */ }
+  try {
+    pid = findBrowserPid(profile);
+  } catch {
+    /* not Linux: rely on close() and playwright's own exit handlers */
+  }
   const onExit = () => {
     // Only reached when close() was not: the test process is exiting (e.g. node --test-force-exit).
     // playwright starts Chromium as the leader of its own process group: kill that group.
-    if (pid) try { process.kill(-pid, 'SIGKILL'); } catch { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-    try { rmSync(profile, { recursive: true, force: true }); } catch { /* best effort */ }
+    if (pid)
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    try {
+      rmSync(profile, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
   };
   process.once('exit', onExit);
   context.setDefaultTimeout(30_000);
@@ -109,7 +143,11 @@ export async function launchBrowser({ timeout = 60_000 } = {}) {
     close() {
       closing ??= (async () => {
         process.removeListener('exit', onExit);
-        try { await context.close(); } catch { /* browser already gone */ }
+        try {
+          await context.close();
+        } catch {
+          /* browser already gone */
+        }
         await rm(profile, { recursive: true, force: true, maxRetries: 3 });
       })();
       return closing;
@@ -127,8 +165,11 @@ function findBrowserPid(profile) {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       if (parent !== process.pid) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(`--user-data-dir=${profile}`)) return Number(entry);
-    } catch { /* process went away */ }
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(`--user-data-dir=${profile}`))
+        return Number(entry);
+    } catch {
+      /* process went away */
+    }
   }
   return undefined;
 }
@@ -141,11 +182,15 @@ function findBrowserPid(profile) {
  * closed), allowConsoleErrors (default false), waitUntil (default 'load').
  */
 export async function withPage(url, body, { browser, allowConsoleErrors = false, waitUntil = 'load' } = {}) {
-  const session = browser ?? await launchBrowser();
+  const session = browser ?? (await launchBrowser());
   const blockedBefore = session.blocked.length;
   const log = {
-    requests: [], consoleErrors: [], pageErrors: [],
-    get blocked() { return session.blocked.slice(blockedBefore); }, // from the session's network guard
+    requests: [],
+    consoleErrors: [],
+    pageErrors: [],
+    get blocked() {
+      return session.blocked.slice(blockedBefore);
+    }, // from the session's network guard
   };
   let page;
   try {
@@ -175,7 +220,8 @@ export function checkLog(log, { allowConsoleErrors = false } = {}) {
   const blocked = [...new Set([...log.blocked, ...nonLocal])];
   if (blocked.length) problems.push(`requests that would leave 127.0.0.1 (aborted):\n  ${blocked.join('\n  ')}`);
   if (log.pageErrors.length) problems.push(`uncaught page errors:\n  ${log.pageErrors.join('\n  ')}`);
-  if (!allowConsoleErrors && log.consoleErrors.length) problems.push(`console errors:\n  ${log.consoleErrors.join('\n  ')}`);
+  if (!allowConsoleErrors && log.consoleErrors.length)
+    problems.push(`console errors:\n  ${log.consoleErrors.join('\n  ')}`);
   if (problems.length) throw new Error(`browser page check failed\n${problems.join('\n')}`);
 }
 
@@ -190,13 +236,17 @@ export async function waitForResult(page, log, name = 'testResult', timeout = 30
     page.once('pageerror', onPageError);
   });
   try {
-    const handle = await Promise.race([page.waitForFunction((key) => globalThis[key] !== undefined, name, { timeout }), pageFailed]);
+    const handle = await Promise.race([
+      page.waitForFunction((key) => globalThis[key] !== undefined, name, { timeout }),
+      pageFailed,
+    ]);
     await handle.dispose();
   } finally {
     page.off('pageerror', onPageError);
   }
   const result = await page.evaluate((key) => JSON.parse(JSON.stringify(globalThis[key])), name);
-  if (result && result.ok === false) throw new Error(`page reported failure: ${result.error}\n${log.consoleErrors.join('\n')}`);
+  if (result && result.ok === false)
+    throw new Error(`page reported failure: ${result.error}\n${log.consoleErrors.join('\n')}`);
   return result;
 }
 

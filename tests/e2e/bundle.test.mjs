@@ -13,17 +13,33 @@ import { after, before, describe, test } from 'node:test';
 
 import { assertIdentityResult, makeWorkDir, packAndInstall } from '../package/pack.mjs';
 import {
-  CHROMIUM_PATH, closeServer, launchBrowser, serverUrl, startRepoServer, startStaticServer, waitForResult, withPage,
+  CHROMIUM_PATH,
+  closeServer,
+  launchBrowser,
+  serverUrl,
+  startRepoServer,
+  startStaticServer,
+  waitForResult,
+  withPage,
 } from './browser.mjs';
 import { existsSync } from 'node:fs';
 
 const hasChromium = existsSync(CHROMIUM_PATH);
-const skip = hasChromium ? false : `headless browser tests need Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or run scripts/setup.sh)`;
+const skip = hasChromium
+  ? false
+  : `headless browser tests need Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or run scripts/setup.sh)`;
 
 async function bundle(esbuild, project, outdir, extra = {}) {
   return esbuild.build({
-    absWorkingDir: project, entryPoints: ['browser-main.mjs'], outfile: join(outdir, 'app.js'),
-    bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'silent', write: true,
+    absWorkingDir: project,
+    entryPoints: ['browser-main.mjs'],
+    outfile: join(outdir, 'app.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    logLevel: 'silent',
+    write: true,
     ...extra,
   });
 }
@@ -33,7 +49,9 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
   const servers = [];
   before(async () => {
     // Start Chromium while npm packs and installs; `launching` is awaited in after() even if packing fails.
-    launching = launchBrowser().then((session) => { browser = session; });
+    launching = launchBrowser().then((session) => {
+      browser = session;
+    });
     work = await makeWorkDir('mha-bundle-');
     esbuild = await import('esbuild');
     pkg = await packAndInstall(work.path);
@@ -48,8 +66,14 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
 
   // The files esbuild leaves to the user (README): the .wasm of each build, and the threaded builds' glue,
   // which their Web Workers load by URL.
-  const RUNTIME_FILES = ['mha_wasm.wasm', 'mha_wasm_threads.wasm', 'mha_wasm_threads.mjs', 'mha_wasm_relaxed.wasm',
-    'mha_wasm_relaxed_threads.wasm', 'mha_wasm_relaxed_threads.mjs'];
+  const RUNTIME_FILES = [
+    'mha_wasm.wasm',
+    'mha_wasm_threads.wasm',
+    'mha_wasm_threads.mjs',
+    'mha_wasm_relaxed.wasm',
+    'mha_wasm_relaxed_threads.wasm',
+    'mha_wasm_relaxed_threads.mjs',
+  ];
 
   test('esbuild bundle of an app importing mha-wasm, runtime files copied next to the bundle as the README says', async () => {
     const out = join(work.path, 'site');
@@ -58,18 +82,28 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
     const built = await bundle(esbuild, pkg.project, out);
     assert.deepEqual(built.errors, []);
     const code = await readFile(join(out, 'app.js'), 'utf8');
-    assert.match(code, /new URL\(["']\.?\/?mha_wasm\.wasm["'], import\.meta\.url\)/, 'the bundle should keep the .wasm URL relative to itself');
+    assert.match(
+      code,
+      /new URL\(["']\.?\/?mha_wasm\.wasm["'], import\.meta\.url\)/,
+      'the bundle should keep the .wasm URL relative to itself',
+    );
     for (const file of RUNTIME_FILES) await copyFile(join(pkg.packageDir, 'dist', file), join(out, file));
-    await writeFile(join(out, 'index.html'),
-      '<!doctype html><meta charset="utf-8"><title>bundled</title><pre id="result"></pre><script type="module" src="./app.js"></script>\n');
+    await writeFile(
+      join(out, 'index.html'),
+      '<!doctype html><meta charset="utf-8"><title>bundled</title><pre id="result"></pre><script type="module" src="./app.js"></script>\n',
+    );
     const server = await startStaticServer(out);
     servers.push(server);
     const base = serverUrl(server);
-    const { result, text, requests } = await withPage(`${base}/`, async (page, log) => ({
-      result: await waitForResult(page, log),
-      text: await page.textContent('#result'),
-      requests: log.requests,
-    }), { browser });
+    const { result, text, requests } = await withPage(
+      `${base}/`,
+      async (page, log) => ({
+        result: await waitForResult(page, log),
+        text: await page.textContent('#result'),
+        requests: log.requests,
+      }),
+      { browser },
+    );
     assertIdentityResult(result, 'esbuild bundle');
     assertIdentityResult(JSON.parse(text), 'esbuild bundle, DOM');
     // The static server sends COOP/COEP, so the page is cross-origin isolated: the threaded build runs, and
@@ -78,7 +112,10 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(result.threads.reason, '');
     assert.equal(result.threads.simd, 'relaxed', `simd: ${JSON.stringify(result.threads)}`);
     for (const file of ['mha_wasm_relaxed_threads.wasm', 'mha_wasm_relaxed_threads.mjs'])
-      assert.ok(requests.includes(`${base}/${file}`), `the page should fetch the copied ${file}; it requested ${requests.join(', ')}`);
+      assert.ok(
+        requests.includes(`${base}/${file}`),
+        `the page should fetch the copied ${file}; it requested ${requests.join(', ')}`,
+      );
   });
 
   test('the same bundle with only mha_wasm.wasm copied falls back to the single-threaded baseline build', async () => {
@@ -86,33 +123,49 @@ describe('the package in headless Chromium', { skip, timeout: 120_000 }, () => {
     await mkdir(out);
     assert.deepEqual((await bundle(esbuild, pkg.project, out)).errors, []);
     await copyFile(join(pkg.packageDir, 'dist', 'mha_wasm.wasm'), join(out, 'mha_wasm.wasm'));
-    await writeFile(join(out, 'index.html'),
-      '<!doctype html><meta charset="utf-8"><title>bundled</title><pre id="result"></pre><script type="module" src="./app.js"></script>\n');
+    await writeFile(
+      join(out, 'index.html'),
+      '<!doctype html><meta charset="utf-8"><title>bundled</title><pre id="result"></pre><script type="module" src="./app.js"></script>\n',
+    );
     const server = await startStaticServer(out);
     servers.push(server);
     const base = serverUrl(server);
     // The probe of the missing threaded files logs "404" resource errors in the console: expected here.
-    const { result, requests } = await withPage(`${base}/`, async (page, log) => ({
-      result: await waitForResult(page, log),
-      requests: log.requests,
-    }), { browser, allowConsoleErrors: true });
+    const { result, requests } = await withPage(
+      `${base}/`,
+      async (page, log) => ({
+        result: await waitForResult(page, log),
+        requests: log.requests,
+      }),
+      { browser, allowConsoleErrors: true },
+    );
     assertIdentityResult(result, 'esbuild bundle, single-threaded fallback');
     assert.equal(result.threads.build, 'single');
     assert.equal(result.threads.threads, 1);
     assert.match(result.threads.reason, /mha_wasm_threads\.mjs is not served \(HTTP 404\)/);
     assert.equal(result.threads.simd, 'baseline');
-    assert.match(result.threads.simdReason, /^the relaxed build did not load: cannot fetch the engine's file \S+\/mha_wasm_relaxed\.wasm \(HTTP 404\)/);
-    assert.ok(requests.includes(`${base}/mha_wasm.wasm`), `the page should fetch the copied .wasm; it requested ${requests.join(', ')}`);
+    assert.match(
+      result.threads.simdReason,
+      /^the relaxed build did not load: cannot fetch the engine's file \S+\/mha_wasm_relaxed\.wasm \(HTTP 404\)/,
+    );
+    assert.ok(
+      requests.includes(`${base}/mha_wasm.wasm`),
+      `the page should fetch the copied .wasm; it requested ${requests.join(', ')}`,
+    );
   });
 
   test('<script type="module"> straight from dist/ (import map, no bundler) via scripts/serve.mjs', async () => {
     const server = await startRepoServer();
     servers.push(server);
     const base = serverUrl(server);
-    const { result, requests } = await withPage(`${base}/tests/package/app/dist.html`, async (page, log) => ({
-      result: await waitForResult(page, log),
-      requests: log.requests,
-    }), { browser });
+    const { result, requests } = await withPage(
+      `${base}/tests/package/app/dist.html`,
+      async (page, log) => ({
+        result: await waitForResult(page, log),
+        requests: log.requests,
+      }),
+      { browser },
+    );
     assertIdentityResult(result, 'dist/ in the browser');
     assert.equal(result.threads.build, 'threaded', `threads: ${JSON.stringify(result.threads)}`);
     assert.equal(result.threads.simd, 'relaxed');

@@ -11,19 +11,38 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
 import { assertIdentityResult, makeWorkDir, packAndInstall } from '../package/pack.mjs';
-import { closeServer, launchBrowser, serverUrl, skipWithoutChromium, startStaticServer, waitForResult, withPage } from './browser.mjs';
+import {
+  closeServer,
+  launchBrowser,
+  serverUrl,
+  skipWithoutChromium,
+  startStaticServer,
+  waitForResult,
+  withPage,
+} from './browser.mjs';
 
 const START_MS = 10_000; // loading, choosing a build and computing, as the issue bounds start-up
-const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
 // What esbuild and Rollup leave to the user (README, "Bundlers and plain pages").
-const RUNTIME_FILES = ['mha_wasm.wasm', 'mha_wasm_threads.wasm', 'mha_wasm_relaxed.wasm', 'mha_wasm_relaxed_threads.wasm',
-  'mha_wasm_threads.mjs', 'mha_wasm_relaxed_threads.mjs'];
+const RUNTIME_FILES = [
+  'mha_wasm.wasm',
+  'mha_wasm_threads.wasm',
+  'mha_wasm_relaxed.wasm',
+  'mha_wasm_relaxed_threads.wasm',
+  'mha_wasm_threads.mjs',
+  'mha_wasm_relaxed_threads.mjs',
+];
 const ENTRIES = { main: 'browser-main.mjs', 'worker-page': 'worker-page.mjs', 'worker-entry': 'worker-entry.js' };
 
 // index.html and worker.html for bundlers that emit scripts only; `module`: the scripts are ES modules.
 async function writePages(out, module = true) {
-  const script = (name) => (module ? `<script type="module" src="./${name}.js"></script>` : `<script defer src="./${name}.js"></script>`);
-  const page = (title, name) => `<!doctype html><meta charset="utf-8"><title>${title}</title><pre id="result"></pre>${script(name)}\n`;
+  const script = (name) =>
+    module ? `<script type="module" src="./${name}.js"></script>` : `<script defer src="./${name}.js"></script>`;
+  const page = (title, name) =>
+    `<!doctype html><meta charset="utf-8"><title>${title}</title><pre id="result"></pre>${script(name)}\n`;
   await writeFile(join(out, 'index.html'), page('main thread', 'main'));
   await writeFile(join(out, 'worker.html'), page('module worker', 'worker-page'));
 }
@@ -36,15 +55,24 @@ const BUILDERS = {
   async vite(pkg, out) {
     const { build } = await import('vite');
     await build({
-      root: pkg.project, configFile: false, logLevel: 'silent',
-      build: { outDir: out, emptyOutDir: true, rollupOptions: { input: { main: join(pkg.project, 'index.html'), worker: join(pkg.project, 'worker.html') } } },
+      root: pkg.project,
+      configFile: false,
+      logLevel: 'silent',
+      build: {
+        outDir: out,
+        emptyOutDir: true,
+        rollupOptions: { input: { main: join(pkg.project, 'index.html'), worker: join(pkg.project, 'worker.html') } },
+      },
       worker: { format: 'es' }, // a worker that imports the package splits code (its builds load on demand)
     });
   },
   async webpack(pkg, out) {
     const { default: webpack } = await import('webpack');
     const compiler = webpack({
-      mode: 'production', context: pkg.project, target: 'web', performance: { hints: false },
+      mode: 'production',
+      context: pkg.project,
+      target: 'web',
+      performance: { hints: false },
       entry: { main: './browser-main.mjs', 'worker-page': './worker-page.mjs' },
       output: { path: out, filename: '[name].js', publicPath: 'auto', clean: true },
     });
@@ -66,8 +94,15 @@ const BUILDERS = {
   async esbuild(pkg, out) {
     const esbuild = await import('esbuild');
     await esbuild.build({
-      absWorkingDir: pkg.project, entryPoints: ENTRIES, outdir: out, entryNames: '[name]',
-      bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'silent',
+      absWorkingDir: pkg.project,
+      entryPoints: ENTRIES,
+      outdir: out,
+      entryNames: '[name]',
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      logLevel: 'silent',
     });
     await writePages(out);
     await copyRuntimeFiles(pkg, out);
@@ -89,7 +124,10 @@ function assertChoice(result, where, isolated) {
     assert.equal(info.reason, '');
   } else {
     assert.equal(info.build, 'single', `${where}: ${JSON.stringify(info)}`);
-    assert.equal(info.reason, 'threads need a cross-origin-isolated page or worker (COOP/COEP headers) with SharedArrayBuffer');
+    assert.equal(
+      info.reason,
+      'threads need a cross-origin-isolated page or worker (COOP/COEP headers) with SharedArrayBuffer',
+    );
   }
 }
 
@@ -103,7 +141,10 @@ describe('the package in bundlers, in headless Chromium', { timeout: 600_000 }, 
     pkg = await packAndInstall(work.path);
     // An app of today: ES modules throughout (worker-entry.js is one).
     const manifest = join(pkg.project, 'package.json');
-    await writeFile(manifest, JSON.stringify({ ...JSON.parse(await readFile(manifest, 'utf8')), type: 'module' }, null, 2));
+    await writeFile(
+      manifest,
+      JSON.stringify({ ...JSON.parse(await readFile(manifest, 'utf8')), type: 'module' }, null, 2),
+    );
     browser = await launching;
   });
   after(async () => {
@@ -134,7 +175,10 @@ describe('the package in bundlers, in headless Chromium', { timeout: 600_000 }, 
     const { createServer } = await import('vite');
     for (const isolated of [false, true]) {
       const server = await createServer({
-        root: pkg.project, configFile: false, logLevel: 'silent', worker: { format: 'es' },
+        root: pkg.project,
+        configFile: false,
+        logLevel: 'silent',
+        worker: { format: 'es' },
         server: { host: '127.0.0.1', port: 0, headers: isolated ? ISOLATION_HEADERS : {} },
         cacheDir: join(work.path, `vite-cache-${isolated}`),
       });
@@ -142,7 +186,11 @@ describe('the package in bundlers, in headless Chromium', { timeout: 600_000 }, 
       try {
         const base = server.resolvedUrls.local[0];
         for (const page of ['index.html', 'worker.html'])
-          assertChoice(await runPage(browser, new URL(page, base).href), `vite dev, ${page}, ${isolated ? 'isolated' : 'plain'}`, isolated);
+          assertChoice(
+            await runPage(browser, new URL(page, base).href),
+            `vite dev, ${page}, ${isolated ? 'isolated' : 'plain'}`,
+            isolated,
+          );
       } finally {
         await server.close();
       }

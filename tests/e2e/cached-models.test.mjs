@@ -34,11 +34,16 @@ async function serverWith(depsDir) {
 }
 
 test('serve.mjs mounts a completed cache folder and lists it in /models/cached.json; an incomplete one neither', async () => {
-  for (const [depsDir, present] of [[depsWith, true], [depsWithout, false]]) {
+  for (const [depsDir, present] of [
+    [depsWith, true],
+    [depsWithout, false],
+  ]) {
     const server = await serverWith(depsDir);
     try {
       const base = serverUrl(server);
-      assert.deepEqual(await (await fetch(`${base}/models/cached.json`)).json(), { models: present ? ['all-MiniLM-L6-v2'] : [] });
+      assert.deepEqual(await (await fetch(`${base}/models/cached.json`)).json(), {
+        models: present ? ['all-MiniLM-L6-v2'] : [],
+      });
       const config = await fetch(`${base}/models/all-MiniLM-L6-v2/config.json`);
       assert.equal(config.status, present ? 200 : 404);
       if (present) assert.deepEqual(await config.json(), { model_type: 'bert' });
@@ -49,20 +54,31 @@ test('serve.mjs mounts a completed cache folder and lists it in /models/cached.j
   }
 });
 
-test('the page offers all-MiniLM-L6-v2 exactly when the server lists it, with no failed request', { timeout: 120_000 }, async (t) => {
-  if (skipWithoutChromium(t)) return;
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  for (const [depsDir, expected] of [[depsWith, ['austen-gpt', 'all-MiniLM-L6-v2']], [depsWithout, ['austen-gpt']]]) {
-    const server = await serverWith(depsDir);
-    try {
-      const options = await withPage(`${serverUrl(server)}/web/`, async (page) => {
-        await page.waitForFunction(() => window.mhaDemo?.ready, null, { timeout: 60_000 });
-        return page.$$eval('#model-select option', (all) => all.filter((o) => !o.hidden).map((o) => o.textContent));
-      }, { browser });
-      assert.deepEqual(options, expected);
-    } finally {
-      await closeServer(server);
+test(
+  'the page offers all-MiniLM-L6-v2 exactly when the server lists it, with no failed request',
+  { timeout: 120_000 },
+  async (t) => {
+    if (skipWithoutChromium(t)) return;
+    const browser = await launchBrowser();
+    t.after(() => browser.close());
+    for (const [depsDir, expected] of [
+      [depsWith, ['austen-gpt', 'all-MiniLM-L6-v2']],
+      [depsWithout, ['austen-gpt']],
+    ]) {
+      const server = await serverWith(depsDir);
+      try {
+        const options = await withPage(
+          `${serverUrl(server)}/web/`,
+          async (page) => {
+            await page.waitForFunction(() => window.mhaDemo?.ready, null, { timeout: 60_000 });
+            return page.$$eval('#model-select option', (all) => all.filter((o) => !o.hidden).map((o) => o.textContent));
+          },
+          { browser },
+        );
+        assert.deepEqual(options, expected);
+      } finally {
+        await closeServer(server);
+      }
     }
-  }
-});
+  },
+);

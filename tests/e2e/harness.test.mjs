@@ -9,18 +9,35 @@ import { test } from 'node:test';
 import { closeServer, isLocalUrl, serverUrl, skipWithoutChromium, startStaticServer, withPage } from './browser.mjs';
 
 test('isLocalUrl accepts only this machine', () => {
-  for (const url of ['http://127.0.0.1:8080/x', 'http://localhost/', 'http://[::1]:9/', 'data:text/plain,x', 'blob:http://127.0.0.1/1'])
+  for (const url of [
+    'http://127.0.0.1:8080/x',
+    'http://localhost/',
+    'http://[::1]:9/',
+    'data:text/plain,x',
+    'blob:http://127.0.0.1/1',
+  ])
     assert.ok(isLocalUrl(url), url);
-  for (const url of ['http://192.0.2.1/x', 'https://127.0.0.1.nip.invalid/', 'http://10.0.0.1/', 'ws://192.0.2.1/', 'not a url'])
+  for (const url of [
+    'http://192.0.2.1/x',
+    'https://127.0.0.1.nip.invalid/',
+    'http://10.0.0.1/',
+    'ws://192.0.2.1/',
+    'not a url',
+  ])
     assert.ok(!isLocalUrl(url), url);
 });
 
-test('withPage aborts and reports non-local requests, console errors and page errors', { timeout: 90_000 }, async (t) => {
-  if (skipWithoutChromium(t)) return;
-  const folder = await mkdtemp(join(tmpdir(), 'mha-harness-'));
-  t.after(() => rm(folder, { recursive: true, force: true }));
-  // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never routed, and the harness must abort before trying.
-  await writeFile(join(folder, 'index.html'), `<!doctype html><meta charset="utf-8"><script type="module">
+test(
+  'withPage aborts and reports non-local requests, console errors and page errors',
+  { timeout: 90_000 },
+  async (t) => {
+    if (skipWithoutChromium(t)) return;
+    const folder = await mkdtemp(join(tmpdir(), 'mha-harness-'));
+    t.after(() => rm(folder, { recursive: true, force: true }));
+    // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never routed, and the harness must abort before trying.
+    await writeFile(
+      join(folder, 'index.html'),
+      `<!doctype html><meta charset="utf-8"><script type="module">
     let fetchFailed = false;
     try { await fetch('http://192.0.2.1/leak?x=1'); } catch { fetchFailed = true; }
     const worker = new Worker(URL.createObjectURL(new Blob(["fetch('http://192.0.2.2/from-worker').then(() => postMessage(false), () => postMessage(true))"])));
@@ -28,28 +45,34 @@ test('withPage aborts and reports non-local requests, console errors and page er
     console.error('deliberate console error');
     globalThis.testResult = { ok: true, fetchFailed, workerFetchFailed };
     setTimeout(() => { throw new Error('deliberate page error'); });
-  </script>`);
-  const server = await startStaticServer(folder);
-  t.after(() => closeServer(server));
-  let seen;
-  await assert.rejects(
-    withPage(`${serverUrl(server)}/`, async (page, log) => {
-      await page.waitForFunction(() => globalThis.testResult !== undefined);
-      seen = await page.evaluate(() => globalThis.testResult);
-      for (let n = 0; n < 100 && log.pageErrors.length === 0; ++n) await new Promise((done) => setTimeout(done, 50));
-      seen.log = structuredClone(log);
-    }),
-    (error) => {
-      assert.match(error.message, /requests that would leave 127\.0\.0\.1 \(aborted\):\n\s+http:\/\/192\.0\.2\.1\/leak\?x=1/);
-      assert.match(error.message, /console errors:\n[\s\S]*deliberate console error/);
-      assert.match(error.message, /uncaught page errors:\n\s+Error: deliberate page error/);
-      return true;
-    });
-  assert.equal(seen.fetchFailed, true, 'the non-local fetch must fail in the page');
-  assert.equal(seen.workerFetchFailed, true, 'the non-local fetch must fail in a worker');
-  assert.deepEqual(seen.log.blocked, ['http://192.0.2.1/leak?x=1', 'http://192.0.2.2/from-worker']);
-  assert.ok(seen.log.requests.includes(`${serverUrl(server)}/`));
-});
+  </script>`,
+    );
+    const server = await startStaticServer(folder);
+    t.after(() => closeServer(server));
+    let seen;
+    await assert.rejects(
+      withPage(`${serverUrl(server)}/`, async (page, log) => {
+        await page.waitForFunction(() => globalThis.testResult !== undefined);
+        seen = await page.evaluate(() => globalThis.testResult);
+        for (let n = 0; n < 100 && log.pageErrors.length === 0; ++n) await new Promise((done) => setTimeout(done, 50));
+        seen.log = structuredClone(log);
+      }),
+      (error) => {
+        assert.match(
+          error.message,
+          /requests that would leave 127\.0\.0\.1 \(aborted\):\n\s+http:\/\/192\.0\.2\.1\/leak\?x=1/,
+        );
+        assert.match(error.message, /console errors:\n[\s\S]*deliberate console error/);
+        assert.match(error.message, /uncaught page errors:\n\s+Error: deliberate page error/);
+        return true;
+      },
+    );
+    assert.equal(seen.fetchFailed, true, 'the non-local fetch must fail in the page');
+    assert.equal(seen.workerFetchFailed, true, 'the non-local fetch must fail in a worker');
+    assert.deepEqual(seen.log.blocked, ['http://192.0.2.1/leak?x=1', 'http://192.0.2.2/from-worker']);
+    assert.ok(seen.log.requests.includes(`${serverUrl(server)}/`));
+  },
+);
 
 test('the static server serves mounted folders under their prefix and nothing outside them', async (t) => {
   const { startServer } = await import('../../scripts/serve.mjs');

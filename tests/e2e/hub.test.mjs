@@ -20,7 +20,12 @@ async function loadAndRun({ source, options, text }) {
   const model = await loadModel(source, { ...options, onProgress: (event) => events.push(event) });
   try {
     const result = model.run(text);
-    return { logits: Array.from(result.logits), attention: Array.from(result.attention), tokens: result.tokens, events };
+    return {
+      logits: Array.from(result.logits),
+      attention: Array.from(result.attention),
+      tokens: result.tokens,
+      events,
+    };
   } finally {
     model.dispose();
   }
@@ -30,7 +35,10 @@ describe('loading from the Hub in Chromium', { timeout: 120_000 }, () => {
   let browser, repoServer, hub;
   before(async () => {
     repoServer = await startRepoServer();
-    hub = await startHubServer({ 'test-org/austen-gpt': { folder: austen }, 'test-org/bert-tiny': { folder: bertTiny } });
+    hub = await startHubServer({
+      'test-org/austen-gpt': { folder: austen },
+      'test-org/bert-tiny': { folder: bertTiny },
+    });
   });
   after(async () => {
     await browser?.close();
@@ -48,52 +56,69 @@ describe('loading from the Hub in Chromium', { timeout: 120_000 }, () => {
       { id: 'test-org/austen-gpt', folder: '/models/austen-gpt/', text: 'It is a truth universally acknowledged' },
       { id: 'test-org/bert-tiny', folder: '/tests/fixtures/encoders/bert-tiny/', text: 'the quick brown fox' },
     ];
-    await withPage(page, async (tab, log) => {
-      assert.equal(await tab.evaluate(() => globalThis.crossOriginIsolated), true);
-      const fromFiles = [], fromHub = [];
-      for (const { id, folder, text } of cases) {
-        fromFiles.push(await tab.evaluate(loadAndRun, { source: folder, text }));
-        fromHub.push(await tab.evaluate(loadAndRun, { source: id, options: { hubUrl }, text }));
-      }
-      for (const [n, { id }] of cases.entries()) {
-        const { events, ...outputs } = fromHub[n];
-        assert.deepEqual(outputs, (({ events: _, ...rest }) => rest)(fromFiles[n]), `${id}: hub and files differ`);
-      }
-      // The weights' size came with the answer's headers, before their first byte.
-      const weights = fromHub[0].events.filter((event) => event.file === 'model.safetensors');
-      assert.deepEqual(weights[1], { status: 'download', file: 'model.safetensors', loaded: 0, total: weightsSize });
-      assert.ok(hub.requests.includes('GET /test-org/austen-gpt/resolve/main/model.safetensors 302'));
-      assert.ok(hub.requests.some((line) => /^GET \/cas\/[0-9a-f]{64} 200$/.test(line)));
-
-      const keys = await tab.evaluate(async () => (await (await caches.open('mha-wasm-hub')).keys()).map((request) => request.url));
-      assert.deepEqual(keys.map((key) => key.slice(hubUrl.length)).sort(), [
-        'test-org/austen-gpt/resolve/main/config.json', 'test-org/austen-gpt/resolve/main/merges.txt',
-        'test-org/austen-gpt/resolve/main/model.safetensors', 'test-org/austen-gpt/resolve/main/vocab.json',
-        'test-org/bert-tiny/resolve/main/config.json', 'test-org/bert-tiny/resolve/main/model.safetensors',
-        'test-org/bert-tiny/resolve/main/tokenizer.json', 'test-org/bert-tiny/resolve/main/tokenizer_config.json',
-        'test-org/bert-tiny/resolve/main/vocab.txt',
-      ]);
-
-      await hub.close();
-      const requestsBefore = log.requests.length;
-      for (const [n, { id, text }] of cases.entries()) {
-        const { events, ...outputs } = await tab.evaluate(loadAndRun, { source: id, options: { hubUrl }, text });
-        const { events: firstEvents, ...first } = fromHub[n];
-        assert.deepEqual(outputs, first, `${id}: the cached load differs`);
-        if (n === 0) {
-          assert.deepEqual(events.filter((event) => event.file === 'model.safetensors' && event.status !== 'progress'), [
-            { status: 'initiate', file: 'model.safetensors', loaded: 0, total: undefined },
-            { status: 'download', file: 'model.safetensors', loaded: 0, total: weightsSize },
-            { status: 'done', file: 'model.safetensors', loaded: weightsSize, total: weightsSize },
-          ]);
+    await withPage(
+      page,
+      async (tab, log) => {
+        assert.equal(await tab.evaluate(() => globalThis.crossOriginIsolated), true);
+        const fromFiles = [],
+          fromHub = [];
+        for (const { id, folder, text } of cases) {
+          fromFiles.push(await tab.evaluate(loadAndRun, { source: folder, text }));
+          fromHub.push(await tab.evaluate(loadAndRun, { source: id, options: { hubUrl }, text }));
         }
-      }
-      const toHub = log.requests.slice(requestsBefore).filter((url) => hubHosts.includes(new URL(url).host));
-      assert.deepEqual(toHub, [], 'the second loads must not touch the network');
-      // Chromium logs each 404 as a console error: bert-tiny has no tokenizer.json, asked once of the repository
-      // server (the folder load) and once of the Hub (the first load; the second knows from the cache).
-      assert.deepEqual(log.consoleErrors, Array(2).fill('Failed to load resource: the server responded with a status of 404 (Not Found)'));
-    }, { browser, allowConsoleErrors: true });
+        for (const [n, { id }] of cases.entries()) {
+          const { events, ...outputs } = fromHub[n];
+          assert.deepEqual(outputs, (({ events: _, ...rest }) => rest)(fromFiles[n]), `${id}: hub and files differ`);
+        }
+        // The weights' size came with the answer's headers, before their first byte.
+        const weights = fromHub[0].events.filter((event) => event.file === 'model.safetensors');
+        assert.deepEqual(weights[1], { status: 'download', file: 'model.safetensors', loaded: 0, total: weightsSize });
+        assert.ok(hub.requests.includes('GET /test-org/austen-gpt/resolve/main/model.safetensors 302'));
+        assert.ok(hub.requests.some((line) => /^GET \/cas\/[0-9a-f]{64} 200$/.test(line)));
+
+        const keys = await tab.evaluate(async () =>
+          (await (await caches.open('mha-wasm-hub')).keys()).map((request) => request.url),
+        );
+        assert.deepEqual(keys.map((key) => key.slice(hubUrl.length)).sort(), [
+          'test-org/austen-gpt/resolve/main/config.json',
+          'test-org/austen-gpt/resolve/main/merges.txt',
+          'test-org/austen-gpt/resolve/main/model.safetensors',
+          'test-org/austen-gpt/resolve/main/vocab.json',
+          'test-org/bert-tiny/resolve/main/config.json',
+          'test-org/bert-tiny/resolve/main/model.safetensors',
+          'test-org/bert-tiny/resolve/main/tokenizer.json',
+          'test-org/bert-tiny/resolve/main/tokenizer_config.json',
+          'test-org/bert-tiny/resolve/main/vocab.txt',
+        ]);
+
+        await hub.close();
+        const requestsBefore = log.requests.length;
+        for (const [n, { id, text }] of cases.entries()) {
+          const { events, ...outputs } = await tab.evaluate(loadAndRun, { source: id, options: { hubUrl }, text });
+          const { events: firstEvents, ...first } = fromHub[n];
+          assert.deepEqual(outputs, first, `${id}: the cached load differs`);
+          if (n === 0) {
+            assert.deepEqual(
+              events.filter((event) => event.file === 'model.safetensors' && event.status !== 'progress'),
+              [
+                { status: 'initiate', file: 'model.safetensors', loaded: 0, total: undefined },
+                { status: 'download', file: 'model.safetensors', loaded: 0, total: weightsSize },
+                { status: 'done', file: 'model.safetensors', loaded: weightsSize, total: weightsSize },
+              ],
+            );
+          }
+        }
+        const toHub = log.requests.slice(requestsBefore).filter((url) => hubHosts.includes(new URL(url).host));
+        assert.deepEqual(toHub, [], 'the second loads must not touch the network');
+        // Chromium logs each 404 as a console error: bert-tiny has no tokenizer.json, asked once of the repository
+        // server (the folder load) and once of the Hub (the first load; the second knows from the cache).
+        assert.deepEqual(
+          log.consoleErrors,
+          Array(2).fill('Failed to load resource: the server responded with a status of 404 (Not Found)'),
+        );
+      },
+      { browser, allowConsoleErrors: true },
+    );
   });
 
   test('an abort in the middle of the weights leaves them out of Cache Storage', async (t) => {
@@ -101,27 +126,41 @@ describe('loading from the Hub in Chromium', { timeout: 120_000 }, () => {
     browser ??= await launchBrowser();
     const slow = await startHubServer({ 'test-org/slow-gpt': { folder: austen } });
     slow.throttle = { bytes: 65536, ms: 50 }; // about 6 s for the 8 MB weights
-    const started = new Promise((done) => { slow.onWeightsStarted = done; });
+    const started = new Promise((done) => {
+      slow.onWeightsStarted = done;
+    });
     try {
       const page = `${serverUrl(repoServer)}/tests/e2e/pages/hub.html`;
-      const { error, keys } = await withPage(page, async (tab) => {
-        await tab.evaluate((hubUrl) => {
-          globalThis.controller = new AbortController();
-          globalThis.loading = import('/dist/index.js')
-            .then(({ loadModel }) => loadModel('test-org/slow-gpt', { hubUrl, signal: globalThis.controller.signal }))
-            .then(() => 'loaded', (caught) => caught.name);
-        }, slow.url);
-        await started;
-        return tab.evaluate(async () => {
-          globalThis.controller.abort();
-          const outcome = await globalThis.loading;
-          const cache = await caches.open('mha-wasm-hub');
-          return { error: outcome, keys: (await cache.keys()).map((request) => request.url) };
-        });
-      }, { browser });
+      const { error, keys } = await withPage(
+        page,
+        async (tab) => {
+          await tab.evaluate((hubUrl) => {
+            globalThis.controller = new AbortController();
+            globalThis.loading = import('/dist/index.js')
+              .then(({ loadModel }) => loadModel('test-org/slow-gpt', { hubUrl, signal: globalThis.controller.signal }))
+              .then(
+                () => 'loaded',
+                (caught) => caught.name,
+              );
+          }, slow.url);
+          await started;
+          return tab.evaluate(async () => {
+            globalThis.controller.abort();
+            const outcome = await globalThis.loading;
+            const cache = await caches.open('mha-wasm-hub');
+            return { error: outcome, keys: (await cache.keys()).map((request) => request.url) };
+          });
+        },
+        { browser },
+      );
       assert.equal(error, 'AbortError');
-      assert.deepEqual(keys.filter((key) => key.includes('slow-gpt')).map((key) => key.split('/').pop()).sort(),
-        ['config.json', 'merges.txt', 'vocab.json']);
+      assert.deepEqual(
+        keys
+          .filter((key) => key.includes('slow-gpt'))
+          .map((key) => key.split('/').pop())
+          .sort(),
+        ['config.json', 'merges.txt', 'vocab.json'],
+      );
     } finally {
       await slow.close();
     }
@@ -132,20 +171,30 @@ describe('loading from the Hub in Chromium', { timeout: 120_000 }, () => {
     browser ??= await launchBrowser();
     const page = `${serverUrl(repoServer)}/tests/e2e/pages/hub.html`;
     const url = `${hub.url}test-org/offline-gpt/resolve/main/config.json`;
-    const error = await withPage(page, async (tab) => {
-      await tab.evaluate(() => import('/dist/index.js'));
-      await browser.context.setOffline(true);
-      try {
-        return await tab.evaluate(async (hubUrl) => {
-          const { loadModel } = await import('/dist/index.js');
-          return loadModel('test-org/offline-gpt', { hubUrl }).then(() => null, (caught) => caught.message);
-        }, hub.url);
-      } finally {
-        await browser.context.setOffline(false);
-      }
-    }, { browser, allowConsoleErrors: true });
-    assert.equal(error, `config.json: cannot fetch ${url} for repository "test-org/offline-gpt" at revision "main" ` +
-      '(Failed to fetch): this browser is offline');
+    const error = await withPage(
+      page,
+      async (tab) => {
+        await tab.evaluate(() => import('/dist/index.js'));
+        await browser.context.setOffline(true);
+        try {
+          return await tab.evaluate(async (hubUrl) => {
+            const { loadModel } = await import('/dist/index.js');
+            return loadModel('test-org/offline-gpt', { hubUrl }).then(
+              () => null,
+              (caught) => caught.message,
+            );
+          }, hub.url);
+        } finally {
+          await browser.context.setOffline(false);
+        }
+      },
+      { browser, allowConsoleErrors: true },
+    );
+    assert.equal(
+      error,
+      `config.json: cannot fetch ${url} for repository "test-org/offline-gpt" at revision "main" ` +
+        '(Failed to fetch): this browser is offline',
+    );
   });
 
   test('a Hub that sends no CORS headers: the message says the host may not allow cross-origin requests', async (t) => {
@@ -156,18 +205,25 @@ describe('loading from the Hub in Chromium', { timeout: 120_000 }, () => {
       const page = `${serverUrl(repoServer)}/tests/e2e/pages/hub.html`;
       const url = `${closed.url}test-org/austen-gpt/resolve/main/config.json`;
       // Chromium logs the blocked request as a console error: expected here.
-      const error = await withPage(page, (tab) => tab.evaluate(async (hubUrl) => {
-        const { loadModel } = await import('/dist/index.js');
-        try {
-          await loadModel('test-org/austen-gpt', { hubUrl, cache: false });
-          return null;
-        } catch (caught) {
-          return { name: caught.name, message: caught.message, status: caught.status };
-        }
-      }, closed.url), { browser, allowConsoleErrors: true });
+      const error = await withPage(
+        page,
+        (tab) =>
+          tab.evaluate(async (hubUrl) => {
+            const { loadModel } = await import('/dist/index.js');
+            try {
+              await loadModel('test-org/austen-gpt', { hubUrl, cache: false });
+              return null;
+            } catch (caught) {
+              return { name: caught.name, message: caught.message, status: caught.status };
+            }
+          }, closed.url),
+        { browser, allowConsoleErrors: true },
+      );
       assert.deepEqual(error, {
-        name: 'HubError', status: 0,
-        message: `config.json: cannot fetch ${url} for repository "test-org/austen-gpt" at revision "main" (Failed to fetch): ` +
+        name: 'HubError',
+        status: 0,
+        message:
+          `config.json: cannot fetch ${url} for repository "test-org/austen-gpt" at revision "main" (Failed to fetch): ` +
           'offline, the host is down, or it does not allow cross-origin requests from this page (CORS: its answers need an ' +
           'Access-Control-Allow-Origin header)',
       });

@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { closeServer, launchBrowser, serverUrl, skipWithoutChromium, startRepoServer, waitForResult, withPage } from './browser.mjs';
+import {
+  closeServer,
+  launchBrowser,
+  serverUrl,
+  skipWithoutChromium,
+  startRepoServer,
+  waitForResult,
+  withPage,
+} from './browser.mjs';
 
 describe('Web Worker + CSP', { timeout: 90_000 }, () => {
   let browser, server;

@@ -19,7 +19,12 @@ test('auto picks the relaxed build exactly where the engine validates relaxed SI
   if (expected) assert.equal(info.simd, expected, `this run expects the ${expected} build: ${JSON.stringify(info)}`);
   assert.equal(info.simd, relaxedSimdSupported() ? 'relaxed' : 'baseline');
   assert.match(info.file, info.simd === 'relaxed' ? /\/mha_wasm_relaxed\.wasm$/ : /\/mha_wasm\.wasm$/);
-  assert.equal(info.simdReason, info.simd === 'relaxed' ? '' : 'this engine does not support relaxed SIMD (WebAssembly.validate refused a relaxed instruction)');
+  assert.equal(
+    info.simdReason,
+    info.simd === 'relaxed'
+      ? ''
+      : 'this engine does not support relaxed SIMD (WebAssembly.validate refused a relaxed instruction)',
+  );
   assert.equal(threadCount, moduleInfo);
 });
 
@@ -44,27 +49,39 @@ test("simd: 'baseline' is honoured where the relaxed build could run", async () 
 
 test('loadModule options are validated: unknown names, bad values, and a later call that would change them', async () => {
   await assert.rejects(loadModule({ thread: 2 }), {
-    name: 'TypeError', message: 'loadModule options: unknown option "thread"; expected one of threads, simd, wasmPaths, wasmBinary, signal',
+    name: 'TypeError',
+    message:
+      'loadModule options: unknown option "thread"; expected one of threads, simd, wasmPaths, wasmBinary, signal',
   });
-  await assert.rejects(loadModule('fast'), { name: 'TypeError', message: 'loadModule options: expected an options object, got "fast"' });
+  await assert.rejects(loadModule('fast'), {
+    name: 'TypeError',
+    message: 'loadModule options: expected an options object, got "fast"',
+  });
   await MultiHeadAttention.create({ embedDim: 4, numHeads: 1 });
   await assert.rejects(loadModule({ threads: 2 }), {
     name: 'TypeError',
-    message: /^loadModule options: the module is already loaded with the default options; a later call cannot change that \(got \{"threads":2\}\)/,
+    message:
+      /^loadModule options: the module is already loaded with the default options; a later call cannot change that \(got \{"threads":2\}\)/,
   });
   assert.ok(await loadModule()); // no options: shares the module
   assert.ok(await loadModule({ signal: new AbortController().signal })); // a signal alone changes nothing
   await assert.rejects(loadModule({ signal: AbortSignal.abort() }), { name: 'AbortError' });
   await assert.rejects(loadModule({ signal: {} }), {
-    name: 'TypeError', message: 'loadModule options.signal: expected an AbortSignal, got Object',
+    name: 'TypeError',
+    message: 'loadModule options.signal: expected an AbortSignal, got Object',
   });
   const other = await freshRuntime();
   await assert.rejects(other.loadModule({ simd: 'fast' }), {
-    name: 'TypeError', message: `loadModule options.simd: expected 'auto', 'relaxed' or 'baseline', got "fast"`,
+    name: 'TypeError',
+    message: `loadModule options.simd: expected 'auto', 'relaxed' or 'baseline', got "fast"`,
   });
-  await assert.rejects(other.loadModule({ threads: 0 }), { name: 'RangeError', message: 'loadModule options.threads: expected a positive integer, got 0' });
+  await assert.rejects(other.loadModule({ threads: 0 }), {
+    name: 'RangeError',
+    message: 'loadModule options.threads: expected a positive integer, got 0',
+  });
   await assert.rejects(other.loadModule({ wasmPaths: 42 }), {
-    name: 'TypeError', message: 'loadModule options.wasmPaths: expected a folder URL (string or URL), got 42',
+    name: 'TypeError',
+    message: 'loadModule options.wasmPaths: expected a folder URL (string or URL), got 42',
   });
 });
 
@@ -75,7 +92,10 @@ test('a missing .wasm names the file and how to point the package at its files; 
     const error = await runtime.loadModule({ wasmPaths: empty }).catch((e) => e);
     assert.equal(error.name, 'MhaError');
     // (where relaxed SIMD runs, the relaxed file is tried first, then the baseline one, which is named)
-    assert.ok(error.message.startsWith(`cannot read the engine's file ${join(empty, 'mha_wasm.wasm')} (ENOENT).`), error.message);
+    assert.ok(
+      error.message.startsWith(`cannot read the engine's file ${join(empty, 'mha_wasm.wasm')} (ENOENT).`),
+      error.message,
+    );
     assert.match(error.message, /loadModule\(\{ wasmPaths: /);
     const module = await runtime.loadModule({ wasmPaths: new URL('../../dist/', import.meta.url) });
     assert.equal(typeof module.setNumThreads, 'function');

@@ -13,7 +13,8 @@ export function readFixture(url) {
     const nameLength = view.getUint16(at, true);
     const name = bytes.subarray(at + 2, at + 2 + nameLength).toString('utf8');
     at += 2 + nameLength;
-    const dtype = view.getUint8(at), ndim = view.getUint8(at + 1);
+    const dtype = view.getUint8(at),
+      ndim = view.getUint8(at + 1);
     at += 2;
     const dims = [];
     for (let d = 0; d < ndim; ++d, at += 4) dims.push(view.getUint32(at, true));
@@ -21,8 +22,12 @@ export function readFixture(url) {
     const width = dtype === 1 ? 1 : 4;
     const raw = new Uint8Array(bytes.subarray(at, at + n * width)); // copy: own, aligned buffer
     at += n * width;
-    const data = dtype === 0 ? new Float32Array(raw.buffer, raw.byteOffset, n)
-      : dtype === 1 ? new Uint8Array(raw.buffer, raw.byteOffset, n) : new Int32Array(raw.buffer, raw.byteOffset, n);
+    const data =
+      dtype === 0
+        ? new Float32Array(raw.buffer, raw.byteOffset, n)
+        : dtype === 1
+          ? new Uint8Array(raw.buffer, raw.byteOffset, n)
+          : new Int32Array(raw.buffer, raw.byteOffset, n);
     tensors.set(name, { dims, data });
   }
   return tensors;

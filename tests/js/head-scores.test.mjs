@@ -6,8 +6,16 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import {
-  chanceScores, headLabels, headScores, LABEL_MIN_MARGIN, LABEL_MIN_RATIO, labelThreshold, LOCAL_WINDOW,
-  mostInformativeHead, SCORES, scoreKeys,
+  chanceScores,
+  headLabels,
+  headScores,
+  LABEL_MIN_MARGIN,
+  LABEL_MIN_RATIO,
+  labelThreshold,
+  LOCAL_WINDOW,
+  mostInformativeHead,
+  SCORES,
+  scoreKeys,
 } from '../../web/analysis.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/head_scores/cases.json', import.meta.url), 'utf8'));
@@ -45,9 +53,16 @@ describe('scores, chance levels and labels match head_patterns.py', () => {
       }
       // the page's entry point: a one-layer model with these heads
       const live = headLabels(attention, { nLayer: 1, nHead: c.heads }, c.T, c.ids, c.delimiter);
-      if (c.T < 2) { assert.equal(live, null); return; }
+      if (c.T < 2) {
+        assert.equal(live, null);
+        return;
+      }
       for (let h = 0; h < c.heads; ++h)
-        assert.deepEqual(live.head(0, h).labels.map((l) => l.key), c.result[h].labels, `head ${h} labels`);
+        assert.deepEqual(
+          live.head(0, h).labels.map((l) => l.key),
+          c.result[h].labels,
+          `head ${h} labels`,
+        );
     });
   }
 });
@@ -61,7 +76,8 @@ test('hand-checked: idealised heads earn their own label, the uniform head score
   assert.equal(first(2), 'induction');
   assert.equal(first(3), 'local');
   assert.deepEqual(live.head(0, 4).labels, []);
-  for (const { key } of SCORES) if (live.chance[key] !== null) assertClose(live.head(0, 4).scores[key], live.chance[key], `uniform ${key}`);
+  for (const { key } of SCORES)
+    if (live.chance[key] !== null) assertClose(live.head(0, 4).scores[key], live.chance[key], `uniform ${key}`);
   // T = 16: previous-token chance is the mean of 1 / (i + 1) over i = 1..15
   let sum = 0;
   for (let i = 1; i < 16; ++i) sum += 1 / (i + 1);
@@ -75,7 +91,14 @@ test('hand-checked: idealised heads earn their own label, the uniform head score
 test('the opening head is the label furthest from chance', () => {
   const heads = [
     { layer: 0, head: 0, labels: [{ key: 'delimiter', score: 0.66, chance: 0.144 }] },
-    { layer: 2, head: 5, labels: [{ key: 'induction', score: 0.7, chance: 0.014 }, { key: 'local', score: 0.6, chance: 0.1 }] },
+    {
+      layer: 2,
+      head: 5,
+      labels: [
+        { key: 'induction', score: 0.7, chance: 0.014 },
+        { key: 'local', score: 0.6, chance: 0.1 },
+      ],
+    },
     { layer: 1, head: 1, labels: [] },
   ];
   const best = mostInformativeHead(heads);

@@ -34,7 +34,8 @@ const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 function repositoryFiles({ folder, only, overrides = {} }) {
   const path = folder instanceof URL ? fileURLToPath(folder) : folder;
   const files = {};
-  for (const name of only ?? readdirSync(path).filter((name) => MODEL_FILES.test(name) && statSync(join(path, name)).isFile()))
+  for (const name of only ??
+    readdirSync(path).filter((name) => MODEL_FILES.test(name) && statSync(join(path, name)).isFile()))
     files[name] = readFileSync(join(path, name));
   for (const [name, bytes] of Object.entries(overrides)) {
     if (bytes === null) delete files[name];
@@ -64,7 +65,13 @@ export async function startHubServer(repositories, { cors = true, errorCodes = t
       const hash = sha256(bytes);
       store.set(hash, { bytes, claimedSize: spec.claimedWeightsSize });
     }
-    repos.set(id, { files, gated: spec.gated === true, private: spec.private === true, token: spec.token, revisions: spec.revisions ?? ['main'] });
+    repos.set(id, {
+      files,
+      gated: spec.gated === true,
+      private: spec.private === true,
+      token: spec.token,
+      revisions: spec.revisions ?? ['main'],
+    });
   }
   const hub = { requests: [], throttle: null, onWeightsStarted: null };
   const answer = (request, response, status, headers = {}, body) => {
@@ -73,23 +80,34 @@ export async function startHubServer(repositories, { cors = true, errorCodes = t
     if (request.method === 'HEAD' || body === undefined) return response.end();
     return response.end(body);
   };
-  const fail = (request, response, status, code, message) => answer(request, response, status,
-    { ...(errorCodes ? { 'X-Error-Code': code, 'X-Error-Message': message } : {}), 'Content-Type': 'text/plain' }, message);
+  const fail = (request, response, status, code, message) =>
+    answer(
+      request,
+      response,
+      status,
+      { ...(errorCodes ? { 'X-Error-Code': code, 'X-Error-Message': message } : {}), 'Content-Type': 'text/plain' },
+      message,
+    );
 
   const serveHub = (request, response) => {
     if (request.method === 'OPTIONS') {
-      return answer(request, response, 204, { 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': 'GET, HEAD' });
+      return answer(request, response, 204, {
+        'Access-Control-Allow-Headers': '*',
+        'Access-Control-Allow-Methods': 'GET, HEAD',
+      });
     }
     // The revision is one escaped segment ("refs%2Fpr%2F1"): split first, then decode.
     const match = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(new URL(request.url, 'http://hub').pathname);
-    if (!match || !['GET', 'HEAD'].includes(request.method)) return fail(request, response, 404, 'EntryNotFound', 'not a resolve URL');
+    if (!match || !['GET', 'HEAD'].includes(request.method))
+      return fail(request, response, 404, 'EntryNotFound', 'not a resolve URL');
     const [id, revision, name] = match.slice(1).map(decodeURIComponent);
     const repo = repos.get(id);
     if (!repo) return fail(request, response, 404, 'RepoNotFound', 'Repository not found');
     // The Hub answers an anonymous request for a private repository as for a missing one, with 401.
     const signedIn = repo.token !== undefined && request.headers.authorization === `Bearer ${repo.token}`;
     if (repo.private && !signedIn) return fail(request, response, 401, 'RepoNotFound', 'Repository not found');
-    if (repo.gated && !signedIn) return fail(request, response, 401, 'GatedRepo', `Access to model ${id} is restricted. Please log in.`);
+    if (repo.gated && !signedIn)
+      return fail(request, response, 401, 'GatedRepo', `Access to model ${id} is restricted. Please log in.`);
     if (!repo.revisions.includes(revision)) return fail(request, response, 404, 'RevisionNotFound', 'Invalid rev id');
     const bytes = repo.files[name];
     if (!bytes) return fail(request, response, 404, 'EntryNotFound', 'Entry not found');
@@ -97,10 +115,19 @@ export async function startHubServer(repositories, { cors = true, errorCodes = t
     if (name.endsWith('.safetensors')) {
       const hash = sha256(bytes);
       return answer(request, response, 302, {
-        Location: `${hub.casUrl}/cas/${hash}`, ETag: etag, 'X-Linked-Etag': etag, 'X-Linked-Size': String(bytes.length),
+        Location: `${hub.casUrl}/cas/${hash}`,
+        ETag: etag,
+        'X-Linked-Etag': etag,
+        'X-Linked-Size': String(bytes.length),
       });
     }
-    return answer(request, response, 200, { 'Content-Length': bytes.length, ETag: etag, 'Content-Type': 'application/octet-stream' }, bytes);
+    return answer(
+      request,
+      response,
+      200,
+      { 'Content-Length': bytes.length, ETag: etag, 'Content-Type': 'application/octet-stream' },
+      bytes,
+    );
   };
 
   const serveStore = (request, response) => {
@@ -108,8 +135,13 @@ export async function startHubServer(repositories, { cors = true, errorCodes = t
     const entry = hash && store.get(hash);
     if (!entry) return answer(request, response, 404, { 'Content-Type': 'text/plain' }, 'no such object');
     const { bytes, claimedSize } = entry;
-    const headers = { 'Content-Length': claimedSize ?? bytes.length, ETag: `"${hash}"`, 'Content-Type': 'application/octet-stream' };
-    if (claimedSize !== undefined) { // announce the size, then wait for the client to go away
+    const headers = {
+      'Content-Length': claimedSize ?? bytes.length,
+      ETag: `"${hash}"`,
+      'Content-Type': 'application/octet-stream',
+    };
+    if (claimedSize !== undefined) {
+      // announce the size, then wait for the client to go away
       hub.requests.push(`${request.method} ${request.url} 200`);
       response.writeHead(200, { ...(cors ? CORS : {}), ...headers });
       response.flushHeaders();
@@ -133,30 +165,40 @@ export async function startHubServer(repositories, { cors = true, errorCodes = t
     return undefined;
   };
 
-  const listen = (handler) => new Promise((done, failed) => {
-    const server = createServer(handler);
-    server.once('error', failed);
-    server.listen(0, '127.0.0.1', () => done(server));
-  });
+  const listen = (handler) =>
+    new Promise((done, failed) => {
+      const server = createServer(handler);
+      server.once('error', failed);
+      server.listen(0, '127.0.0.1', () => done(server));
+    });
   const [hubServer, storeServer] = await Promise.all([listen(serveHub), listen(serveStore)]);
   hub.url = `http://127.0.0.1:${hubServer.address().port}/`;
   hub.casUrl = `http://127.0.0.1:${storeServer.address().port}`;
-  hub.close = () => Promise.all([hubServer, storeServer].map((server) => new Promise((done) => {
-    server.closeAllConnections();
-    server.close(() => done());
-  })));
+  hub.close = () =>
+    Promise.all(
+      [hubServer, storeServer].map(
+        (server) =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      ),
+    );
   return hub;
 }
 
 // By hand: `node tests/js/hub-server.mjs` serves the repository's models as a hub (for trying a page against it):
 // test-org/austen-gpt, test-org/bert-tiny, test-org/distilbert-tiny and a gated test-org/gated (token hf_test).
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const models = new URL('../../models/', import.meta.url), encoders = new URL('../fixtures/encoders/', import.meta.url);
+  const models = new URL('../../models/', import.meta.url),
+    encoders = new URL('../fixtures/encoders/', import.meta.url);
   const hub = await startHubServer({
     'test-org/austen-gpt': { folder: new URL('austen-gpt/', models) },
     'test-org/bert-tiny': { folder: new URL('bert-tiny/', encoders) },
     'test-org/distilbert-tiny': { folder: new URL('distilbert-tiny/', encoders) },
     'test-org/gated': { folder: new URL('austen-gpt/', models), gated: true, token: 'hf_test' },
   });
-  console.log(`fake hub at ${hub.url} (content store ${hub.casUrl}); loadModel('test-org/austen-gpt', { hubUrl: '${hub.url}' })`);
+  console.log(
+    `fake hub at ${hub.url} (content store ${hub.casUrl}); loadModel('test-org/austen-gpt', { hubUrl: '${hub.url}' })`,
+  );
 }

@@ -27,7 +27,10 @@ before(async () => {
       if (at === 0) slowStarted?.();
       response.write(bytes[file].subarray(at, at + 65536));
       at += 65536;
-      if (at >= bytes[file].length) { clearInterval(timer); response.end(); }
+      if (at >= bytes[file].length) {
+        clearInterval(timer);
+        response.end();
+      }
     }, 50);
     response.on('close', () => clearInterval(timer));
   });
@@ -51,7 +54,10 @@ test('progress: initiate, download, progress and done for each file, with the si
     const progress = mine.filter((event) => event.status === 'progress');
     assert.ok(progress.length >= 1, `${file}: no progress events`);
     assert.equal(progress.at(-1).loaded, bytes[file].length);
-    assert.ok(progress.every((event, n) => n === 0 || event.loaded > progress[n - 1].loaded), `${file}: loaded must grow`);
+    assert.ok(
+      progress.every((event, n) => n === 0 || event.loaded > progress[n - 1].loaded),
+      `${file}: loaded must grow`,
+    );
   }
 });
 
@@ -86,12 +92,16 @@ test('an AbortSignal stops a load: before it starts, and in the middle of a down
 
 test('load options are checked: a signal must be an AbortSignal, unknown names are refused', async () => {
   await assert.rejects(GptModel.load(folder, { signal: 'stop' }), {
-    name: 'TypeError', message: 'options.signal: expected an AbortSignal, got "stop"',
+    name: 'TypeError',
+    message: 'options.signal: expected an AbortSignal, got "stop"',
   });
   await assert.rejects(loadModel(folder, { onprogress() {} }), {
-    name: 'TypeError', message: 'options: unknown option "onprogress"; expected one of onProgress, maxBytes, signal, hub, revision, hubUrl, cache, headers',
+    name: 'TypeError',
+    message:
+      'options: unknown option "onprogress"; expected one of onProgress, maxBytes, signal, hub, revision, hubUrl, cache, headers',
   });
   await assert.rejects(GptModel.load(folder, { onProgress: 1 }), {
-    name: 'TypeError', message: 'options.onProgress: expected a function, got 1',
+    name: 'TypeError',
+    message: 'options.onProgress: expected a function, got 1',
   });
 });

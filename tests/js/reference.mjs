@@ -3,8 +3,11 @@
 //   query [B, Lq, E], key [B, Lk, kdim], value [B, Lk, vdim]; weights as in PyTorch's state_dict.
 export function referenceAttention({ embedDim: E, numHeads: H, kdim = E, vdim = E }, state, query, options = {}) {
   const B = options.batch ?? 1;
-  const key = options.key ?? query, value = options.value ?? key;
-  const Lq = query.length / (B * E), Lk = key.length / (B * kdim), dk = E / H;
+  const key = options.key ?? query,
+    value = options.value ?? key;
+  const Lq = query.length / (B * E),
+    Lk = key.length / (B * kdim),
+    dk = E / H;
   const wq = state.in_proj_weight ? state.in_proj_weight.subarray(0, E * E) : state.q_proj_weight;
   const wk = state.in_proj_weight ? state.in_proj_weight.subarray(E * E, 2 * E * E) : state.k_proj_weight;
   const wv = state.in_proj_weight ? state.in_proj_weight.subarray(2 * E * E) : state.v_proj_weight;
@@ -24,7 +27,8 @@ export function referenceAttention({ embedDim: E, numHeads: H, kdim = E, vdim = 
   const v = linear(value, B * Lk, vdim, wv, bias, 2 * E);
   const perHead = new Float64Array(B * H * Lq * Lk);
   const context = new Float64Array(B * Lq * E);
-  const mask = options.attnMask, maskPerHead = mask && mask.length !== Lq * Lk;
+  const mask = options.attnMask,
+    maskPerHead = mask && mask.length !== Lq * Lk;
   for (let b = 0; b < B; ++b)
     for (let h = 0; h < H; ++h)
       for (let i = 0; i < Lq; ++i) {
@@ -42,7 +46,7 @@ export function referenceAttention({ embedDim: E, numHeads: H, kdim = E, vdim = 
         }
         const max = Math.max(...row);
         let sum = 0;
-        for (let j = 0; j < Lk; ++j) sum += (row[j] = max === -Infinity ? 0 : Math.exp(row[j] - max));
+        for (let j = 0; j < Lk; ++j) sum += row[j] = max === -Infinity ? 0 : Math.exp(row[j] - max);
         for (let j = 0; j < Lk; ++j) {
           const p = sum > 0 ? row[j] / sum : 0;
           perHead[((b * H + h) * Lq + i) * Lk + j] = p;
@@ -60,7 +64,8 @@ export function referenceAttention({ embedDim: E, numHeads: H, kdim = E, vdim = 
 
 /** max |a - b| / max |b|; NaN in `expected` counts as 0. */
 export function relativeError(actual, expected) {
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let n = 0; n < expected.length; ++n) {
     const want = Number.isNaN(expected[n]) ? 0 : expected[n];
     scale = Math.max(scale, Math.abs(want));

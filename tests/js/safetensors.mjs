@@ -3,19 +3,22 @@
 export function floatToHalf(value) {
   const f32 = new Float32Array([value]);
   const bits = new Uint32Array(f32.buffer)[0];
-  const sign = (bits >>> 16) & 0x8000, exponent = (bits >>> 23) & 0xff, mantissa = bits & 0x7fffff;
+  const sign = (bits >>> 16) & 0x8000,
+    exponent = (bits >>> 23) & 0xff,
+    mantissa = bits & 0x7fffff;
   if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
   const e = exponent - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
     const m = (mantissa | 0x800000) >>> (1 - e + 13);
-    const rest = (mantissa | 0x800000) & ((1 << (1 - e + 13)) - 1), half = 1 << (1 - e + 12);
-    return sign | (m + (rest > half || (rest === half && (m & 1)) ? 1 : 0));
+    const rest = (mantissa | 0x800000) & ((1 << (1 - e + 13)) - 1),
+      half = 1 << (1 - e + 12);
+    return sign | (m + (rest > half || (rest === half && m & 1) ? 1 : 0));
   }
   let h = sign | (e << 10) | (mantissa >>> 13);
   const rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h += 1;
+  if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h += 1;
   return h;
 }
 
@@ -24,9 +27,10 @@ export function writeSafetensors(tensors, { dtype = 'F32' } = {}) {
   const chunks = [];
   let offset = 0;
   for (const [name, { shape, data }] of Object.entries(tensors)) {
-    const bytes = dtype === 'F16'
-      ? new Uint8Array(Uint16Array.from(data, floatToHalf).buffer)
-      : new Uint8Array(Float32Array.from(data).buffer);
+    const bytes =
+      dtype === 'F16'
+        ? new Uint8Array(Uint16Array.from(data, floatToHalf).buffer)
+        : new Uint8Array(Float32Array.from(data).buffer);
     header[name] = { dtype, shape, data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);
     offset += bytes.length;
@@ -46,7 +50,7 @@ export function writeSafetensors(tensors, { dtype = 'F32' } = {}) {
 }
 
 /** Random GPT-2 weights with Hugging Face names (Conv1D layouts), as { name: { shape, data } }. */
-export function randomGpt2Tensors(rng, { nLayer, nHead, nEmbd: E, nPositions, vocabSize }, prefix = '') {
+export function randomGpt2Tensors(rng, { nLayer, nEmbd: E, nPositions, vocabSize }, prefix = '') {
   const t = {};
   const add = (name, shape, scale, offset = 0) => {
     const n = shape.reduce((a, b) => a * b, 1);

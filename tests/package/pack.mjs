@@ -16,11 +16,24 @@ const exec = promisify(execFile);
 export async function run(command, args, { cwd, timeout = 60_000, env } = {}) {
   try {
     return await exec(command, args, {
-      cwd, timeout, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL',
-      env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...env },
+      cwd,
+      timeout,
+      maxBuffer: 16 * 1024 * 1024,
+      killSignal: 'SIGKILL',
+      env: {
+        ...process.env,
+        npm_config_update_notifier: 'false',
+        npm_config_fund: 'false',
+        npm_config_audit: 'false',
+        ...env,
+      },
     });
   } catch (error) {
-    error.message = `${command} ${args.join(' ')} failed (in ${cwd}): ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`.slice(0, 4000);
+    error.message =
+      `${command} ${args.join(' ')} failed (in ${cwd}): ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`.slice(
+        0,
+        4000,
+      );
     throw error;
   }
 }
@@ -39,7 +52,9 @@ export async function makeWorkDir(prefix = 'mha-package-') {
 export async function packAndInstall(workDir) {
   const cache = join(workDir, 'npm-cache');
   const npmFlags = ['--cache', cache, '--loglevel=error', '--no-audit', '--no-fund'];
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', workDir, ...npmFlags], { cwd: repoRoot });
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', workDir, ...npmFlags], {
+    cwd: repoRoot,
+  });
   const [packed] = JSON.parse(stdout);
   const tarball = join(workDir, packed.filename);
   const project = join(workDir, 'consumer');
@@ -47,7 +62,12 @@ export async function packAndInstall(workDir) {
   await run('npm', ['init', '-y', ...npmFlags], { cwd: project });
   await run('npm', ['install', tarball, '--offline', '--no-package-lock', ...npmFlags], { cwd: project });
   await cp(appDir, project, { recursive: true });
-  return { tarball, files: packed.files.map((f) => f.path).sort(), project, packageDir: join(project, 'node_modules', 'mha-wasm') };
+  return {
+    tarball,
+    files: packed.files.map((f) => f.path).sort(),
+    project,
+    packageDir: join(project, 'node_modules', 'mha-wasm'),
+  };
 }
 
 export async function readJson(path) {
@@ -72,8 +92,15 @@ export function assertIdentityResult(result, where) {
   for (const key of Object.keys(expected)) {
     assert.equal(result[key]?.length, expected[key].length, `${where}: ${key} length`);
     result[key].forEach((value, n) =>
-      assert.ok(Math.abs(value - expected[key][n]) <= 1e-6,
-        `${where}: ${key}[${n}] = ${value}, expected ${expected[key][n]} (full: ${JSON.stringify(result[key])})`));
+      assert.ok(
+        Math.abs(value - expected[key][n]) <= 1e-6,
+        `${where}: ${key}[${n}] = ${value}, expected ${expected[key][n]} (full: ${JSON.stringify(result[key])})`,
+      ),
+    );
   }
-  assert.match(result.rangeError, /^RangeError: query: /, `${where}: a bad query length must throw a RangeError naming it`);
+  assert.match(
+    result.rangeError,
+    /^RangeError: query: /,
+    `${where}: a bad query length must throw a RangeError naming it`,
+  );
 }

@@ -13,11 +13,14 @@ const MARKER = '<!-- README example, run verbatim from the packed tarball by tes
 
 async function readmeExamples() {
   const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
-  return readme.split(MARKER).slice(1).map((part) => {
-    const block = /^\s*```js\n([\s\S]*?)\n```/.exec(part);
-    assert.ok(block, 'a README example marker must be followed by a ```js block');
-    return block[1];
-  });
+  return readme
+    .split(MARKER)
+    .slice(1)
+    .map((part) => {
+      const block = /^\s*```js\n([\s\S]*?)\n```/.exec(part);
+      assert.ok(block, 'a README example marker must be followed by a ```js block');
+      return block[1];
+    });
 }
 
 describe('README examples from the tarball', { timeout: 120_000 }, () => {
@@ -46,7 +49,21 @@ describe('README examples from the tarball', { timeout: 120_000 }, () => {
     await writeFile(join(pkg.project, 'readme-model.mjs'), examples[1]);
     const { stdout } = await run(process.execPath, ['readme-model.mjs'], { cwd: pkg.project });
     assert.match(stdout, /^config\.json \d+ \d+$/m); // progress lines
-    const tokens = ['The', '␣anim', 'al', '␣did', 'n', "'t", '␣cross', '␣the', '␣street', '␣because', '␣it', '␣was', '␣tired'];
+    const tokens = [
+      'The',
+      '␣anim',
+      'al',
+      '␣did',
+      'n',
+      "'t",
+      '␣cross',
+      '␣the',
+      '␣street',
+      '␣because',
+      '␣it',
+      '␣was',
+      '␣tired',
+    ];
     const printed = [...stdout.matchAll(/'([^']*)'|"([^"]*)"/g)].map((m) => m[1] ?? m[2]);
     assert.deepEqual(printed.slice(0, tokens.length), tokens); // as the README's comment says
     assert.match(stdout, /\[ 4, 8, 13, 13 \]/); // austen-gpt: 4 layers x 8 heads, 13 tokens

@@ -17,7 +17,10 @@ const CONFIGURATIONS = {
   'lib es2022 + Node types only': { lib: ['es2022'], types: ['node'], typeRoots: [nodeTypes] },
   'lib es2022 + esnext.disposable + dom': { lib: ['es2022', 'esnext.disposable', 'dom'], types: [] },
   'lib esnext + dom + Node types': { lib: ['esnext', 'dom'], types: ['node'], typeRoots: [nodeTypes] },
-  'lib es2022 + dom + webworker.importscripts (a module worker)': { lib: ['es2022', 'dom', 'webworker.importscripts'], types: [] },
+  'lib es2022 + dom + webworker.importscripts (a module worker)': {
+    lib: ['es2022', 'dom', 'webworker.importscripts'],
+    types: [],
+  },
 };
 
 describe('TypeScript declarations', { timeout: 180_000 }, () => {
@@ -36,15 +39,25 @@ describe('TypeScript declarations', { timeout: 180_000 }, () => {
   for (const [name, options] of Object.entries(CONFIGURATIONS)) {
     test(name, async (t) => {
       if (!existsSync(tsc)) return t.skip('typescript is not installed (npm install)');
-      if (options.types.includes('node') && !existsSync(join(nodeTypes, 'node'))) return t.skip('@types/node is not installed');
+      if (options.types.includes('node') && !existsSync(join(nodeTypes, 'node')))
+        return t.skip('@types/node is not installed');
       const project = `tsconfig.${Object.keys(CONFIGURATIONS).indexOf(name)}.json`;
-      await writeFile(join(work.path, project), JSON.stringify({
-        compilerOptions: {
-          strict: true, noEmit: true, skipLibCheck: false, module: 'nodenext', moduleResolution: 'nodenext',
-          target: 'es2022', noUnusedLocals: false, ...options,
-        },
-        files: ['consumer.mts'],
-      }));
+      await writeFile(
+        join(work.path, project),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            target: 'es2022',
+            noUnusedLocals: false,
+            ...options,
+          },
+          files: ['consumer.mts'],
+        }),
+      );
       let output = '';
       try {
         await run(tsc, ['-p', project, '--pretty', 'false'], { cwd: work.path, timeout: 120_000 });

@@ -1,12 +1,76 @@
 // Compare view: text A (the main input) and text B side by side, the difference A - B of every head
-// on a diverging scale, the selected head large, and both next-token predictions.
+// on a diverging scale, the selected head large, and both next-token predictions. The default export
+// is the view (views/registry.js).
 import { headSlice } from '../analysis.js';
 import { headColor } from '../colors.js';
+import { escapeHtml, setHtml, setText } from '../dom.js';
 import { describeCell, HeatmapGrid, LargeHeatmap } from './heatmap.js';
+import { differenceLegend } from './legend.js';
 import { percent } from './predictions.js';
 
-const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const LARGEST_LISTED = 3;
+// The diverging scale spans at least ±DIFF_SCALE_MIN: float rounding (two runs of different lengths differ
+// by ~1e-7 where the tokens agree) must not be stretched to full colour.
+const DIFF_SCALE_MIN = 0.01;
+
+const MARKUP = `
+  <div class="compare-inputs">
+    <div><label>A (the main text above)</label><div id="compare-tokens-a" class="tokens small"></div></div>
+    <div><label for="text-b">B</label><textarea id="text-b" rows="2" spellcheck="false"></textarea>
+      <div id="compare-tokens-b" class="tokens small"></div></div>
+  </div>
+  <p class="hint" id="compare-hint"></p>
+  <div class="split">
+    <div class="canvas-scroll"><canvas id="compare-grid" tabindex="0" aria-label="Per-head difference heatmaps A minus B"></canvas></div>
+    <div class="large">
+      <h3 id="compare-title"></h3>
+      <div class="canvas-scroll"><canvas id="compare-canvas" tabindex="0" aria-label="Difference heatmap of the selected head"></canvas></div>
+      <div id="compare-predictions" class="compare-predictions"></div>
+    </div>
+  </div>`;
+
+/** The half-width of the diverging colour scale for a difference. */
+const diffScale = (d) => Math.max(d.range, DIFF_SCALE_MIN);
+
+/** Token chips; those differing from `other` at the same position marked. */
+function tokenChips(tokens, other) {
+  return tokens
+    .map((t, n) => `<span class="${other && other[n] !== t ? 'focus' : ''}">${escapeHtml(t)}</span>`)
+    .join('');
+}
+
+/** The hint under the inputs: what differs, and where the largest per-head changes are (none listed when all are 0). */
+export function compareHint({ tokensA, tokensB, difference: d, nHead }) {
+  const TA = tokensA.length,
+    TB = tokensB.length;
+  const sizes = TA !== TB ? ` (A has ${TA} tokens, B ${TB})` : '';
+  const first = tokensB.findIndex((t, n) => n < d.T && tokensA[n] !== t);
+  if (first < 0) {
+    if (TA === TB) return 'A and B have the same tokens: no head differs.';
+    const [longer, shorter] = TA > TB ? ['A', 'B'] : ['B', 'A'];
+    return (
+      `${longer} repeats all ${d.T} tokens of ${shorter} and goes on${sizes}. With the causal mask a position sees only ` +
+      `the tokens before it, so on those ${d.T} positions every head attends alike: A − B is 0 everywhere ` +
+      `(up to float rounding: largest |A − B| ${d.range.toExponential(1)}). ` +
+      `Change a token of ${shorter} to see a difference.`
+    );
+  }
+  const largest = [...d.maxAbs.keys()]
+    .sort((a, b) => d.maxAbs[b] - d.maxAbs[a])
+    .slice(0, LARGEST_LISTED)
+    .map((k) => `L${Math.floor(k / nHead)}H${k % nHead} (${d.maxAbs[k].toFixed(2)})`);
+  return (
+    `A − B per head over the first ${d.T} positions${sizes}; tokens differ from position ${first} on, so every ` +
+    `earlier row is identical (causal mask). Largest changes: ${largest.join(', ')}.`
+  );
+}
+
+function predictionList(title, items) {
+  const item = (p) =>
+    `<li><span class="token">${escapeHtml(p.token)}</span><span class="bar"><span style="width:` +
+    `${(100 * p.probability).toFixed(1)}%"></span></span><span class="prob">${percent(p.probability)}</span></li>`;
+  return `<div><strong>${escapeHtml(title)}</strong><ol class="predictions">${items.map(item).join('')}</ol></div>`;
+}
 
 export class CompareView {
   constructor({ grid, large, title, tokensA, tokensB, hint, predictions }, { tooltip, onSelectHead, maxWidth }) {
@@ -20,41 +84,92 @@ export class CompareView {
     this.large.initialize();
   }
 
-  /** frame = { state, config, run, runB, difference, predictions, predictionsB } */
+  /** No text B: nothing but A's tokens and a prompt; the pictures of an earlier B are removed. */
+  renderEmpty(tokens) {
+    setHtml(this.tokensA, tokenChips(tokens));
+    setHtml(this.tokensB, '');
+    setText(this.hint, 'Type a second text B to compare.');
+    setText(this.title, '');
+    setHtml(this.predictions, '');
+    this.grid.clear();
+    this.large.clear();
+  }
+
+  /** frame: controller.frame() */
   render({ state: s, config, run, runB, difference: d, predictions, predictionsB }) {
-    const tokens = run.tokens, T = run.ids.length, { nLayer, nHead } = config;
-    this.tokensA.innerHTML = tokens.map((t) => `<span>${esc(t)}</span>`).join('');
-    if (!runB || !d) {
-      this.tokensB.innerHTML = '';
-      this.hint.textContent = 'Type a second text B to compare.';
-      return;
-    }
-    const tokensB = runB.tokens, TB = runB.ids.length;
-    this.tokensB.innerHTML = tokensB.map((t, n) => `<span class="${tokens[n] !== t ? 'focus' : ''}">${esc(t)}</span>`).join('');
-    const differing = tokensB.map((t, n) => (tokens[n] !== t ? n : -1)).filter((n) => n >= 0 && n < d.T);
-    const largest = [...d.maxAbs.keys()].sort((a, b) => d.maxAbs[b] - d.maxAbs[a]).slice(0, LARGEST_LISTED)
-      .map((k) => `L${Math.floor(k / nHead)}H${k % nHead} (${d.maxAbs[k].toFixed(2)})`);
-    this.hint.textContent = `A − B per head over the first ${d.T} positions` +
-      (T !== TB ? ` (A has ${T} tokens, B ${TB})` : '') +
-      (differing.length ? `; tokens differ from position ${differing[0]} on, so every earlier row is identical (causal mask)` : '; same tokens') +
-      `. Largest changes: ${largest.join(', ')}.`;
-    const range = d.range || 1, dT = d.T, size = dT * dT;
+    const tokens = run.tokens,
+      T = run.ids.length,
+      { nLayer, nHead } = config;
+    if (!runB || !d) return this.renderEmpty(tokens);
+    const tokensB = runB.tokens,
+      TB = runB.ids.length;
+    setHtml(this.tokensA, tokenChips(tokens));
+    setHtml(this.tokensB, tokenChips(tokensB, tokens));
+    setText(this.hint, compareHint({ tokensA: tokens, tokensB, difference: d, nHead }));
+    const range = diffScale(d),
+      dT = d.T,
+      size = dT * dT;
     const slice = (l, h) => d.diff.subarray((l * nHead + h) * size, (l * nHead + h + 1) * size);
     this.grid.render({
-      nLayer, nHead, T: dT, kind: 'diff', range, headColor,
-      get: slice, selected: { layer: s.layer, head: s.head }, caption: (l, h) => `Δ ${d.maxAbs[l * nHead + h].toFixed(2)}`,
+      nLayer,
+      nHead,
+      T: dT,
+      kind: 'diff',
+      range,
+      headColor,
+      get: slice,
+      selected: { layer: s.layer, head: s.head },
+      caption: (l, h) => `Δ ${d.maxAbs[l * nHead + h].toFixed(2)}`,
       describeHead: (l, h) => `layer ${l} head ${h}\nmax |A − B| ${d.maxAbs[l * nHead + h].toFixed(4)}`,
     });
     const values = slice(s.layer, s.head);
     const a = headSlice(run.attention, T, nHead, s.layer, s.head);
     const b = headSlice(runB.attention, TB, nHead, s.layer, s.head);
-    this.title.textContent = `Layer ${s.layer}, head ${s.head}: A − B`;
-    this.large.render({
-      values, T: dT, tokens: tokens.slice(0, dT).map((t, n) => (t === tokensB[n] ? t : `${t}/${tokensB[n]}`)), kind: 'diff', range, cell: null,
-      describe: describeCell(tokens, values, dT, (i, j) => `A ${a[i * T + j].toFixed(4)}  B ${b[i * TB + j].toFixed(4)}\nA − B ${values[i * dT + j].toFixed(4)}`),
-    });
-    const list = (title, items) => `<div><strong>${esc(title)}</strong><ol class="predictions">${items.map((p) =>
-      `<li><span class="token">${esc(p.token)}</span><span class="bar"><span style="width:${(100 * p.probability).toFixed(1)}%"></span></span><span class="prob">${percent(p.probability)}</span></li>`).join('')}</ol></div>`;
-    this.predictions.innerHTML = list('next token after A', predictions) + list('next token after B', predictionsB);
+    setText(this.title, `Layer ${s.layer}, head ${s.head}: A − B`);
+    const labels = tokens.slice(0, dT).map((t, n) => (t === tokensB[n] ? t : `${t}/${tokensB[n]}`));
+    const cellText = (i, j) =>
+      `A ${a[i * T + j].toFixed(4)}  B ${b[i * TB + j].toFixed(4)}\nA − B ${values[i * dT + j].toFixed(4)}`;
+    const describe = describeCell(tokens, values, dT, cellText);
+    this.large.render({ values, T: dT, tokens: labels, kind: 'diff', range, cell: null, describe });
+    setHtml(
+      this.predictions,
+      predictionList('next token after A', predictions) + predictionList('next token after B', predictionsB),
+    );
   }
 }
+
+export default {
+  id: 'compare',
+  label: 'Compare',
+  markup: MARKUP,
+  needsTextB: true,
+  tokensOnly: true,
+  create({ panel, tooltip, actions, widths }) {
+    const $in = (id) => panel.querySelector(`#${id}`);
+    const textB = $in('text-b');
+    textB.addEventListener('input', () =>
+      actions.setState({ textB: textB.value }, { recompute: true, debounce: true }),
+    );
+    const view = new CompareView(
+      {
+        grid: $in('compare-grid'),
+        large: $in('compare-canvas'),
+        title: $in('compare-title'),
+        tokensA: $in('compare-tokens-a'),
+        tokensB: $in('compare-tokens-b'),
+        hint: $in('compare-hint'),
+        predictions: $in('compare-predictions'),
+      },
+      { tooltip, onSelectHead: actions.selectHead, maxWidth: widths.split },
+    );
+    view.initialize();
+    return {
+      render(frame) {
+        if (textB.value !== frame.state.textB) textB.value = frame.state.textB;
+        view.render(frame);
+      },
+      shows: ({ state }) => `A − B of every head, head ${state.head} large; B: "${state.textB.slice(0, 60)}"`,
+      legend: ({ difference, state }) => (difference && state.textB ? differenceLegend(diffScale(difference)) : ''),
+    };
+  },
+};

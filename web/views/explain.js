@@ -1,15 +1,15 @@
 // Explain a cell: how weight a_ij of one head comes out of q_i and k_j, with the real numbers of this
 // run, next to the formulas with this model's dimensions.
-import { headColor } from '../colors.js';
-import { setHtml } from '../dom.js';
+import { headColor, UI } from '../colors.js';
+import { escapeHtml, setHtml } from '../dom.js';
 
 // ---- layout of the bar strips ----
 const STRIP_HEIGHT = 34;
-const STRIP_COLOR_POSITIVE = '#0072b2';
-const STRIP_COLOR_NEGATIVE = '#d55e00';
+const STRIP_COLOR_POSITIVE = UI.accent;
+const STRIP_COLOR_NEGATIVE = UI.negative;
 
-const fmt = (x, digits = 4) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(digits));
-const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const fmt = (x, digits = 4) =>
+  Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(digits);
 
 /** Draws a vector as bars around a zero line (blue up = positive, vermillion down = negative). */
 function drawStrip(canvas, values, range) {
@@ -19,8 +19,9 @@ function drawStrip(canvas, values, range) {
   canvas.height = Math.round(STRIP_HEIGHT * dpr);
   const ctx = canvas.getContext('2d');
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const mid = STRIP_HEIGHT / 2, slot = width / values.length;
-  ctx.fillStyle = '#d6d3c8';
+  const mid = STRIP_HEIGHT / 2,
+    slot = width / values.length;
+  ctx.fillStyle = UI.rule;
   ctx.fillRect(0, mid, width, 1);
   for (let d = 0; d < values.length; ++d) {
     const h = (values[d] / (range || 1)) * (mid - 1);
@@ -29,8 +30,51 @@ function drawStrip(canvas, values, range) {
   }
 }
 
+/**
+ * The rows from the score to the weight. A masked cell (key after the query) adds M_ij = −∞ to its score,
+ * so its weight is e^−∞ / Σ = 0 and the row max and normaliser (over keys m ≤ i) do not involve it.
+ */
+function softmaxRows(info, i, j, shown) {
+  const row = (key, value) => `<span class="k">${key}</span><span class="v">${value}</span>`;
+  const normaliser = `${fmt(info.normaliser)} <span class="muted">(softmax normaliser over keys 0…${i}, ${i + 1} keys)</span>`;
+  const common = [
+    row('score s<sub>ij</sub>', fmt(info.score)),
+    row(
+      'mask M<sub>ij</sub>',
+      info.masked
+        ? `−∞ <span class="muted">(key ${j} &gt; query ${i}: the future)</span>`
+        : `0 (key ${j} ≤ query ${i}: allowed)`,
+    ),
+  ];
+  if (info.masked) {
+    return [
+      ...common,
+      row('s<sub>ij</sub> + M<sub>ij</sub>', '−∞'),
+      row('Σ<sub>m≤i</sub> e<sup>s<sub>im</sub>−max</sup>', normaliser),
+      row(
+        'weight a<sub>ij</sub>',
+        `<strong data-weight>0</strong> <span class="muted" data-equation>= e<sup>−∞</sup> / ` +
+          `${fmt(info.normaliser, 3)} = 0: a masked key gets no weight; page: ${fmt(shown)}</span>`,
+      ),
+    ].join('\n');
+  }
+  return [
+    ...common,
+    row('row max', fmt(info.rowMax)),
+    row('Σ<sub>m≤i</sub> e<sup>s<sub>im</sub>−max</sup>', normaliser),
+    row(
+      'weight a<sub>ij</sub>',
+      `<strong data-weight>${fmt(info.weight)}</strong> <span class="muted" data-equation>= ` +
+        `e<sup>${fmt(info.score - info.rowMax, 3)}</sup> / ${fmt(info.normaliser, 3)}; page: ${fmt(shown)}</span>`,
+    ),
+  ].join('\n');
+}
+
 export function renderExplainEmpty(container) {
-  setHtml(container, '<p class="muted">Open the Model view and click a cell of a head (or focus the large map and press Enter) to see how that weight is computed.</p>');
+  setHtml(
+    container,
+    '<p class="muted">Open the Model view and click a cell of a head (or focus the large map and press Enter) to see how that weight is computed.</p>',
+  );
 }
 
 /**
@@ -39,10 +83,13 @@ export function renderExplainEmpty(container) {
  */
 export function renderExplain(container, { layer, head, i, j, tokens, info, shown, config }) {
   const { nLayer, nHead, nEmbd, headDim } = config;
-  const qTok = esc(tokens[i]), kTok = esc(tokens[j]);
+  const qTok = escapeHtml(tokens[i]),
+    kTok = escapeHtml(tokens[j]);
   const range = Math.max(...info.qi.map(Math.abs), ...info.kj.map(Math.abs));
   const productRange = Math.max(...info.product.map(Math.abs));
-  setHtml(container, `
+  setHtml(
+    container,
+    `
     <p><span class="swatch-inline" style="color:${headColor(head)}">●</span> layer ${layer}, head ${head}:
       how much <code>${qTok}</code> (query ${i}) attends to <code>${kTok}</code> (key ${j})</p>
     <div class="explain-grid">
@@ -51,12 +98,7 @@ export function renderExplain(container, { layer, head, i, j, tokens, info, show
       <span class="k">q⊙k</span><canvas class="strip" data-strip="p" aria-label="element-wise product"></canvas>
       <span class="k">q<sub>i</sub>·k<sub>j</sub></span><span class="v">${fmt(info.dot)}</span>
       <span class="k">× 1/√d<sub>k</sub></span><span class="v">× ${fmt(info.scale)} <span class="muted">(d<sub>k</sub> = ${headDim})</span></span>
-      <span class="k">score s<sub>ij</sub></span><span class="v">${fmt(info.score)}</span>
-      <span class="k">mask</span><span class="v">${info.masked ? '−∞ (key after query: the future)' : `0 (key ${j} ≤ query ${i}: allowed)`}</span>
-      <span class="k">row max</span><span class="v">${fmt(info.rowMax)}</span>
-      <span class="k">Σ<sub>m≤i</sub> e<sup>s<sub>im</sub>−max</sup></span><span class="v">${fmt(info.normaliser)} <span class="muted">(softmax normaliser over ${i + 1} keys)</span></span>
-      <span class="k">weight a<sub>ij</sub></span><span class="v"><strong data-weight>${fmt(info.weight)}</strong>
-        <span class="muted">= e<sup>${fmt(info.score - info.rowMax, 3)}</sup> / ${fmt(info.normaliser, 3)}; page: ${fmt(shown)}</span></span>
+      ${softmaxRows(info, i, j, shown)}
       <span class="k">|a<sub>ij</sub> v<sub>j</sub>|</span><span class="v">${fmt(info.contribution)} <span class="muted">= ${fmt(info.weight, 3)} × |v<sub>j</sub>| ${fmt(info.vNorm, 3)};
         ${(100 * info.contributionShare).toFixed(1)}% of Σ<sub>m</sub> |a<sub>im</sub> v<sub>m</sub>|; |head output| ${fmt(info.outputNorm, 3)}</span></span>
     </div>
@@ -67,7 +109,8 @@ export function renderExplain(container, { layer, head, i, j, tokens, info, show
       MultiHead(Q, K, V) = Concat(head<sub>1</sub>, …, head<sub>${nHead}</sub>) W<sup>O</sup>
       <span class="dim">W<sup>O</sup> ∈ ℝ<sup>${nHead * headDim}×${nEmbd}</sup></span><br>
       <span class="dim">d<sub>model</sub> = ${nEmbd}, h = ${nHead}, d<sub>k</sub> = d<sub>v</sub> = ${headDim}, ${nLayer} layers; Q = K = V = LayerNorm(x) here (self-attention), M<sub>ij</sub> = −∞ for j &gt; i.</span>
-    </div>`);
+    </div>`,
+  );
   drawStrip(container.querySelector('[data-strip="q"]'), info.qi, range);
   drawStrip(container.querySelector('[data-strip="k"]'), info.kj, range);
   drawStrip(container.querySelector('[data-strip="p"]'), info.product, productRange);

@@ -1,13 +1,15 @@
 // Heatmap drawing shared by the model, aggregate and compare views: a [T, T] array painted one
 // pixel per cell into an offscreen canvas, then scaled up without smoothing (so 128 tokens cost one
 // ImageData fill, not 16k DOM nodes). Rows are queries, columns keys; j > i is the causal mask.
-import { DIFF_LUT, MASKED_RGB, WEIGHT_LUT } from '../colors.js';
+import { DIFF_LUT, MASKED_RGB, UI, WEIGHT_LUT } from '../colors.js';
 
 // ---- layout of the large heatmap ----
 const LABEL_FONT = '11px ui-monospace, "DejaVu Sans Mono", monospace';
 const LABEL_GAP = 6; // between token labels and the map
 const MAX_LABEL_CHARS = 12;
-const MIN_CELL = 3; // px per cell at most tokens
+const MIN_CELL = 2; // px per cell at most tokens (a full context on a phone)
+const MIN_THUMB = 24; // px per side of a grid's small map, at least
+const MIN_LABELLED_CELL = 9; // smaller cells leave the token labels out
 const MAX_CELL = 34; // px per cell at few tokens
 const HATCH_SPACING = 5;
 
@@ -18,11 +20,16 @@ function rgbaPixels(lut) {
   for (let n = 0; n < pixels.length; ++n) bytes.set([lut[3 * n], lut[3 * n + 1], lut[3 * n + 2], 255], 4 * n);
   return pixels;
 }
-const WEIGHT_RGBA = rgbaPixels(WEIGHT_LUT), DIFF_RGBA = rgbaPixels(DIFF_LUT), MASKED_RGBA = rgbaPixels(MASKED_RGB)[0];
+const WEIGHT_RGBA = rgbaPixels(WEIGHT_LUT),
+  DIFF_RGBA = rgbaPixels(DIFF_LUT),
+  MASKED_RGBA = rgbaPixels(MASKED_RGB)[0];
 
 // Offscreen canvases the pixels are put into before they are scaled up: one for single maps, one
 // for the atlas of a whole grid (kept apart so neither is resized back and forth).
-const scratch = typeof document !== 'undefined' ? { single: document.createElement('canvas'), atlas: document.createElement('canvas') } : null;
+const scratch =
+  typeof document !== 'undefined'
+    ? { single: document.createElement('canvas'), atlas: document.createElement('canvas') }
+    : null;
 const images = new Map(); // scratch canvas -> its ImageData, reused while the size holds
 
 /** The ImageData of a scratch canvas sized width x height (the canvas is resized if needed). */
@@ -32,7 +39,8 @@ function scratchImage(canvas, width, height) {
     canvas.height = height;
   }
   let image = images.get(canvas);
-  if (!image || image.width !== width || image.height !== height) images.set(canvas, (image = canvas.getContext('2d').createImageData(width, height)));
+  if (!image || image.width !== width || image.height !== height)
+    images.set(canvas, (image = canvas.getContext('2d').createImageData(width, height)));
   return image;
 }
 
@@ -79,13 +87,15 @@ export function paintHeatmaps(ctx, maps, T, columns, rows, size, options = {}) {
   for (const { values, column, row } of maps) fillPixels(image, column * tile, row * tile, values, T, options);
   scratch.atlas.getContext('2d').putImageData(image, 0, 0);
   ctx.imageSmoothingEnabled = false;
-  for (const { column, row, x, y } of maps) ctx.drawImage(scratch.atlas, column * tile, row * tile, T, T, x, y, size, size);
+  for (const { column, row, x, y } of maps)
+    ctx.drawImage(scratch.atlas, column * tile, row * tile, T, T, x, y, size, size);
 }
 
 /** Sizes a canvas for CSS size (width, height) at the device pixel ratio; returns its 2D context, cleared. */
 export function sizeCanvas(canvas, width, height) {
   const dpr = window.devicePixelRatio || 1;
-  const w = Math.round(width * dpr), h = Math.round(height * dpr);
+  const w = Math.round(width * dpr),
+    h = Math.round(height * dpr);
   if (canvas.width !== w || canvas.height !== h) {
     canvas.width = w;
     canvas.height = h;
@@ -96,6 +106,15 @@ export function sizeCanvas(canvas, width, height) {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
   return ctx;
+}
+
+/** Empties a canvas and hides it (a view with nothing to show must not keep an old picture). */
+export function clearCanvas(canvas) {
+  canvas.width = 0;
+  canvas.height = 0;
+  canvas.style.width = '0px';
+  canvas.style.height = '0px';
+  canvas.hidden = true;
 }
 
 /** Diagonal hatching over the masked upper triangle of a map at (x, y) with `cell` px per cell. */
@@ -156,13 +175,17 @@ export class LargeHeatmap {
   initialize() {
     const c = this.canvas;
     c.addEventListener('mousemove', (e) => this.#hover(e));
-    c.addEventListener('mouseleave', () => { this.tooltip.hidden = true; });
+    c.addEventListener('mouseleave', () => {
+      this.tooltip.hidden = true;
+    });
     c.addEventListener('click', (e) => {
       const cell = this.cellAt(e);
       if (cell && this.onSelect) this.onSelect(cell);
     });
     c.addEventListener('keydown', (e) => this.#key(e));
-    c.addEventListener('blur', () => { this.tooltip.hidden = true; });
+    c.addEventListener('blur', () => {
+      this.tooltip.hidden = true;
+    });
   }
 
   /** Geometry for T tokens in the available width. */
@@ -172,10 +195,13 @@ export class LargeHeatmap {
     let labelWidth = 0;
     for (const t of tokens) labelWidth = Math.max(labelWidth, textWidth(ctx, LABEL_FONT, shortToken(t)));
     labelWidth = Math.ceil(labelWidth) + LABEL_GAP;
-    const available = Math.max(160, (this.maxWidth?.() ?? 600) - labelWidth - 8);
-    const cell = Math.max(MIN_CELL, Math.min(MAX_CELL, Math.floor(available / T)));
-    const showLabels = cell >= 9;
-    const left = showLabels ? labelWidth : 4, top = showLabels ? labelWidth : 4;
+    const maxWidth = this.maxWidth?.() ?? 600;
+    const cellIn = (width) => Math.max(MIN_CELL, Math.min(MAX_CELL, Math.floor(width / T)));
+    let cell = cellIn(Math.max(160, maxWidth - labelWidth - 8));
+    const showLabels = cell >= MIN_LABELLED_CELL;
+    if (!showLabels) cell = cellIn(maxWidth - 8); // without labels the map takes their room
+    const left = showLabels ? labelWidth : 4,
+      top = showLabels ? labelWidth : 4;
     return { cell, left, top, showLabels, width: left + T * cell + 4, height: top + T * cell + 4 };
   }
 
@@ -184,12 +210,13 @@ export class LargeHeatmap {
     if (!data) return;
     const { values, T, tokens, kind = 'weight', range = 1 } = data;
     const g = (this.geometry = this.layout(T, tokens));
+    this.canvas.hidden = false;
     const ctx = sizeCanvas(this.canvas, g.width, g.height);
     paintHeatmap(ctx, values, T, g.left, g.top, T * g.cell, { kind, range, sqrt: data.sqrt });
     hatchMasked(ctx, T, g.left, g.top, g.cell);
     if (g.showLabels) {
       ctx.font = LABEL_FONT;
-      ctx.fillStyle = '#1d2433';
+      ctx.fillStyle = UI.ink;
       ctx.textBaseline = 'middle';
       ctx.textAlign = 'right';
       for (let i = 0; i < T; ++i) ctx.fillText(shortToken(tokens[i]), g.left - LABEL_GAP, g.top + (i + 0.5) * g.cell);
@@ -206,30 +233,43 @@ export class LargeHeatmap {
       ctx.lineWidth = width;
       ctx.strokeRect(g.left + cell.j * g.cell + 0.5, g.top + cell.i * g.cell + 0.5, g.cell - 1, g.cell - 1);
     };
-    mark(data.cell, '#e69f00', 2.5);
-    if (this.cursor && document.activeElement === this.canvas) mark(this.cursor, '#0072b2', 1.5);
+    mark(data.cell, UI.mark, 2.5);
+    if (this.cursor && document.activeElement === this.canvas) mark(this.cursor, UI.accent, 1.5);
+  }
+
+  /** Forgets the data and empties the canvas. */
+  clear() {
+    this.data = null;
+    this.geometry = null;
+    clearCanvas(this.canvas);
   }
 
   cellAt(event) {
     const g = this.geometry;
     if (!g || !this.data) return null;
     const r = this.canvas.getBoundingClientRect();
-    const x = event.clientX - r.left - g.left, y = event.clientY - r.top - g.top;
-    const i = Math.floor(y / g.cell), j = Math.floor(x / g.cell);
+    const x = event.clientX - r.left - g.left,
+      y = event.clientY - r.top - g.top;
+    const i = Math.floor(y / g.cell),
+      j = Math.floor(x / g.cell);
     if (i < 0 || j < 0 || i >= this.data.T || j >= this.data.T) return null;
     return { i, j };
   }
 
   #hover(event) {
     const cell = this.cellAt(event);
-    if (!cell) { this.tooltip.hidden = true; return; }
+    if (!cell) {
+      this.tooltip.hidden = true;
+      return;
+    }
     this.showTooltip(cell, event.clientX + 14, event.clientY + 14);
   }
 
   showTooltip(cell, x, y) {
     this.tooltip.textContent = this.data.describe(cell.i, cell.j);
     this.tooltip.hidden = false;
-    const w = this.tooltip.offsetWidth, h = this.tooltip.offsetHeight;
+    const w = this.tooltip.offsetWidth,
+      h = this.tooltip.offsetHeight;
     this.tooltip.style.left = `${Math.min(x, window.innerWidth - w - 8)}px`;
     this.tooltip.style.top = `${Math.min(y, window.innerHeight - h - 8)}px`;
   }
@@ -242,15 +282,23 @@ export class LargeHeatmap {
     if (moves[event.key]) {
       event.preventDefault();
       const [di, dj] = moves[event.key];
-      this.cursor = { i: Math.max(0, Math.min(T - 1, this.cursor.i + di)), j: Math.max(0, Math.min(T - 1, this.cursor.j + dj)) };
+      this.cursor = {
+        i: Math.max(0, Math.min(T - 1, this.cursor.i + di)),
+        j: Math.max(0, Math.min(T - 1, this.cursor.j + dj)),
+      };
     } else if (event.key === 'Enter' || event.key === ' ') {
       event.preventDefault();
       this.onSelect?.({ ...this.cursor });
       return;
     } else return;
     this.render(this.data);
-    const r = this.canvas.getBoundingClientRect(), g = this.geometry;
-    this.showTooltip(this.cursor, r.left + g.left + (this.cursor.j + 1) * g.cell + 6, r.top + g.top + (this.cursor.i + 1) * g.cell + 6);
+    const r = this.canvas.getBoundingClientRect(),
+      g = this.geometry;
+    this.showTooltip(
+      this.cursor,
+      r.left + g.left + (this.cursor.j + 1) * g.cell + 6,
+      r.top + g.top + (this.cursor.i + 1) * g.cell + 6,
+    );
   }
 }
 
@@ -260,7 +308,10 @@ export class LargeHeatmap {
  *            ablated(l, h) -> bool, headColor(h) }
  */
 export class HeatmapGrid {
-  static PAD = 8; static HEADER = 18; static ROW_LABEL = 26; static CAPTION = 14;
+  static PAD = 8;
+  static HEADER = 18;
+  static ROW_LABEL = 26;
+  static CAPTION = 14;
 
   constructor(canvas, { onSelect, maxWidth, tooltip } = {}) {
     this.canvas = canvas;
@@ -279,28 +330,43 @@ export class HeatmapGrid {
       const at = this.at(e);
       this.canvas.style.cursor = at ? 'pointer' : 'default';
       if (!this.tooltip || !this.data) return;
-      if (!at) { this.tooltip.hidden = true; return; }
+      if (!at) {
+        this.tooltip.hidden = true;
+        return;
+      }
       this.tooltip.textContent = this.data.describeHead?.(at.layer, at.head) ?? `layer ${at.layer} head ${at.head}`;
       this.tooltip.hidden = false;
       this.tooltip.style.left = `${e.clientX + 14}px`;
       this.tooltip.style.top = `${e.clientY + 14}px`;
     });
-    this.canvas.addEventListener('mouseleave', () => { if (this.tooltip) this.tooltip.hidden = true; });
+    this.canvas.addEventListener('mouseleave', () => {
+      if (this.tooltip) this.tooltip.hidden = true;
+    });
     this.canvas.addEventListener('keydown', (e) => {
       if (!this.data) return;
-      const s = this.data.selected, { nLayer, nHead } = this.data;
+      const s = this.data.selected,
+        { nLayer, nHead } = this.data;
       const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
       if (!moves[e.key]) return;
       e.preventDefault();
       const [dl, dh] = moves[e.key];
-      this.onSelect?.({ layer: Math.max(0, Math.min(nLayer - 1, s.layer + dl)), head: Math.max(0, Math.min(nHead - 1, s.head + dh)) });
+      this.onSelect?.({
+        layer: Math.max(0, Math.min(nLayer - 1, s.layer + dl)),
+        head: Math.max(0, Math.min(nHead - 1, s.head + dh)),
+      });
     });
+  }
+
+  /** Forgets the data and empties the canvas. */
+  clear() {
+    this.data = null;
+    clearCanvas(this.canvas);
   }
 
   thumbSize(nHead) {
     const { PAD, ROW_LABEL } = HeatmapGrid;
     const available = (this.maxWidth?.() ?? 600) - ROW_LABEL - 4;
-    return Math.max(34, Math.min(96, Math.floor(available / nHead) - PAD));
+    return Math.max(MIN_THUMB, Math.min(96, Math.floor(available / nHead) - PAD));
   }
 
   render(data) {
@@ -310,60 +376,89 @@ export class HeatmapGrid {
     const size = (this.size = this.thumbSize(nHead));
     const width = ROW_LABEL + nHead * (size + PAD);
     const height = HEADER + nLayer * (size + PAD + CAPTION);
+    this.canvas.hidden = false;
     const ctx = sizeCanvas(this.canvas, width, height);
+    if (data.headers !== false) this.drawHeaders(ctx, nHead, data.headColor);
+    const maps = [];
+    for (let l = 0; l < nLayer; ++l)
+      for (let h = 0; h < nHead; ++h) {
+        const x = ROW_LABEL + h * (size + PAD),
+          y = HEADER + l * (size + PAD + CAPTION);
+        maps.push({ values: data.get(l, h), column: h, row: l, x, y });
+      }
+    paintHeatmaps(ctx, maps, T, nHead, nLayer, size, { kind: data.kind, range: data.range, sqrt: data.sqrt });
+    this.decorate(ctx, maps);
+  }
+
+  /** The head dots and names above the columns. */
+  drawHeaders(ctx, nHead, headColor) {
+    const { PAD, HEADER, ROW_LABEL } = HeatmapGrid;
     ctx.font = '11px system-ui, "DejaVu Sans", sans-serif';
     ctx.textBaseline = 'middle';
-    for (let h = 0; h < nHead && data.headers !== false; ++h) {
-      const x = ROW_LABEL + h * (size + PAD);
-      ctx.fillStyle = data.headColor(h);
+    ctx.textAlign = 'left';
+    for (let h = 0; h < nHead; ++h) {
+      const x = ROW_LABEL + h * (this.size + PAD);
+      ctx.fillStyle = headColor(h);
       ctx.beginPath();
       ctx.arc(x + 6, HEADER / 2, 4.5, 0, 2 * Math.PI);
       ctx.fill();
-      ctx.fillStyle = '#1d2433';
-      ctx.textAlign = 'left';
+      ctx.fillStyle = UI.ink;
       ctx.fillText(`H${h}`, x + 14, HEADER / 2);
     }
-    const maps = [];
-    for (let l = 0; l < nLayer; ++l)
-      for (let h = 0; h < nHead; ++h)
-        maps.push({ values: data.get(l, h), column: h, row: l, x: ROW_LABEL + h * (size + PAD), y: HEADER + l * (size + PAD + CAPTION) });
-    paintHeatmaps(ctx, maps, T, nHead, nLayer, size, { kind: data.kind, range: data.range, sqrt: data.sqrt });
-    // decorations in passes, so each style is set once (the tiles do not overlap)
-    ctx.fillStyle = '#667085';
+  }
+
+  /** Layer names, tile frames, ablated crosses, the selection and the captions, in passes (each style set once). */
+  decorate(ctx, maps) {
+    const data = this.data,
+      size = this.size;
+    const { PAD, HEADER, CAPTION } = HeatmapGrid;
+    ctx.font = '11px system-ui, "DejaVu Sans", sans-serif';
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = UI.muted;
     ctx.textAlign = 'left';
-    for (let l = 0; l < nLayer; ++l) ctx.fillText(`L${l}`, 2, HEADER + l * (size + PAD + CAPTION) + size / 2);
-    ctx.strokeStyle = '#d6d3c8';
+    for (let l = 0; l < data.nLayer; ++l) ctx.fillText(`L${l}`, 2, HEADER + l * (size + PAD + CAPTION) + size / 2);
+    ctx.strokeStyle = UI.rule;
     ctx.lineWidth = 1;
     for (const { x, y } of maps) ctx.strokeRect(x - 0.5, y - 0.5, size + 1, size + 1); // (one path of rects would round the corners)
-    for (const { x, y, row, column } of maps) {
-      if (!data.ablated?.(row, column)) continue;
-      ctx.fillStyle = 'rgba(255,255,255,0.6)';
-      ctx.fillRect(x, y, size, size);
-      ctx.strokeStyle = '#3a3a3a';
-      ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + size, y + size); ctx.moveTo(x + size, y); ctx.lineTo(x, y + size); ctx.stroke();
-    }
+    for (const { x, y, row, column } of maps) if (data.ablated?.(row, column)) this.crossOut(ctx, x, y);
     // the selection outline over the captions of the tiles before it and under its own (they touch)
-    const selected = data.selected && maps.find((m) => m.row === data.selected.layer && m.column === data.selected.head);
-    const outline = () => {
-      ctx.strokeStyle = '#e69f00';
-      ctx.lineWidth = 3;
-      ctx.strokeRect(selected.x - 2, selected.y - 2, size + 4, size + 4);
-    };
-    ctx.fillStyle = '#475467';
+    const selected =
+      data.selected && maps.find((m) => m.row === data.selected.layer && m.column === data.selected.head);
+    ctx.fillStyle = UI.inkSoft;
     ctx.font = '10px ui-monospace, "DejaVu Sans Mono", monospace';
     for (const map of maps) {
-      if (map === selected) outline();
+      if (map === selected) {
+        ctx.strokeStyle = UI.mark;
+        ctx.lineWidth = 3;
+        ctx.strokeRect(selected.x - 2, selected.y - 2, size + 4, size + 4);
+      }
       const caption = data.caption?.(map.row, map.column);
       if (caption) ctx.fillText(caption, map.x, map.y + size + CAPTION / 2 + 1, size + PAD - 2);
     }
+  }
+
+  /** An ablated head's tile: veiled and crossed out. */
+  crossOut(ctx, x, y) {
+    const size = this.size;
+    ctx.fillStyle = UI.veil;
+    ctx.fillRect(x, y, size, size);
+    ctx.strokeStyle = UI.ablated;
+    ctx.beginPath();
+    ctx.moveTo(x, y);
+    ctx.lineTo(x + size, y + size);
+    ctx.moveTo(x + size, y);
+    ctx.lineTo(x, y + size);
+    ctx.stroke();
   }
 
   at(event) {
     if (!this.data) return null;
     const { PAD, HEADER, ROW_LABEL, CAPTION } = HeatmapGrid;
     const r = this.canvas.getBoundingClientRect();
-    const x = event.clientX - r.left - ROW_LABEL, y = event.clientY - r.top - HEADER;
-    const head = Math.floor(x / (this.size + PAD)), layer = Math.floor(y / (this.size + PAD + CAPTION));
+    const x = event.clientX - r.left - ROW_LABEL,
+      y = event.clientY - r.top - HEADER;
+    const head = Math.floor(x / (this.size + PAD)),
+      layer = Math.floor(y / (this.size + PAD + CAPTION));
     if (head < 0 || layer < 0 || head >= this.data.nHead || layer >= this.data.nLayer) return null;
     if (x - head * (this.size + PAD) > this.size || y - layer * (this.size + PAD + CAPTION) > this.size) return null;
     return { layer, head };

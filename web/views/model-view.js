@@ -1,11 +1,23 @@
 // Model view: every layer x head as a small heatmap (one canvas), and the selected head large with
-// token labels, a hover tooltip and click-to-explain.
-import { headSlice, labelThreshold, SCORES } from '../analysis.js';
+// token labels, a hover tooltip and click-to-explain. The default export is the view (views/registry.js).
+import { headSlice } from '../analysis.js';
 import { headColor } from '../colors.js';
-import { setHtml } from '../dom.js';
+import { escapeHtml, setHtml } from '../dom.js';
+import { chipText, describeOffline, describeScores, headCaption } from '../head-text.js';
 import { describeCell, HeatmapGrid, LargeHeatmap } from './heatmap.js';
+import { weightLegend } from './legend.js';
 
-const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const MARKUP = `
+  <p class="hint">Every layer (rows) × head (columns): row = query, column = key, darker = more attention, hatched =
+    masked (the future). Click a head to open it; hover its cells, click a cell to explain that weight.</p>
+  <div class="split">
+    <div class="canvas-scroll"><canvas id="grid-canvas" tabindex="0" aria-label="All heads of all layers as small heatmaps"></canvas></div>
+    <div class="large">
+      <h3 id="large-title"></h3>
+      <div class="canvas-scroll"><canvas id="large-canvas" tabindex="0"
+        aria-label="The selected head as a large heatmap; arrow keys move the cell, Enter explains it"></canvas></div>
+    </div>
+  </div>`;
 
 export class ModelView {
   /** elements: { grid, large, title } canvases / heading; callbacks: onSelectHead({layer, head}), onSelectCell({i, j}) */
@@ -20,39 +32,66 @@ export class ModelView {
     this.large.initialize();
   }
 
-  /** frame = { state, config, attention, tokens, T, labels, labelText(l, h), describeScores(l, h), describeOffline(l, h), focus (a score key or null) } */
-  render({ state: s, config: { nLayer, nHead }, attention, tokens, T, labels, labelText, describeScores, describeOffline, focus }) {
+  /** frame: controller.frame() */
+  render({ state: s, config: { nLayer, nHead }, attention, tokens, T, labels, patterns, focusScore }) {
+    const sqrt = s.scale === 'sqrt';
     this.grid.render({
-      nLayer, nHead, T, kind: 'weight', range: 1, sqrt: s.scale === 'sqrt', headColor,
-      get: (l, h) => headSlice(attention, T, nHead, l, h), selected: { layer: s.layer, head: s.head },
-      caption: labelText, ablated: (l, h) => s.ablated.has(`${l}.${h}`),
-      describeHead: (l, h) => `layer ${l} head ${h}, scores on this text:\n${describeScores(l, h)}\n${describeOffline(l, h)}`.trim(),
+      nLayer,
+      nHead,
+      T,
+      kind: 'weight',
+      range: 1,
+      sqrt,
+      headColor,
+      get: (l, h) => headSlice(attention, T, nHead, l, h),
+      selected: { layer: s.layer, head: s.head },
+      caption: (l, h) => chipText(labels, l, h),
+      ablated: (l, h) => s.ablated.has(`${l}.${h}`),
+      describeHead: (l, h) =>
+        `layer ${l} head ${h}, scores on this text:\n${describeScores(labels, l, h)}\n${describeOffline(patterns, l, h)}`.trim(),
     });
     const values = headSlice(attention, T, nHead, s.layer, s.head);
-    this.large.render({ values, T, tokens, kind: 'weight', range: 1, sqrt: s.scale === 'sqrt', cell: s.cell, describe: describeCell(tokens, values, T) });
+    const describe = describeCell(tokens, values, T);
+    this.large.render({ values, T, tokens, kind: 'weight', range: 1, sqrt, cell: s.cell, describe });
     const live = labels?.head(s.layer, s.head);
-    const caption = live ? headCaption(live, labels.chance, focus) : '';
-    const offline = describeOffline(s.layer, s.head);
-    setHtml(this.title, `Layer ${s.layer}, head ${s.head} <span class="muted">${esc(caption)}</span>` +
-      (offline ? `<br><span class="muted small">${esc(offline)}</span>` : ''));
+    const caption = live ? headCaption(live, labels.chance, focusScore) : '';
+    const offline = describeOffline(patterns, s.layer, s.head);
+    setHtml(
+      this.title,
+      `Layer ${s.layer}, head ${s.head} <span class="muted">${escapeHtml(caption)}</span>` +
+        (offline ? `<br><span class="muted small">${escapeHtml(offline)}</span>` : ''),
+    );
   }
 }
 
-/**
- * The heading's words for a head on this text: its labels with score and chance; the `focus` score (the one
- * a preset looked for) even below its threshold; without either, the score furthest above chance.
- */
-function headCaption({ scores, labels }, chance, focus) {
-  const unearned = (key, name) => `${name} ${scores[key].toFixed(2)} (chance ${chance[key].toFixed(2)}, label at ${labelThreshold(chance[key]).toFixed(2)})`;
-  const parts = labels.map((x) => `${x.name} ${x.score.toFixed(2)} (chance ${x.chance.toFixed(2)})`);
-  const focused = SCORES.find((x) => x.key === focus);
-  if (focused && scores[focus] !== null && !labels.some((x) => x.key === focus)) parts.push(unearned(focus, focused.name));
-  if (parts.length) return parts.join(', ');
-  let best = null;
-  for (const { key, name } of SCORES) {
-    if (scores[key] === null || chance[key] >= 1) continue;
-    const lift = (scores[key] - chance[key]) / (1 - chance[key]);
-    if (!best || lift > best.lift) best = { key, name, lift };
-  }
-  return best ? `no label; nearest: ${unearned(best.key, best.name)}` : 'no label';
-}
+export default {
+  id: 'model',
+  label: 'Model view',
+  markup: MARKUP,
+  create({ panel, tooltip, actions, widths }) {
+    const view = new ModelView(
+      {
+        grid: panel.querySelector('#grid-canvas'),
+        large: panel.querySelector('#large-canvas'),
+        title: panel.querySelector('#large-title'),
+      },
+      {
+        tooltip,
+        onSelectHead: actions.selectHead,
+        onSelectCell: (cell) => actions.setState({ cell }),
+        maxWidth: widths.split,
+      },
+    );
+    view.initialize();
+    return {
+      render: (frame) => view.render(frame),
+      legend: ({ state }) => weightLegend(state),
+      shows: ({ state }) => `every head, head ${state.head} large`,
+      inspect: () => {
+        const r = view.large.canvas.getBoundingClientRect();
+        const geometry = view.large.geometry && { ...view.large.geometry, canvasLeft: r.left, canvasTop: r.top };
+        return { geometry };
+      },
+    };
+  },
+};

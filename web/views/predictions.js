@@ -1,8 +1,6 @@
 // Next-token predictions (top 5 with probabilities, and how ablation moved them) and the ablation grid.
 import { headColor } from '../colors.js';
-import { setAttribute, setHtml } from '../dom.js';
-
-const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+import { escapeHtml, setAttribute, setHtml } from '../dom.js';
 
 /** top: [{ token, probability }]; baseline: the same tokens' probabilities without ablation, or null. */
 export function percent(p) {
@@ -11,17 +9,27 @@ export function percent(p) {
 }
 
 export function renderPredictions(list, top, baseline) {
-  setHtml(list, top.map(({ token, probability }, n) => {
-    const base = baseline?.[n];
-    let delta = '';
-    if (base !== undefined && base !== null) {
-      const d = probability - base;
-      delta = ` <span class="${d >= 0 ? 'up' : 'down'}" title="without ablation: ${percent(base)}">${d >= 0 ? '▲' : '▼'}${Math.abs(100 * d) >= 0.1 ? Math.abs(100 * d).toFixed(1) : Math.abs(100 * d).toPrecision(1)}</span>`;
-    }
-    const baseMarker = base !== undefined && base !== null ? `<span class="base" style="width:${(100 * base).toFixed(2)}%"></span>` : '';
-    return `<li><span class="token" title="${esc(token)}">${esc(token)}</span><span class="bar"><span style="width:${(100 * probability).toFixed(1)}%"></span>${baseMarker}</span>` +
-      `<span class="prob">${percent(probability)}${delta}</span></li>`;
-  }).join(''));
+  setHtml(
+    list,
+    top
+      .map(({ token, probability }, n) => {
+        const base = baseline?.[n];
+        let delta = '';
+        if (base !== undefined && base !== null) {
+          const d = probability - base;
+          delta = ` <span class="${d >= 0 ? 'up' : 'down'}" title="without ablation: ${percent(base)}">${d >= 0 ? '▲' : '▼'}${Math.abs(100 * d) >= 0.1 ? Math.abs(100 * d).toFixed(1) : Math.abs(100 * d).toPrecision(1)}</span>`;
+        }
+        const baseMarker =
+          base !== undefined && base !== null
+            ? `<span class="base" style="width:${(100 * base).toFixed(2)}%"></span>`
+            : '';
+        return (
+          `<li><span class="token" title="${escapeHtml(token)}">${escapeHtml(token)}</span><span class="bar"><span style="width:${(100 * probability).toFixed(1)}%"></span>${baseMarker}</span>` +
+          `<span class="prob">${percent(probability)}${delta}</span></li>`
+        );
+      })
+      .join(''),
+  );
 }
 
 export class AblationGrid {
@@ -45,7 +53,9 @@ export class AblationGrid {
       for (let l = 0; l < nLayer; ++l) {
         cells.push(`<span class="row-label">L${l}</span>`);
         for (let h = 0; h < nHead; ++h)
-          cells.push(`<button type="button" data-key="${l}.${h}" aria-label="layer ${l} head ${h}" style="border-bottom: 3px solid ${headColor(h)}">${h}</button>`);
+          cells.push(
+            `<button type="button" data-key="${l}.${h}" aria-label="layer ${l} head ${h}" style="border-bottom: 3px solid ${headColor(h)}">${h}</button>`,
+          );
       }
       this.container.innerHTML = cells.join('');
       this.pressed = null;

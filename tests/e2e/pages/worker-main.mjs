@@ -14,8 +14,12 @@ try {
     worker.onerror = (event) => reject(new Error(event.message));
   });
   worker.terminate();
-  let evalBlocked = false;  // proves the CSP is in force: the engine ran without eval
-  try { (0, eval)('1'); } catch { evalBlocked = true; }
+  let evalBlocked = false; // proves the CSP is in force: the engine ran without eval
+  try {
+    (0, eval)('1');
+  } catch {
+    evalBlocked = true;
+  }
   window.testResult = { ok: true, main, fromWorker, evalBlocked };
 } catch (error) {
   window.testResult = { ok: false, error: String(error?.stack ?? error) };

@@ -21,12 +21,20 @@ export async function compute() {
     const full = mha.forward(tokens);
     const causal = mha.forward(tokens, { causal: true });
     let rangeError = '';
-    try { mha.forward(new Float32Array(3)); } catch (error) { rangeError = `${error.name}: ${error.message}`; }
+    try {
+      mha.forward(new Float32Array(3));
+    } catch (error) {
+      rangeError = `${error.name}: ${error.message}`;
+    }
     return {
-      weights: Array.from(full.weights), weightsShape: full.weightsShape,
-      output: Array.from(full.output), outputShape: full.outputShape,
-      causalWeights: Array.from(causal.weights), causalOutput: Array.from(causal.output),
-      rangeError, threads: await threadCount(),
+      weights: Array.from(full.weights),
+      weightsShape: full.weightsShape,
+      output: Array.from(full.output),
+      outputShape: full.outputShape,
+      causalWeights: Array.from(causal.weights),
+      causalOutput: Array.from(causal.output),
+      rangeError,
+      threads: await threadCount(),
     };
   } finally {
     mha.dispose();

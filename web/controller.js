@@ -1,0 +1,484 @@
+// The page controller: owns the app state (state.js), runs the model when the text, model or ablation
+// change, and asks the open view (views/registry.js) to render. Views never run the model themselves;
+// the controls (controls.js) only call the actions exported here.
+import {
+  attentionDifference,
+  mergeAttentionWords,
+  wordGroups,
+  explainCell,
+  headLabels,
+  isDelimiterText,
+  mostInformativeHead,
+  softmax,
+} from './analysis.js';
+import { $, escapeHtml, setAttribute, setHtml, setText } from './dom.js';
+import { loadHeadPatterns } from './model-store.js';
+import { clampState, createApp, stateToUrl } from './state.js';
+import { renderExplain, renderExplainEmpty } from './views/explain.js';
+import { AblationGrid, renderPredictions } from './views/predictions.js';
+import { VIEWS } from './views/registry.js';
+import { threadCount } from '../dist/index.js';
+
+const DEBOUNCE_MS = 120;
+const TOP_K = 5;
+
+export const app = createApp();
+
+// ---- layout --------------------------------------------------------------------------------------
+
+// The view card's content width (app.card) is read once and then kept current by a ResizeObserver: reading
+// it during an update would force a synchronous style and layout pass right after the DOM writes of that update.
+
+function contentWidth(element) {
+  const style = getComputedStyle(element);
+  return element.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+}
+
+function cardWidth() {
+  const card = app.card;
+  if (!card.observer) {
+    const element = $('views');
+    card.observer = new ResizeObserver(() => {
+      const width = contentWidth(element),
+        windowWidth = window.innerWidth;
+      if (width === card.width && windowWidth === card.windowWidth) return;
+      Object.assign(card, { width, windowWidth });
+      render();
+    });
+    card.observer.observe(element);
+    Object.assign(card, { width: contentWidth(element), windowWidth: window.innerWidth });
+  }
+  return card.width;
+}
+
+const SPLIT_GAP = 14; // .split's column gap (style.css)
+export const widths = {
+  view: () => cardWidth(),
+  split: () => {
+    const width = cardWidth(); // (also starts the observer that keeps app.card.windowWidth)
+    return app.card.windowWidth < 760 ? width : Math.max(260, (width - SPLIT_GAP) / 2);
+  },
+};
+
+/** Called on window resize (debounced by the caller). */
+export function relayout() {
+  app.card.windowWidth = window.innerWidth;
+  render();
+}
+
+// ---- state -------------------------------------------------------------------------------------
+
+/**
+ * Applies a state change, writes the URL, and recomputes (model run; debounced while typing) or just
+ * re-renders.
+ */
+export function setState(patch, { recompute = false, debounce = false } = {}) {
+  Object.assign(app.state, patch);
+  if ('layer' in patch || 'head' in patch) app.explained = null;
+  writeUrl();
+  if (recompute) scheduleCompute(debounce ? DEBOUNCE_MS : 0);
+  else render();
+}
+
+export const selectHead = ({ layer, head }) => setState({ layer, head });
+
+export function writeUrl() {
+  history.replaceState(null, '', stateToUrl(app.state, app.defaultModelUrl));
+}
+
+function scheduleCompute(delay) {
+  clearTimeout(app.pending);
+  app.pending = setTimeout(() => {
+    app.pending = null;
+    update();
+  }, delay);
+}
+
+/** The view definition of an id (views/registry.js). */
+export const viewById = (id) => VIEWS.find((view) => view.id === id);
+
+// ---- model runs --------------------------------------------------------------------------------
+
+function headMask() {
+  const { nLayer, nHead } = app.model.config;
+  if (!app.state.ablated.size) return undefined;
+  const mask = new Uint8Array(nLayer * nHead).fill(1);
+  for (const key of app.state.ablated) {
+    const [l, h] = key.split('.').map(Number);
+    mask[l * nHead + h] = 0;
+  }
+  return mask;
+}
+
+/**
+ * Token ids of a text, at most the model's context: the last nPositions tokens (a sliding window), so
+ * "Next token" predicts what follows the end of the text. total: the text's token count.
+ */
+export function idsOf(text) {
+  const ids = app.model.tokenizer.encode(text); // run() returns the readable tokens
+  const limit = app.model.config.nPositions;
+  return { ids: ids.length > limit ? ids.slice(ids.length - limit) : ids, total: ids.length };
+}
+
+function delimiterFlags(ids) {
+  const cache = app.delimiterCache;
+  return Array.from(ids, (id) => {
+    if (!cache.has(id)) cache.set(id, isDelimiterText(app.model.tokenizer.decode([id])));
+    return cache.get(id);
+  });
+}
+
+/** Runs the model for the current text (and B in compare), then renders; a failure is shown, not thrown. */
+export function update() {
+  try {
+    runAndRender();
+  } catch (error) {
+    app.error = error.message;
+    showMessage(`Could not run the model on this text: ${error.message}`, 'error');
+  }
+}
+
+/** The message under the input: kind '' (plain), 'notice' or 'error'. */
+export function showMessage(text, kind = '') {
+  const message = $('input-message');
+  setText(message, text);
+  message.classList.toggle('error', kind === 'error');
+  message.classList.toggle('notice', kind === 'notice');
+}
+
+function contextMessage() {
+  const { kept, total } = app.context;
+  if (total <= kept) return app.notice;
+  return (
+    `The text has ${total} tokens, more than the model's context of ${kept}: the page uses its last ${kept} tokens ` +
+    `(the first ${total - kept} are left out), so "Next token" predicts what follows the end of your text.` +
+    (app.notice ? ` ${app.notice}` : '')
+  );
+}
+
+function runAndRender() {
+  if (!app.model) return;
+  const start = performance.now();
+  const { ids, total } = idsOf(app.state.text);
+  if (!ids.length) return showMessage('Type some text: the model needs at least one token.', 'notice');
+  app.context = { kept: ids.length, total };
+  showMessage(contextMessage(), app.context.total > app.context.kept || app.notice ? 'notice' : '');
+  const forwardMs = runText(ids);
+  computeCompare();
+  app.words = app.state.units === 'words' ? mergeRunWords(app.run) : null;
+  clampState(app.state, app.model.config, app.words ? app.words.tokens.length : app.run.ids.length);
+  // the address bar is updated after the frame (history.replaceState can take milliseconds)
+  clearTimeout(app.urlPending);
+  app.urlPending = setTimeout(() => {
+    app.urlPending = null;
+    writeUrl();
+  }, 0);
+  const computed = performance.now();
+  render();
+  renderTokens();
+  const end = performance.now();
+  const tokens = app.run.ids.length;
+  Object.assign(app.timings, {
+    forwardMs,
+    computeMs: computed - start,
+    renderMs: end - computed,
+    updateMs: end - start,
+    tokens,
+  });
+  renderTiming();
+  app.updates += 1;
+}
+
+/** Runs text A (with the ablation, and without it for the baseline); returns the forward time in ms. */
+function runText(ids) {
+  const mask = headMask();
+  let forwardMs = 0;
+  app.baselineLogits = null;
+  if (mask) {
+    const base = app.model.run(ids, { attention: false });
+    app.baselineLogits = base.logits;
+    forwardMs += base.timeMs;
+  }
+  const run = app.model.run(ids, { headMask: mask });
+  forwardMs += run.timeMs;
+  Object.assign(app, { run, lastRun: 'A', explained: null });
+  app.explainCache.clear();
+  app.delimiters = delimiterFlags(run.ids);
+  app.labels = headLabels(run.attention, app.model.config, run.ids.length, run.ids, app.delimiters);
+  if (app.openOn) openChosenHead();
+  app.predictions = app.model.topK(run.logits, TOP_K);
+  const baseline = app.baselineLogits && softmax(app.baselineLogits).weights;
+  app.baselineProbabilities = baseline ? app.predictions.map((p) => baseline[p.id]) : null;
+  return forwardMs;
+}
+
+function computeCompare() {
+  app.runB = null;
+  app.difference = null;
+  app.predictionsB = [];
+  if (!viewById(app.state.view)?.needsTextB) return;
+  const { ids } = idsOf(app.state.textB);
+  if (!ids.length) return;
+  app.runB = app.model.run(ids, { headMask: headMask() });
+  app.lastRun = 'B';
+  const { attention, ids: idsA } = app.run;
+  app.difference = attentionDifference(attention, idsA.length, app.runB.attention, ids.length, app.model.config);
+  app.predictionsB = app.model.topK(app.runB.logits, TOP_K);
+}
+
+/** A run merged into words (analysis.mergeWords): { groups, tokens, attention [nLayer, nHead, W, W] }. */
+function mergeRunWords(run) {
+  const groups = wordGroups(run.tokens);
+  const attention = mergeAttentionWords(run.attention, app.model.config, run.ids.length, groups);
+  return { groups, tokens: groups.map((word) => word.text), attention };
+}
+
+/** q, k, v of a layer for the current text (re-running it if the last run was another text). */
+function layerInternals(layer) {
+  if (!app.explainCache.has(layer)) {
+    if (app.lastRun !== 'A') {
+      app.model.run(app.run.ids, { headMask: headMask(), attention: false });
+      app.lastRun = 'A';
+    }
+    app.explainCache.set(layer, app.model.explain(layer));
+  }
+  return app.explainCache.get(layer);
+}
+
+/**
+ * Opens the head app.openOn asks for, once per request: 'informative' = the model's most informative head
+ * (from head_patterns.json when the model has one, else from this text), shown alone in the head view; a
+ * score key = the head with the highest such score on this text, in the model view's heatmaps.
+ */
+function openChosenHead() {
+  const want = app.openOn;
+  app.openOn = null;
+  app.focusScore = want === 'informative' ? null : want;
+  if (want === 'informative') return openInformativeHead();
+  const { nLayer, nHead } = app.model.config;
+  let pick = null;
+  for (let layer = 0; layer < nLayer; ++layer)
+    for (let head = 0; head < nHead; ++head) {
+      const score = app.labels?.head(layer, head).scores[want];
+      if (score !== null && score !== undefined && (!pick || score > pick.score)) pick = { layer, head, score };
+    }
+  if (pick) Object.assign(app.state, { layer: pick.layer, head: pick.head, view: 'model', cell: null });
+}
+
+function openInformativeHead() {
+  const offline = app.patterns?.heads.size ? [...app.patterns.heads.values()] : null; // (an older file: no scores)
+  const live = app.labels?.heads.flatMap((row, layer) => row.map((x, head) => ({ layer, head, labels: x.labels })));
+  const pick = mostInformativeHead(offline ?? live ?? []);
+  if (!pick) return;
+  const others = Array.from({ length: app.model.config.nHead }, (_, h) => h).filter((h) => h !== pick.head);
+  Object.assign(app.state, { layer: pick.layer, head: pick.head, hiddenHeads: new Set(others) });
+}
+
+// ---- rendering ---------------------------------------------------------------------------------
+
+/** What every view renders from: the state and the model's outputs (views/registry.js). */
+export function frame() {
+  const { state, run, labels, patterns, focusScore, runB, difference, predictions, predictionsB } = app;
+  const config = app.model.config;
+  const shown = app.words ?? run; // rows and columns: words (state.units) or the run's tokens
+  return {
+    state,
+    config,
+    run,
+    T: shown.tokens.length,
+    tokens: shown.tokens,
+    attention: shown.attention,
+    labels,
+    patterns,
+    focusScore,
+    runB,
+    difference,
+    predictions,
+    predictionsB,
+  };
+}
+
+const WORDS_LEGEND =
+  "<span>words: a row is the mean over the query word's pieces, a cell the sum over the key word's pieces " +
+  '(rows still sum to 1)</span>';
+
+/** Draws the open view, then the panels around it. */
+export function render() {
+  if (!app.run) return;
+  const start = performance.now();
+  const current = frame();
+  // The open view's canvases first, the DOM after: a canvas resolves its font against the page's
+  // style, so drawing text after DOM writes would force a style pass in the middle of the update.
+  const view = app.views.get(app.state.view);
+  view.render(current);
+  renderTabs();
+  renderLayerPicker();
+  setAttribute($('units-toggle'), 'aria-pressed', String(app.state.units === 'words'));
+  renderSide(current);
+  const refocus = document.activeElement?.id === 'scale-toggle';
+  const legend = view.legend(current) + (app.words && !viewById(app.state.view).tokensOnly ? WORDS_LEGEND : '');
+  if (setHtml($('legend'), legend) && refocus) $('scale-toggle')?.focus();
+  app.timings.lastRenderMs = performance.now() - start;
+}
+
+function renderTabs() {
+  for (const { id } of VIEWS) {
+    const open = id === app.state.view,
+      panel = $(`view-${id}`),
+      tab = $(`tab-${id}`);
+    if (panel.hidden === open) panel.hidden = !open;
+    setAttribute(tab, 'aria-selected', String(open));
+    if (tab.tabIndex !== (open ? 0 : -1)) tab.tabIndex = open ? 0 : -1;
+  }
+}
+
+function renderLayerPicker() {
+  const { nLayer } = app.model.config;
+  const picker = $('layer-picker');
+  if (picker.dataset.n !== String(nLayer)) {
+    picker.dataset.n = String(nLayer);
+    const buttons = Array.from({ length: nLayer }, (_, l) => `<button type="button" data-layer="${l}">${l}</button>`);
+    picker.innerHTML = `<span class="muted">Layer</span>${buttons.join('')}`;
+  }
+  for (const b of picker.querySelectorAll('button'))
+    setAttribute(b, 'aria-pressed', String(Number(b.dataset.layer) === app.state.layer));
+}
+
+/** The side panels: next-token predictions, the ablation grid, the explained weight. */
+function renderSide({ state: s, config }) {
+  renderPredictions($('predictions'), app.predictions, app.baselineProbabilities);
+  app.ablationGrid ??= createAblationGrid();
+  app.ablationGrid.render(config, s.ablated);
+  const n = s.ablated.size;
+  setText(
+    $('ablation-status'),
+    n
+      ? `${n} head${n > 1 ? 's' : ''} off: attention of later layers and the prediction are recomputed; ▲▼ = change vs. all heads on.`
+      : 'All heads on. Click a head to switch it off.',
+  );
+  renderExplainPanel();
+}
+
+function createAblationGrid() {
+  const grid = new AblationGrid($('ablation-grid'), {
+    onToggle: (key) => {
+      const ablated = new Set(app.state.ablated);
+      if (ablated.has(key)) ablated.delete(key);
+      else ablated.add(key);
+      setState({ ablated }, { recompute: true });
+    },
+  });
+  grid.initialize();
+  return grid;
+}
+
+function renderExplainPanel() {
+  const s = app.state,
+    container = $('explain');
+  if (!s.cell) {
+    renderExplainEmpty(container);
+    app.explained = null;
+    return;
+  }
+  if (app.words) {
+    app.explained = null;
+    setHtml(
+      container,
+      '<p class="muted">A weight is explained on sub-word pieces: switch “Words” off to explain it.</p>',
+    );
+    return;
+  }
+  const T = app.run.ids.length,
+    config = app.model.config;
+  const { i, j } = s.cell;
+  const info = explainCell(layerInternals(s.layer), T, config.headDim, s.head, i, j);
+  const shown = app.run.attention[((s.layer * config.nHead + s.head) * T + i) * T + j];
+  const vectors = { qi: Array.from(info.qi), kj: Array.from(info.kj), product: undefined };
+  app.explained = { layer: s.layer, head: s.head, i, j, ...info, shown, ...vectors };
+  renderExplain(container, { layer: s.layer, head: s.head, i, j, tokens: app.run.tokens, info, shown, config });
+}
+
+function renderTokens() {
+  const { tokens, ids } = app.run;
+  const chip = (t, n) =>
+    `<span data-index="${n}" class="${app.delimiters[n] ? 'delim' : ''}" title="token ${n}, id ${ids[n]}">${escapeHtml(t)}</span>`;
+  const cut = app.context.total - app.context.kept;
+  const before =
+    cut > 0 ? `<span class="cut" title="left out: over the model's context">… ${cut} tokens left out</span>` : '';
+  setHtml($('tokens'), before + tokens.map(chip).join(''));
+}
+
+function renderTiming() {
+  const { tokens, forwardMs, updateMs } = app.timings,
+    threads = app.threads.threads;
+  const timing = $('timing');
+  timing.textContent =
+    `${tokens} tokens · forward ${forwardMs.toFixed(1)} ms · update ${updateMs.toFixed(1)} ms` +
+    ` · ${threads} thread${threads === 1 ? '' : 's'}`;
+  const title = app.threads.reason ? `single-threaded: ${app.threads.reason}` : `${app.threads.build} build`;
+  if (timing.title !== title) timing.title = title;
+}
+
+// ---- model loading -----------------------------------------------------------------------------
+
+function showProgress(fraction, name) {
+  const bar = $('load-progress');
+  bar.hidden = fraction === null;
+  if (fraction === null) return;
+  bar.value = fraction;
+  $('model-info').textContent = `loading ${name}… ${Math.round(100 * fraction)}%`;
+}
+
+/**
+ * Loads a model with `load(onFraction)` and makes it the page's model; on failure the old model stays and
+ * the error is rethrown. modelUrl: what state.modelUrl becomes (a folder, or state.FILES_MODEL).
+ */
+export async function useModel(load, { name, modelUrl, patternsFile }) {
+  app.loading = true;
+  const info = $('model-info');
+  info.textContent = `loading ${name}…`;
+  showProgress(0, name);
+  try {
+    const model = await load((fraction) => showProgress(fraction, name));
+    app.model?.dispose();
+    Object.assign(app, {
+      model,
+      modelName: name,
+      threads: await threadCount(),
+      delimiterCache: new Map(),
+      patterns: null,
+    });
+    app.state.modelUrl = modelUrl;
+    if (patternsFile) app.patterns = await loadHeadPatterns(modelUrl, patternsFile).catch(() => null);
+    const c = model.config;
+    info.textContent =
+      `${name}: ${c.nLayer} layers × ${c.nHead} heads, d_model ${c.nEmbd}, d_k ${c.headDim}, ` +
+      `context ${c.nPositions}, vocabulary ${c.vocabSize}`;
+    app.error = null;
+  } catch (error) {
+    app.error = error.message;
+    info.textContent = app.model ? `${app.modelName} (kept: the new model did not load)` : 'no model loaded';
+    throw error;
+  } finally {
+    app.loading = false;
+    showProgress(null);
+  }
+}
+
+/** Creates every view of the registry: its tab, its panel, and the view itself (once, at start). */
+export function createViews() {
+  const tabs = VIEWS.map(
+    ({ id, label }) => `<button role="tab" data-view="${id}" id="tab-${id}">${escapeHtml(label)}</button>`,
+  );
+  $('tabs').innerHTML = tabs.join('');
+  const context = { tooltip: $('tooltip'), actions: { setState, selectHead }, widths };
+  for (const definition of VIEWS) {
+    const panel = document.createElement('div');
+    Object.assign(panel, { id: `view-${definition.id}`, className: 'view', hidden: true });
+    panel.setAttribute('role', 'tabpanel');
+    panel.setAttribute('aria-labelledby', `tab-${definition.id}`);
+    panel.innerHTML = definition.markup;
+    $('views').append(panel);
+    app.views.set(definition.id, definition.create({ ...context, panel }));
+  }
+}

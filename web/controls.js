@@ -1,0 +1,289 @@
+// The page's controls outside the views: text input and presets, view tabs, layer picker, keyboard
+// shortcuts, the √ scale, the model picker and "your own model" panel, exports and the link. Each one
+// turns a DOM event into an action of the controller (controller.js).
+import { $, escapeHtml, setHtml } from './dom.js';
+import { app, frame, relayout, setState, showMessage, update, useModel, viewById, writeUrl } from './controller.js';
+import { attentionJson, canvasesToPng, canvasesToSvg, download } from './export.js';
+import { fileLimitText, loadModelFromFiles, loadModelFromUrl } from './model-store.js';
+import { fullContextText, randomRepeatedText } from './preset-texts.js';
+import { COMPARE_PAIR, FILES_MODEL, PRESETS } from './state.js';
+import { VIEW_IDS } from './views/registry.js';
+
+const RESIZE_DEBOUNCE_MS = 100;
+
+/** Binds every control once (the views bind their own panels in controller.createViews). */
+export function wireControls() {
+  wireText();
+  wirePresets();
+  wireTabs();
+  wireShortcuts();
+  wireModelChoice();
+  wireFiles();
+  wireExports();
+  let resizeTimer;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(relayout, RESIZE_DEBOUNCE_MS);
+  });
+}
+
+// ---- text, presets, tabs, layer, keyboard ---------------------------------------------------------
+
+function wireText() {
+  const text = $('text-input');
+  text.value = app.state.text;
+  text.addEventListener('input', () => setState({ text: text.value }, { recompute: true, debounce: true }));
+}
+
+/** Sets text A (and the input box) and runs the model. */
+function setText(text, patch = {}) {
+  $('text-input').value = text;
+  setState({ text, lock: null, cell: null, ...patch }, { recompute: true });
+}
+
+function wirePresets() {
+  const buttons = PRESETS.map(
+    (p, n) =>
+      `<button type="button" data-preset="${n}" title="${escapeHtml(p.title ?? p.text)}">${escapeHtml(p.label)}</button>`,
+  );
+  $('presets').innerHTML =
+    buttons.join('') +
+    '<button type="button" data-preset="pair" title="Compare the seed sentence with one word changed">Compare tired / wide</button>' +
+    '<button type="button" data-preset="long" title="Fill the model\'s whole context">Full context</button>';
+  $('presets').addEventListener('click', (e) => {
+    const preset = e.target.closest('button')?.dataset.preset;
+    if (preset === undefined || !app.model) return;
+    if (preset === 'pair') return setText(COMPARE_PAIR[0], { textB: COMPARE_PAIR[1], view: 'compare' });
+    if (preset === 'long') return setText(fullContextText(app.model));
+    const chosen = PRESETS[Number(preset)];
+    app.openOn = chosen.open ?? null;
+    setText(chosen.text ?? (chosen.random ? randomRepeatedText(app.model, chosen.random) : ''));
+  });
+}
+
+/** Opens a view; runs the model when the view needs text B and B has not run. */
+function openView(view) {
+  setState({ view }, { recompute: Boolean(viewById(view).needsTextB && !app.runB) });
+}
+
+function wireTabs() {
+  for (const tab of document.querySelectorAll('[role="tab"]')) {
+    tab.addEventListener('click', () => openView(tab.dataset.view));
+    tab.addEventListener('keydown', (e) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+      if (!step) return;
+      const next = VIEW_IDS[(VIEW_IDS.indexOf(tab.dataset.view) + step + VIEW_IDS.length) % VIEW_IDS.length];
+      openView(next);
+      $(`tab-${next}`).focus();
+    });
+  }
+  $('layer-picker').addEventListener('click', (e) => {
+    const layer = e.target.closest('button')?.dataset.layer;
+    if (layer !== undefined) setState({ layer: Number(layer) });
+  });
+}
+
+function wireShortcuts() {
+  document.addEventListener('keydown', (e) => {
+    if (e.target.closest('textarea, input, select') || !app.model) return;
+    if (e.key !== '[' && e.key !== ']') return;
+    const layer = app.state.layer + (e.key === ']' ? 1 : -1);
+    setState({ layer: Math.max(0, Math.min(app.model.config.nLayer - 1, layer)) });
+  });
+  $('units-toggle').addEventListener('click', () => {
+    const units = app.state.units === 'words' ? 'tokens' : 'words';
+    setState({ units, lock: null, cell: null }, { recompute: true });
+  });
+  $('legend').addEventListener('click', (e) => {
+    if (e.target.closest('#scale-toggle')) setState({ scale: app.state.scale === 'sqrt' ? 'linear' : 'sqrt' });
+  });
+  $('tokens').addEventListener('click', (e) => {
+    const n = Number(e.target.closest('[data-index]')?.dataset.index);
+    if (Number.isInteger(n)) setState({ view: 'heads', lock: { side: 'q', index: n } });
+  });
+}
+
+// ---- model choice --------------------------------------------------------------------------------
+
+/**
+ * The model picker's options: the models.json entries, plus the model of the address (a folder not in the
+ * list, or local files) as its own option, so that choosing a listed model is always a change.
+ */
+export function syncModelSelect() {
+  const url = app.state.modelUrl,
+    index = app.modelList.findIndex((m) => m.url === url);
+  const options = app.modelList.map((m, n) => `<option value="${n}">${escapeHtml(m.name)}</option>`);
+  if (url === FILES_MODEL) options.push('<option value="other">your model (files)</option>');
+  else if (index < 0 && url) options.push(`<option value="other">${escapeHtml(url)}</option>`);
+  const select = $('model-select');
+  setHtml(select, options.join(''));
+  select.value = index >= 0 ? String(index) : 'other';
+}
+
+/** Loads a model folder on this server (a models.json entry, or any folder) and runs it. */
+export async function loadFolder(url, { openInformative = true } = {}) {
+  const entry = app.modelList.find((m) => m.url === url) ?? { name: url, url };
+  if (openInformative) app.openOn = 'informative';
+  try {
+    await useModel((p) => loadModelFromUrl(entry.url, p), {
+      name: entry.name,
+      modelUrl: entry.url,
+      patternsFile: entry.patterns,
+    });
+  } finally {
+    syncModelSelect();
+  }
+  update();
+}
+
+function wireModelChoice() {
+  const select = $('model-select');
+  select.addEventListener('change', async () => {
+    const entry = app.modelList[Number(select.value)];
+    if (!entry) return;
+    app.notice = '';
+    try {
+      await loadFolder(entry.url);
+    } catch (error) {
+      showMessage(`Could not load ${entry.name}: ${error.message}`, 'error');
+    }
+  });
+  const filesButton = $('model-files-button');
+  filesButton.addEventListener('click', () => {
+    const panel = $('model-files-panel');
+    panel.hidden = !panel.hidden;
+    filesButton.setAttribute('aria-expanded', String(!panel.hidden));
+  });
+  $('model-url-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const url = $('model-url').value.trim();
+    if (!url) return;
+    const message = $('load-message');
+    message.classList.remove('error');
+    try {
+      app.notice = '';
+      await loadFolder(url);
+      message.textContent = `Loaded ${url}: "Link" and a reload open this model again.`;
+    } catch (error) {
+      message.classList.add('error');
+      message.textContent = `Could not load ${url}: ${error.message}${app.model ? ` The page keeps using ${app.modelName}.` : ''}`;
+    }
+  });
+}
+
+// ---- your own files ------------------------------------------------------------------------------
+
+async function loadFiles(files) {
+  const message = $('load-message');
+  message.classList.remove('error');
+  message.textContent = 'Reading the files…';
+  try {
+    await useModel((progress) => loadModelFromFiles(files, progress), { name: 'your model', modelUrl: FILES_MODEL });
+    app.openOn = 'informative';
+    app.notice = '';
+    syncModelSelect();
+    message.textContent =
+      `Loaded: ${[...files].map((f) => f.name).join(', ')}. A link cannot carry your files: ` +
+      '"Link" and a reload will ask for them again.';
+    update();
+  } catch (error) {
+    message.classList.add('error');
+    const kept = app.model ? ` The page keeps using ${app.modelName}.` : '';
+    message.textContent = `Could not load this model: ${error.message.replace(/([^.])$/, '$1.')}${kept}`;
+  }
+}
+
+function wireFiles() {
+  $('size-limit').textContent = fileLimitText();
+  $('model-files').addEventListener('change', (e) => {
+    if (e.target.files.length) loadFiles(e.target.files);
+  });
+  const drop = $('drop-zone');
+  drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    if (e.dataTransfer.files.length) loadFiles(e.dataTransfer.files);
+  });
+  drop.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    $('model-files').click();
+  });
+}
+
+// ---- exports and the link ------------------------------------------------------------------------
+
+const baseName = () => `attention-${app.modelName.replace(/\W+/g, '-')}-${app.state.view}-L${app.state.layer}`;
+const viewCanvases = () => [...$(`view-${app.state.view}`).querySelectorAll('canvas')];
+
+/** The exports' title: a caption (model, view, layer, head(s), text) and the heads of the hue key. */
+function exportTitle() {
+  const s = app.state,
+    view = app.views.get(s.view);
+  const heads = view.keyHeads?.(frame()) ?? Array.from({ length: app.model.config.nHead }, (_, h) => h);
+  const text = s.text.length > 80 ? `${s.text.slice(0, 79)}…` : s.text;
+  const shows = view.shows(frame());
+  return { caption: `${app.modelName} · ${s.view} view · layer ${s.layer} · ${shows} · "${text}"`, heads };
+}
+
+/** Runs an export when there is something to export; says so instead when no model has run. */
+function exporter(run) {
+  return async () => {
+    if (!app.run) return showMessage('Nothing to export yet: no model has run. Pick a model above.', 'error');
+    await run();
+  };
+}
+
+function wireExports() {
+  $('export-png').addEventListener(
+    'click',
+    exporter(async () => download(await canvasesToPng(viewCanvases(), exportTitle()), `${baseName()}.png`)),
+  );
+  $('export-svg').addEventListener(
+    'click',
+    exporter(() => {
+      const view = app.views.get(app.state.view);
+      const title = exportTitle();
+      const svg = view.exportSvg ? view.exportSvg(title) : canvasesToSvg(viewCanvases(), title);
+      download(new Blob([svg], { type: 'image/svg+xml' }), `${baseName()}.svg`, svg);
+    }),
+  );
+  $('export-json').addEventListener(
+    'click',
+    exporter(() => {
+      const { tokens, ids, attention } = app.run;
+      const json = attentionJson({
+        modelName: app.modelName,
+        config: app.model.config,
+        text: app.state.text,
+        tokens,
+        ids,
+        attention,
+        ablated: app.state.ablated,
+        b: app.runB && viewById(app.state.view).needsTextB ? { text: app.state.textB, ...app.runB } : null,
+      });
+      download(new Blob([json], { type: 'application/json' }), `${baseName()}.json`, json);
+    }),
+  );
+  $('copy-link').addEventListener('click', copyLink);
+}
+
+async function copyLink() {
+  const button = $('copy-link');
+  writeUrl();
+  const files = app.state.modelUrl === FILES_MODEL ? ' (without your files)' : '';
+  try {
+    await navigator.clipboard.writeText(location.href);
+    button.textContent = `Copied${files}`;
+  } catch {
+    button.textContent = `See address bar${files}`;
+  }
+  setTimeout(() => {
+    button.textContent = 'Link';
+  }, 1500);
+}

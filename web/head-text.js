@@ -1,0 +1,52 @@
+// The words the page shows about a head's scores: chip captions, tooltips, the model view's heading.
+// labels: analysis.headLabels of the run (or null); patterns: model-store.loadHeadPatterns (or null).
+import { labelThreshold, SCORES } from './analysis.js';
+
+/** The chip caption of a head: its first (most specific) label's score and chance on this text, or ''. */
+export function chipText(labels, l, h) {
+  const label = labels?.head(l, h).labels[0];
+  return label ? `${label.short} ${label.score.toFixed(2)} (chance ${label.chance.toFixed(2)})` : '';
+}
+
+/** Every score of a head on this text against its chance, one line each, labels marked. */
+export function describeScores(labels, l, h) {
+  const live = labels?.head(l, h);
+  if (!live) return '';
+  const earned = new Set(live.labels.map((x) => x.key));
+  return SCORES.filter(({ key }) => live.scores[key] !== null)
+    .map(({ key, name }) => {
+      const mark = earned.has(key) ? '✓' : ' ';
+      return `${mark} ${name} ${live.scores[key].toFixed(3)} (chance ${labels.chance[key].toFixed(3)})`;
+    })
+    .join('\n');
+}
+
+/** The offline scores of a head (head_patterns.json) in one line, or ''. */
+export function describeOffline(patterns, l, h) {
+  const p = patterns?.heads.get(`${l}.${h}`);
+  if (!p) return '';
+  const labels = p.labels.map((x) => `${x.name} ${x.score.toFixed(3)} (chance ${x.chance.toFixed(3)})`).join(', ');
+  return `on held-out text: ${labels || 'no label'}`;
+}
+
+/**
+ * The heading's words for a head on this text: its labels with score and chance; the `focus` score (the one
+ * a preset looked for) even below its threshold; without either, the score furthest above chance.
+ */
+export function headCaption({ scores, labels }, chance, focus) {
+  const unearned = (key, name) =>
+    `${name} ${scores[key].toFixed(2)} (chance ${chance[key].toFixed(2)}, ` +
+    `label at ${labelThreshold(chance[key]).toFixed(2)})`;
+  const parts = labels.map((x) => `${x.name} ${x.score.toFixed(2)} (chance ${x.chance.toFixed(2)})`);
+  const focused = SCORES.find((x) => x.key === focus);
+  if (focused && scores[focus] !== null && !labels.some((x) => x.key === focus))
+    parts.push(unearned(focus, focused.name));
+  if (parts.length) return parts.join(', ');
+  let best = null;
+  for (const { key, name } of SCORES) {
+    if (scores[key] === null || chance[key] >= 1) continue;
+    const lift = (scores[key] - chance[key]) / (1 - chance[key]);
+    if (!best || lift > best.lift) best = { key, name, lift };
+  }
+  return best ? `no label; nearest: ${unearned(best.key, best.name)}` : 'no label';
+}

@@ -1,0 +1,144 @@
+// The end-to-end tests' view of the page (tests/e2e/demo.test.mjs): window.mhaDemo, installed only when
+// the address has ?test=1 (main.js). Read-only numbers, plus a few calls for latency measurements.
+import { app, idsOf, update } from './controller.js';
+import { exports } from './export.js';
+import { setThreadCount } from '../dist/index.js';
+
+/** Per query row: the largest |A - B| over every layer, head and key. */
+function rowMaxAbs({ diff, T }) {
+  const rows = new Array(T).fill(0);
+  for (let n = 0; n < diff.length; ++n) {
+    const i = Math.floor(n / T) % T;
+    rows[i] = Math.max(rows[i], Math.abs(diff[n]));
+  }
+  return rows;
+}
+
+const firstLabel = (h) => {
+  const label = h.labels[0];
+  return {
+    label: label?.key ?? null,
+    short: label?.short ?? null,
+    score: label?.score ?? null,
+    chance: label?.chance ?? null,
+  };
+};
+
+const hook = {
+  get ready() {
+    return Boolean(app.run) && !app.loading && app.pending === null && !app.urlPending;
+  },
+  get updates() {
+    return app.updates;
+  },
+  get state() {
+    const s = app.state;
+    return { ...s, hiddenHeads: [...s.hiddenHeads], ablated: [...s.ablated].sort() };
+  },
+  get modelName() {
+    return app.modelName;
+  },
+  get config() {
+    return app.model?.config;
+  },
+  get tokens() {
+    return app.run?.tokens;
+  },
+  get ids() {
+    return app.run ? Array.from(app.run.ids) : null;
+  },
+  get attention() {
+    return app.run?.attention;
+  },
+  get shape() {
+    const c = app.model?.config,
+      T = app.run?.ids.length;
+    return app.run ? [c.nLayer, c.nHead, T, T] : null;
+  },
+  get visibleHeads() {
+    return Array.from({ length: app.model?.config.nHead ?? 0 }, (_, h) => h).filter(
+      (h) => !app.state.hiddenHeads.has(h),
+    );
+  },
+  get timings() {
+    return { ...app.timings };
+  },
+  /** With state.units 'words': { tokens, groups, attention [nLayer, nHead, W, W] }; else null. */
+  get words() {
+    return app.words;
+  },
+  get context() {
+    return { ...app.context };
+  },
+  get predictions() {
+    return app.predictions.map((p) => ({ ...p }));
+  },
+  get baselineProbabilities() {
+    return app.baselineProbabilities;
+  },
+  get labels() {
+    return app.labels?.heads.map((row) => row.map((h) => ({ ...firstLabel(h), scores: h.scores })));
+  },
+  get chance() {
+    return app.labels?.chance ?? null;
+  },
+  get explained() {
+    return app.explained;
+  },
+  get headView() {
+    const inspected = app.views.get('heads').inspect();
+    delete inspected.geometry;
+    return inspected;
+  },
+  get compare() {
+    const d = app.difference;
+    if (!d) return null;
+    return { T: d.T, tokensB: app.runB.tokens, maxAbs: Array.from(d.maxAbs), range: d.range, rowMaxAbs: rowMaxAbs(d) };
+  },
+  get aggregate() {
+    return app.views.get('aggregate').inspect().values;
+  },
+  get lastExport() {
+    return exports.last;
+  },
+  get error() {
+    return app.error;
+  },
+  get patterns() {
+    return app.patterns ? Object.fromEntries(app.patterns.heads) : null;
+  },
+  /** Geometry of the large heatmap and the head view (to click a given cell or token). */
+  get geometry() {
+    return { large: app.views.get('model').inspect().geometry, headView: app.views.get('heads').inspect().geometry };
+  },
+  /** Number of tokens of a text under the current model. */
+  tokenCount(text) {
+    return app.model.tokenize(text).ids.length;
+  },
+  /** Token ids of a text under the current model (all of them, not cut to the context). */
+  tokenIds(text) {
+    return Array.from(app.model.tokenize(text).ids);
+  },
+  /** The ids the page runs for a text (its last nPositions tokens). */
+  contextIds(text) {
+    return Array.from(idsOf(text).ids);
+  },
+  /** Runs an update now (no debounce) and returns the timings: for latency measurements. */
+  updateNow() {
+    clearTimeout(app.pending);
+    app.pending = null;
+    update();
+    return { ...app.timings };
+  },
+  get threads() {
+    return { ...app.threads };
+  },
+  async setThreads(count) {
+    app.threads = { ...app.threads, threads: await setThreadCount(count) };
+    return app.threads.threads;
+  },
+};
+
+export function installTestHook() {
+  window.mhaDemo = hook;
+}
