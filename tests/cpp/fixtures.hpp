@@ -5,11 +5,21 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace mha::testing {
+
+// The whole file as bytes (fixtures, model files); throws when it cannot be read.
+inline std::string read_text(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::runtime_error("cannot open " + path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
 
 struct FixtureTensor {
   uint8_t dtype = 0;  // 0 = f32, 1 = u8, 2 = i32

@@ -20,14 +20,6 @@ using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot open " + path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 std::string encoders_dir() { return std::string(MHA_FIXTURES_DIR) + "/encoders/"; }
 
 // A model folder held in memory: the safetensors bytes must outlive the parsed file and the lookup.

@@ -17,14 +17,6 @@ using namespace mha::testing;
 
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot open " + path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 // Runs every "promptN/" case of a reference file; `tokenize` (optional) must give the stored ids.
 void check_gpt2(const std::string& model_dir, const std::string& reference_path,
                 const std::vector<std::string>& prompts = {}, const text::BpeTokenizer* tokenizer = nullptr) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "compare.hpp"
+#include "fixtures.hpp"
 #include "io/json.hpp"
 #include "model/gpt2.hpp"
 #include "text/bpe.hpp"
@@ -15,14 +16,6 @@ using namespace mha;
 using namespace mha::testing;
 
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot open " + path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 int64_t product(const json::Value& shape) {
   int64_t n = 1;

@@ -7,23 +7,17 @@
 
 #include "attention/mha.hpp"
 #include "errors.hpp"
+#include "fixtures.hpp"
 #include "io/json.hpp"
 #include "text/wordpiece.hpp"
 
 using namespace mha;
 using Catch::Matchers::ContainsSubstring;
+using mha::testing::read_text;
 using mha::text::WordPieceEncoding;
 using mha::text::WordPieceTokenizer;
 
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot open " + path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 std::string encoders_dir() { return std::string(MHA_FIXTURES_DIR) + "/encoders/"; }
 
