@@ -1,5 +1,7 @@
-// Element-wise and row-wise pieces of a GPT-2 block that are not matrix products: LayerNorm and the
-// tanh-approximated GELU. Vectorised over xsimd::batch<float> with scalar tails.
+// Element-wise and row-wise pieces of a transformer block that are not matrix products: LayerNorm and the
+// tanh-approximated GELU (GPT-2), RMSNorm and the SiLU-gated product of the SwiGLU MLP (Llama family).
+// Vectorised over xsimd::batch<float> with scalar tails; the newer kernels keep a plain scalar reference
+// (`_scalar`) beside them for the tests.
 #pragma once
 
 #include <cstdint>
@@ -13,5 +15,15 @@ void layer_norm(float* out, const float* x, int32_t rows, int32_t n, const float
 
 // x <- 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), GPT-2's "gelu_new", in place over n values.
 void gelu_tanh(float* x, int64_t n) noexcept;
+
+// out[r][:] = x[r][:] / sqrt(mean_r(x^2) + eps) * weight, for rows r < rows of width n (Hugging Face's
+// LlamaRMSNorm in float32). x and out are [rows, n] (may alias); weight is [n].
+void rms_norm(float* out, const float* x, int32_t rows, int32_t n, const float* weight, float eps) noexcept;
+void rms_norm_scalar(float* out, const float* x, int32_t rows, int32_t n, const float* weight, float eps) noexcept;
+
+// out[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i], over n values: the product of the
+// SwiGLU MLP, down_proj(silu(gate_proj(x)) * up_proj(x)). out may alias gate or up.
+void silu_mul(float* out, const float* gate, const float* up, int64_t n) noexcept;
+void silu_mul_scalar(float* out, const float* gate, const float* up, int64_t n) noexcept;
 
 }  // namespace mha::kernels
