@@ -367,3 +367,71 @@ export class GptModel implements Disposable {
   dispose(): void;
   [Symbol.dispose](): void;
 }
+
+/** The files of a Llama-family checkpoint: one weights file, or the index and its shards by file name. */
+export type LlamaFiles =
+  | { config: FileSource | object; weights: FileSource }
+  | { config: FileSource | object; index: FileSource; shards: Record<string, FileSource> };
+
+export interface LlamaConfig {
+  /** "llama", "qwen2" or "mistral" */
+  modelType: string;
+  nLayer: number;
+  /** query heads */
+  nHead: number;
+  /** key/value heads; query head h reads kv head floor(h / (nHead / nKvHead)) */
+  nKvHead: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  headDim: number;
+  vocabSize: number;
+  maxPositions: number;
+  ropeTheta: number;
+  tieWordEmbeddings: boolean;
+}
+
+export interface LlamaRunOptions extends RunOptions {
+  /** Return the hidden states [nLayer + 1, T, hiddenSize] as transformers' output_hidden_states (default false). */
+  hiddenStates?: boolean;
+}
+
+export interface LlamaRunResult {
+  ids: Int32Array;
+  /** Always null: tokenizer.json is not read yet. */
+  tokens: null;
+  logits: Float32Array;
+  logitsShape: [length: number, vocabSize: number] | [vocabSize: number];
+  /** [nLayer, nHead, T, T] per query head (null with attention: false). */
+  attention: Float32Array | null;
+  attentionShape: AttentionShape | null;
+  /** [nLayer + 1, T, hiddenSize]: the embeddings, each layer's input, the final-norm output (null unless asked). */
+  hiddenStates: Float32Array | null;
+  hiddenStatesShape: [count: number, length: number, hiddenSize: number] | null;
+  timeMs: number;
+}
+
+/**
+ * A Llama-family decoder (Llama, Qwen2, Mistral without sliding window): RMSNorm, grouped-query attention with
+ * rotary embeddings (rope_scaling linear or llama3), SwiGLU MLP, tied or untied LM head. Token ids in.
+ * Memory: dispose() (or `using`) frees the wasm memory; results are copies.
+ */
+export class LlamaModel implements Disposable {
+  /** Use `await LlamaModel.load(source)`: the constructor throws a TypeError when called directly. */
+  private constructor();
+  /**
+   * Loads config.json and model.safetensors (F32, F16 or BF16), or model.safetensors.index.json and its shards,
+   * from a folder (URL, or a path in Node) or from the files given separately. Rejects with ModelFormatError
+   * (bad or unsupported file: the message names the file and the field, e.g. "config.json: sliding_window"),
+   * TypeError (missing or unreadable source) or RangeError (over maxBytes, or too large for wasm memory).
+   */
+  static load(source: string | URL | LlamaFiles, options?: LoadOptions): Promise<LlamaModel>;
+  readonly config: Readonly<LlamaConfig>;
+  /** The kv head that query head `head` reads. */
+  kvHeadOf(head: number): number;
+  /** Runs on token ids (1..maxPositions of them). */
+  run(input: Int32Array | ArrayLike<number>, options?: LlamaRunOptions): LlamaRunResult;
+  /** Greedy decoding: the prompt followed by newTokens argmax ids (re-runs the sequence at each step: no KV cache yet). */
+  generate(input: Int32Array | ArrayLike<number>, newTokens: number): Int32Array;
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
