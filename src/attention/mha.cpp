@@ -31,9 +31,10 @@
 // cos/sin table of positions position_offset .. position_offset + max(Lq, Lk) - 1 built once per call.
 //
 // Threads (src/parallel): the gemms split rows or panels; the materialising path splits the projections
-// by (projection, head) and each head's attention by query rows; the streaming path gives whole heads to
-// threads when there are enough of them, else splits each head's query blocks. Every split keeps each
-// element's arithmetic as in a serial run, so results are bit-identical whatever the thread count.
+// by (projection, head) and each head's attention by query rows; the streaming path gives whole groups (a
+// kv head and its query heads) to threads when there are enough of them, else splits each head's query
+// blocks. Every split keeps each element's arithmetic as in a serial run, so results are bit-identical
+// whatever the thread count.
 #include "attention/mha.hpp"
 
 #include <algorithm>
