@@ -2,6 +2,7 @@
 // and turns C++ exceptions into an error string ("" = success); bindings/js/llama.js owns the user-facing
 // checks. Loading takes several calls inside one withHeap() of the wrapper, while every file is on the heap:
 // addShard() for each safetensors file, then load() with config.json and, for a sharded checkpoint, the index.
+// HfTokenizer reads tokenizer.json (byte-level BPE, src/text/hf_tokenizer.hpp).
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -16,6 +17,7 @@
 #include "io/safetensors.hpp"
 #include "io/safetensors_index.hpp"
 #include "model/llama.hpp"
+#include "text/hf_tokenizer.hpp"
 
 namespace {
 
@@ -27,6 +29,48 @@ using mha::bindings::guarded;
 struct ByteRange {
   uintptr_t address = 0;
   uint32_t size = 0;
+};
+
+std::string_view bytes_at(uintptr_t address, uint32_t size) { return {reinterpret_cast<const char*>(address), size}; }
+
+// The Embind object behind the wrapper's HfTokenizer (tokenizer.json).
+class HfTokenizerHandle {
+ public:
+  std::string load(uintptr_t json, uint32_t size) {
+    return guarded([&] { tokenizer_ = text::HfTokenizer::from_json(bytes_at(json, size)); });
+  }
+  std::string encode(const std::string& text) {
+    return guarded([&] { ids_ = require().encode(text); });
+  }
+  val ids() const { return val(typed_memory_view(ids_.size(), ids_.data())); }
+  std::string decode(uintptr_t ids, uint32_t count) {
+    return guarded([&] {
+      const int32_t* begin = reinterpret_cast<const int32_t*>(ids);
+      text_ = require().decode(std::vector<int32_t>(begin, begin + count));
+    });
+  }
+  // The bytes of the last decode() (not necessarily valid UTF-8: the wrapper decodes with replacement).
+  val text() const { return val(typed_memory_view(text_.size(), reinterpret_cast<const uint8_t*>(text_.data()))); }
+  std::string display(int32_t id) {
+    std::string out;
+    const std::string error = guarded([&] { out = require().token_display(id); });
+    return error.empty() ? out : "\x01" + error;  // "\x01" marks an error (never part of a display form)
+  }
+  int32_t vocab_size() const { return tokenizer_ ? tokenizer_->vocab_size() : 0; }
+  int32_t token_id(const std::string& key) const {
+    if (!tokenizer_) return -1;
+    const std::optional<int32_t> id = tokenizer_->token_id(key);
+    return id ? *id : -1;
+  }
+
+ private:
+  const text::HfTokenizer& require() const {
+    if (!tokenizer_) throw ArgumentError("tokenizer: expected load() first");
+    return *tokenizer_;
+  }
+  std::optional<text::HfTokenizer> tokenizer_;
+  std::vector<int32_t> ids_;
+  std::string text_;
 };
 
 // The Embind object behind the wrapper's LlamaModel.
@@ -111,6 +155,16 @@ class LlamaModelHandle {
 
 EMSCRIPTEN_BINDINGS(mha_llama) {
   using namespace emscripten;
+  class_<HfTokenizerHandle>("HfTokenizer")
+      .constructor<>()
+      .function("load", &HfTokenizerHandle::load)
+      .function("encode", &HfTokenizerHandle::encode)
+      .function("ids", &HfTokenizerHandle::ids)
+      .function("decode", &HfTokenizerHandle::decode)
+      .function("text", &HfTokenizerHandle::text)
+      .function("display", &HfTokenizerHandle::display)
+      .function("vocabSize", &HfTokenizerHandle::vocab_size)
+      .function("tokenId", &HfTokenizerHandle::token_id);
   class_<LlamaModelHandle>("LlamaModel")
       .constructor<>()
       .function("addShard", &LlamaModelHandle::add_shard)

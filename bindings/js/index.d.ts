@@ -368,10 +368,29 @@ export class GptModel implements Disposable {
   [Symbol.dispose](): void;
 }
 
-/** The files of a Llama-family checkpoint: one weights file, or the index and its shards by file name. */
+/** The files of a Llama-family checkpoint: one weights file, or the index and its shards by file name; tokenizer.json optional. */
 export type LlamaFiles =
-  | { config: FileSource | object; weights: FileSource }
-  | { config: FileSource | object; index: FileSource; shards: Record<string, FileSource> };
+  | { config: FileSource | object; weights: FileSource; tokenizer?: FileSource }
+  | { config: FileSource | object; index: FileSource; shards: Record<string, FileSource>; tokenizer?: FileSource };
+
+/**
+ * A Hugging Face tokenizer.json with a byte-level BPE model: the ids of `tokenizers`' encode(text,
+ * add_special_tokens=False). Pre-tokenizers ByteLevel, Digits and Sequences of them (SmolLM2, GPT-2 style); the
+ * Split patterns of Llama-3 and Qwen2 and normalizers are refused with a ModelFormatError naming the field.
+ */
+export class HfTokenizer implements Disposable {
+  /** Use `await HfTokenizer.load(tokenizerJson)`: the constructor throws a TypeError when called directly. */
+  private constructor();
+  static load(source: FileSource, options?: LoadOptions): Promise<HfTokenizer>;
+  readonly vocabSize: number;
+  /** Token ids of a text; no BOS or other special token is added. */
+  encode(text: string): Int32Array;
+  decode(ids: Int32Array | ArrayLike<number>): string;
+  tokenDisplay(id: number): string;
+  tokenId(key: string): number | undefined;
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
 
 export interface LlamaConfig {
   /** "llama", "qwen2" or "mistral" */
@@ -397,8 +416,8 @@ export interface LlamaRunOptions extends RunOptions {
 
 export interface LlamaRunResult {
   ids: Int32Array;
-  /** Always null: tokenizer.json is not read yet. */
-  tokens: null;
+  /** Readable forms of the tokens; null when no tokenizer.json was loaded. */
+  tokens: string[] | null;
   logits: Float32Array;
   logitsShape: [length: number, vocabSize: number] | [vocabSize: number];
   /** [nLayer, nHead, T, T] per query head (null with attention: false). */
@@ -412,7 +431,7 @@ export interface LlamaRunResult {
 
 /**
  * A Llama-family decoder (Llama, Qwen2, Mistral without sliding window): RMSNorm, grouped-query attention with
- * rotary embeddings (rope_scaling linear or llama3), SwiGLU MLP, tied or untied LM head. Token ids in.
+ * rotary embeddings (rope_scaling linear or llama3), SwiGLU MLP, tied or untied LM head. Token ids or text in.
  * Memory: dispose() (or `using`) frees the wasm memory; results are copies.
  */
 export class LlamaModel implements Disposable {
@@ -426,12 +445,16 @@ export class LlamaModel implements Disposable {
    */
   static load(source: string | URL | LlamaFiles, options?: LoadOptions): Promise<LlamaModel>;
   readonly config: Readonly<LlamaConfig>;
+  /** The tokenizer from tokenizer.json, or null when none was loaded. */
+  readonly tokenizer: HfTokenizer | null;
   /** The kv head that query head `head` reads. */
   kvHeadOf(head: number): number;
-  /** Runs on token ids (1..maxPositions of them). */
-  run(input: Int32Array | ArrayLike<number>, options?: LlamaRunOptions): LlamaRunResult;
+  /** The ids and readable forms of a text (needs tokenizer.json; no BOS is added). */
+  tokenize(text: string): { ids: Int32Array; tokens: string[] };
+  /** Runs on a text (needs tokenizer.json) or token ids (1..maxPositions of them). */
+  run(input: string | Int32Array | ArrayLike<number>, options?: LlamaRunOptions): LlamaRunResult;
   /** Greedy decoding: the prompt followed by newTokens argmax ids (re-runs the sequence at each step: no KV cache yet). */
-  generate(input: Int32Array | ArrayLike<number>, newTokens: number): Int32Array;
+  generate(input: string | Int32Array | ArrayLike<number>, newTokens: number): Int32Array;
   dispose(): void;
   [Symbol.dispose](): void;
 }

@@ -345,6 +345,14 @@ std::string HfTokenizer::decode(const std::vector<int32_t>& ids) const {
   return out;
 }
 
+std::string HfTokenizer::token_display(int32_t id) const {
+  const State& s = *state_;
+  if (const auto added = s.added_by_id.find(id); added != s.added_by_id.end()) return added->second;
+  if (id < 0 || id >= s.model_vocab)
+    throw ArgumentError("id: expected a token id of this tokenizer, got " + std::to_string(id));
+  return s.bpe->token_display(id);
+}
+
 int32_t HfTokenizer::vocab_size() const { return state_->vocab_size; }
 
 std::optional<int32_t> HfTokenizer::token_id(std::string_view key) const {

@@ -37,6 +37,9 @@ class HfTokenizer {
   // The bytes of the ids, concatenated (added tokens as their content). Throws mha::ArgumentError naming the
   // index of an unknown id.
   std::string decode(const std::vector<int32_t>& ids) const;
+  // A readable one-line form for UIs (BpeTokenizer::token_display; added tokens as their content). Throws
+  // mha::ArgumentError for an unknown id.
+  std::string token_display(int32_t id) const;
   // Largest id + 1 (model vocab and added tokens).
   int32_t vocab_size() const;
   // Id of a vocab key (byte-level spelling, e.g. "Ġthe") or of an added token's content.

@@ -63,6 +63,11 @@ TEST_CASE("tokenizer.json: added tokens, ids and refusals that name the field", 
   CHECK(tokenizer.token_id("<|im_start|>") == 1);
   CHECK(tokenizer.encode("<|im_start|><|im_end|>") == std::vector<int32_t>{1, 2});
   CHECK(tokenizer.vocab_size() == 1200);
+  CHECK(tokenizer.token_display(1) == "<|im_start|>");
+  const std::vector<int32_t> spaced = tokenizer.encode(" 7");
+  REQUIRE(spaced.size() == 2);  // " " and "7": digits are split off before the byte-level pattern
+  CHECK(tokenizer.token_display(spaced[0]) == "\u2423");
+  CHECK_THROWS_WITH(tokenizer.token_display(-1), ContainsSubstring("id: expected a token id"));
   CHECK_THROWS_WITH(tokenizer.decode({5, 1200}), ContainsSubstring("ids[1]: expected a token id of this tokenizer"));
 
   std::string json = read_text(fixture_path("hf_tokenizer/smollm2_style/tokenizer.json"));

@@ -60,3 +60,25 @@ test('LlamaModel: files as bytes, the kv head of each query head, and errors tha
   await assert.rejects(LlamaModel.load({ config: { ...config, rope_scaling: { rope_type: 'yarn', factor: 4 } }, weights }),
     (error) => error instanceof ModelFormatError && /rope_scaling\.rope_type/.test(error.message));
 });
+
+test('LlamaModel with tokenizer.json: text in, readable tokens out, the ids of Hugging Face tokenizers', async () => {
+  const folder = new URL('llama_gqa_untied_bf16/', fixtures);
+  const tokenizerFolder = new URL('../hf_tokenizer/smollm2_style/', fixtures);
+  const config = JSON.parse(readFileSync(new URL('config.json', folder), 'utf8'));
+  // the fixture model has 300 ids: keep the texts to tokens below that
+  const model = await LlamaModel.load({ config, weights: readFileSync(new URL('model.safetensors', folder)),
+    tokenizer: readFileSync(new URL('tokenizer.json', tokenizerFolder)) });
+  const cases = JSON.parse(readFileSync(new URL('cases.json', tokenizerFolder), 'utf8')).cases;
+  for (const [text, ids] of cases.slice(0, 400)) assert.deepEqual(Array.from(model.tokenizer.encode(text)), ids, text);
+  const text = 'the 12 in'; // the, Ġ, 1, 2, Ġin: ids 276, 223, 19, 20, 289
+  const { ids, tokens } = model.tokenize(text);
+  assert.deepEqual(Array.from(ids), [276, 223, 19, 20, 289]);
+  assert.equal(model.tokenizer.decode(ids), text);
+  const r = model.run(text);
+  assert.deepEqual(r.ids, ids);
+  assert.deepEqual(r.tokens, tokens);
+  assert.ok(tokens.includes('1') && tokens.includes('2'));  // digits one by one
+  assert.deepEqual(model.generate(text, 2).slice(0, ids.length), ids);
+  model.dispose();
+  assert.throws(() => model.tokenizer, { name: 'TypeError' });
+});
