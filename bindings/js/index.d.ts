@@ -453,7 +453,7 @@ export class LlamaModel implements Disposable {
   tokenize(text: string): { ids: Int32Array; tokens: string[] };
   /** Runs on a text (needs tokenizer.json) or token ids (1..maxPositions of them). */
   run(input: string | Int32Array | ArrayLike<number>, options?: LlamaRunOptions): LlamaRunResult;
-  /** Greedy decoding: the prompt followed by newTokens argmax ids (re-runs the sequence at each step: no KV cache yet). */
+  /** Greedy decoding: the prompt followed by newTokens argmax ids (the prompt runs once, then one token per step through a KV cache). */
   generate(input: string | Int32Array | ArrayLike<number>, newTokens: number): Int32Array;
   dispose(): void;
   [Symbol.dispose](): void;

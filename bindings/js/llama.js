@@ -288,8 +288,8 @@ export class LlamaModel extends WasmObject {
   }
 
   /**
-   * Greedy decoding: the prompt followed by newTokens ids, each the argmax of the last logits. Without a KV
-   * cache yet, every step re-runs the whole sequence.
+   * Greedy decoding: the prompt followed by newTokens ids, each the argmax of the last logits. The prompt runs
+   * once, then one token per step through the model's KV cache.
    */
   generate(input, newTokens) {
     const handle = this[live]('generate');

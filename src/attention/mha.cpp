@@ -407,6 +407,88 @@ void MultiheadAttention::forward_streaming(const AttentionInputs& in, const Atte
       });
 }
 
+void MultiheadAttention::forward_cached(const float* x, int32_t count, KvCache& cache, const AttentionOutputs& out) {
+  State& s = *state_;
+  const AttentionConfig& c = s.config;
+  if (!s.has_weights) throw ArgumentError("weights: expected load_weights() before forward_cached(), got none loaded");
+  if (c.kdim != c.embed_dim || c.vdim != c.embed_dim)
+    throw ArgumentError("forward_cached: expected a self-attention layer (kdim == vdim == embed_dim)");
+  if (x == nullptr) throw ArgumentError("x: expected [count, E] floats, got no buffer");
+  const int32_t E = c.embed_dim, H = c.num_heads, d_k = E / H, H_kv = c.num_kv_heads, E_kv = H_kv * d_k;
+  const int32_t group = H / H_kv, offset = cache.length;
+  const int64_t expected_cache = int64_t(offset) * E_kv;
+  if (offset < 0 || int64_t(cache.keys.size()) != expected_cache || int64_t(cache.values.size()) != expected_cache)
+    throw ArgumentError("cache: expected keys and values of length * E_kv = " + std::to_string(expected_cache) +
+                        " floats each, got " + std::to_string(cache.keys.size()) + " and " +
+                        std::to_string(cache.values.size()));
+  // The same checks as forward() for a [1, count, E] query over [1, T, E] keys.
+  AttentionInputs shape;
+  shape.query = shape.key = shape.value = {x, size_t(count) * E};
+  shape.query_len = count;
+  shape.key_len = count;
+  validate_call(c, shape, {out.output, out.output_size, nullptr, 0, WeightsMode::none, out.context, out.context_size});
+  const int32_t T = offset + count;
+  if (out.weights_mode != WeightsMode::none) {
+    const size_t want = attention_weights_size(c, out.weights_mode, 1, count, T);
+    if (out.weights == nullptr || out.weights_size != want)
+      throw ArgumentError(
+          "weights: expected " + std::to_string(want) + " floats for " +
+          (out.weights_mode == WeightsMode::per_head ? "[H, count, T] = " : "[count, T] = ") +
+          (out.weights_mode == WeightsMode::per_head ? shape_text({H, count, T}) : shape_text({count, T})) + ", got " +
+          std::to_string(out.weights_size));
+  }
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d_k));
+  if (c.rotary.dim) kernels::rotary_table(s.rotary, c.rotary, s.inverse_frequencies, offset, count);
+  const kernels::RotaryTable* rotary = c.rotary.dim ? &s.rotary : nullptr;
+
+  // 1. q [count, E] of the new tokens; their k and v appended to the cache's rows offset.. (rotary on q and k)
+  float* q = grow(s.q, size_t(count) * E);
+  cache.keys.resize(size_t(T) * E_kv);
+  cache.values.resize(size_t(T) * E_kv);
+  for (int32_t h = 0; h < H; ++h) {
+    kernels::gemm(q + h * d_k, E, x, E, count, s.w_q[h]);
+    rotate_head(q + h * d_k, E, count, d_k, rotary);
+  }
+  for (int32_t kv = 0; kv < H_kv; ++kv) {
+    float* keys = cache.keys.data() + int64_t(offset) * E_kv + kv * d_k;
+    kernels::gemm(keys, E_kv, x, E, count, s.w_k[kv]);
+    rotate_head(keys, E_kv, count, d_k, rotary);
+    kernels::gemm(cache.values.data() + int64_t(offset) * E_kv + kv * d_k, E_kv, x, E, count, s.w_v[kv]);
+  }
+  cache.length = T;
+
+  // 2. per query head: scores [count, T] = q_h . K_kv^T / sqrt(d_k), causal (new token i sees keys up to
+  //    offset + i), softmax; 3. context_h = weights . V_kv
+  float* scores = grow(s.scores, size_t(count) * T);
+  float* context = grow(s.context, size_t(count) * E);
+  if (out.weights_mode == WeightsMode::averaged) std::fill(out.weights, out.weights + out.weights_size, 0.0f);
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  for (int32_t h = 0; h < H; ++h) {
+    if (h % group == 0) {
+      const int64_t kv_offset = int64_t(h / group) * d_k;
+      kernels::gemm_pack(s.packed_keys, cache.keys.data() + kv_offset, 1, E_kv, d_k, T);
+      kernels::gemm_pack(s.packed_values, cache.values.data() + kv_offset, E_kv, 1, T, d_k);
+    }
+    kernels::gemm(scores, T, q + h * d_k, E, count, s.packed_keys, scale);
+    for (int32_t i = 0; i < count; ++i) {
+      float* row = scores + int64_t(i) * T;
+      std::fill(row + offset + i + 1, row + T, neg_inf);
+      kernels::softmax_row(row, T);
+    }
+    if (out.weights_mode == WeightsMode::per_head)
+      std::copy(scores, scores + int64_t(count) * T, out.weights + int64_t(h) * count * T);
+    if (out.weights_mode == WeightsMode::averaged) kernels::add_scaled_row(out.weights, scores, count * T, 1.0f / H);
+    float* context_h = context + int64_t(h) * d_k;  // [count, d_k], row stride E
+    if (!out.head_enabled || out.head_enabled[h])
+      kernels::gemm(context_h, E, scores, T, count, s.packed_values);
+    else
+      for (int32_t i = 0; i < count; ++i) std::fill_n(context_h + int64_t(i) * E, d_k, 0.0f);
+  }
+  if (out.context) std::copy(context, context + size_t(count) * E, out.context);
+  // 4. out [count, E] = context . W_O^T + b_O
+  kernels::gemm(out.output, E, context, E, count, s.w_o);
+}
+
 void MultiheadAttention::project_qkv(const float* x, int32_t len, float* q, float* k, float* v) {
   State& s = *state_;
   const AttentionConfig& c = s.config;

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "errors.hpp"          // ArgumentError
 #include "kernels/rotary.hpp"  // RotaryConfig
@@ -107,6 +108,19 @@ struct AttentionOutputs {
   const uint8_t* head_enabled = nullptr;
 };
 
+// The keys and values of the tokens a self-attention layer has seen so far, for incremental decoding
+// (MultiheadAttention::forward_cached). One per layer, owned by the caller; E_kv = H_kv * d_k.
+struct KvCache {
+  int32_t length = 0;         // tokens cached = the position of the next token
+  std::vector<float> keys;    // [length, E_kv], rotary already applied
+  std::vector<float> values;  // [length, E_kv]
+  void clear() {
+    length = 0;
+    keys.clear();
+    values.clear();
+  }
+};
+
 // Checks a configuration; throws ArgumentError naming the first bad field.
 void validate_config(const AttentionConfig& config);
 // Checks weights against a valid configuration.
@@ -134,6 +148,14 @@ class MultiheadAttention {
   void load_weights(const AttentionWeights& weights);  // throws ArgumentError
   // Validates, then runs the SIMD forward pass.
   void forward(const AttentionInputs& in, const AttentionOutputs& out);  // throws ArgumentError
+
+  // Causal self-attention of `count` new tokens x [count, E] (batch 1, kdim == vdim == E) at positions
+  // cache.length .. cache.length + count - 1, over the cached tokens and themselves: new token i sees every
+  // cached key and new keys 0..i. Their keys (rotated) and values are appended to the cache. With T =
+  // cache.length + count after the call: out.output [count, E]; out.weights per_head [H, count, T] or
+  // averaged [count, T] or none; out.context [count, E] optional; out.head_enabled as in forward().
+  // The arithmetic of each row is that of the materialising path of forward().
+  void forward_cached(const float* x, int32_t count, KvCache& cache, const AttentionOutputs& out);  // ArgumentError
 
   // Projected per-head internals for explaining one weight: q of shape [H, L, d_k], k and v [H_kv, L, d_k]
   // (q is NOT scaled by 1/sqrt(d_k); with rotary, q and k are rotated for positions 0..L-1).

@@ -18,6 +18,7 @@ namespace {
 struct Layer {
   std::vector<float> input_norm, post_attention_norm;  // RMSNorm weights [E]
   MultiheadAttention attention;                        // q/k/v/o_proj, grouped, rotary
+  KvCache cache;                                       // keys and values of the tokens run_cached() has seen
   PackedMatrix gate, up;                               // gate_proj^T, up_proj^T [E, I]
   PackedMatrix down;                                   // down_proj^T [I, E]
   explicit Layer(const AttentionConfig& c) : attention(c) {}
@@ -129,24 +130,42 @@ LlamaModel LlamaModel::load(const LlamaConfig& config, const TensorLookup& looku
 }
 
 void LlamaModel::run(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs) {
+  forward(tokens, count, options, outputs, false);
+}
+
+void LlamaModel::run_cached(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs) {
+  forward(tokens, count, options, outputs, true);
+}
+
+void LlamaModel::clear_cache() {
+  for (Layer& layer : state_->layers) layer.cache.clear();
+}
+
+int32_t LlamaModel::cached_length() const { return state_->layers.empty() ? 0 : state_->layers[0].cache.length; }
+
+void LlamaModel::forward(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs,
+                         bool use_cache) {
   State& s = *state_;
   const LlamaConfig& c = s.config;
+  const int32_t cached = use_cache ? cached_length() : 0;
   if (count <= 0) throw ArgumentError("tokens: expected at least 1 token, got " + std::to_string(count));
-  if (count > c.max_position_embeddings)
-    throw ArgumentError("tokens: expected at most max_position_embeddings = " +
-                        std::to_string(c.max_position_embeddings) + " tokens, got " + std::to_string(count));
+  if (int64_t(cached) + count > c.max_position_embeddings)
+    throw ArgumentError(
+        "tokens: expected at most max_position_embeddings = " + std::to_string(c.max_position_embeddings) + " tokens" +
+        (cached ? " with the " + std::to_string(cached) + " cached ones" : std::string()) + ", got " +
+        std::to_string(cached + count));
   for (int32_t t = 0; t < count; ++t)
     if (tokens[t] < 0 || tokens[t] >= c.vocab_size)
       throw ArgumentError("tokens[" + std::to_string(t) + "]: expected an id in [0, " + std::to_string(c.vocab_size) +
                           "), got " + std::to_string(tokens[t]));
   const int32_t T = count, E = c.hidden_size, H = c.num_attention_heads, L = c.num_hidden_layers;
-  const int32_t V = c.vocab_size, I = c.intermediate_size;
+  const int32_t V = c.vocab_size, I = c.intermediate_size, keys = cached + T;  // keys each token may see
   s.residual.resize(size_t(T) * E);
   s.normed.resize(size_t(T) * E);
   s.attention_out.resize(size_t(T) * E);
   s.gate.resize(size_t(T) * I);
   s.up.resize(size_t(T) * I);
-  outputs.attention.resize(options.attention ? size_t(L) * H * T * T : 0);
+  outputs.attention.resize(options.attention ? size_t(L) * H * T * keys : 0);
   outputs.hidden_states.resize(options.hidden_states ? size_t(L + 1) * T * E : 0);
   const auto record_hidden = [&](int32_t index, const float* rows) {
     if (options.hidden_states)
@@ -171,16 +190,19 @@ void LlamaModel::run(const int32_t* tokens, int32_t count, const RunOptions& opt
     // As in Gpt2Model: always the materialising path, so that logits never depend on what was asked for.
     if (options.attention) {
       out.weights_mode = WeightsMode::per_head;
-      out.weights = outputs.attention.data() + size_t(index) * H * T * T;
-      out.weights_size = size_t(H) * T * T;
+      out.weights = outputs.attention.data() + size_t(index) * H * T * keys;
+      out.weights_size = size_t(H) * T * keys;
     } else {
-      s.unreported_weights.resize(size_t(T) * T);
+      s.unreported_weights.resize(size_t(T) * keys);
       out.weights_mode = WeightsMode::averaged;
       out.weights = s.unreported_weights.data();
       out.weights_size = s.unreported_weights.size();
     }
     if (options.head_enabled) out.head_enabled = options.head_enabled + size_t(index) * H;
-    layer.attention.forward(in, out);
+    if (use_cache)
+      layer.attention.forward_cached(s.normed.data(), T, layer.cache, out);
+    else
+      layer.attention.forward(in, out);
     kernels::add_scaled_row(s.residual.data(), s.attention_out.data(), T * E, 1.0f);
     // x += down_proj(silu(gate_proj(h)) * up_proj(h)), h = RMSNorm_post(x)
     kernels::rms_norm(s.normed.data(), s.residual.data(), T, E, layer.post_attention_norm.data(), c.rms_norm_eps);
@@ -204,13 +226,16 @@ void LlamaModel::run(const int32_t* tokens, int32_t count, const RunOptions& opt
 std::vector<int32_t> LlamaModel::generate_greedy(const int32_t* tokens, int32_t count, int32_t new_tokens) {
   if (new_tokens < 0) throw ArgumentError("new_tokens: expected a count >= 0, got " + std::to_string(new_tokens));
   std::vector<int32_t> sequence(tokens, tokens + std::max(count, 0));
+  if (new_tokens == 0) return sequence;
   RunOptions options;
   options.attention = false;
   RunOutputs outputs;
+  clear_cache();
+  run_cached(sequence.data(), int32_t(sequence.size()), options, outputs);  // the prompt once
   for (int32_t step = 0; step < new_tokens; ++step) {
-    run(sequence.data(), int32_t(sequence.size()), options, outputs);
     const auto best = std::max_element(outputs.logits.begin(), outputs.logits.end());  // first maximum
     sequence.push_back(int32_t(best - outputs.logits.begin()));
+    if (step + 1 < new_tokens) run_cached(&sequence.back(), 1, options, outputs);  // then one token per step
   }
   return sequence;
 }

@@ -56,12 +56,22 @@ class LlamaModel {
   // (T > max_position_embeddings) or an id outside [0, vocab_size).
   void run(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs);
 
+  // Incremental decoding with the model's KV cache (one per layer): runs `count` new tokens at positions
+  // cached_length() .. after the cached ones and appends them to the cache. Outputs as run() for the new
+  // tokens: logits [count, V] (all_logits) or [V]; attention [L, H, count, cached_length() after the call];
+  // hidden_states [L + 1, count, E]. Throws ArgumentError as run(), counting the cached tokens in the length.
+  void run_cached(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs);
+  void clear_cache();             // forget every cached token
+  int32_t cached_length() const;  // tokens in the cache
+
   // Greedy decoding: appends `new_tokens` ids, each the argmax (lowest id on a tie) of the last position's
-  // logits. There is no KV cache yet: every step re-runs the whole sequence. Returns prompt + new ids.
+  // logits. The prompt runs once through the KV cache (which this clears first), then one token per step.
+  // Returns prompt + new ids.
   std::vector<int32_t> generate_greedy(const int32_t* tokens, int32_t count, int32_t new_tokens);
 
  private:
   LlamaModel();
+  void forward(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs, bool use_cache);
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -180,3 +180,64 @@ TEST_CASE("grouped-query configuration errors name the field", "[llama][gqa]") {
   w.v_proj_weight = {v.data(), v.size()};
   CHECK_THROWS_WITH(attention.load_weights(w), ContainsSubstring("out_proj.bias: expected 64 floats"));
 }
+
+TEST_CASE("forward_cached: chunks of a causal self-attention through a KV cache equal forward(), any thread count",
+          "[llama][gqa][kv_cache]") {
+  for (int32_t kv_heads : {1, 2, 8})
+    for (bool interleaved : {false, true}) {
+      ProblemShape shape;
+      shape.embed_dim = 64;
+      shape.num_heads = 8;
+      shape.num_kv_heads = kv_heads;
+      shape.out_bias = kv_heads != 2;
+      shape.query_len = shape.key_len = 41;
+      shape.causal = true;
+      shape.rotary = {interleaved ? 6 : 8, 10000.0f, interleaved, {}};
+      Problem problem(shape, 11);
+      problem.key = problem.value = problem.query;  // self-attention
+      const Problem::Result full = problem.run_fast();
+      MultiheadAttention attention(problem.config);
+      attention.load_weights(problem.weights());
+      const int32_t E = 64, H = 8, T = 41;
+      std::vector<std::vector<float>> serial_outputs;
+      for (int32_t threads : {1, 3}) {
+        ThreadCount count(threads);
+        KvCache cache;
+        int32_t begin = 0;
+        std::vector<std::vector<float>> outputs;
+        for (int32_t chunk : {9, 1, 1, 30}) {
+          INFO("H_kv " << kv_heads << " interleaved " << interleaved << " threads " << threads << " tokens " << begin
+                       << ".." << begin + chunk - 1);
+          const int32_t keys = begin + chunk;
+          std::vector<float> output(size_t(chunk) * E), weights(size_t(H) * chunk * keys);
+          AttentionOutputs out;
+          out.output = output.data();
+          out.output_size = output.size();
+          out.weights = weights.data();
+          out.weights_size = weights.size();
+          out.weights_mode = WeightsMode::per_head;
+          attention.forward_cached(problem.query.data() + size_t(begin) * E, chunk, cache, out);
+          CHECK(cache.length == keys);
+          const std::vector<float> want_output(full.output.begin() + size_t(begin) * E,
+                                               full.output.begin() + size_t(keys) * E);
+          std::vector<float> want_weights;
+          for (int32_t h = 0; h < H; ++h)
+            for (int32_t i = begin; i < keys; ++i) {
+              const float* row = full.weights.data() + (size_t(h) * T + i) * T;
+              want_weights.insert(want_weights.end(), row, row + keys);
+            }
+          const Comparison o = compare(output, want_output), w = compare(weights, want_weights);
+          INFO(o.describe("output") << "; " << w.describe("weights"));
+          CHECK(o.relative_error <= kTolerance);
+          CHECK(w.relative_error <= kTolerance);
+          outputs.push_back(output);
+          outputs.push_back(weights);
+          begin = keys;
+        }
+        if (threads == 1)
+          serial_outputs = outputs;
+        else
+          CHECK(outputs == serial_outputs);
+      }
+    }
+}

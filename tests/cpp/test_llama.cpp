@@ -256,3 +256,70 @@ TEST_CASE("parse_llama_config: the fixtures' fields, and refusals that name the 
                     ContainsSubstring("num_key_value_heads: expected a divisor of num_attention_heads = 8, got 3"));
   CHECK_THROWS_WITH(parse_llama_config(R"({"model_type": "llama"})"), ContainsSubstring("num_hidden_layers: missing"));
 }
+
+TEST_CASE("Llama KV cache: a sequence run in chunks gives run()'s logits, attentions and hidden states",
+          "[llama][kv_cache]") {
+  for (const char* name : {"llama_gqa_untied_bf16", "llama3_scaling_bias_f32", "qwen2_bias_bf16"}) {
+    INFO(name);
+    Checkpoint checkpoint(name);
+    LlamaModel& model = *checkpoint.model;
+    const LlamaConfig& c = checkpoint.config;
+    const std::vector<int32_t> ids = {1, 64, 65, 66, 200, 201, 13, 8, 0, 299, 150, 151, 7, 7, 42};
+    const int32_t T = int32_t(ids.size()), L = c.num_hidden_layers, H = c.num_attention_heads, E = c.hidden_size;
+    const int32_t V = c.vocab_size;
+    LlamaModel::RunOptions options;
+    options.all_logits = options.hidden_states = true;
+    LlamaModel::RunOutputs full;
+    model.run(ids.data(), T, options, full);
+    model.clear_cache();
+    int32_t begin = 0;
+    for (int32_t count : {5, 1, 1, 6, 2}) {
+      INFO("tokens " << begin << ".." << begin + count - 1);
+      LlamaModel::RunOutputs part;
+      model.run_cached(ids.data() + begin, count, options, part);
+      const int32_t keys = begin + count;
+      REQUIRE(model.cached_length() == keys);
+      REQUIRE(part.attention.size() == size_t(L) * H * count * keys);
+      std::vector<float> want_logits(full.logits.begin() + size_t(begin) * V, full.logits.begin() + size_t(keys) * V);
+      std::vector<float> want_attention, want_hidden;
+      for (int32_t plane = 0; plane < L * H; ++plane)
+        for (int32_t i = begin; i < keys; ++i) {
+          const float* row = full.attention.data() + (size_t(plane) * T + i) * T;
+          want_attention.insert(want_attention.end(), row, row + keys);
+        }
+      for (int32_t state = 0; state <= L; ++state)
+        want_hidden.insert(want_hidden.end(), full.hidden_states.begin() + (size_t(state) * T + begin) * E,
+                           full.hidden_states.begin() + (size_t(state) * T + keys) * E);
+      const Comparison logits = compare(part.logits, want_logits), attention = compare(part.attention, want_attention);
+      const Comparison hidden = compare(part.hidden_states, want_hidden);
+      INFO(logits.describe("logits") << "; " << attention.describe("attention") << "; " << hidden.describe("hidden"));
+      CHECK((logits.shapes_match && attention.shapes_match && hidden.shapes_match));
+      CHECK(logits.relative_error <= 1e-5);
+      CHECK(attention.relative_error <= 1e-5);
+      CHECK(hidden.relative_error <= 1e-5);
+      begin = keys;
+    }
+    const int32_t one[] = {3};
+    LlamaModel::RunOutputs out;
+    std::vector<int32_t> long_prompt(size_t(c.max_position_embeddings - T), 5);
+    model.run_cached(long_prompt.data(), int32_t(long_prompt.size()), {false, false, false, nullptr}, out);
+    CHECK_THROWS_WITH(
+        model.run_cached(one, 1, {}, out),
+        ContainsSubstring("at most max_position_embeddings = 128 tokens with the 128 cached ones, got 129"));
+    model.clear_cache();
+    CHECK(model.cached_length() == 0);
+  }
+}
+
+TEST_CASE("Llama KV cache: greedy generation through the cache equals re-running the whole sequence each step",
+          "[llama][kv_cache]") {
+  Checkpoint checkpoint("llama_rope_linear_f16_sharded");
+  const std::vector<int32_t> prompt = {17, 250, 3, 99, 42, 7, 180};
+  std::vector<int32_t> rerun = prompt;
+  LlamaModel::RunOutputs out;
+  for (int32_t step = 0; step < 12; ++step) {
+    checkpoint.model->run(rerun.data(), int32_t(rerun.size()), {false, false, false, nullptr}, out);
+    rerun.push_back(int32_t(std::max_element(out.logits.begin(), out.logits.end()) - out.logits.begin()));
+  }
+  CHECK(checkpoint.model->generate_greedy(prompt.data(), int32_t(prompt.size()), 12) == rerun);
+}
