@@ -375,8 +375,8 @@ export type LlamaFiles =
 
 /**
  * A Hugging Face tokenizer.json with a byte-level BPE model: the ids of `tokenizers`' encode(text,
- * add_special_tokens=False). Pre-tokenizers ByteLevel, Digits and Sequences of them (SmolLM2, GPT-2 style); the
- * Split patterns of Llama-3 and Qwen2 and normalizers are refused with a ModelFormatError naming the field.
+ * add_special_tokens=False). Pre-tokenizers ByteLevel, Digits, the Split patterns of Llama-3 and Qwen2, and
+ * Sequences of them; other patterns and normalizers are refused with a ModelFormatError naming the field.
  */
 export class HfTokenizer implements Disposable {
   /** Use `await HfTokenizer.load(tokenizerJson)`: the constructor throws a TypeError when called directly. */

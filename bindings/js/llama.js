@@ -1,8 +1,8 @@
 // Llama-family models (Llama, Qwen2, Mistral without sliding window) on the wasm engine: the Hugging Face file
 // set (config.json, and model.safetensors or the shards model-0000x-of-0000y.safetensors named by
 // model.safetensors.index.json; F32, F16 or BF16) and a forward pass that returns logits, every query head's
-// attention and the hidden states. Text in through tokenizer.json (byte-level BPE: SmolLM2-style and GPT-2-style
-// pre-tokenizers; the Split patterns of Llama-3 and Qwen2 are refused), or token ids.
+// attention and the hidden states. Text in through tokenizer.json (byte-level BPE with the pre-tokenizers of
+// Llama-3, Qwen2, SmolLM2 and GPT-2), or token ids.
 import {
   adopt, checkBoolean, checkOptions, checkPositiveInteger, describe, live, loadModule, locationUrl, ModelFormatError,
   throwEngineError, toBooleanMask, WasmObject, withHeap,

@@ -73,8 +73,96 @@ void append_json_string(std::string& out, const std::string& text) {
   out += '"';
 }
 
+// The Split patterns of Llama-3 and Qwen2 tokenizer.json files (the JSON strings unescaped); they differ only in
+// how many numbers one piece may hold.
+constexpr const char* kLlama3Pattern =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+constexpr const char* kQwen2Pattern =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+
+// Splits text as that regex finds its matches (a hand-written scanner, as pretokenize_gpt2), each match a piece;
+// max_numbers is 3 (Llama-3) or 1 (Qwen2). The alternatives, tried in order at each position:
+//   1. an apostrophe and s, t, m, d, re, ve or ll, in either (ASCII) case
+//   2. at most one character that is not CR, LF, a letter or a number, then a run of letters
+//   3. 1 to max_numbers numbers
+//   4. an optional ' ', a run of characters that are neither white space, letters nor numbers, then any CR/LF
+//   5. white space up to and including its last CR or LF (when the run has one)
+//   6. a run of white space but its last character, when something other than white space follows
+//   7. a run of white space
+// Bytes that are not valid UTF-8 count as one "other" character each.
+std::vector<std::string> pretokenize_split_pattern(std::string_view text, int32_t max_numbers) {
+  struct Char {
+    size_t begin, end;
+    CharClass kind;
+    char32_t code_point;
+  };
+  std::vector<Char> chars;
+  for (size_t at = 0; at < text.size();) {
+    const DecodedChar c = decode_utf8(text, at);
+    const CharClass kind = c.code_point == kInvalidByte ? CharClass::other : char_class(c.code_point);
+    chars.push_back({at, at + c.length, kind, c.code_point});
+    at += c.length;
+  }
+  const size_t n = chars.size();
+  const auto is = [&](size_t i, CharClass kind) { return i < n && chars[i].kind == kind; };
+  const auto is_newline = [&](size_t i) {
+    return i < n && (chars[i].code_point == '\r' || chars[i].code_point == '\n');
+  };
+  const auto lower = [&](size_t i) -> char32_t {
+    if (i >= n) return 0;
+    const char32_t c = chars[i].code_point;
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+  };
+  std::vector<std::string> pieces;
+  for (size_t i = 0; i < n;) {
+    size_t end = i;                     // the match is chars [i, end)
+    if (chars[i].code_point == '\'') {  // 1. contractions
+      const char32_t a = lower(i + 1), b = lower(i + 2);
+      if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l'))
+        end = i + 3;
+      else if (a == 's' || a == 't' || a == 'm' || a == 'd')
+        end = i + 2;
+    }
+    if (end == i) {  // 2. [^\r\n\p{L}\p{N}]?\p{L}+
+      size_t j = i;
+      if (!is(j, CharClass::letter) && !is(j, CharClass::number) && !is_newline(j) && is(j + 1, CharClass::letter)) ++j;
+      if (is(j, CharClass::letter)) {
+        while (is(j, CharClass::letter)) ++j;
+        end = j;
+      }
+    }
+    if (end == i && is(i, CharClass::number))  // 3. \p{N}{1,max_numbers}
+      while (end - i < size_t(max_numbers) && is(end, CharClass::number)) ++end;
+    if (end == i) {  // 4. ' ?[^\s\p{L}\p{N}]+[\r\n]*'
+      size_t j = i;
+      if (chars[j].code_point == ' ' && is(j + 1, CharClass::other)) ++j;
+      if (is(j, CharClass::other)) {
+        while (is(j, CharClass::other)) ++j;
+        while (is_newline(j)) ++j;
+        end = j;
+      }
+    }
+    if (end == i && is(i, CharClass::space)) {  // 5-7. white space
+      size_t run_end = i, last_newline = n;
+      for (; is(run_end, CharClass::space); ++run_end)
+        if (is_newline(run_end)) last_newline = run_end;
+      if (last_newline != n)
+        end = last_newline + 1;  // 5
+      else if (run_end < n && run_end - i >= 2)
+        end = run_end - 1;  // 6
+      else
+        end = run_end;  // 6 at the end of the text, or 7
+    }
+    if (end == i) end = i + 1;  // not reached: every character matches some alternative
+    pieces.emplace_back(text.substr(chars[i].begin, chars[end - 1].end - chars[i].begin));
+    i = end;
+  }
+  return pieces;
+}
+
 struct PreTokenizerStep {
-  enum class Kind { digits, byte_level } kind = Kind::byte_level;
+  enum class Kind { digits, split_pattern, byte_level } kind = Kind::byte_level;
+  int32_t max_numbers = 3;         // split_pattern: Llama-3 (3) or Qwen2 (1)
   bool individual_digits = false;  // digits
   bool add_prefix_space = false;   // byte_level
   bool use_regex = true;           // byte_level
@@ -91,12 +179,30 @@ PreTokenizerStep parse_step(const json::Value& step, const std::string& path) {
     out.kind = PreTokenizerStep::Kind::byte_level;
     out.add_prefix_space = flag(step, path, "add_prefix_space", true);
     out.use_regex = flag(step, path, "use_regex", true);
+  } else if (type.is_string() && type.string == "Split") {
+    out.kind = PreTokenizerStep::Kind::split_pattern;
+    const json::Value& pattern = member(step, path, "pattern");
+    const json::Value* regex = pattern.find("Regex");
+    if (regex && regex->is_string() && regex->string == kLlama3Pattern)
+      out.max_numbers = 3;
+    else if (regex && regex->is_string() && regex->string == kQwen2Pattern)
+      out.max_numbers = 1;
+    else
+      fail(path + ".pattern",
+           "expected the Regex of Llama-3's or Qwen2's tokenizer.json (other patterns are not "
+           "implemented), got " +
+               (regex ? describe(regex) : describe(&pattern)));
+    const json::Value* behavior = step.find("behavior");
+    if (behavior == nullptr || !behavior->is_string() || behavior->string != "Isolated")
+      fail(path + ".behavior", "expected \"Isolated\", got " + describe(behavior));
+    if (flag(step, path, "invert", false)) fail(path + ".invert", "expected false, got true");
   } else {
     fail(path + ".type",
-         "expected \"ByteLevel\", \"Digits\" or \"Sequence\" (the pre-tokenizers this reader "
-         "implements), got " +
+         "expected \"ByteLevel\", \"Digits\", \"Split\" (Llama-3's or Qwen2's pattern) or "
+         "\"Sequence\", got " +
              describe(&type));
   }
+
   return out;
 }
 
@@ -283,6 +389,13 @@ std::vector<int32_t> HfTokenizer::encode(std::string_view text) const {
     for (const PreTokenizerStep& step : s.steps) {
       if (step.kind == PreTokenizerStep::Kind::digits) {
         pieces = split_digits(pieces, step.individual_digits);
+        continue;
+      }
+      if (step.kind == PreTokenizerStep::Kind::split_pattern) {
+        std::vector<std::string> split;
+        for (const std::string& piece : pieces)
+          for (std::string& part : pretokenize_split_pattern(piece, step.max_numbers)) split.push_back(std::move(part));
+        pieces = std::move(split);
         continue;
       }
       for (const std::string& piece : pieces) {  // ByteLevel, the last step: pieces go to the model

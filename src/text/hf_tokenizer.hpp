@@ -1,20 +1,23 @@
-// Reader for a Hugging Face `tokenizer.json` with a byte-level BPE model, the kind SmolLM2 and GPT-2-style
-// checkpoints ship; encode() gives the ids of `tokenizers`' Tokenizer.encode(text, add_special_tokens=False).
+// Reader for a Hugging Face `tokenizer.json` with a byte-level BPE model, the kind Llama-3, Qwen2, SmolLM2 and
+// GPT-2-style checkpoints ship; encode() gives the ids of `tokenizers`' Tokenizer.encode(text,
+// add_special_tokens=False).
 //
 // Pipeline, as `tokenizers` runs it:
 //   1. added tokens (`added_tokens`, special or not) are cut out of the text first: at the leftmost position
 //      where one matches, the longest one; their ids are used as they are
 //   2. each remaining segment goes through the pre-tokenizer steps in order, each splitting every piece:
 //        Digits     numbers (Unicode N*) isolated: each one alone (individual_digits) or runs of them
+//        Split      the regex of Llama-3's or of Qwen2's tokenizer.json (recognised by its exact text and run by
+//                   a hand-written scanner), each match a piece ("Isolated")
 //        ByteLevel  a ' ' prepended to each piece that does not start with one (add_prefix_space), then GPT-2's
 //                   pattern (pretokenize.hpp) when use_regex
 //      (a Sequence of these; ByteLevel must be the last step: it is what maps bytes to the vocab's characters)
 //   3. each piece becomes ids by byte-level BPE (bpe.hpp); with ignore_merges a piece that is a vocab token
 //      as a whole is that token
-// Supported: normalizer null; pre_tokenizer ByteLevel, Digits, Sequence of them; model BPE without dropout,
-// byte_fallback, continuing_subword_prefix or end_of_word_suffix; decoder ByteLevel or null; added tokens
-// without lstrip / rstrip / single_word. Anything else is a FormatError naming the field, e.g. the Split
-// pattern of Llama-3 and Qwen2 tokenizers ("pre_tokenizer.pretokenizers[0].type: ... got \"Split\"").
+// Supported: normalizer null; pre_tokenizer ByteLevel, Digits, those two Splits, Sequence of them; model BPE
+// without dropout, byte_fallback, continuing_subword_prefix or end_of_word_suffix; decoder ByteLevel or null;
+// added tokens without lstrip / rstrip / single_word. Anything else is a FormatError naming the field, e.g.
+// another Split pattern ("pre_tokenizer.pretokenizers[0].pattern: expected the Regex of Llama-3's or Qwen2's").
 // post_processor is ignored: encode() never adds special tokens (BOS) itself.
 #pragma once
 

@@ -1,7 +1,8 @@
-// tokenizer.json (byte-level BPE) against Hugging Face `tokenizers`: two tokenizers trained by
+// tokenizer.json (byte-level BPE) against Hugging Face `tokenizers`: four tokenizers trained by
 // tests/fixtures/hf_tokenizer/make_hf_tokenizer_fixtures.py with SmolLM2's pre-tokenizer (individual digits,
-// then ByteLevel without a prefix space, special tokens) and with GPT-2's plus add_prefix_space and
-// ignore_merges and a non-special added token; the ids `tokenizers` gave for over 2,000 strings each (held-out
+// then ByteLevel without a prefix space, special tokens), with GPT-2's plus add_prefix_space and ignore_merges
+// and a non-special added token, and with the Split patterns of Llama-3 (ignore_merges) and Qwen2; the ids
+// `tokenizers` gave for over 2,000 strings each (held-out
 // text and generated mixes of scripts, digit systems, white space, emoji and added tokens). Runs natively and
 // as wasm.
 #include <catch_amalgamated.hpp>
@@ -30,7 +31,7 @@ std::string read_text(const std::string& path) {
 }  // namespace
 
 TEST_CASE("tokenizer.json byte-level BPE gives the ids of Hugging Face tokenizers", "[llama][tokenizer]") {
-  for (const char* name : {"smollm2_style", "gpt2_prefix"}) {
+  for (const char* name : {"smollm2_style", "gpt2_prefix", "llama3_style", "qwen2_style"}) {
     INFO(name);
     const std::string directory = fixture_path(std::string("hf_tokenizer/") + name);
     const text::HfTokenizer tokenizer = text::HfTokenizer::from_json(read_text(directory + "/tokenizer.json"));
@@ -77,10 +78,16 @@ TEST_CASE("tokenizer.json: added tokens, ids and refusals that name the field", 
     REQUIRE(at != std::string::npos);
     return copy.replace(at, from.size(), to);
   };
-  CHECK_THROWS_WITH(text::HfTokenizer::from_json(replaced("\"type\": \"Digits\"", "\"type\": \"Split\"")),
+  CHECK_THROWS_WITH(text::HfTokenizer::from_json(replaced("\"type\": \"Digits\"", "\"type\": \"Whitespace\"")),
                     ContainsSubstring("tokenizer.json: pre_tokenizer.pretokenizers[0].type: expected \"ByteLevel\", "
-                                      "\"Digits\" or \"Sequence\"") &&
-                        ContainsSubstring("got the string \"Split\""));
+                                      "\"Digits\", \"Split\"") &&
+                        ContainsSubstring("got the string \"Whitespace\""));
+  const std::string llama3 = read_text(fixture_path("hf_tokenizer/llama3_style/tokenizer.json"));
+  std::string other_pattern = llama3;
+  other_pattern.replace(other_pattern.find("\\p{N}{1,3}"), 10, "\\p{N}{1,2}");
+  CHECK_THROWS_WITH(text::HfTokenizer::from_json(other_pattern),
+                    ContainsSubstring("pre_tokenizer.pretokenizers[0].pattern: expected the Regex of Llama-3's or "
+                                      "Qwen2's tokenizer.json"));
   CHECK_THROWS_WITH(
       text::HfTokenizer::from_json(replaced("\"normalizer\": null", "\"normalizer\": {\"type\": \"NFC\"}")),
       ContainsSubstring("normalizer: expected null") && ContainsSubstring("NFC"));
