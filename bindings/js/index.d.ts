@@ -557,3 +557,96 @@ export class HubError extends Error {
  */
 export function loadModel(source: string | URL | ({ config: FileSource | object } & Record<string, FileSource | object>),
   options?: LoadModelOptions): Promise<GptModel | EncoderModel>;
+
+// ---- Llama-family models ---------------------------------------------------------------------------
+
+/** The files of a Llama-family checkpoint: one weights file, or the index and its shards by file name; tokenizer.json optional. */
+export type LlamaFiles =
+  | { config: FileSource | object; weights: FileSource; tokenizer?: FileSource }
+  | { config: FileSource | object; index: FileSource; shards: Record<string, FileSource>; tokenizer?: FileSource };
+
+/**
+ * A Hugging Face tokenizer.json with a byte-level BPE model: the ids of `tokenizers`' encode(text,
+ * add_special_tokens=False). Pre-tokenizers ByteLevel, Digits, the Split patterns of Llama-3 and Qwen2, and
+ * Sequences of them; other patterns and normalizers are refused with a ModelFormatError naming the field.
+ */
+export class HfTokenizer implements Disposable {
+  /** Use `await HfTokenizer.load(tokenizerJson)`: the constructor throws a TypeError when called directly. */
+  private constructor();
+  static load(source: FileSource, options?: LoadOptions): Promise<HfTokenizer>;
+  readonly vocabSize: number;
+  /** Token ids of a text; no BOS or other special token is added. */
+  encode(text: string): Int32Array;
+  decode(ids: Int32Array | ArrayLike<number>): string;
+  tokenDisplay(id: number): string;
+  tokenId(key: string): number | undefined;
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface LlamaConfig {
+  /** "llama", "qwen2" or "mistral" */
+  modelType: string;
+  nLayer: number;
+  /** query heads */
+  nHead: number;
+  /** key/value heads; query head h reads kv head floor(h / (nHead / nKvHead)) */
+  nKvHead: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  headDim: number;
+  vocabSize: number;
+  maxPositions: number;
+  ropeTheta: number;
+  tieWordEmbeddings: boolean;
+}
+
+export interface LlamaRunOptions extends RunOptions {
+  /** Return the hidden states [nLayer + 1, T, hiddenSize] as transformers' output_hidden_states (default false). */
+  hiddenStates?: boolean;
+}
+
+export interface LlamaRunResult {
+  ids: Int32Array;
+  /** Readable forms of the tokens; null when no tokenizer.json was loaded. */
+  tokens: string[] | null;
+  logits: Float32Array;
+  logitsShape: [length: number, vocabSize: number] | [vocabSize: number];
+  /** [nLayer, nHead, T, T] per query head (null with attention: false). */
+  attention: Float32Array | null;
+  attentionShape: AttentionShape | null;
+  /** [nLayer + 1, T, hiddenSize]: the embeddings, each layer's input, the final-norm output (null unless asked). */
+  hiddenStates: Float32Array | null;
+  hiddenStatesShape: [count: number, length: number, hiddenSize: number] | null;
+  timeMs: number;
+}
+
+/**
+ * A Llama-family decoder (Llama, Qwen2, Mistral without sliding window): RMSNorm, grouped-query attention with
+ * rotary embeddings (rope_scaling linear or llama3), SwiGLU MLP, tied or untied LM head. Token ids or text in.
+ * Memory: dispose() (or `using`) frees the wasm memory; results are copies.
+ */
+export class LlamaModel implements Disposable {
+  /** Use `await LlamaModel.load(source)`: the constructor throws a TypeError when called directly. */
+  private constructor();
+  /**
+   * Loads config.json and model.safetensors (F32, F16 or BF16), or model.safetensors.index.json and its shards,
+   * from a folder (URL, or a path in Node) or from the files given separately. Rejects with ModelFormatError
+   * (bad or unsupported file: the message names the file and the field, e.g. "config.json: sliding_window"),
+   * TypeError (missing or unreadable source) or RangeError (over maxBytes, or too large for wasm memory).
+   */
+  static load(source: string | URL | LlamaFiles, options?: LoadOptions): Promise<LlamaModel>;
+  readonly config: Readonly<LlamaConfig>;
+  /** The tokenizer from tokenizer.json, or null when none was loaded. */
+  readonly tokenizer: HfTokenizer | null;
+  /** The kv head that query head `head` reads. */
+  kvHeadOf(head: number): number;
+  /** The ids and readable forms of a text (needs tokenizer.json; no BOS is added). */
+  tokenize(text: string): { ids: Int32Array; tokens: string[] };
+  /** Runs on a text (needs tokenizer.json) or token ids (1..maxPositions of them). */
+  run(input: string | Int32Array | ArrayLike<number>, options?: LlamaRunOptions): LlamaRunResult;
+  /** Greedy decoding: the prompt followed by newTokens argmax ids (the prompt runs once, then one token per step through a KV cache). */
+  generate(input: string | Int32Array | ArrayLike<number>, newTokens: number): Int32Array;
+  dispose(): void;
+  [Symbol.dispose](): void;
+}

@@ -3,6 +3,7 @@ export { MultiHeadAttention } from './attention.js';
 export { GptModel, Tokenizer } from './model.js';
 export { EncoderModel, loadModel, WordPieceTokenizer } from './encoder.js';
 export { DEFAULT_HUB_URL, HUB_CACHE_NAME, HubError } from './hub.js';
+export { HfTokenizer, LlamaModel } from './llama.js';
 export {
   MhaError,
   ModelFormatError,

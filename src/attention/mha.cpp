@@ -24,10 +24,17 @@
 //      before the output projection)
 //   materialising path: packed_keys / packed_values, the same packing for the head in hand
 //
+// Grouped-query attention (H_kv < H kv heads): the key and value buffers have E_kv = H_kv * d_k columns and
+// the query heads h of one group (h / (H / H_kv) the same) share one packing of their kv head's K^T and V;
+// the streaming path projects each kv head once per batch item and then runs the group's query heads.
+// Rotary embeddings are applied to q and k right after their projection (src/kernels/rotary.hpp), from a
+// cos/sin table of positions position_offset .. position_offset + max(Lq, Lk) - 1 built once per call.
+//
 // Threads (src/parallel): the gemms split rows or panels; the materialising path splits the projections
-// by (projection, head) and each head's attention by query rows; the streaming path gives whole heads to
-// threads when there are enough of them, else splits each head's query blocks. Every split keeps each
-// element's arithmetic as in a serial run, so results are bit-identical whatever the thread count.
+// by (projection, head) and each head's attention by query rows; the streaming path gives whole groups (a
+// kv head and its query heads) to threads when there are enough of them, else splits each head's query
+// blocks. Every split keeps each element's arithmetic as in a serial run, so results are bit-identical
+// whatever the thread count.
 #include "attention/mha.hpp"
 
 #include <algorithm>
@@ -36,6 +43,7 @@
 #include <vector>
 
 #include "kernels/gemm.hpp"
+#include "kernels/rotary.hpp"
 #include "kernels/softmax.hpp"
 #include "parallel/parallel.hpp"
 
@@ -53,9 +61,12 @@ struct MultiheadAttention::State {
   AttentionConfig config;
   bool has_weights = false;
   // W^T of each input projection packed per head: w_q[h] is [in, d_k] (W's rows h*d_k.. transposed) with
-  // the head's bias, so that a head can be projected alone and any d_k fits the panel grid.
+  // the head's bias, so that a head can be projected alone and any d_k fits the panel grid. w_k and w_v
+  // have one entry per kv head (H_kv).
   std::vector<PackedMatrix> w_q, w_k, w_v;
-  PackedMatrix w_o;  // W_O^T [E, E] with b_O; rows h*d_k.. multiply head h's context
+  std::vector<float> inverse_frequencies;  // rotary inv_freq [rotary.dim / 2]
+  kernels::RotaryTable rotary;             // cos/sin of this call's positions
+  PackedMatrix w_o;                        // W_O^T [E, E] with b_O; rows h*d_k.. multiply head h's context
   std::vector<float> q, k, v, scores, context;
   PackedMatrix packed_keys, packed_values;
   std::vector<HeadScratch> heads;  // [num_threads()]
@@ -67,6 +78,11 @@ template <typename T>
 T* grow(std::vector<T>& buffer, size_t size) {
   if (buffer.size() < size) buffer.resize(size);
   return buffer.data();
+}
+
+// Rotates one head's [rows, d_k] block (row stride ld) for the positions of the table's rows; no-op without rotary.
+void rotate_head(float* x, int64_t ld, int32_t rows, int32_t d_k, const kernels::RotaryTable* table) {
+  if (table) kernels::apply_rotary({x, ld, rows, 1, d_k}, *table);
 }
 
 // Tile sizes of the streaming path: a [32, 128] score tile (16 KB) stays in L1 next to its panels.
@@ -147,6 +163,8 @@ MultiheadAttention::MultiheadAttention(const AttentionConfig& config) : state_(s
   state_->config = config;
   if (!state_->config.kdim) state_->config.kdim = config.embed_dim;
   if (!state_->config.vdim) state_->config.vdim = config.embed_dim;
+  if (!state_->config.num_kv_heads) state_->config.num_kv_heads = config.num_heads;
+  if (config.rotary.dim) state_->inverse_frequencies = kernels::rotary_inverse_frequencies(config.rotary);
 }
 MultiheadAttention::~MultiheadAttention() = default;
 MultiheadAttention::MultiheadAttention(MultiheadAttention&&) noexcept = default;
@@ -158,25 +176,28 @@ bool MultiheadAttention::has_weights() const { return state_->has_weights; }
 void MultiheadAttention::load_weights(const AttentionWeights& w) {
   const AttentionConfig& c = state_->config;
   validate_weights(c, w);
-  const int64_t e = c.embed_dim;
+  const int64_t e = c.embed_dim, e_kv = int64_t(c.num_kv_heads) * (e / c.num_heads);
   const float* wq = w.in_proj_weight.data ? w.in_proj_weight.data : w.q_proj_weight.data;
   const float* wk = w.in_proj_weight.data ? w.in_proj_weight.data + e * e : w.k_proj_weight.data;
   const float* wv = w.in_proj_weight.data ? w.in_proj_weight.data + 2 * e * e : w.v_proj_weight.data;
   const float* b_in = c.bias ? w.in_proj_bias.data : nullptr;
   // nn.Linear weight W [out, in] is packed as B = W^T [in, out], one head (d_k output columns) at a time.
-  const int32_t heads = c.num_heads, d_k = c.embed_dim / c.num_heads;
+  const int32_t d_k = c.embed_dim / c.num_heads;
   const auto pack_heads = [&](std::vector<PackedMatrix>& packed, const float* w, int32_t in_features,
                               const float* bias) {
-    packed.resize(heads);
+    const int32_t heads = int32_t(packed.size());
     for (int32_t h = 0; h < heads; ++h)
       kernels::gemm_pack(packed[h], w + int64_t(h) * d_k * in_features, 1, in_features, in_features, d_k,
                          bias ? bias + int64_t(h) * d_k : nullptr);
   };
+  state_->w_q.resize(c.num_heads);
+  state_->w_k.resize(c.num_kv_heads);
+  state_->w_v.resize(c.num_kv_heads);
   pack_heads(state_->w_q, wq, c.embed_dim, b_in);
   pack_heads(state_->w_k, wk, c.kdim, b_in ? b_in + e : nullptr);
-  pack_heads(state_->w_v, wv, c.vdim, b_in ? b_in + 2 * e : nullptr);
+  pack_heads(state_->w_v, wv, c.vdim, b_in ? b_in + e + e_kv : nullptr);
   kernels::gemm_pack(state_->w_o, w.out_proj_weight.data, 1, e, c.embed_dim, c.embed_dim,
-                     c.bias ? w.out_proj_bias.data : nullptr);
+                     c.bias && c.out_bias ? w.out_proj_bias.data : nullptr);
   state_->has_weights = true;
 }
 
@@ -186,34 +207,38 @@ void MultiheadAttention::forward(const AttentionInputs& in, const AttentionOutpu
   validate_call(c, in, out);
   if (!s.has_weights) throw ArgumentError("weights: expected load_weights() before forward(), got none loaded");
   const int32_t B = in.batch, Lq = in.query_len, Lk = in.key_len, E = c.embed_dim, H = c.num_heads;
-  const int32_t d_k = E / H;
+  const int32_t d_k = E / H, H_kv = c.num_kv_heads, E_kv = H_kv * d_k, group = H / H_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d_k));
+  if (c.rotary.dim)
+    kernels::rotary_table(s.rotary, c.rotary, s.inverse_frequencies, in.position_offset, std::max(Lq, Lk));
+  const kernels::RotaryTable* rotary = c.rotary.dim ? &s.rotary : nullptr;
 
   if (out.weights_mode == WeightsMode::none) {
     forward_streaming(in, out);
     return;
   }
 
-  // 1. Projections: [B*L, in] . W^T + b -> [B*L, E], head by head into columns h*d_k..
+  // 1. Projections: [B*L, in] . W^T + b -> q [B*Lq, E], k and v [B*Lk, E_kv], head by head into columns h*d_k..;
+  //    then rotary on q and k
   float* q = grow(s.q, size_t(B) * Lq * E);
-  float* k = grow(s.k, size_t(B) * Lk * E);
-  float* v = grow(s.v, size_t(B) * Lk * E);
-  // 3*H independent products, one per (projection, head): threads take whole products, which also
+  float* k = grow(s.k, size_t(B) * Lk * E_kv);
+  float* v = grow(s.v, size_t(B) * Lk * E_kv);
+  // H + 2*H_kv independent products, one per (projection, head): threads take whole products, which also
   // splits short sequences (a model run over a few tokens) that row chunks could not.
   const double rows_times_width = double(B) * std::max(Lq, Lk) * std::max({E, c.kdim, c.vdim});
-  parallel::for_range(3 * H, 1, rows_times_width * d_k, [&](int64_t begin, int64_t end, int32_t) {
+  parallel::for_range(H + 2 * H_kv, 1, rows_times_width * d_k, [&](int64_t begin, int64_t end, int32_t) {
     for (int64_t task = begin; task < end; ++task) {
-      const int32_t h = int32_t(task % H);
-      switch (task / H) {
-        case 0:
-          kernels::gemm(q + h * d_k, E, in.query.data, E, B * Lq, s.w_q[h]);
-          break;
-        case 1:
-          kernels::gemm(k + h * d_k, E, in.key.data, c.kdim, B * Lk, s.w_k[h]);
-          break;
-        default:
-          kernels::gemm(v + h * d_k, E, in.value.data, c.vdim, B * Lk, s.w_v[h]);
-          break;
+      if (task < H) {
+        const int32_t h = int32_t(task);
+        kernels::gemm(q + h * d_k, E, in.query.data, E, B * Lq, s.w_q[h]);
+        for (int32_t b = 0; b < B; ++b) rotate_head(q + int64_t(b) * Lq * E + h * d_k, E, Lq, d_k, rotary);
+      } else if (task < H + H_kv) {
+        const int32_t kv = int32_t(task - H);
+        kernels::gemm(k + kv * d_k, E_kv, in.key.data, c.kdim, B * Lk, s.w_k[kv]);
+        for (int32_t b = 0; b < B; ++b) rotate_head(k + int64_t(b) * Lk * E_kv + kv * d_k, E_kv, Lk, d_k, rotary);
+      } else {
+        const int32_t kv = int32_t(task - H - H_kv);
+        kernels::gemm(v + kv * d_k, E_kv, in.value.data, c.vdim, B * Lk, s.w_v[kv]);
       }
     }
   });
@@ -229,11 +254,15 @@ void MultiheadAttention::forward(const AttentionInputs& in, const AttentionOutpu
       const bool enabled = !out.head_enabled || out.head_enabled[h];
       if (!enabled)  // ablated: context 0, weights still reported
         for (int32_t i = 0; i < Lq; ++i) std::fill_n(context_bh + int64_t(i) * E, d_k, 0.0f);
-      // 2. scores [Lq, Lk] = Q_h . K_h^T / sqrt(d_k), masked, softmax per row;
-      // 3. context_h [Lq, d_k] = weights [Lq, Lk] . V_h [Lk, d_k]
+      // 2. scores [Lq, Lk] = Q_h . K_kv^T / sqrt(d_k), masked, softmax per row;
+      // 3. context_h [Lq, d_k] = weights [Lq, Lk] . V_kv [Lk, d_k]
       // Threads take blocks of query rows: every row's scores, weights and context are its own.
-      kernels::gemm_pack(s.packed_keys, k + int64_t(b) * Lk * E + head_offset, 1, E, d_k, Lk);
-      if (enabled) kernels::gemm_pack(s.packed_values, v + int64_t(b) * Lk * E + head_offset, E, 1, Lk, d_k);
+      // The first query head of a group packs its kv head's K^T and V; the others reuse them.
+      if (h % group == 0) {
+        const int64_t kv_offset = int64_t(b) * Lk * E_kv + int64_t(h / group) * d_k;
+        kernels::gemm_pack(s.packed_keys, k + kv_offset, 1, E_kv, d_k, Lk);
+        kernels::gemm_pack(s.packed_values, v + kv_offset, E_kv, 1, Lk, d_k);
+      }
       const float* q_bh = q + int64_t(b) * Lq * E + head_offset;
       parallel::for_range(Lq, kQueryRowGrain, 2.0 * Lk * d_k, [&](int64_t begin, int64_t end, int32_t) {
         const int32_t rows = int32_t(end - begin);
@@ -257,25 +286,46 @@ void MultiheadAttention::forward(const AttentionInputs& in, const AttentionOutpu
 
 namespace {
 
-// Streaming attention of head h of batch item b: its projections, then context_h [Lq, d_k] into
-// heads[thread].context, tile by tile. Loops inside split across threads unless this already runs on one.
-void stream_head(std::vector<HeadScratch>& heads, int32_t thread, const std::vector<PackedMatrix>& w_q,
-                 const std::vector<PackedMatrix>& w_k, const std::vector<PackedMatrix>& w_v, const AttentionConfig& c,
-                 const AttentionInputs& in, int32_t b, int32_t h) {
+// What the streaming path reads besides the inputs: the packed projections and the rotary table (or null).
+struct StreamingWeights {
+  const std::vector<PackedMatrix>& w_q;  // [H]
+  const std::vector<PackedMatrix>& w_k;  // [H_kv]
+  const std::vector<PackedMatrix>& w_v;  // [H_kv]
+  const kernels::RotaryTable* rotary;
+};
+
+// Streaming attention of the query heads that read kv head `kv`, in batch item b: K_kv and V_kv are projected
+// (k rotated) and packed once into heads[thread], then for each query head h of the group with enabled(h),
+// q_h is projected (and rotated), context_h [Lq, d_k] computed into heads[thread].context tile by tile, and
+// deliver(h, context_h) called. Loops inside split across threads unless this already runs on one.
+template <typename Enabled, typename Deliver>
+void stream_group(std::vector<HeadScratch>& heads, int32_t thread, const StreamingWeights& weights,
+                  const AttentionConfig& c, const AttentionInputs& in, int32_t b, int32_t kv, const Enabled& enabled,
+                  const Deliver& deliver) {
   const int32_t Lq = in.query_len, Lk = in.key_len, E = c.embed_dim, H = c.num_heads, d_k = E / H;
+  const int32_t group = H / c.num_kv_heads, first_head = kv * group;
+  bool any_enabled = false;
+  for (int32_t h = first_head; h < first_head + group; ++h) any_enabled = any_enabled || enabled(h);
+  if (!any_enabled) return;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d_k));
   HeadScratch& w = heads[thread];
-  // 1. this head's projections, then K_h^T and V_h packed for the gemm
-  kernels::gemm(w.q.data(), d_k, in.query.data + int64_t(b) * Lq * E, E, Lq, w_q[h]);
-  kernels::gemm(w.k.data(), d_k, in.key.data + int64_t(b) * Lk * c.kdim, c.kdim, Lk, w_k[h]);
-  kernels::gemm(w.v.data(), d_k, in.value.data + int64_t(b) * Lk * c.vdim, c.vdim, Lk, w_v[h]);
+  // 1. the kv head's projections (rotary on k), then K^T and V packed for the gemm
+  kernels::gemm(w.k.data(), d_k, in.key.data + int64_t(b) * Lk * c.kdim, c.kdim, Lk, weights.w_k[kv]);
+  kernels::gemm(w.v.data(), d_k, in.value.data + int64_t(b) * Lk * c.vdim, c.vdim, Lk, weights.w_v[kv]);
+  rotate_head(w.k.data(), d_k, Lk, d_k, weights.rotary);
   kernels::gemm_pack(w.keys, w.k.data(), 1, d_k, d_k, Lk);
   kernels::gemm_pack(w.values, w.v.data(), d_k, 1, Lk, d_k);
-  // 2. context_h [Lq, d_k] = softmax(q_h . K_h^T / sqrt(d_k) + masks) . V_h; each thread its own tile
-  parallel::for_range(Lq, kQueryBlock, 2.0 * Lk * d_k, [&](int64_t begin, int64_t end, int32_t t) {
-    attend_streaming(w.context.data(), w.q.data(), w.keys, w.values, heads[t].block.data(), scale, in, b, h, H,
-                     int32_t(begin), int32_t(end));
-  });
+  for (int32_t h = first_head; h < first_head + group; ++h) {
+    if (!enabled(h)) continue;
+    // 2. q_h [Lq, d_k] (rotary), then context_h = softmax(q_h . K^T / sqrt(d_k) + masks) . V; each thread its tile
+    kernels::gemm(w.q.data(), d_k, in.query.data + int64_t(b) * Lq * E, E, Lq, weights.w_q[h]);
+    rotate_head(w.q.data(), d_k, Lq, d_k, weights.rotary);
+    parallel::for_range(Lq, kQueryBlock, 2.0 * Lk * d_k, [&](int64_t begin, int64_t end, int32_t t) {
+      attend_streaming(w.context.data(), w.q.data(), w.keys, w.values, heads[t].block.data(), scale, in, b, h, H,
+                       int32_t(begin), int32_t(end));
+    });
+    deliver(h, static_cast<const float*>(w.context.data()));
+  }
 }
 
 // Copies context_h [Lq, d_k] into columns h*d_k.. of a [Lq, E] matrix.
@@ -289,8 +339,9 @@ void MultiheadAttention::forward_streaming(const AttentionInputs& in, const Atte
   State& s = *state_;
   const AttentionConfig& c = s.config;
   const int32_t B = in.batch, Lq = in.query_len, Lk = in.key_len, E = c.embed_dim, H = c.num_heads;
-  const int32_t d_k = E / H;
+  const int32_t d_k = E / H, H_kv = c.num_kv_heads, group = H / H_kv;
   const auto enabled = [&](int32_t h) { return !out.head_enabled || out.head_enabled[h]; };
+  const StreamingWeights weights{s.w_q, s.w_k, s.w_v, c.rotary.dim ? &s.rotary : nullptr};
   // Every buffer a thread may touch is sized here, before any loop runs on workers.
   const int32_t threads = num_threads();
   if (s.heads.size() < size_t(threads)) s.heads.resize(threads);
@@ -317,20 +368,21 @@ void MultiheadAttention::forward_streaming(const AttentionInputs& in, const Atte
       if (!enabled(h))
         for (int64_t row = 0; row < int64_t(B) * Lq; ++row) std::fill_n(out.context + row * E + h * d_k, d_k, 0.0f);
 
-  const double head_cost = 2.0 * d_k * (double(Lq) * E + 2.0 * Lk * std::max(c.kdim, c.vdim) + 2.0 * Lq * Lk);
-  if (threads > 1 && int64_t(B) * H >= 2 * threads) {
-    // Threads take whole heads, each into its own HeadScratch; the heads' outputs meet in `context`
-    // [B*Lq, E], then out = b_O + sum_h context_h . W_O^T[h*d_k.., :], rows split between threads and
-    // heads added in order, as the serial loop below does.
+  const double group_cost =
+      2.0 * d_k * (group * (double(Lq) * E + 2.0 * Lq * Lk) + 2.0 * Lk * std::max(c.kdim, c.vdim));
+  if (threads > 1 && int64_t(B) * H_kv >= 2 * threads) {
+    // Threads take whole groups (a kv head and its query heads), each into its own HeadScratch; the heads'
+    // outputs meet in `context` [B*Lq, E], then out = b_O + sum_h context_h . W_O^T[h*d_k.., :], rows split
+    // between threads and heads added in order, as the serial loop below does.
     float* context = grow(s.context, size_t(B) * Lq * E);
-    parallel::for_range(int64_t(B) * H, 1, head_cost, [&](int64_t begin, int64_t end, int32_t thread) {
+    parallel::for_range(int64_t(B) * H_kv, 1, group_cost, [&](int64_t begin, int64_t end, int32_t thread) {
       for (int64_t pair = begin; pair < end; ++pair) {
-        const int32_t b = int32_t(pair / H), h = int32_t(pair % H);
-        if (!enabled(h)) continue;
-        stream_head(s.heads, thread, s.w_q, s.w_k, s.w_v, c, in, b, h);
-        const int64_t offset = int64_t(b) * Lq * E + int64_t(h) * d_k;
-        scatter_head(context + offset, E, s.heads[thread].context.data(), Lq, d_k);
-        if (out.context) scatter_head(out.context + offset, E, s.heads[thread].context.data(), Lq, d_k);
+        const int32_t b = int32_t(pair / H_kv), kv = int32_t(pair % H_kv);
+        stream_group(s.heads, thread, weights, c, in, b, kv, enabled, [&](int32_t h, const float* context_h) {
+          const int64_t offset = int64_t(b) * Lq * E + int64_t(h) * d_k;
+          scatter_head(context + offset, E, context_h, Lq, d_k);
+          if (out.context) scatter_head(out.context + offset, E, context_h, Lq, d_k);
+        });
       }
     });
     parallel::for_range(int64_t(B) * Lq, kQueryBlock, double(E) * E, [&](int64_t begin, int64_t end, int32_t) {
@@ -342,18 +394,99 @@ void MultiheadAttention::forward_streaming(const AttentionInputs& in, const Atte
     });
     return;
   }
-  // One head at a time (the loops inside split between threads, if any): O((Lq + Lk) * d_k) memory.
+  // One group at a time, one query head at a time (the loops inside split between threads, if any):
+  // O((Lq + Lk) * d_k) memory.
   init_output_rows(0, int64_t(B) * Lq);
   for (int32_t b = 0; b < B; ++b)
-    for (int32_t h = 0; h < H; ++h) {
-      if (!enabled(h)) continue;
-      stream_head(s.heads, 0, s.w_q, s.w_k, s.w_v, c, in, b, h);
-      const float* context_h = s.heads[0].context.data();
-      if (out.context) scatter_head(out.context + int64_t(b) * Lq * E + int64_t(h) * d_k, E, context_h, Lq, d_k);
-      // out += context_h . W_O^T[h*d_k:(h+1)*d_k, :]
-      kernels::gemm_block(out.output + int64_t(b) * Lq * E, E, context_h, d_k, Lq, s.w_o, h * d_k, (h + 1) * d_k, 0, E,
-                          1.0f, true);
+    for (int32_t kv = 0; kv < H_kv; ++kv)
+      stream_group(s.heads, 0, weights, c, in, b, kv, enabled, [&](int32_t h, const float* context_h) {
+        if (out.context) scatter_head(out.context + int64_t(b) * Lq * E + int64_t(h) * d_k, E, context_h, Lq, d_k);
+        // out += context_h . W_O^T[h*d_k:(h+1)*d_k, :]
+        kernels::gemm_block(out.output + int64_t(b) * Lq * E, E, context_h, d_k, Lq, s.w_o, h * d_k, (h + 1) * d_k, 0,
+                            E, 1.0f, true);
+      });
+}
+
+void MultiheadAttention::forward_cached(const float* x, int32_t count, KvCache& cache, const AttentionOutputs& out) {
+  State& s = *state_;
+  const AttentionConfig& c = s.config;
+  if (!s.has_weights) throw ArgumentError("weights: expected load_weights() before forward_cached(), got none loaded");
+  if (c.kdim != c.embed_dim || c.vdim != c.embed_dim)
+    throw ArgumentError("forward_cached: expected a self-attention layer (kdim == vdim == embed_dim)");
+  if (x == nullptr) throw ArgumentError("x: expected [count, E] floats, got no buffer");
+  const int32_t E = c.embed_dim, H = c.num_heads, d_k = E / H, H_kv = c.num_kv_heads, E_kv = H_kv * d_k;
+  const int32_t group = H / H_kv, offset = cache.length;
+  const int64_t expected_cache = int64_t(offset) * E_kv;
+  if (offset < 0 || int64_t(cache.keys.size()) != expected_cache || int64_t(cache.values.size()) != expected_cache)
+    throw ArgumentError("cache: expected keys and values of length * E_kv = " + std::to_string(expected_cache) +
+                        " floats each, got " + std::to_string(cache.keys.size()) + " and " +
+                        std::to_string(cache.values.size()));
+  // The same checks as forward() for a [1, count, E] query over [1, T, E] keys.
+  AttentionInputs shape;
+  shape.query = shape.key = shape.value = {x, size_t(count) * E};
+  shape.query_len = count;
+  shape.key_len = count;
+  validate_call(c, shape, {out.output, out.output_size, nullptr, 0, WeightsMode::none, out.context, out.context_size});
+  const int32_t T = offset + count;
+  if (out.weights_mode != WeightsMode::none) {
+    const size_t want = attention_weights_size(c, out.weights_mode, 1, count, T);
+    if (out.weights == nullptr || out.weights_size != want)
+      throw ArgumentError(
+          "weights: expected " + std::to_string(want) + " floats for " +
+          (out.weights_mode == WeightsMode::per_head ? "[H, count, T] = " : "[count, T] = ") +
+          (out.weights_mode == WeightsMode::per_head ? shape_text({H, count, T}) : shape_text({count, T})) + ", got " +
+          std::to_string(out.weights_size));
+  }
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d_k));
+  if (c.rotary.dim) kernels::rotary_table(s.rotary, c.rotary, s.inverse_frequencies, offset, count);
+  const kernels::RotaryTable* rotary = c.rotary.dim ? &s.rotary : nullptr;
+
+  // 1. q [count, E] of the new tokens; their k and v appended to the cache's rows offset.. (rotary on q and k)
+  float* q = grow(s.q, size_t(count) * E);
+  cache.keys.resize(size_t(T) * E_kv);
+  cache.values.resize(size_t(T) * E_kv);
+  for (int32_t h = 0; h < H; ++h) {
+    kernels::gemm(q + h * d_k, E, x, E, count, s.w_q[h]);
+    rotate_head(q + h * d_k, E, count, d_k, rotary);
+  }
+  for (int32_t kv = 0; kv < H_kv; ++kv) {
+    float* keys = cache.keys.data() + int64_t(offset) * E_kv + kv * d_k;
+    kernels::gemm(keys, E_kv, x, E, count, s.w_k[kv]);
+    rotate_head(keys, E_kv, count, d_k, rotary);
+    kernels::gemm(cache.values.data() + int64_t(offset) * E_kv + kv * d_k, E_kv, x, E, count, s.w_v[kv]);
+  }
+  cache.length = T;
+
+  // 2. per query head: scores [count, T] = q_h . K_kv^T / sqrt(d_k), causal (new token i sees keys up to
+  //    offset + i), softmax; 3. context_h = weights . V_kv
+  float* scores = grow(s.scores, size_t(count) * T);
+  float* context = grow(s.context, size_t(count) * E);
+  if (out.weights_mode == WeightsMode::averaged) std::fill(out.weights, out.weights + out.weights_size, 0.0f);
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  for (int32_t h = 0; h < H; ++h) {
+    if (h % group == 0) {
+      const int64_t kv_offset = int64_t(h / group) * d_k;
+      kernels::gemm_pack(s.packed_keys, cache.keys.data() + kv_offset, 1, E_kv, d_k, T);
+      kernels::gemm_pack(s.packed_values, cache.values.data() + kv_offset, E_kv, 1, T, d_k);
     }
+    kernels::gemm(scores, T, q + h * d_k, E, count, s.packed_keys, scale);
+    for (int32_t i = 0; i < count; ++i) {
+      float* row = scores + int64_t(i) * T;
+      std::fill(row + offset + i + 1, row + T, neg_inf);
+      kernels::softmax_row(row, T);
+    }
+    if (out.weights_mode == WeightsMode::per_head)
+      std::copy(scores, scores + int64_t(count) * T, out.weights + int64_t(h) * count * T);
+    if (out.weights_mode == WeightsMode::averaged) kernels::add_scaled_row(out.weights, scores, count * T, 1.0f / H);
+    float* context_h = context + int64_t(h) * d_k;  // [count, d_k], row stride E
+    if (!out.head_enabled || out.head_enabled[h])
+      kernels::gemm(context_h, E, scores, T, count, s.packed_values);
+    else
+      for (int32_t i = 0; i < count; ++i) std::fill_n(context_h + int64_t(i) * E, d_k, 0.0f);
+  }
+  if (out.context) std::copy(context, context + size_t(count) * E, out.context);
+  // 4. out [count, E] = context . W_O^T + b_O
+  kernels::gemm(out.output, E, context, E, count, s.w_o);
 }
 
 void MultiheadAttention::project_qkv(const float* x, int32_t len, float* q, float* k, float* v) {
@@ -364,11 +497,16 @@ void MultiheadAttention::project_qkv(const float* x, int32_t len, float* q, floa
   if (c.kdim != c.embed_dim || c.vdim != c.embed_dim)
     throw ArgumentError("project_qkv: expected a self-attention layer (kdim == vdim == embed_dim)");
   const int32_t E = c.embed_dim, H = c.num_heads, d_k = E / H;
+  if (c.rotary.dim) kernels::rotary_table(s.rotary, c.rotary, s.inverse_frequencies, 0, len);
+  const kernels::RotaryTable* rotary = c.rotary.dim ? &s.rotary : nullptr;
   const std::vector<PackedMatrix>* weights[3] = {&s.w_q, &s.w_k, &s.w_v};
   float* targets[3] = {q, k, v};
   for (int which = 0; which < 3; ++which)
-    for (int32_t h = 0; h < H; ++h)  // [L, in] . W_h^T -> [L, d_k] at [h, :, :] of [H, L, d_k]
-      kernels::gemm(targets[which] + int64_t(h) * len * d_k, d_k, x, E, len, (*weights[which])[h]);
+    for (size_t h = 0; h < weights[which]->size(); ++h) {  // [L, in] . W_h^T -> [L, d_k] at [h, :, :]
+      float* head = targets[which] + int64_t(h) * len * d_k;
+      kernels::gemm(head, d_k, x, E, len, (*weights[which])[h]);
+      if (which < 2) rotate_head(head, d_k, len, d_k, rotary);
+    }
 }
 
 }  // namespace mha

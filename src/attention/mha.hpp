@@ -13,14 +13,25 @@
 //   A row whose keys are ALL forbidden (every score -inf) has weights of exactly 0 and so contributes
 //   an attention output of 0 before the output projection (PyTorch returns NaN there; we define 0).
 //   out = concat_h(weights_h . v_h) W_O^T + b_O
+//
+// Extensions for Llama-family layers (the defaults keep PyTorch's semantics exactly):
+//   grouped-query attention  num_kv_heads = H_kv divides H; the key and value projections have H_kv heads
+//                            (E_kv = H_kv * d_k outputs) and query head h reads kv head h / (H / H_kv)
+//                            (multi-query attention: H_kv = 1)
+//   rotary embeddings        q and k are rotated after projection and bias, before the scores; query i and
+//                            key j are at positions position_offset + i and position_offset + j
+//                            (src/kernels/rotary.hpp has the conventions)
+//   out_bias = false         q/k/v biases without an out-projection bias (Qwen2)
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
-#include "errors.hpp"  // ArgumentError
+#include "errors.hpp"          // ArgumentError
+#include "kernels/rotary.hpp"  // RotaryConfig
 
 namespace mha {
 
@@ -35,23 +46,27 @@ struct MaskSpan {  // boolean mask: nonzero = forbidden (PyTorch's `True`)
 };
 
 struct AttentionConfig {
-  int32_t embed_dim = 0;  // E
-  int32_t num_heads = 0;  // H, must divide E
-  int32_t kdim = 0;       // 0 = E
-  int32_t vdim = 0;       // 0 = E
-  bool bias = true;       // in-projection and out-projection biases
+  int32_t embed_dim = 0;              // E
+  int32_t num_heads = 0;              // H, must divide E
+  int32_t kdim = 0;                   // 0 = E
+  int32_t vdim = 0;                   // 0 = E
+  bool bias = true;                   // in-projection and out-projection biases
+  int32_t num_kv_heads = 0;           // H_kv: 0 = H; must divide H (grouped-query attention)
+  bool out_bias = true;               // with bias: also the out-projection bias; false = biased q/k/v only
+  kernels::RotaryConfig rotary = {};  // rotary.dim 0 = no rotary embeddings
 };
 
 // Weights in PyTorch's names and layouts (row-major, [out_features, in_features] like nn.Linear).
-// Either in_proj_weight (only when kdim == vdim == E) or the three separate q/k/v weights are given.
+// Either in_proj_weight (only when kdim == vdim == E and H_kv == H) or the three separate q/k/v weights are given.
+// E_kv = H_kv * d_k (= E without grouped-query attention).
 struct AttentionWeights {
-  FloatSpan in_proj_weight;   // [3E, E]       rows: q, k, v
-  FloatSpan q_proj_weight;    // [E, E]        used when in_proj_weight is empty
-  FloatSpan k_proj_weight;    // [E, kdim]
-  FloatSpan v_proj_weight;    // [E, vdim]
-  FloatSpan in_proj_bias;     // [3E]          required iff config.bias
+  FloatSpan in_proj_weight;   // [3E, E]          rows: q, k, v
+  FloatSpan q_proj_weight;    // [E, E]           used when in_proj_weight is empty
+  FloatSpan k_proj_weight;    // [E_kv, kdim]
+  FloatSpan v_proj_weight;    // [E_kv, vdim]
+  FloatSpan in_proj_bias;     // [E + 2 E_kv]     q, k, v biases; required iff config.bias
   FloatSpan out_proj_weight;  // [E, E]
-  FloatSpan out_proj_bias;    // [E]           required iff config.bias
+  FloatSpan out_proj_bias;    // [E]              required iff config.bias and config.out_bias
 };
 
 enum class AttnMaskLayout : uint8_t {
@@ -71,6 +86,7 @@ struct AttentionInputs {
   MaskSpan attn_mask_bool;    // [Lq, Lk] or [B*H, Lq, Lk], nonzero = forbidden; optional
   FloatSpan attn_mask_float;  // same shapes, added to the scaled scores; optional
   AttnMaskLayout attn_mask_layout = AttnMaskLayout::shared;
+  int32_t position_offset = 0;  // rotary only: the position of query 0 and of key 0 (>= 0)
 };
 
 enum class WeightsMode : uint8_t {
@@ -90,6 +106,19 @@ struct AttentionOutputs {
   size_t context_size = 0;
   // Optional: per head on/off switch [H], 0 = the head's output is zeroed before W_O (ablation).
   const uint8_t* head_enabled = nullptr;
+};
+
+// The keys and values of the tokens a self-attention layer has seen so far, for incremental decoding
+// (MultiheadAttention::forward_cached). One per layer, owned by the caller; E_kv = H_kv * d_k.
+struct KvCache {
+  int32_t length = 0;         // tokens cached = the position of the next token
+  std::vector<float> keys;    // [length, E_kv], rotary already applied
+  std::vector<float> values;  // [length, E_kv]
+  void clear() {
+    length = 0;
+    keys.clear();
+    values.clear();
+  }
 };
 
 // Checks a configuration; throws ArgumentError naming the first bad field.
@@ -120,8 +149,17 @@ class MultiheadAttention {
   // Validates, then runs the SIMD forward pass.
   void forward(const AttentionInputs& in, const AttentionOutputs& out);  // throws ArgumentError
 
-  // Projected per-head internals for explaining one weight: q, k, v of shape [H, L, d_k]
-  // (q is NOT scaled by 1/sqrt(d_k)). `x` is [L, E] (self-attention, batch 1).
+  // Causal self-attention of `count` new tokens x [count, E] (batch 1, kdim == vdim == E) at positions
+  // cache.length .. cache.length + count - 1, over the cached tokens and themselves: new token i sees every
+  // cached key and new keys 0..i. Their keys (rotated) and values are appended to the cache. With T =
+  // cache.length + count after the call: out.output [count, E]; out.weights per_head [H, count, T] or
+  // averaged [count, T] or none; out.context [count, E] optional; out.head_enabled as in forward().
+  // The arithmetic of each row is that of the materialising path of forward().
+  void forward_cached(const float* x, int32_t count, KvCache& cache, const AttentionOutputs& out);  // ArgumentError
+
+  // Projected per-head internals for explaining one weight: q of shape [H, L, d_k], k and v [H_kv, L, d_k]
+  // (q is NOT scaled by 1/sqrt(d_k); with rotary, q and k are rotated for positions 0..L-1).
+  // `x` is [L, E] (self-attention, batch 1).
   void project_qkv(const float* x, int32_t len, float* q, float* k, float* v);
 
  private:

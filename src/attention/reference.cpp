@@ -1,10 +1,10 @@
 // The plain reference of the forward pass: loops only, double accumulators, no packing, no SIMD.
 // Every fast path is tested against it; keep it obvious rather than fast.
 //
-// Buffers (per call):
-//   q    [B, Lq, E]   = query . W_q^T + b_q
-//   k    [B, Lk, E]   = key   . W_k^T + b_k
-//   v    [B, Lk, E]   = value . W_v^T + b_v
+// Buffers (per call), with E_kv = H_kv * d_k (= E unless grouped-query attention):
+//   q    [B, Lq, E]      = query . W_q^T + b_q, then rotary (position_offset + i)
+//   k    [B, Lk, E_kv]   = key   . W_k^T + b_k, then rotary (position_offset + j)
+//   v    [B, Lk, E_kv]   = value . W_v^T + b_v
 //   p    [Lk]         one row of scores, then of weights, for (b, h, i)
 //   ctx  [B, Lq, E]   concat over heads of weights . v
 //   out  [B, Lq, E]   = ctx . W_O^T + b_O
@@ -16,6 +16,27 @@
 
 namespace mha {
 namespace {
+
+// Rotary embeddings in double, pair by pair: x is [rows, heads * d_k] per batch item (row stride `width`),
+// row i at position offset + i; inv_freq from kernels::rotary_inverse_frequencies (the scaling rules).
+void rotate(std::vector<double>& x, int64_t batch, int64_t rows, int64_t width, int64_t d_k,
+            const kernels::RotaryConfig& rotary, int64_t offset) {
+  if (!rotary.dim) return;
+  const std::vector<float> inverse_frequencies = kernels::rotary_inverse_frequencies(rotary);
+  const int64_t half = rotary.dim / 2;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t head = 0; head < width / d_k; ++head)
+        for (int64_t f = 0; f < half; ++f) {
+          const double angle = double(offset + i) * inverse_frequencies[f];
+          double* base = x.data() + (b * rows + i) * width + head * d_k;
+          double& first = base[rotary.interleaved ? 2 * f : f];
+          double& second = base[rotary.interleaved ? 2 * f + 1 : f + half];
+          const double a = first, c = second;
+          first = a * std::cos(angle) - c * std::sin(angle);
+          second = c * std::cos(angle) + a * std::sin(angle);
+        }
+}
 
 // y[rows, n_out] = x[rows, n_in] . w[n_out, n_in]^T + bias[n_out]
 std::vector<double> linear(const float* x, int64_t rows, int64_t n_in, const float* w, const float* bias,
@@ -39,6 +60,7 @@ void reference_forward(const AttentionConfig& c, const AttentionWeights& w, cons
   validate_call(c, in, out);
   const int64_t B = in.batch, Lq = in.query_len, Lk = in.key_len, E = c.embed_dim, H = c.num_heads;
   const int64_t kdim = c.kdim ? c.kdim : E, vdim = c.vdim ? c.vdim : E, d_k = E / H;
+  const int64_t H_kv = c.num_kv_heads ? c.num_kv_heads : H, E_kv = H_kv * d_k, group = H / H_kv;
   const double neg_inf = -std::numeric_limits<double>::infinity();
 
   // Projections.
@@ -47,10 +69,12 @@ void reference_forward(const AttentionConfig& c, const AttentionWeights& w, cons
   const float* wv = w.in_proj_weight.data ? w.in_proj_weight.data + 2 * E * E : w.v_proj_weight.data;
   const float* bq = c.bias ? w.in_proj_bias.data : nullptr;
   const float* bk = c.bias ? w.in_proj_bias.data + E : nullptr;
-  const float* bv = c.bias ? w.in_proj_bias.data + 2 * E : nullptr;
-  const std::vector<double> q = linear(in.query.data, B * Lq, E, wq, bq, E);
-  const std::vector<double> k = linear(in.key.data, B * Lk, kdim, wk, bk, E);
-  const std::vector<double> v = linear(in.value.data, B * Lk, vdim, wv, bv, E);
+  const float* bv = c.bias ? w.in_proj_bias.data + E + E_kv : nullptr;
+  std::vector<double> q = linear(in.query.data, B * Lq, E, wq, bq, E);
+  std::vector<double> k = linear(in.key.data, B * Lk, kdim, wk, bk, E_kv);
+  const std::vector<double> v = linear(in.value.data, B * Lk, vdim, wv, bv, E_kv);
+  rotate(q, B, Lq, E, d_k, c.rotary, in.position_offset);
+  rotate(k, B, Lk, E_kv, d_k, c.rotary, in.position_offset);
 
   std::vector<float> ctx(static_cast<size_t>(B * Lq * E), 0.0f);
   std::vector<double> p(static_cast<size_t>(Lk));
@@ -60,12 +84,13 @@ void reference_forward(const AttentionConfig& c, const AttentionWeights& w, cons
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < H; ++h)
       for (int64_t i = 0; i < Lq; ++i) {
-        // scores = q_i . k_j / sqrt(d_k), then masks
+        // scores = q_i . k_j / sqrt(d_k) (k of kv head h / group), then masks
+        const int64_t kv = h / group;
         const int64_t mask_plane = in.attn_mask_layout == AttnMaskLayout::per_head ? (b * H + h) * Lq * Lk : 0;
         for (int64_t j = 0; j < Lk; ++j) {
           double dot = 0.0;
           for (int64_t d = 0; d < d_k; ++d)
-            dot += q[(b * Lq + i) * E + h * d_k + d] * k[(b * Lk + j) * E + h * d_k + d];
+            dot += q[(b * Lq + i) * E + h * d_k + d] * k[(b * Lk + j) * E_kv + kv * d_k + d];
           double s = dot * scale;
           const int64_t m = mask_plane + i * Lk + j;
           if (in.attn_mask_float.data) s += in.attn_mask_float.data[m];
@@ -91,14 +116,14 @@ void reference_forward(const AttentionConfig& c, const AttentionWeights& w, cons
         const bool enabled = !out.head_enabled || out.head_enabled[h];
         for (int64_t d = 0; d < d_k; ++d) {
           double sum_v = 0.0;
-          for (int64_t j = 0; j < Lk; ++j) sum_v += p[j] * v[(b * Lk + j) * E + h * d_k + d];
+          for (int64_t j = 0; j < Lk; ++j) sum_v += p[j] * v[(b * Lk + j) * E_kv + kv * d_k + d];
           ctx[(b * Lq + i) * E + h * d_k + d] = enabled ? float(sum_v) : 0.0f;
         }
       }
 
   if (out.context) std::copy(ctx.begin(), ctx.end(), out.context);
   const std::vector<double> y =
-      linear(ctx.data(), B * Lq, E, w.out_proj_weight.data, c.bias ? w.out_proj_bias.data : nullptr, E);
+      linear(ctx.data(), B * Lq, E, w.out_proj_weight.data, c.bias && c.out_bias ? w.out_proj_bias.data : nullptr, E);
   for (size_t n = 0; n < y.size(); ++n) out.output[n] = float(y[n]);
 }
 

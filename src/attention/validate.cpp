@@ -53,12 +53,29 @@ void validate_config(const AttentionConfig& c) {
   if (c.embed_dim % c.num_heads != 0)
     fail("embed_dim: expected a multiple of num_heads = " + std::to_string(c.num_heads) + ", got " +
          std::to_string(c.embed_dim));
+  if (c.num_kv_heads < 0 || (c.num_kv_heads > 0 && c.num_heads % c.num_kv_heads != 0))
+    fail("num_kv_heads: expected 0 (= num_heads) or a divisor of num_heads = " + std::to_string(c.num_heads) +
+         ", got " + std::to_string(c.num_kv_heads));
+  kernels::validate_rotary(c.rotary, c.embed_dim / c.num_heads);
 }
 
 void validate_weights(const AttentionConfig& c, const AttentionWeights& w) {
   const int64_t e = c.embed_dim;
   const int64_t kdim = c.kdim ? c.kdim : e, vdim = c.vdim ? c.vdim : e;
-  if (w.in_proj_weight.data) {
+  const int64_t kv_heads = c.num_kv_heads ? c.num_kv_heads : c.num_heads;
+  if (kv_heads != c.num_heads) {  // grouped-query attention: narrower k and v projections
+    const int64_t e_kv = kv_heads * (e / c.num_heads);
+    if (w.in_proj_weight.data)
+      fail("in_proj_weight: only valid when num_kv_heads == num_heads (got num_kv_heads " + std::to_string(kv_heads) +
+           ", num_heads " + std::to_string(c.num_heads) + "); pass q_proj_weight, k_proj_weight and v_proj_weight");
+    check_size(w.q_proj_weight, "q_proj_weight", "[E, E]", {e, e}, "floats");
+    check_size(w.k_proj_weight, "k_proj_weight", "[E_kv, kdim]", {e_kv, kdim}, "floats");
+    check_size(w.v_proj_weight, "v_proj_weight", "[E_kv, vdim]", {e_kv, vdim}, "floats");
+    if (c.bias)
+      check_size(w.in_proj_bias, "in_proj_bias", "[E + 2 E_kv]", {e + 2 * e_kv}, "floats");
+    else if (w.in_proj_bias.data)
+      fail("in_proj_bias: expected none because bias = false, got a bias buffer");
+  } else if (w.in_proj_weight.data) {
     if (kdim != e || vdim != e)
       fail("in_proj_weight: only valid when kdim == vdim == embed_dim (got kdim " + std::to_string(kdim) + ", vdim " +
            std::to_string(vdim) + ", embed_dim " + std::to_string(e) +
@@ -71,8 +88,11 @@ void validate_weights(const AttentionConfig& c, const AttentionWeights& w) {
   }
   check_size(w.out_proj_weight, "out_proj.weight", "[E, E]", {e, e}, "floats");
   if (c.bias) {
-    check_size(w.in_proj_bias, "in_proj_bias", "[3E]", {3 * e}, "floats");
-    check_size(w.out_proj_bias, "out_proj.bias", "[E]", {e}, "floats");
+    if (kv_heads == c.num_heads) check_size(w.in_proj_bias, "in_proj_bias", "[3E]", {3 * e}, "floats");
+    if (c.out_bias)
+      check_size(w.out_proj_bias, "out_proj.bias", "[E]", {e}, "floats");
+    else if (w.out_proj_bias.data)
+      fail("out_proj.bias: expected none because out_bias = false, got a bias buffer");
   } else if (w.in_proj_bias.data || w.out_proj_bias.data) {
     fail("in_proj_bias/out_proj.bias: expected none because bias = false, got a bias buffer");
   }
@@ -87,6 +107,9 @@ void validate_call(const AttentionConfig& c, const AttentionInputs& in, const At
     if (value > kMaxDimension)
       fail(std::string(name) + ": expected at most " + std::to_string(kMaxDimension) + ", got " +
            std::to_string(value));
+  if (in.position_offset < 0 || in.position_offset > kMaxDimension)
+    fail("position_offset: expected an integer in [0, " + std::to_string(kMaxDimension) + "], got " +
+         std::to_string(in.position_offset));
   const int64_t b = in.batch, lq = in.query_len, lk = in.key_len, e = c.embed_dim, h = c.num_heads;
   const int64_t kdim = c.kdim ? c.kdim : e, vdim = c.vdim ? c.vdim : e;
   check_size(in.query, "query", "[B, Lq, E]", {b, lq, e}, "floats");

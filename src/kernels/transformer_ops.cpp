@@ -72,4 +72,52 @@ float gelu_tanh_reference(float x) noexcept {
 
 float gelu_erf_reference(float x) noexcept { return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f)); }
 
+void rms_norm(float* out, const float* x, int32_t rows, int32_t n, const float* weight, float eps) noexcept {
+  for (int32_t r = 0; r < rows; ++r) {
+    const float* in = x + int64_t(r) * n;
+    float* y = out + int64_t(r) * n;
+    // sum of squares with two accumulators, reduced once
+    batch squares0(0.0f), squares1(0.0f);
+    int32_t j = 0;
+    for (; j + 2 * kLanes <= n; j += 2 * kLanes) {
+      const batch a = batch::load_unaligned(in + j), b = batch::load_unaligned(in + j + kLanes);
+      squares0 = simd::madd(a, a, squares0);
+      squares1 = simd::madd(b, b, squares1);
+    }
+    float sum = xsimd::reduce_add(squares0 + squares1);
+    for (; j < n; ++j) sum += in[j] * in[j];
+    const float inv_rms = 1.0f / std::sqrt(sum / float(n) + eps);
+    const batch inv_rms_b(inv_rms);
+    j = 0;
+    for (; j + kLanes <= n; j += kLanes)
+      (batch::load_unaligned(in + j) * inv_rms_b * batch::load_unaligned(weight + j)).store_unaligned(y + j);
+    for (; j < n; ++j) y[j] = in[j] * inv_rms * weight[j];
+  }
+}
+
+void rms_norm_scalar(float* out, const float* x, int32_t rows, int32_t n, const float* weight, float eps) noexcept {
+  for (int32_t r = 0; r < rows; ++r) {
+    const float* in = x + int64_t(r) * n;
+    float* y = out + int64_t(r) * n;
+    float sum = 0.0f;
+    for (int32_t j = 0; j < n; ++j) sum += in[j] * in[j];
+    const float inv_rms = 1.0f / std::sqrt(sum / float(n) + eps);
+    for (int32_t j = 0; j < n; ++j) y[j] = in[j] * inv_rms * weight[j];
+  }
+}
+
+void silu_mul(float* out, const float* gate, const float* up, int64_t n) noexcept {
+  const batch one(1.0f);
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    const batch g = batch::load_unaligned(gate + j);
+    (g / (one + xsimd::exp(-g)) * batch::load_unaligned(up + j)).store_unaligned(out + j);
+  }
+  for (; j < n; ++j) out[j] = gate[j] / (1.0f + std::exp(-gate[j])) * up[j];
+}
+
+void silu_mul_scalar(float* out, const float* gate, const float* up, int64_t n) noexcept {
+  for (int64_t j = 0; j < n; ++j) out[j] = gate[j] / (1.0f + std::exp(-gate[j])) * up[j];
+}
+
 }  // namespace mha::kernels

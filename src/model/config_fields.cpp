@@ -19,7 +19,7 @@ json::Value parse_object(std::string_view json_text) {
   return config;
 }
 
-int32_t positive_integer(const json::Value& value, const char* field, int32_t max) {
+int32_t positive_integer(const json::Value& value, const std::string& field, int32_t max) {
   // The range test comes first: it also keeps the cast below defined (and rejects NaN, which JSON
   // cannot express anyway).
   if (!value.is_number() || !(value.number >= 1 && value.number <= 2147483647.0) ||
@@ -31,7 +31,7 @@ int32_t positive_integer(const json::Value& value, const char* field, int32_t ma
 
 int32_t required_integer(const json::Value& config, const char* field, int32_t max) {
   const json::Value* value = config.find(field);
-  if (value == nullptr) fail(field, "missing (expected a positive integer)");
+  if (value == nullptr || value->is_null()) fail(field, "missing (expected a positive integer)");
   return positive_integer(*value, field, max);
 }
 

@@ -16,8 +16,8 @@ namespace mha::config_fields {
 json::Value parse_object(std::string_view json_text);
 
 // A whole number in [1, max] ("expected a positive integer" / "expected at most max").
-int32_t positive_integer(const json::Value& value, const char* field, int32_t max);
-// The same for a field that must be present.
+int32_t positive_integer(const json::Value& value, const std::string& field, int32_t max);
+// The same for a field that must be present (null counts as absent).
 int32_t required_integer(const json::Value& config, const char* field, int32_t max);
 
 // An optional boolean that must keep the value this project implements (absent or null = fine).

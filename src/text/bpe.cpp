@@ -268,34 +268,36 @@ BpeTokenizer BpeTokenizer::from_files(std::string_view vocab_json, std::string_v
 }
 
 std::vector<int32_t> BpeTokenizer::encode(std::string_view utf8_text) const {
-  const Model& m = *model_;
   std::vector<int32_t> ids;
   ids.reserve(utf8_text.size() / 3 + 1);
-  std::vector<int32_t> piece_ids;
-  for (std::string_view piece : pretokenize_gpt2(utf8_text)) {
-    if (piece.size() == 1) {
-      ids.push_back(m.id_of_byte[static_cast<uint8_t>(piece[0])]);
-      continue;
-    }
-    const bool cacheable = piece.size() <= kCacheMaxPieceBytes;
-    if (cacheable) {
-      std::lock_guard<std::mutex> lock(m.cache_mutex);
-      auto found = m.cache.find(std::string(piece));
-      if (found != m.cache.end()) {
-        ids.insert(ids.end(), found->second.begin(), found->second.end());
-        continue;
-      }
-    }
-    piece_ids.clear();
-    m.merge_piece(piece, piece_ids);
-    ids.insert(ids.end(), piece_ids.begin(), piece_ids.end());
-    if (cacheable) {
-      std::lock_guard<std::mutex> lock(m.cache_mutex);
-      if (m.cache.size() >= kCacheEntries) m.cache.clear();
-      m.cache.emplace(std::string(piece), piece_ids);
+  for (std::string_view piece : pretokenize_gpt2(utf8_text)) encode_piece(piece, ids);
+  return ids;
+}
+
+void BpeTokenizer::encode_piece(std::string_view piece, std::vector<int32_t>& ids) const {
+  const Model& m = *model_;
+  if (piece.empty()) return;
+  if (piece.size() == 1) {
+    ids.push_back(m.id_of_byte[static_cast<uint8_t>(piece[0])]);
+    return;
+  }
+  const bool cacheable = piece.size() <= kCacheMaxPieceBytes;
+  if (cacheable) {
+    std::lock_guard<std::mutex> lock(m.cache_mutex);
+    auto found = m.cache.find(std::string(piece));
+    if (found != m.cache.end()) {
+      ids.insert(ids.end(), found->second.begin(), found->second.end());
+      return;
     }
   }
-  return ids;
+  std::vector<int32_t> piece_ids;
+  m.merge_piece(piece, piece_ids);
+  ids.insert(ids.end(), piece_ids.begin(), piece_ids.end());
+  if (cacheable) {
+    std::lock_guard<std::mutex> lock(m.cache_mutex);
+    if (m.cache.size() >= kCacheEntries) m.cache.clear();
+    m.cache.emplace(std::string(piece), std::move(piece_ids));
+  }
 }
 
 std::string BpeTokenizer::decode(const std::vector<int32_t>& ids) const {

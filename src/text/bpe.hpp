@@ -44,6 +44,9 @@ class BpeTokenizer {
   // up to 64 bytes seen before come from a cache (at most 65,536 entries, then emptied), which a lock
   // guards: one tokenizer may encode on several threads at once. O(n log n) in the longest piece.
   std::vector<int32_t> encode(std::string_view utf8_text) const;
+  // The ids of one already pre-tokenized piece (its bytes merged by rank, as encode() does for each piece of
+  // pretokenize_gpt2), appended to `ids`. For readers of other pre-tokenizers (hf_tokenizer.hpp). Same cache.
+  void encode_piece(std::string_view piece, std::vector<int32_t>& ids) const;
   // The bytes that the ids stand for, concatenated; not necessarily valid UTF-8 (a piece of a character
   // may be cut between two tokens). Throws mha::ArgumentError naming the index of an id out of range.
   std::string decode(const std::vector<int32_t>& ids) const;

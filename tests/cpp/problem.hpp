@@ -20,6 +20,11 @@ struct ProblemShape {
   AttnMaskLayout mask_layout = AttnMaskLayout::shared;
   WeightsMode weights_mode = WeightsMode::per_head;
   float input_scale = 1.0f;
+  // Llama-family extensions
+  int32_t num_kv_heads = 0;  // 0 = num_heads
+  bool out_bias = true;
+  kernels::RotaryConfig rotary;
+  int32_t position_offset = 0;
 };
 
 struct Problem {
@@ -37,20 +42,22 @@ struct Problem {
       v.resize(n);
       for (float& x : v) x = normal(rng) * scale;
     };
-    config = {s.embed_dim, s.num_heads, s.kdim, s.vdim, s.bias};
+    config = {s.embed_dim, s.num_heads, s.kdim, s.vdim, s.bias, s.num_kv_heads, s.out_bias, s.rotary};
     const size_t e = s.embed_dim, kdim = s.kdim ? s.kdim : e, vdim = s.vdim ? s.vdim : e;
-    packed_in_proj = kdim == e && vdim == e;
+    const size_t kv_heads = s.num_kv_heads ? s.num_kv_heads : s.num_heads;
+    const size_t e_kv = kv_heads * (e / s.num_heads);
+    packed_in_proj = kdim == e && vdim == e && e_kv == e;
     const float w_scale = 1.0f / std::sqrt(float(e));
     if (packed_in_proj) {
       fill(w_in, 3 * e * e, w_scale);
     } else {
       fill(w_q, e * e, w_scale);
-      fill(w_k, e * kdim, w_scale);
-      fill(w_v, e * vdim, w_scale);
+      fill(w_k, e_kv * kdim, w_scale);
+      fill(w_v, e_kv * vdim, w_scale);
     }
     if (s.bias) {
-      fill(b_in, 3 * e, 0.5f);
-      fill(b_out, e, 0.5f);
+      fill(b_in, e + 2 * e_kv, 0.5f);
+      if (s.out_bias) fill(b_out, e, 0.5f);
     }
     fill(w_out, e * e, w_scale);
     const size_t b = s.batch, lq = s.query_len, lk = s.key_len;
@@ -81,7 +88,7 @@ struct Problem {
     }
     if (shape.bias) {
       w.in_proj_bias = {b_in.data(), b_in.size()};
-      w.out_proj_bias = {b_out.data(), b_out.size()};
+      if (!b_out.empty()) w.out_proj_bias = {b_out.data(), b_out.size()};
     }
     w.out_proj_weight = {w_out.data(), w_out.size()};
     return w;
@@ -100,6 +107,7 @@ struct Problem {
     if (!mask_bool.empty()) in.attn_mask_bool = {mask_bool.data(), mask_bool.size()};
     if (!mask_float.empty()) in.attn_mask_float = {mask_float.data(), mask_float.size()};
     in.attn_mask_layout = shape.mask_layout;
+    in.position_offset = shape.position_offset;
     return in;
   }
 

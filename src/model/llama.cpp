@@ -1,0 +1,243 @@
+#include "model/llama.hpp"
+
+#include <algorithm>
+
+#include "attention/mha.hpp"
+#include "errors.hpp"
+#include "io/message_text.hpp"
+#include "kernels/gemm.hpp"
+#include "kernels/softmax.hpp"
+#include "kernels/transformer_ops.hpp"
+
+namespace mha {
+
+using kernels::PackedMatrix;
+
+namespace {
+
+struct Layer {
+  std::vector<float> input_norm, post_attention_norm;  // RMSNorm weights [E]
+  MultiheadAttention attention;                        // q/k/v/o_proj, grouped, rotary
+  KvCache cache;                                       // keys and values of the tokens run_cached() has seen
+  PackedMatrix gate, up;                               // gate_proj^T, up_proj^T [E, I]
+  PackedMatrix down;                                   // down_proj^T [I, E]
+  explicit Layer(const AttentionConfig& c) : attention(c) {}
+};
+
+NamedTensor require(const TensorLookup& lookup, const std::string& name, const std::vector<int64_t>& shape) {
+  std::optional<NamedTensor> tensor = lookup(name);
+  if (!tensor) throw FormatError("model.safetensors: missing tensor " + name);
+  if (tensor->shape != shape)
+    throw FormatError("model.safetensors: " + name + ": expected shape " + shape_text(shape) +
+                      " for this config.json, got " + shape_text(tensor->shape));
+  return std::move(*tensor);
+}
+
+}  // namespace
+
+TensorLookup sharded_safetensors_lookup(const SafetensorsIndex& index,
+                                        const std::map<std::string, const SafetensorsFile*>& shards) {
+  for (const std::string& shard : index.shards)
+    if (shards.find(shard) == shards.end() || shards.at(shard) == nullptr)
+      throw FormatError("model.safetensors.index.json: the shard " + io_detail::quoted(shard) +
+                        " named by weight_map was not given");
+  return [index, shards](const std::string& name) -> std::optional<NamedTensor> {
+    const auto entry = index.weight_map.find(name);
+    if (entry == index.weight_map.end()) return std::nullopt;
+    const SafetensorsFile& file = *shards.at(entry->second);
+    if (file.find(name) == nullptr)
+      throw FormatError(entry->second + ": expected tensor " + name + " (model.safetensors.index.json puts it here), " +
+                        "got a shard without it");
+    return safetensors_lookup(file)(name);
+  };
+}
+
+struct LlamaModel::State {
+  LlamaConfig config;
+  std::vector<float> embed_tokens;  // [V, E]
+  std::vector<Layer> layers;
+  std::vector<float> final_norm;  // [E]
+  PackedMatrix lm_head;           // lm_head^T [E, V]
+  // Work buffers of the last run.
+  std::vector<float> residual, normed, attention_out, gate, up;  // [T, E], [T, E], [T, E], [T, I], [T, I]
+  std::vector<float> unreported_weights;                         // [T, T] weights nobody asked for (see run)
+};
+
+LlamaModel::LlamaModel() : state_(std::make_unique<State>()) {}
+LlamaModel::~LlamaModel() = default;
+LlamaModel::LlamaModel(LlamaModel&&) noexcept = default;
+LlamaModel& LlamaModel::operator=(LlamaModel&&) noexcept = default;
+const LlamaConfig& LlamaModel::config() const { return state_->config; }
+
+LlamaModel LlamaModel::load(const LlamaConfig& config, const TensorLookup& lookup) {
+  LlamaModel model;
+  State& s = *model.state_;
+  s.config = config;
+  const int64_t E = config.hidden_size, V = config.vocab_size, I = config.intermediate_size;
+  const int64_t E_kv = int64_t(config.num_key_value_heads) * config.head_dim;
+  s.embed_tokens = require(lookup, "model.embed_tokens.weight", {V, E}).values;
+  s.final_norm = require(lookup, "model.norm.weight", {E}).values;
+  if (config.tie_word_embeddings) {
+    kernels::gemm_pack(s.lm_head, s.embed_tokens.data(), 1, E, int32_t(E), int32_t(V));
+  } else {
+    const NamedTensor lm_head = require(lookup, "lm_head.weight", {V, E});
+    kernels::gemm_pack(s.lm_head, lm_head.values.data(), 1, E, int32_t(E), int32_t(V));
+  }
+
+  AttentionConfig attention_config{int32_t(E), config.num_attention_heads, 0, 0, config.qkv_bias};
+  attention_config.num_kv_heads = config.num_key_value_heads;
+  attention_config.out_bias = config.o_bias;
+  attention_config.rotary = config.rotary;
+  s.layers.reserve(config.num_hidden_layers);
+  for (int32_t index = 0; index < config.num_hidden_layers; ++index) {
+    const std::string p = "model.layers." + std::to_string(index) + ".";
+    Layer& layer = s.layers.emplace_back(attention_config);
+    layer.input_norm = require(lookup, p + "input_layernorm.weight", {E}).values;
+    layer.post_attention_norm = require(lookup, p + "post_attention_layernorm.weight", {E}).values;
+    const NamedTensor q = require(lookup, p + "self_attn.q_proj.weight", {E, E});
+    const NamedTensor k = require(lookup, p + "self_attn.k_proj.weight", {E_kv, E});
+    const NamedTensor v = require(lookup, p + "self_attn.v_proj.weight", {E_kv, E});
+    const NamedTensor o = require(lookup, p + "self_attn.o_proj.weight", {E, E});
+    AttentionWeights w;
+    w.q_proj_weight = {q.values.data(), q.values.size()};
+    w.k_proj_weight = {k.values.data(), k.values.size()};
+    w.v_proj_weight = {v.values.data(), v.values.size()};
+    w.out_proj_weight = {o.values.data(), o.values.size()};
+    std::vector<float> qkv_bias;  // [E + 2 E_kv]: q, k, v
+    NamedTensor o_bias;
+    if (config.qkv_bias) {
+      for (const auto& [name, size] :
+           {std::pair<const char*, int64_t>{"q_proj", E}, {"k_proj", E_kv}, {"v_proj", E_kv}}) {
+        const NamedTensor bias = require(lookup, p + "self_attn." + name + ".bias", {size});
+        qkv_bias.insert(qkv_bias.end(), bias.values.begin(), bias.values.end());
+      }
+      w.in_proj_bias = {qkv_bias.data(), qkv_bias.size()};
+    }
+    if (config.o_bias) {
+      o_bias = require(lookup, p + "self_attn.o_proj.bias", {E});
+      w.out_proj_bias = {o_bias.values.data(), o_bias.values.size()};
+    }
+    layer.attention.load_weights(w);
+    // nn.Linear W [out, in] packed as W^T [in, out]
+    const NamedTensor gate = require(lookup, p + "mlp.gate_proj.weight", {I, E});
+    const NamedTensor up = require(lookup, p + "mlp.up_proj.weight", {I, E});
+    const NamedTensor down = require(lookup, p + "mlp.down_proj.weight", {E, I});
+    kernels::gemm_pack(layer.gate, gate.values.data(), 1, E, int32_t(E), int32_t(I));
+    kernels::gemm_pack(layer.up, up.values.data(), 1, E, int32_t(E), int32_t(I));
+    kernels::gemm_pack(layer.down, down.values.data(), 1, I, int32_t(I), int32_t(E));
+  }
+  return model;
+}
+
+void LlamaModel::run(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs) {
+  forward(tokens, count, options, outputs, false);
+}
+
+void LlamaModel::run_cached(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs) {
+  forward(tokens, count, options, outputs, true);
+}
+
+void LlamaModel::clear_cache() {
+  for (Layer& layer : state_->layers) layer.cache.clear();
+}
+
+int32_t LlamaModel::cached_length() const { return state_->layers.empty() ? 0 : state_->layers[0].cache.length; }
+
+void LlamaModel::forward(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs,
+                         bool use_cache) {
+  State& s = *state_;
+  const LlamaConfig& c = s.config;
+  const int32_t cached = use_cache ? cached_length() : 0;
+  if (count <= 0) throw ArgumentError("tokens: expected at least 1 token, got " + std::to_string(count));
+  if (int64_t(cached) + count > c.max_position_embeddings)
+    throw ArgumentError(
+        "tokens: expected at most max_position_embeddings = " + std::to_string(c.max_position_embeddings) + " tokens" +
+        (cached ? " with the " + std::to_string(cached) + " cached ones" : std::string()) + ", got " +
+        std::to_string(cached + count));
+  for (int32_t t = 0; t < count; ++t)
+    if (tokens[t] < 0 || tokens[t] >= c.vocab_size)
+      throw ArgumentError("tokens[" + std::to_string(t) + "]: expected an id in [0, " + std::to_string(c.vocab_size) +
+                          "), got " + std::to_string(tokens[t]));
+  const int32_t T = count, E = c.hidden_size, H = c.num_attention_heads, L = c.num_hidden_layers;
+  const int32_t V = c.vocab_size, I = c.intermediate_size, keys = cached + T;  // keys each token may see
+  s.residual.resize(size_t(T) * E);
+  s.normed.resize(size_t(T) * E);
+  s.attention_out.resize(size_t(T) * E);
+  s.gate.resize(size_t(T) * I);
+  s.up.resize(size_t(T) * I);
+  outputs.attention.resize(options.attention ? size_t(L) * H * T * keys : 0);
+  outputs.hidden_states.resize(options.hidden_states ? size_t(L + 1) * T * E : 0);
+  const auto record_hidden = [&](int32_t index, const float* rows) {
+    if (options.hidden_states)
+      std::copy(rows, rows + size_t(T) * E, outputs.hidden_states.data() + size_t(index) * T * E);
+  };
+
+  // x = embed_tokens[token]
+  for (int32_t t = 0; t < T; ++t)
+    std::copy_n(s.embed_tokens.data() + int64_t(tokens[t]) * E, E, s.residual.data() + size_t(t) * E);
+  for (int32_t index = 0; index < L; ++index) {
+    record_hidden(index, s.residual.data());
+    Layer& layer = s.layers[index];
+    // x += o_proj(attention(RMSNorm_in(x)))
+    kernels::rms_norm(s.normed.data(), s.residual.data(), T, E, layer.input_norm.data(), c.rms_norm_eps);
+    AttentionInputs in;
+    in.query = in.key = in.value = {s.normed.data(), size_t(T) * E};
+    in.query_len = in.key_len = T;
+    in.is_causal = true;
+    AttentionOutputs out;
+    out.output = s.attention_out.data();
+    out.output_size = size_t(T) * E;
+    // As in Gpt2Model: always the materialising path, so that logits never depend on what was asked for.
+    if (options.attention) {
+      out.weights_mode = WeightsMode::per_head;
+      out.weights = outputs.attention.data() + size_t(index) * H * T * keys;
+      out.weights_size = size_t(H) * T * keys;
+    } else {
+      s.unreported_weights.resize(size_t(T) * keys);
+      out.weights_mode = WeightsMode::averaged;
+      out.weights = s.unreported_weights.data();
+      out.weights_size = s.unreported_weights.size();
+    }
+    if (options.head_enabled) out.head_enabled = options.head_enabled + size_t(index) * H;
+    if (use_cache)
+      layer.attention.forward_cached(s.normed.data(), T, layer.cache, out);
+    else
+      layer.attention.forward(in, out);
+    kernels::add_scaled_row(s.residual.data(), s.attention_out.data(), T * E, 1.0f);
+    // x += down_proj(silu(gate_proj(h)) * up_proj(h)), h = RMSNorm_post(x)
+    kernels::rms_norm(s.normed.data(), s.residual.data(), T, E, layer.post_attention_norm.data(), c.rms_norm_eps);
+    kernels::gemm(s.gate.data(), I, s.normed.data(), E, T, layer.gate);
+    kernels::gemm(s.up.data(), I, s.normed.data(), E, T, layer.up);
+    kernels::silu_mul(s.gate.data(), s.gate.data(), s.up.data(), int64_t(T) * I);
+    kernels::gemm(s.attention_out.data(), E, s.gate.data(), I, T, layer.down);
+    kernels::add_scaled_row(s.residual.data(), s.attention_out.data(), T * E, 1.0f);
+  }
+  // logits = RMSNorm_final(x) . lm_head^T, for every position or only the last (all rows when the hidden
+  // states are wanted: the last of them is the normalised stream)
+  const int32_t first = options.all_logits || options.hidden_states ? 0 : T - 1;
+  kernels::rms_norm(s.normed.data(), s.residual.data() + size_t(first) * E, T - first, E, s.final_norm.data(),
+                    c.rms_norm_eps);
+  record_hidden(L, s.normed.data());
+  const int32_t logit_first = options.all_logits ? 0 : T - 1, rows = T - logit_first;
+  outputs.logits.resize(size_t(rows) * V);
+  kernels::gemm(outputs.logits.data(), V, s.normed.data() + size_t(logit_first - first) * E, E, rows, s.lm_head);
+}
+
+std::vector<int32_t> LlamaModel::generate_greedy(const int32_t* tokens, int32_t count, int32_t new_tokens) {
+  if (new_tokens < 0) throw ArgumentError("new_tokens: expected a count >= 0, got " + std::to_string(new_tokens));
+  std::vector<int32_t> sequence(tokens, tokens + std::max(count, 0));
+  if (new_tokens == 0) return sequence;
+  RunOptions options;
+  options.attention = false;
+  RunOutputs outputs;
+  clear_cache();
+  run_cached(sequence.data(), int32_t(sequence.size()), options, outputs);  // the prompt once
+  for (int32_t step = 0; step < new_tokens; ++step) {
+    const auto best = std::max_element(outputs.logits.begin(), outputs.logits.end());  // first maximum
+    sequence.push_back(int32_t(best - outputs.logits.begin()));
+    if (step + 1 < new_tokens) run_cached(&sequence.back(), 1, options, outputs);  // then one token per step
+  }
+  return sequence;
+}
+
+}  // namespace mha
