@@ -469,8 +469,9 @@ function renderSide({ state: s, config }) {
   setText($('predict-title'), PREDICTION_TITLES[app.predictionKind ?? 'none']);
   renderPredictions($('predictions'), app.predictions, app.baselineProbabilities);
   const note = predictionNote();
-  setText($('predict-note'), note);
-  if ($('predict-note').hidden === !note) $('predict-note').hidden = !note;
+  const noteElement = $('predict-note');
+  setText(noteElement, note);
+  if (noteElement.hidden !== !note) noteElement.hidden = !note;
   app.ablationGrid ??= createAblationGrid();
   app.ablationGrid.render(config, s.ablated);
   const n = s.ablated.size;

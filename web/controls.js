@@ -86,7 +86,7 @@ async function openEncoderPair(entry) {
   }
   const top = app.measured?.heads.reduce((a, b) => (b.right - b.wrong > a.right - a.wrong ? b : a));
   const head = top ? { layer: top.layer, head: top.head } : { layer: 0, head: 0 };
-  setText(COMPARE_PAIR[0], { textB: COMPARE_PAIR[1], view: 'compare', ...head });
+  setText(COMPARE_PAIR[0], { textB: COMPARE_PAIR[1], view: 'compare', hiddenHeads: new Set(), ...head });
 }
 
 /** Opens a view; runs the model when the view needs text B and B has not run. */

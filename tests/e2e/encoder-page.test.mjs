@@ -114,6 +114,7 @@ test(
       assert.equal(await hook(page, () => window.mhaDemo.predictionKind), 'masked');
       assert.equal(await page.textContent('#predict-title'), '[MASK] guesses');
       assert.match(await page.textContent('#predict-note'), /type \[MASK\] in the text/);
+      assert.equal(await page.isVisible('#predict-note'), true);
       const full = await hook(page, () => Array.from(window.mhaDemo.attention));
       await afterUpdate(page, () => page.click('#special-toggle'));
       assert.match(page.url(), /[?&]special=hide(&|$)/);
@@ -166,6 +167,7 @@ test(
       assert.match(await page.textContent('#legend'), /masked \(future\)/);
       assert.equal(await page.isHidden('#special-toggle'), true);
       assert.equal(await page.textContent('#predict-title'), 'Next token');
+      assert.equal(await page.isVisible('#predict-note'), false);
     });
   },
 );
@@ -189,6 +191,7 @@ test(
       assert.equal(await hook(page, () => window.mhaDemo.predictionKind), null);
       assert.equal(await page.textContent('#predict-title'), 'Predictions');
       assert.match(await page.textContent('#predict-note'), /no language-model head/);
+      assert.equal(await page.isVisible('#predict-note'), true);
       assert.equal(await page.$$eval('#predictions li', (items) => items.length), 0);
       // the measured table: L3H3 first (10/10 pairs moved, shift 0.218), as in models/all-MiniLM-L6-v2.md
       assert.equal(await page.isVisible('#about-card'), true);
