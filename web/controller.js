@@ -458,10 +458,21 @@ function predictionNote() {
     return app.predictions.length
       ? `The model's guesses for the first [MASK] of the text (its masked-language-model head).`
       : 'This encoder has a masked-language-model head: type [MASK] in the text to see its guesses for that token.';
+  const cosine = app.runB ? embeddingCosine(app.run.embedding, app.runB.embedding) : null;
   return (
     'This encoder has no language-model head, so there is nothing to predict: it offers its attention and a ' +
-    'sentence embedding (the mean of its last hidden states).'
+    `sentence embedding (the mean of its last hidden states, ${app.run.embedding.length} values, length 1).` +
+    (cosine === null
+      ? ' Compare two texts to see how close their embeddings are.'
+      : ` Cosine of A and B: ${cosine.toFixed(3)}.`)
   );
+}
+
+/** The cosine of two L2-normalised embeddings (their dot product). */
+function embeddingCosine(a, b) {
+  let dot = 0;
+  for (let n = 0; n < a.length; ++n) dot += a[n] * b[n];
+  return dot;
 }
 
 /** The side panels: predictions, the ablation grid, the explained weight, the model's measured table. */

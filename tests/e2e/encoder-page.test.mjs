@@ -143,6 +143,10 @@ test(
       assert.equal(await hook(page, () => window.mhaDemo.state.special), 'hide');
       assert.equal(await hook(page, () => window.mhaDemo.shown.T), 12);
       assert.equal(await page.getAttribute('#special-toggle', 'aria-pressed'), 'true');
+      // a query's lines and bars reach every key, after it too: 12 bars for the first shown token ("the")
+      await page.click('#tokens span[data-index="0"]');
+      assert.deepEqual(await hook(page, () => window.mhaDemo.state.lock), { side: 'q', index: 0 });
+      assert.equal((await hook(page, () => window.mhaDemo.headView.barNumbers)).length, 12);
       // a [MASK] in the text: five guesses for it, most likely first; WordPiece pieces shown with "·"
       await afterUpdate(page, () => page.fill('#text-input', "The animal didn't cross the [MASK], unbelievably."));
       const guesses = await hook(page, () => window.mhaDemo.predictions);
@@ -151,6 +155,11 @@ test(
       assert.equal(await page.$$eval('#predictions li', (items) => items.length), 5);
       const tokens = await hook(page, () => window.mhaDemo.tokens);
       assert.deepEqual(tokens.slice(-8, -2), ['un', '·b', '·el', '·ie', '·v', '·ably']);
+      // "Words" joins the "##" pieces into one word; [CLS]/[SEP] stay hidden
+      await afterUpdate(page, () => page.click('#units-toggle'));
+      const words = await hook(page, () => window.mhaDemo.shown.tokens);
+      assert.deepEqual(words.slice(-3), [',', 'un·b·el·ie·v·ably', '.']);
+      assert.ok(!words.includes('[CLS]') && !words.includes('[SEP]'));
     });
   },
 );
@@ -245,6 +254,9 @@ test(
       assert.ok(Math.abs(top.a - tired) < 2e-3 && Math.abs(top.b - wide) < 2e-3, `${top.a} → ${top.b}`);
       assert.match(c.hint, /Largest changes on shared tokens \(A → B\): L3H1 "it" → "animal" 0\.66 → 0\.31/);
       assert.match(await page.textContent('#compare-hint'), /every token sees every other one/);
+      // no predictions: the panel gives the cosine of the two sentence embeddings instead
+      // (0.818 = embed(A) · embed(B) through the package in Node)
+      assert.match(await page.textContent('#predict-note'), /Cosine of A and B: 0\.818\./);
     });
   },
 );
