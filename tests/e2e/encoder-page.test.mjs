@@ -257,6 +257,14 @@ test(
       // no predictions: the panel gives the cosine of the two sentence embeddings instead
       // (0.818 = embed(A) · embed(B) through the package in Node)
       assert.match(await page.textContent('#predict-note'), /Cosine of A and B: 0\.818\./);
+      // hidden [CLS]/[SEP]: A and B are compared over their 12 own tokens, rows renormalised
+      await afterUpdate(page, () => page.click('#special-toggle'));
+      const hidden = await hook(page, () => window.mhaDemo.compare);
+      assert.equal(hidden.T, 12);
+      const special = (token) => token === '[CLS]' || token === '[SEP]';
+      assert.ok(hidden.shared.every((x) => !special(x.query) && !special(x.key)));
+      assert.doesNotMatch(hidden.hint, /\[SEP\]|\[CLS\]/);
+      assert.ok(hidden.rowMaxAbs[it - 1] > 0.3, `the row of "it" (now at ${it - 1}): ${hidden.rowMaxAbs[it - 1]}`);
     });
   },
 );
