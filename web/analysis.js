@@ -52,14 +52,9 @@ export const SCORES = [
   { key: 'local', short: 'local', name: 'local window' },
 ];
 /** The scores of a bidirectional encoder (no induction, a next-token score added). */
-export const ENCODER_SCORES = [
-  SCORES[1],
-  SCORES[2],
-  { key: 'next', short: 'next', name: 'next-token' },
-  SCORES[3],
-  SCORES[4],
-  SCORES[5],
-];
+export const ENCODER_SCORES = ['duplicate', 'previous', 'next', 'first', 'delimiter', 'local'].map(
+  (key) => SCORES.find((score) => score.key === key) ?? { key, short: key, name: `${key}-token` },
+);
 /** Every score either kind of model can have, by key. */
 export const SCORE_NAMES = new Map([...SCORES, ...ENCODER_SCORES].map((s) => [s.key, s]));
 export const LOCAL_WINDOW = 3;
@@ -149,10 +144,13 @@ export function headScores(a, T, plan) {
   return scores;
 }
 
-/** The labels that scores earn against their chance: [{ key, name, short, score, chance, threshold }], most specific first. */
-export function labelsFromScores(scores, chance) {
+/**
+ * The labels that scores earn against their chance: [{ key, name, short, score, chance, threshold }], in the
+ * order of `list` (SCORES, or ENCODER_SCORES for an encoder's scores), most specific first.
+ */
+export function labelsFromScores(scores, chance, list = SCORES) {
   const labels = [];
-  for (const { key, name, short } of SCORE_NAMES.values()) {
+  for (const { key, name, short } of list) {
     const score = scores[key],
       c = chance[key];
     if (score === null || score === undefined || c === null || c === undefined) continue;
@@ -177,7 +175,7 @@ export function headLabels(attention, { nLayer, nHead }, T, ids, isDelimiter, ca
   const layer = (l) =>
     (layers[l] ??= Array.from({ length: nHead }, (_, h) => {
       const scores = headScores(headSlice(attention, T, nHead, l, h), T, plan);
-      return { scores, labels: labelsFromScores(scores, chance) };
+      return { scores, labels: labelsFromScores(scores, chance, causal ? SCORES : ENCODER_SCORES) };
     }));
   return {
     chance,

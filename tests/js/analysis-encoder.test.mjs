@@ -69,6 +69,20 @@ describe('bidirectional head scores', () => {
     close(live.scores.first, (0.5 + 0.25 + 0) / 3, 'first', 1e-7);
     assert.equal(live.scores.induction, undefined);
   });
+
+  test('a head that looks at the next token earns "next-token"; "local window" cannot clear its chance here', () => {
+    // rows 0..2 put all weight on i + 1, row 3 on [CLS]
+    const next = Float32Array.from([0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0]);
+    const live = headLabels(next, { nLayer: 1, nHead: 1 }, 4, ids, delimiter, false).head(0, 0);
+    close(live.scores.next, 1, 'next');
+    // window 3 covers every other key of a 4-token text: score 1 against chance 3/4, under the 2 x chance bar
+    close(live.scores.local, 1, 'local');
+    close(headLabels(next, { nLayer: 1, nHead: 1 }, 4, ids, delimiter, false).chance.local, 3 / 4, 'local chance');
+    assert.deepEqual(
+      live.labels.map((x) => x.key),
+      ['next'],
+    );
+  });
 });
 
 describe('dropPositions: hiding [CLS]/[SEP]', () => {
