@@ -32,6 +32,15 @@ export function headSlice(attention, T, nHead, layer, head) {
 //   local      queries 1..T-1; keys i - LOCAL_WINDOW .. i - 1
 // Chance is the same mean for a head that attends uniformly over its causal prefix (1 / (i + 1) per key),
 // computed exactly for this text. A head earns a label when score >= labelThreshold(chance).
+//
+// A bidirectional encoder (BERT) sees the whole text, so its scores look both ways (ENCODER_SCORES):
+//   previous   queries 1..T-1; key i - 1          next       queries 0..T-2; key i + 1
+//   first      queries 1..T-1; key 0 ([CLS])      delimiter  queries 0..T-1; delimiter keys j != i anywhere
+//   local      keys i - LOCAL_WINDOW .. i + LOCAL_WINDOW except i
+//   duplicate  queries with another copy of their token anywhere; keys: those copies
+// and chance is uniform over every position (1 / T per key: the page runs one text, with no padding).
+// Induction is left out for encoders: it is defined by the token after an earlier copy, a mechanism for
+// predicting the next token that a model which already sees the next token has no use for.
 
 /** The scores, most specific first: a head's labels are listed in this order. */
 export const SCORES = [
@@ -42,6 +51,12 @@ export const SCORES = [
   { key: 'delimiter', short: 'delim', name: 'delimiter' },
   { key: 'local', short: 'local', name: 'local window' },
 ];
+/** The scores of a bidirectional encoder (no induction, a next-token score added). */
+export const ENCODER_SCORES = ['duplicate', 'previous', 'next', 'first', 'delimiter', 'local'].map(
+  (key) => SCORES.find((score) => score.key === key) ?? { key, short: key, name: `${key}-token` },
+);
+/** Every score either kind of model can have, by key. */
+export const SCORE_NAMES = new Map([...SCORES, ...ENCODER_SCORES].map((s) => [s.key, s]));
 export const LOCAL_WINDOW = 3;
 export const LABEL_MIN_RATIO = 2; // a label needs score >= LABEL_MIN_RATIO x chance ...
 export const LABEL_MIN_MARGIN = 0.3; // ... and score >= chance + LABEL_MIN_MARGIN
@@ -77,13 +92,41 @@ export function scoreKeys(ids, isDelimiter, window = LOCAL_WINDOW) {
   return plan;
 }
 
-/** Chance of each score for a plan (null where the text has no counted query). */
-export function chanceScores(plan) {
+/** The bidirectional plan of an encoder (ENCODER_SCORES, see above): { [score]: [{ query, keys }] }. */
+export function encoderScoreKeys(ids, isDelimiter, window = LOCAL_WINDOW) {
+  const T = ids.length;
+  const plan = Object.fromEntries(ENCODER_SCORES.map(({ key }) => [key, []]));
+  for (let i = 0; i < T; ++i) {
+    const copies = [],
+      delimiters = [],
+      local = [];
+    for (let j = 0; j < T; ++j) {
+      if (j === i) continue;
+      if (ids[j] === ids[i]) copies.push(j);
+      if (isDelimiter[j]) delimiters.push(j);
+      if (Math.abs(j - i) <= window) local.push(j);
+    }
+    if (copies.length) plan.duplicate.push({ query: i, keys: copies });
+    if (i > 0) plan.previous.push({ query: i, keys: [i - 1] });
+    if (i < T - 1) plan.next.push({ query: i, keys: [i + 1] });
+    if (i > 0) plan.first.push({ query: i, keys: [0] });
+    if (delimiters.length) plan.delimiter.push({ query: i, keys: delimiters });
+    plan.local.push({ query: i, keys: local });
+  }
+  return plan;
+}
+
+/**
+ * Chance of each score for a plan (null where the text has no counted query): a head attending uniformly
+ * over the keys a query can see, its causal prefix (1 / (i + 1) per key), or with `keyCount` (an encoder)
+ * all keyCount positions.
+ */
+export function chanceScores(plan, keyCount = 0) {
   const chance = {};
-  for (const { key } of SCORES) {
+  for (const key of Object.keys(plan)) {
     const rows = plan[key];
     let sum = 0;
-    for (const { query, keys } of rows) sum += keys.length / (query + 1);
+    for (const { query, keys } of rows) sum += keys.length / (keyCount || query + 1);
     chance[key] = rows.length ? sum / rows.length : null;
   }
   return chance;
@@ -92,7 +135,7 @@ export function chanceScores(plan) {
 /** Scores of one head's [T, T] weights (row-major, query by key) under a plan; null where no query counts. */
 export function headScores(a, T, plan) {
   const scores = {};
-  for (const { key } of SCORES) {
+  for (const key of Object.keys(plan)) {
     const rows = plan[key];
     let sum = 0;
     for (const { query, keys } of rows) for (const j of keys) sum += a[query * T + j];
@@ -101,10 +144,13 @@ export function headScores(a, T, plan) {
   return scores;
 }
 
-/** The labels that scores earn against their chance: [{ key, name, short, score, chance, threshold }], most specific first. */
-export function labelsFromScores(scores, chance) {
+/**
+ * The labels that scores earn against their chance: [{ key, name, short, score, chance, threshold }], in the
+ * order of `list` (SCORES, or ENCODER_SCORES for an encoder's scores), most specific first.
+ */
+export function labelsFromScores(scores, chance, list = SCORES) {
   const labels = [];
-  for (const { key, name, short } of SCORES) {
+  for (const { key, name, short } of list) {
     const score = scores[key],
       c = chance[key];
     if (score === null || score === undefined || c === null || c === undefined) continue;
@@ -115,20 +161,21 @@ export function labelsFromScores(scores, chance) {
 }
 
 /**
- * Live scores and labels of every head on this text. ids and isDelimiter: per token. Returns null when
- * T < 2, else { chance, head(l, h), layer(l), heads }   head(l, h) = { scores, labels } (labels may be [])
+ * Live scores and labels of every head on this text. ids and isDelimiter: per token; causal: false for a
+ * bidirectional encoder (ENCODER_SCORES, chance uniform over all T keys). Returns null when T < 2, else
+ * { chance, head(l, h), layer(l), heads }   head(l, h) = { scores, labels } (labels may be [])
  * A layer is computed on first use (the head view needs one layer per update, the model view all of
  * them); `heads` is every layer, [nLayer][nHead].
  */
-export function headLabels(attention, { nLayer, nHead }, T, ids, isDelimiter) {
+export function headLabels(attention, { nLayer, nHead }, T, ids, isDelimiter, causal = true) {
   if (T < 2) return null;
-  const plan = scoreKeys(ids, isDelimiter);
-  const chance = chanceScores(plan);
+  const plan = causal ? scoreKeys(ids, isDelimiter) : encoderScoreKeys(ids, isDelimiter);
+  const chance = chanceScores(plan, causal ? 0 : T);
   const layers = new Array(nLayer).fill(null);
   const layer = (l) =>
     (layers[l] ??= Array.from({ length: nHead }, (_, h) => {
       const scores = headScores(headSlice(attention, T, nHead, l, h), T, plan);
-      return { scores, labels: labelsFromScores(scores, chance) };
+      return { scores, labels: labelsFromScores(scores, chance, causal ? SCORES : ENCODER_SCORES) };
     }));
   return {
     chance,
@@ -172,7 +219,7 @@ export function aggregateHeads(attention, { nHead }, T, layer, mode) {
  * residual stream added as 0.5 A + 0.5 I, multiplied from the first layer up. Row i says how much of
  * position i's representation after layer upTo traces back to each input token: [T, T], rows sum to 1.
  */
-export function attentionRollout(attention, config, T, upTo) {
+export function attentionRollout(attention, config, T, upTo, causal = true) {
   let rollout = null;
   for (let l = 0; l <= upTo; ++l) {
     const a = aggregateHeads(attention, config, T, l, 'mean');
@@ -183,10 +230,10 @@ export function attentionRollout(attention, config, T, upTo) {
     }
     const next = new Float32Array(T * T);
     for (let i = 0; i < T; ++i)
-      for (let k = 0; k <= i; ++k) {
+      for (let k = 0; k <= (causal ? i : T - 1); ++k) {
         const w = a[i * T + k];
         if (w === 0) continue;
-        for (let j = 0; j <= k; ++j) next[i * T + j] += w * rollout[k * T + j];
+        for (let j = 0; j <= (causal ? k : T - 1); ++j) next[i * T + j] += w * rollout[k * T + j];
       }
     rollout = next;
   }
@@ -195,9 +242,9 @@ export function attentionRollout(attention, config, T, upTo) {
 
 /**
  * A minus B over the first T = min(TA, TB) positions of every head: { diff [nLayer, nHead, T, T], T,
- * maxAbs per head [nLayer * nHead], range (the largest |diff|) }.
+ * maxAbs per head [nLayer * nHead], range (the largest |diff|) }. causal: only keys j <= i (the rest are 0).
  */
-export function attentionDifference(a, TA, b, TB, { nLayer, nHead }) {
+export function attentionDifference(a, TA, b, TB, { nLayer, nHead }, causal = true) {
   const T = Math.min(TA, TB);
   const diff = new Float32Array(nLayer * nHead * T * T);
   const maxAbs = new Float32Array(nLayer * nHead);
@@ -209,7 +256,7 @@ export function attentionDifference(a, TA, b, TB, { nLayer, nHead }) {
       const base = (l * nHead + h) * T * T;
       let m = 0;
       for (let i = 0; i < T; ++i)
-        for (let j = 0; j <= i; ++j) {
+        for (let j = 0; j <= (causal ? i : T - 1); ++j) {
           const d = x[i * TA + j] - y[i * TB + j];
           diff[base + i * T + j] = d;
           m = Math.max(m, Math.abs(d));
@@ -222,9 +269,10 @@ export function attentionDifference(a, TA, b, TB, { nLayer, nHead }) {
 
 /**
  * The computation of weight a_ij of one head, from that layer's q, k, v ([nHead, T, headDim], q not
- * scaled): every intermediate the page shows.
+ * scaled): every intermediate the page shows. causal: keys m <= i only (GPT-2); an encoder's query sees
+ * all T keys (no mask: the page sends no padding).
  */
-export function explainCell({ q, k, v }, T, headDim, head, i, j) {
+export function explainCell({ q, k, v }, T, headDim, head, i, j, causal = true) {
   const at = (array, t) => array.subarray((head * T + t) * headDim, (head * T + t + 1) * headDim);
   const dotWith = (qi, km) => {
     let s = 0;
@@ -237,15 +285,16 @@ export function explainCell({ q, k, v }, T, headDim, head, i, j) {
   const scale = 1 / Math.sqrt(headDim);
   const dot = dotWith(qi, kj);
   const score = dot * scale; // before the mask
-  const scores = Float64Array.from({ length: i + 1 }, (_, m) => dotWith(qi, at(k, m)) * scale); // keys m <= i
+  const keys = causal ? i + 1 : T; // the keys the query sees
+  const scores = Float64Array.from({ length: keys }, (_, m) => dotWith(qi, at(k, m)) * scale);
   const { weights, max: rowMax, sum: normaliser } = softmax(scores);
-  const masked = j > i; // score + M_ij = -inf: e^-inf = 0
+  const masked = j >= keys; // score + M_ij = -inf: e^-inf = 0
   const weight = masked ? 0 : weights[j];
   const norm = (x) => Math.sqrt(x.reduce((sum, value) => sum + value * value, 0));
   // |a_ij v_j| against the size of the whole output row sum_m a_im v_m
   const output = new Float64Array(headDim);
   let contributionTotal = 0;
-  for (let m = 0; m <= i; ++m) {
+  for (let m = 0; m < keys; ++m) {
     const vm = at(v, m);
     for (let d = 0; d < headDim; ++d) output[d] += weights[m] * vm[d];
     contributionTotal += weights[m] * norm(vm);
@@ -260,6 +309,7 @@ export function explainCell({ q, k, v }, T, headDim, head, i, j) {
     scale,
     score,
     masked,
+    keys,
     rowMax,
     normaliser,
     weight,
@@ -284,13 +334,21 @@ export function isDelimiterText(text) {
 
 const isPunctuation = (token) => /^\p{P}+$/u.test(token);
 
-/** The words of readable tokens: [{ start, end, text }] (pieces start..end-1), in order. */
-export function wordGroups(tokens) {
+/**
+ * The words of readable tokens: [{ start, end, text }] (pieces start..end-1), in order. With `joins` (a
+ * WordPiece tokenizer: per piece, true for a "##" continuation of the piece before) a piece starts a word
+ * exactly when it does not join; `special` pieces ([CLS], [SEP]) are words of their own either way.
+ */
+export function wordGroups(tokens, { joins = null, special = null } = {}) {
   const words = [];
   tokens.forEach((token, n) => {
     const previous = tokens[n - 1];
     const starts =
-      n === 0 || /^[␣↵\s]/.test(token) || /[↵\n]$/.test(previous) || isPunctuation(token) || isPunctuation(previous);
+      n === 0 ||
+      Boolean(special?.[n] || special?.[n - 1]) ||
+      (joins
+        ? !joins[n]
+        : /^[␣↵\s]/.test(token) || /[↵\n]$/.test(previous) || isPunctuation(token) || isPunctuation(previous));
     if (starts) words.push({ start: n, end: n + 1, text: token });
     else {
       const word = words[words.length - 1];
@@ -306,12 +364,12 @@ export function wordGroups(tokens) {
  * queries) of the sum over the pieces of word b (as keys). Rows still sum to 1; a key word after the query
  * word stays 0 (masked); the diagonal holds the weight a word's pieces give each other.
  */
-export function mergeWords(values, T, words) {
+export function mergeWords(values, T, words, causal = true) {
   const W = words.length;
   const out = new Float32Array(W * W);
   for (let a = 0; a < W; ++a) {
     const { start, end } = words[a];
-    for (let b = 0; b <= a; ++b) {
+    for (let b = 0; b <= (causal ? a : W - 1); ++b) {
       let sum = 0;
       for (let i = start; i < end; ++i) for (let j = words[b].start; j < words[b].end; ++j) sum += values[i * T + j];
       out[a * W + b] = sum / (end - start);
@@ -321,10 +379,52 @@ export function mergeWords(values, T, words) {
 }
 
 /** Every head of attention [nLayer, nHead, T, T] merged into words: [nLayer, nHead, W, W]. */
-export function mergeAttentionWords(attention, { nLayer, nHead }, T, words) {
+export function mergeAttentionWords(attention, { nLayer, nHead }, T, words, causal = true) {
   const W = words.length;
   const out = new Float32Array(nLayer * nHead * W * W);
   for (let n = 0; n < nLayer * nHead; ++n)
-    out.set(mergeWords(attention.subarray(n * T * T, (n + 1) * T * T), T, words), n * W * W);
+    out.set(mergeWords(attention.subarray(n * T * T, (n + 1) * T * T), T, words, causal), n * W * W);
   return out;
+}
+
+// ---- special tokens ([CLS], [SEP]) -------------------------------------------------------------------
+
+/**
+ * Every head of attention [nLayer, nHead, T, T] without the positions where `drop` is true: their rows
+ * and columns are removed and each remaining row is divided by what it kept, so it sums to 1 again (the
+ * weights among the text's own tokens, as shares). Returns { keep (the kept positions), attention
+ * [nLayer, nHead, K, K], removed (the mean share of a kept row that went to the dropped keys) }.
+ */
+export function dropPositions(attention, { nLayer, nHead }, T, drop) {
+  const keep = [];
+  for (let n = 0; n < T; ++n) if (!drop[n]) keep.push(n);
+  const K = keep.length;
+  const out = new Float32Array(nLayer * nHead * K * K);
+  let removed = 0;
+  for (let m = 0; m < nLayer * nHead; ++m)
+    for (let a = 0; a < K; ++a) {
+      const row = attention.subarray((m * T + keep[a]) * T, (m * T + keep[a] + 1) * T);
+      let sum = 0;
+      for (const j of keep) sum += row[j];
+      removed += 1 - sum;
+      const base = (m * K + a) * K;
+      for (let b = 0; b < K; ++b) out[base + b] = sum > 0 ? row[keep[b]] / sum : 0;
+    }
+  return { keep, attention: out, removed: K ? removed / (nLayer * nHead * K) : 0 };
+}
+
+/**
+ * The k most likely tokens of one row of logits [vocabSize]: [{ id, probability }], most likely first.
+ * (An encoder's masked-token guesses; GptModel.topK does the same for the next token.)
+ */
+export function topTokens(row, k) {
+  const { weights } = softmax(row);
+  const best = [];
+  for (let id = 0; id < weights.length; ++id) {
+    if (best.length === k && weights[id] <= best[k - 1].probability) continue;
+    best.push({ id, probability: weights[id] });
+    best.sort((a, b) => b.probability - a.probability);
+    if (best.length > k) best.pop();
+  }
+  return best;
 }

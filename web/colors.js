@@ -107,6 +107,7 @@ export const UI = {
   accent: '#0072b2', // focus highlight, positive values
   negative: '#d55e00', // negative values
   mark: '#e69f00', // the explained cell
+  special: '#8e44ad', // the labels of special tokens ([CLS], [SEP]); .tokens span.special in style.css
   ablated: '#3a3a3a', // an ablated head's cross
   veil: 'rgba(255,255,255,0.6)', // over an ablated head's map
 };

@@ -3,6 +3,7 @@
 // the controls (controls.js) only call the actions exported here.
 import {
   attentionDifference,
+  dropPositions,
   mergeAttentionWords,
   wordGroups,
   explainCell,
@@ -10,14 +11,16 @@ import {
   isDelimiterText,
   mostInformativeHead,
   softmax,
+  topTokens,
 } from './analysis.js';
 import { $, escapeHtml, setAttribute, setHtml, setText } from './dom.js';
-import { loadHeadPatterns } from './model-store.js';
+import { loadHeadPatterns, loadMeasured } from './model-store.js';
 import { clampState, createApp, stateToUrl } from './state.js';
 import { renderExplain, renderExplainEmpty } from './views/explain.js';
+import { renderMeasured } from './views/measured.js';
 import { AblationGrid, renderPredictions } from './views/predictions.js';
 import { VIEWS } from './views/registry.js';
-import { threadCount } from '../dist/index.js';
+import { EncoderModel, threadCount } from '../dist/index.js';
 
 const DEBOUNCE_MS = 120;
 const TOP_K = 5;
@@ -111,19 +114,31 @@ function headMask() {
 }
 
 /**
- * Token ids of a text, at most the model's context: the last nPositions tokens (a sliding window), so
- * "Next token" predicts what follows the end of the text. total: the text's token count.
+ * Token ids of a text, at most the model's context. GPT-2: the last nPositions tokens (a sliding window), so
+ * "Next token" predicts what follows the end of the text. An encoder: [CLS] text [SEP], cut by its tokenizer
+ * to the first nPositions tokens. total: the text's token count; special: per kept token, 1 = [CLS]/[SEP].
  */
 export function idsOf(text) {
-  const ids = app.model.tokenizer.encode(text); // run() returns the readable tokens
   const limit = app.model.config.nPositions;
-  return { ids: ids.length > limit ? ids.slice(ids.length - limit) : ids, total: ids.length };
+  if (app.encoder) {
+    const { ids, special, untruncatedLength } = app.model.tokenize(text);
+    return { ids, special, total: untruncatedLength };
+  }
+  const ids = app.model.tokenizer.encode(text); // run() returns the readable tokens
+  const kept = ids.length > limit ? ids.slice(ids.length - limit) : ids;
+  return { ids: kept, special: new Uint8Array(kept.length), total: ids.length };
 }
 
-function delimiterFlags(ids) {
+/** A WordPiece entry as the page shows it: a "##" continuation as "·" + the rest ("##ing" -> "·ing"). */
+export const readablePiece = (piece) => (piece.startsWith('##') ? `·${piece.slice(2)}` : piece);
+
+/** Per token: a delimiter (analysis.isDelimiterText; an encoder's [SEP] counts, its [CLS] does not)? */
+function delimiterFlags(ids, special) {
   const cache = app.delimiterCache;
-  return Array.from(ids, (id) => {
-    if (!cache.has(id)) cache.set(id, isDelimiterText(app.model.tokenizer.decode([id])));
+  const text = (id) => (app.encoder ? app.model.tokenizer.token(id) : app.model.tokenizer.decode([id]));
+  return Array.from(ids, (id, n) => {
+    if (special[n]) return n > 0;
+    if (!cache.has(id)) cache.set(id, isDelimiterText(text(id)));
     return cache.get(id);
   });
 }
@@ -149,24 +164,30 @@ export function showMessage(text, kind = '') {
 function contextMessage() {
   const { kept, total } = app.context;
   if (total <= kept) return app.notice;
+  const notice = app.notice ? ` ${app.notice}` : '';
+  if (app.encoder)
+    return (
+      `The text has ${total} tokens with [CLS] and [SEP], more than the model's context of ${kept}: its tokenizer ` +
+      `keeps the first ${kept} (the last ${total - kept} are left out).${notice}`
+    );
   return (
     `The text has ${total} tokens, more than the model's context of ${kept}: the page uses its last ${kept} tokens ` +
-    `(the first ${total - kept} are left out), so "Next token" predicts what follows the end of your text.` +
-    (app.notice ? ` ${app.notice}` : '')
+    `(the first ${total - kept} are left out), so "Next token" predicts what follows the end of your text.${notice}`
   );
 }
 
 function runAndRender() {
   if (!app.model) return;
   const start = performance.now();
-  const { ids, total } = idsOf(app.state.text);
+  const { ids, special, total } = idsOf(app.state.text);
   if (!ids.length) return showMessage('Type some text: the model needs at least one token.', 'notice');
   app.context = { kept: ids.length, total };
   showMessage(contextMessage(), app.context.total > app.context.kept || app.notice ? 'notice' : '');
-  const forwardMs = runText(ids);
-  computeCompare();
+  const forwardMs = runText(ids, special);
   app.words = app.state.units === 'words' ? mergeRunWords(app.run) : null;
-  clampState(app.state, app.model.config, app.words ? app.words.tokens.length : app.run.ids.length);
+  app.shown = shownOf(app.words ?? app.run);
+  computeCompare();
+  clampState(app.state, app.model.config, app.shown.T);
   // the address bar is updated after the frame (history.replaceState can take milliseconds)
   clearTimeout(app.urlPending);
   app.urlPending = setTimeout(() => {
@@ -189,25 +210,64 @@ function runAndRender() {
   app.updates += 1;
 }
 
+/**
+ * Runs the model on ids: GptModel.run, or EncoderModel.run with the tokenizer's special flags kept and the
+ * pieces made readable (run.pieces keeps the vocabulary entries).
+ */
+function runIds(ids, special, options) {
+  const run = app.model.run(ids, options);
+  if (!app.encoder) return Object.assign(run, { special });
+  return { ...run, special, pieces: run.tokens, tokens: run.tokens.map(readablePiece) };
+}
+
+/** The position of the first [MASK] of an encoder's run, or -1 (also without an MLM head). */
+function maskPosition(run) {
+  const maskId = app.encoder && app.model.config.hasMlmHead ? app.model.tokenizer.maskId : undefined;
+  return maskId === undefined ? -1 : run.ids.indexOf(maskId);
+}
+
+/**
+ * The side panel's top tokens for a run: GPT-2's next token; an encoder's guesses for its first [MASK]
+ * ([] without one). probabilitiesOf(logits): the same tokens' probabilities in other logits (the baseline).
+ */
+function predictionsOf(run) {
+  if (!app.encoder) return app.model.topK(run.logits, TOP_K);
+  const at = maskPosition(run);
+  if (at < 0 || !run.logits) return [];
+  const { vocabSize } = app.model.config;
+  return topTokens(run.logits.subarray(at * vocabSize, (at + 1) * vocabSize), TOP_K).map((p) => ({
+    ...p,
+    token: readablePiece(app.model.tokenizer.token(p.id)),
+  }));
+}
+
 /** Runs text A (with the ablation, and without it for the baseline); returns the forward time in ms. */
-function runText(ids) {
+function runText(ids, special) {
   const mask = headMask();
   let forwardMs = 0;
   app.baselineLogits = null;
-  if (mask) {
+  app.predictionKind = !app.encoder ? 'next' : app.model.config.hasMlmHead ? 'masked' : null;
+  if (mask && app.predictionKind) {
     const base = app.model.run(ids, { attention: false });
     app.baselineLogits = base.logits;
     forwardMs += base.timeMs;
   }
-  const run = app.model.run(ids, { headMask: mask });
+  const run = runIds(ids, special, { headMask: mask });
   forwardMs += run.timeMs;
   Object.assign(app, { run, lastRun: 'A', explained: null });
   app.explainCache.clear();
-  app.delimiters = delimiterFlags(run.ids);
-  app.labels = headLabels(run.attention, app.model.config, run.ids.length, run.ids, app.delimiters);
+  app.delimiters = delimiterFlags(run.ids, special);
+  const T = run.ids.length;
+  app.labels = headLabels(run.attention, app.model.config, T, run.ids, app.delimiters, !app.encoder);
   if (app.openOn) openChosenHead();
-  app.predictions = app.model.topK(run.logits, TOP_K);
-  const baseline = app.baselineLogits && softmax(app.baselineLogits).weights;
+  app.predictions = app.predictionKind ? predictionsOf(run) : [];
+  let baseline = null;
+  if (app.baselineLogits && app.predictions.length) {
+    const { vocabSize } = app.model.config,
+      at = app.encoder ? maskPosition(run) : 0;
+    const row = app.encoder ? app.baselineLogits.subarray(at * vocabSize, (at + 1) * vocabSize) : app.baselineLogits;
+    baseline = softmax(row).weights;
+  }
   app.baselineProbabilities = baseline ? app.predictions.map((p) => baseline[p.id]) : null;
   return forwardMs;
 }
@@ -216,21 +276,48 @@ function computeCompare() {
   app.runB = null;
   app.difference = null;
   app.predictionsB = [];
+  app.compareShown = { a: shownOf(app.run), b: null };
   if (!viewById(app.state.view)?.needsTextB) return;
-  const { ids } = idsOf(app.state.textB);
+  const { ids, special } = idsOf(app.state.textB);
   if (!ids.length) return;
-  app.runB = app.model.run(ids, { headMask: headMask() });
+  app.runB = runIds(ids, special, { headMask: headMask() });
   app.lastRun = 'B';
-  const { attention, ids: idsA } = app.run;
-  app.difference = attentionDifference(attention, idsA.length, app.runB.attention, ids.length, app.model.config);
-  app.predictionsB = app.model.topK(app.runB.logits, TOP_K);
+  const { a } = app.compareShown,
+    b = shownOf(app.runB);
+  app.compareShown.b = b;
+  app.difference = attentionDifference(a.attention, a.T, b.attention, b.T, app.model.config, !app.encoder);
+  app.predictionsB = app.predictionKind ? predictionsOf(app.runB) : [];
 }
 
-/** A run merged into words (analysis.mergeWords): { groups, tokens, attention [nLayer, nHead, W, W] }. */
+/** A run merged into words (analysis.mergeWords): { groups, tokens, attention [nLayer, nHead, W, W], special }. */
 function mergeRunWords(run) {
-  const groups = wordGroups(run.tokens);
-  const attention = mergeAttentionWords(run.attention, app.model.config, run.ids.length, groups);
-  return { groups, tokens: groups.map((word) => word.text), attention };
+  const special = run.special;
+  const joins = app.encoder ? run.pieces.map((piece) => piece.startsWith('##')) : null;
+  const groups = wordGroups(run.tokens, { joins, special });
+  const attention = mergeAttentionWords(run.attention, app.model.config, run.ids.length, groups, !app.encoder);
+  const wordSpecial = Uint8Array.from(groups, (word) => special[word.start]);
+  return { groups, tokens: groups.map((word) => word.text), attention, special: wordSpecial };
+}
+
+/**
+ * What the views draw of a run (or of its words): { tokens, attention, T, flags (per row: [CLS]/[SEP]),
+ * removed }. With state.special 'hide' (encoders) the special tokens' rows and columns are dropped and each
+ * row renormalised over the rest (analysis.dropPositions; removed = the mean share they held).
+ */
+function shownOf({ tokens, attention, special }) {
+  const T = tokens.length,
+    flags = special ?? new Uint8Array(T);
+  if (!app.encoder || app.state.special !== 'hide' || !flags.some(Boolean))
+    return { tokens, attention, T, flags, removed: 0 };
+  const dropped = dropPositions(attention, app.model.config, T, flags);
+  const K = dropped.keep.length;
+  return {
+    tokens: dropped.keep.map((n) => tokens[n]),
+    attention: dropped.attention,
+    T: K,
+    flags: new Uint8Array(K),
+    removed: dropped.removed,
+  };
 }
 
 /** q, k, v of a layer for the current text (re-running it if the last run was another text). */
@@ -276,25 +363,40 @@ function openInformativeHead() {
 
 // ---- rendering ---------------------------------------------------------------------------------
 
-/** What every view renders from: the state and the model's outputs (views/registry.js). */
+/**
+ * What every view renders from: the state and the model's outputs (views/registry.js). Rows and columns are
+ * words (state.units) or the run's tokens, without [CLS]/[SEP] when state.special hides them. causal: false
+ * for an encoder; special: null for GPT-2, else { flags (per row), count (in the run), shown, removed }.
+ */
 export function frame() {
-  const { state, run, labels, patterns, focusScore, runB, difference, predictions, predictionsB } = app;
+  const { state, run, labels, patterns, focusScore, runB, difference, predictions, predictionsB, shown } = app;
   const config = app.model.config;
-  const shown = app.words ?? run; // rows and columns: words (state.units) or the run's tokens
+  const special = app.encoder
+    ? {
+        flags: shown.flags,
+        count: run.special.reduce((sum, x) => sum + x, 0),
+        shown: state.special !== 'hide',
+        removed: shown.removed,
+      }
+    : null;
   return {
     state,
     config,
     run,
-    T: shown.tokens.length,
+    T: shown.T,
     tokens: shown.tokens,
     attention: shown.attention,
+    causal: !app.encoder,
+    special,
     labels,
     patterns,
     focusScore,
     runB,
+    compare: app.compareShown,
     difference,
     predictions,
     predictionsB,
+    predictionKind: app.predictionKind,
   };
 }
 
@@ -314,6 +416,9 @@ export function render() {
   renderTabs();
   renderLayerPicker();
   setAttribute($('units-toggle'), 'aria-pressed', String(app.state.units === 'words'));
+  const specialToggle = $('special-toggle');
+  if (specialToggle.hidden === app.encoder) specialToggle.hidden = !app.encoder;
+  setAttribute(specialToggle, 'aria-pressed', String(app.state.special === 'hide'));
   renderSide(current);
   const refocus = document.activeElement?.id === 'scale-toggle';
   const legend = view.legend(current) + (app.words && !viewById(app.state.view).tokensOnly ? WORDS_LEGEND : '');
@@ -344,19 +449,54 @@ function renderLayerPicker() {
     setAttribute(b, 'aria-pressed', String(Number(b.dataset.layer) === app.state.layer));
 }
 
-/** The side panels: next-token predictions, the ablation grid, the explained weight. */
+const PREDICTION_TITLES = { next: 'Next token', masked: '[MASK] guesses', none: 'Predictions' };
+
+/** The words under the predictions' title: what the model offers when it is not next-token prediction. */
+function predictionNote() {
+  if (app.predictionKind === 'next') return '';
+  if (app.predictionKind === 'masked')
+    return app.predictions.length
+      ? `The model's guesses for the first [MASK] of the text (its masked-language-model head).`
+      : 'This encoder has a masked-language-model head: type [MASK] in the text to see its guesses for that token.';
+  const cosine = app.runB ? embeddingCosine(app.run.embedding, app.runB.embedding) : null;
+  return (
+    'This encoder has no language-model head, so there is nothing to predict: it offers its attention and a ' +
+    `sentence embedding (the mean of its last hidden states, ${app.run.embedding.length} values, length 1).` +
+    (cosine === null
+      ? ' Compare two texts to see how close their embeddings are.'
+      : ` Cosine of A and B: ${cosine.toFixed(3)}.`)
+  );
+}
+
+/** The cosine of two L2-normalised embeddings (their dot product). */
+function embeddingCosine(a, b) {
+  let dot = 0;
+  for (let n = 0; n < a.length; ++n) dot += a[n] * b[n];
+  return dot;
+}
+
+/** The side panels: predictions, the ablation grid, the explained weight, the model's measured table. */
 function renderSide({ state: s, config }) {
+  setText($('predict-title'), PREDICTION_TITLES[app.predictionKind ?? 'none']);
   renderPredictions($('predictions'), app.predictions, app.baselineProbabilities);
+  const note = predictionNote();
+  const noteElement = $('predict-note');
+  setText(noteElement, note);
+  if (noteElement.hidden !== !note) noteElement.hidden = !note;
   app.ablationGrid ??= createAblationGrid();
   app.ablationGrid.render(config, s.ablated);
   const n = s.ablated.size;
+  const recomputed = app.predictionKind
+    ? 'attention of later layers and the prediction are'
+    : 'attention of later layers is';
   setText(
     $('ablation-status'),
     n
-      ? `${n} head${n > 1 ? 's' : ''} off: attention of later layers and the prediction are recomputed; ▲▼ = change vs. all heads on.`
+      ? `${n} head${n > 1 ? 's' : ''} off: ${recomputed} recomputed${app.predictionKind ? '; ▲▼ = change vs. all heads on' : ''}.`
       : 'All heads on. Click a head to switch it off.',
   );
   renderExplainPanel();
+  renderMeasured($('about-model'), app.measured, { layer: s.layer, head: s.head }, $('about-card'));
 }
 
 function createAblationGrid() {
@@ -388,20 +528,40 @@ function renderExplainPanel() {
     );
     return;
   }
+  if (app.shown.T !== app.run.ids.length) {
+    app.explained = null;
+    setHtml(
+      container,
+      '<p class="muted">A weight is explained as the model computed it, over every token: show [CLS]/[SEP] ' +
+        'again to explain it (hidden, the rows are renormalised).</p>',
+    );
+    return;
+  }
   const T = app.run.ids.length,
-    config = app.model.config;
+    config = app.model.config,
+    causal = !app.encoder;
   const { i, j } = s.cell;
-  const info = explainCell(layerInternals(s.layer), T, config.headDim, s.head, i, j);
+  const info = explainCell(layerInternals(s.layer), T, config.headDim, s.head, i, j, causal);
   const shown = app.run.attention[((s.layer * config.nHead + s.head) * T + i) * T + j];
   const vectors = { qi: Array.from(info.qi), kj: Array.from(info.kj), product: undefined };
   app.explained = { layer: s.layer, head: s.head, i, j, ...info, shown, ...vectors };
-  renderExplain(container, { layer: s.layer, head: s.head, i, j, tokens: app.run.tokens, info, shown, config });
+  const tokens = app.run.tokens;
+  renderExplain(container, { layer: s.layer, head: s.head, i, j, tokens, info, shown, config, causal });
 }
 
 function renderTokens() {
-  const { tokens, ids } = app.run;
-  const chip = (t, n) =>
-    `<span data-index="${n}" class="${app.delimiters[n] ? 'delim' : ''}" title="token ${n}, id ${ids[n]}">${escapeHtml(t)}</span>`;
+  const { tokens, ids, special, pieces } = app.run;
+  const hidden = app.encoder && app.state.special === 'hide';
+  let shownIndex = 0; // a chip's row in the views (hidden special tokens have none)
+  const chip = (t, n) => {
+    const isSpecial = Boolean(special?.[n]);
+    const classes = [app.delimiters[n] && !isSpecial ? 'delim' : '', isSpecial ? 'special' : ''].join(' ').trim();
+    const piece = pieces && pieces[n] !== t ? ` (WordPiece ${pieces[n]}: · continues the word before)` : '';
+    const what = isSpecial ? `, special token${hidden ? ' (hidden in the views)' : ''}` : '';
+    const index = isSpecial && hidden ? '' : ` data-index="${shownIndex++}"`;
+    const title = `token ${n}, id ${ids[n]}${piece}${what}`;
+    return `<span${index} class="${classes}" title="${escapeHtml(title)}">${escapeHtml(t)}</span>`;
+  };
   const cut = app.context.total - app.context.kept;
   const before =
     cut > 0 ? `<span class="cut" title="left out: over the model's context">… ${cut} tokens left out</span>` : '';
@@ -433,7 +593,7 @@ function showProgress(fraction, name) {
  * Loads a model with `load(onFraction)` and makes it the page's model; on failure the old model stays and
  * the error is rethrown. modelUrl: what state.modelUrl becomes (a folder, or state.FILES_MODEL).
  */
-export async function useModel(load, { name, modelUrl, patternsFile }) {
+export async function useModel(load, { name, modelUrl, patternsFile, measuredFile }) {
   app.loading = true;
   const info = $('model-info');
   info.textContent = `loading ${name}…`;
@@ -444,16 +604,22 @@ export async function useModel(load, { name, modelUrl, patternsFile }) {
     Object.assign(app, {
       model,
       modelName: name,
+      encoder: model instanceof EncoderModel,
       threads: await threadCount(),
       delimiterCache: new Map(),
       patterns: null,
+      measured: null,
     });
     app.state.modelUrl = modelUrl;
     if (patternsFile) app.patterns = await loadHeadPatterns(modelUrl, patternsFile).catch(() => null);
+    if (measuredFile) app.measured = await loadMeasured(measuredFile).catch(() => null);
     const c = model.config;
+    const kind = app.encoder
+      ? ` · ${c.modelType} encoder: bidirectional, no causal mask; ${c.hasMlmHead ? 'masked-LM head' : 'no LM head'}`
+      : '';
     info.textContent =
       `${name}: ${c.nLayer} layers × ${c.nHead} heads, d_model ${c.nEmbd}, d_k ${c.headDim}, ` +
-      `context ${c.nPositions}, vocabulary ${c.vocabSize}`;
+      `context ${c.nPositions}, vocabulary ${c.vocabSize}${kind}`;
     app.error = null;
   } catch (error) {
     app.error = error.message;

@@ -46,19 +46,47 @@ function wirePresets() {
     (p, n) =>
       `<button type="button" data-preset="${n}" title="${escapeHtml(p.title ?? p.text)}">${escapeHtml(p.label)}</button>`,
   );
+  const encoder = pairModel();
+  const encoderPair = encoder
+    ? `<button type="button" data-preset="encoder-pair" title="Open ${escapeHtml(encoder.name)} (an encoder: ` +
+      `&quot;it&quot; sees &quot;tired&quot; / &quot;wide&quot;) and compare the pair">${escapeHtml(encoder.name)}: tired / wide</button>`
+    : '';
   $('presets').innerHTML =
     buttons.join('') +
     '<button type="button" data-preset="pair" title="Compare the seed sentence with one word changed">Compare tired / wide</button>' +
+    encoderPair +
     '<button type="button" data-preset="long" title="Fill the model\'s whole context">Full context</button>';
-  $('presets').addEventListener('click', (e) => {
+  $('presets').addEventListener('click', async (e) => {
     const preset = e.target.closest('button')?.dataset.preset;
     if (preset === undefined || !app.model) return;
     if (preset === 'pair') return setText(COMPARE_PAIR[0], { textB: COMPARE_PAIR[1], view: 'compare' });
+    if (preset === 'encoder-pair') return openEncoderPair(encoder);
     if (preset === 'long') return setText(fullContextText(app.model));
     const chosen = PRESETS[Number(preset)];
     app.openOn = chosen.open ?? null;
     setText(chosen.text ?? (chosen.random ? randomRepeatedText(app.model, chosen.random) : ''));
   });
+}
+
+/** The models.json entry the encoder-pair preset opens (marked `pairPreset`), or undefined. */
+const pairModel = () => app.modelList.find((m) => m.pairPreset);
+
+/**
+ * The encoder-pair preset: loads the entry's model unless it is in use, then compares the seed pair on the
+ * head of its measured table that moves "it" most (L3H1 for all-MiniLM-L6-v2), else layer 0 head 0.
+ */
+async function openEncoderPair(entry) {
+  try {
+    if (app.state.modelUrl !== entry.url) {
+      app.notice = '';
+      await loadFolder(entry.url, { openInformative: false });
+    }
+  } catch (error) {
+    return showMessage(`Could not load ${entry.name}: ${error.message}`, 'error');
+  }
+  const top = app.measured?.heads.reduce((a, b) => (b.right - b.wrong > a.right - a.wrong ? b : a));
+  const head = top ? { layer: top.layer, head: top.head } : { layer: 0, head: 0 };
+  setText(COMPARE_PAIR[0], { textB: COMPARE_PAIR[1], view: 'compare', hiddenHeads: new Set(), ...head });
 }
 
 /** Opens a view; runs the model when the view needs text B and B has not run. */
@@ -93,6 +121,14 @@ function wireShortcuts() {
   $('units-toggle').addEventListener('click', () => {
     const units = app.state.units === 'words' ? 'tokens' : 'words';
     setState({ units, lock: null, cell: null }, { recompute: true });
+  });
+  $('special-toggle').addEventListener('click', () => {
+    const special = app.state.special === 'hide' ? 'show' : 'hide';
+    setState({ special, lock: null, cell: null }, { recompute: true });
+  });
+  $('about-model').addEventListener('click', (e) => {
+    const row = e.target.closest('tr[data-layer]');
+    if (row) setState({ layer: Number(row.dataset.layer), head: Number(row.dataset.head), view: 'model' });
   });
   $('legend').addEventListener('click', (e) => {
     if (e.target.closest('#scale-toggle')) setState({ scale: app.state.scale === 'sqrt' ? 'linear' : 'sqrt' });
@@ -129,6 +165,7 @@ export async function loadFolder(url, { openInformative = true } = {}) {
       name: entry.name,
       modelUrl: entry.url,
       patternsFile: entry.patterns,
+      measuredFile: entry.measured,
     });
   } finally {
     syncModelSelect();

@@ -1,6 +1,9 @@
 // The words the page shows about a head's scores: chip captions, tooltips, the model view's heading.
 // labels: analysis.headLabels of the run (or null); patterns: model-store.loadHeadPatterns (or null).
-import { labelThreshold, SCORES } from './analysis.js';
+import { labelThreshold, SCORE_NAMES } from './analysis.js';
+
+const ALL_SCORES = [...SCORE_NAMES.values()];
+const counted = (scores, key) => scores[key] !== null && scores[key] !== undefined;
 
 /** The chip caption of a head: its first (most specific) label's score and chance on this text, or ''. */
 export function chipText(labels, l, h) {
@@ -13,7 +16,7 @@ export function describeScores(labels, l, h) {
   const live = labels?.head(l, h);
   if (!live) return '';
   const earned = new Set(live.labels.map((x) => x.key));
-  return SCORES.filter(({ key }) => live.scores[key] !== null)
+  return ALL_SCORES.filter(({ key }) => counted(live.scores, key))
     .map(({ key, name }) => {
       const mark = earned.has(key) ? '✓' : ' ';
       return `${mark} ${name} ${live.scores[key].toFixed(3)} (chance ${labels.chance[key].toFixed(3)})`;
@@ -38,13 +41,13 @@ export function headCaption({ scores, labels }, chance, focus) {
     `${name} ${scores[key].toFixed(2)} (chance ${chance[key].toFixed(2)}, ` +
     `label at ${labelThreshold(chance[key]).toFixed(2)})`;
   const parts = labels.map((x) => `${x.name} ${x.score.toFixed(2)} (chance ${x.chance.toFixed(2)})`);
-  const focused = SCORES.find((x) => x.key === focus);
-  if (focused && scores[focus] !== null && !labels.some((x) => x.key === focus))
+  const focused = SCORE_NAMES.get(focus);
+  if (focused && counted(scores, focus) && !labels.some((x) => x.key === focus))
     parts.push(unearned(focus, focused.name));
   if (parts.length) return parts.join(', ');
   let best = null;
-  for (const { key, name } of SCORES) {
-    if (scores[key] === null || chance[key] >= 1) continue;
+  for (const { key, name } of ALL_SCORES) {
+    if (!counted(scores, key) || chance[key] >= 1) continue;
     const lift = (scores[key] - chance[key]) / (1 - chance[key]);
     if (!best || lift > best.lift) best = { key, name, lift };
   }

@@ -112,3 +112,18 @@ export async function loadHeadPatterns(modelUrl, file) {
     heads: new Map(heads.map((h) => [`${h.layer}.${h.head}`, h])),
   };
 }
+
+/**
+ * A model's measured table (models.json's `measured`, relative to models.json), e.g.
+ * models/all-MiniLM-L6-v2.it-attention.json written by tools/minilm/it_attention.mjs: { chance, heads:
+ * [{ layer, head, right, wrong, timesChance, wins, winsFirst, winsSecond, resolves, moves, shift }],
+ * sentences: [{ text, antecedent, other, chance, right, wrong }] }.
+ */
+export async function loadMeasured(file, base = new URL('models.json', import.meta.url)) {
+  const response = await fetch(new URL(file, base));
+  if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
+  const json = await response.json();
+  if (json.format !== 'mha-it-attention' || !Array.isArray(json.heads) || !Array.isArray(json.sentences))
+    throw new Error(`${file}: format: expected "mha-it-attention" with heads and sentences, got ${json.format}`);
+  return json;
+}

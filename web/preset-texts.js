@@ -8,18 +8,26 @@
 export function randomRepeatedText(model, { length, seed }) {
   const tokenizer = model.tokenizer,
     vocabSize = model.config.vocabSize;
+  const encoder = Boolean(model.config.modelType); // WordPiece: whole words of letters, [CLS] and [SEP] around
   const next = mulberry32(seed);
   const words = new Set();
-  const limit = Math.min(length, Math.floor(model.config.nPositions / 2));
+  const limit = Math.min(length, Math.floor((model.config.nPositions - (encoder ? 2 : 0)) / 2));
   for (let tries = 0; words.size < limit && tries < 50 * length; ++tries) {
     const id = 256 + Math.floor(next() * Math.max(1, vocabSize - 257));
+    if (encoder) {
+      const word = tokenizer.token(id);
+      if (!/^[a-z]+$/.test(word) || words.has(word)) continue;
+      const back = model.tokenize(word).ids;
+      if (back.length === 3 && back[1] === id) words.add(word);
+      continue;
+    }
     const word = tokenizer.decode([id]);
     if (!/^ [A-Za-z]+$/.test(word) || words.has(word)) continue;
     const back = tokenizer.encode(word);
     if (back.length === 1 && back[0] === id) words.add(word);
   }
-  const once = [...words].join('');
-  return `${once}${once}`;
+  const once = [...words].join(encoder ? ' ' : '');
+  return encoder ? `${once} ${once}` : `${once}${once}`;
 }
 
 /** A seeded generator of numbers in [0, 1) (mulberry32). */
@@ -43,7 +51,10 @@ const STORY = [
 /** A text long enough to fill the context (the seed sentence repeated into a small story), whole words. */
 export function fullContextText(model) {
   const limit = model.config.nPositions,
-    count = (text) => model.tokenize(text).ids.length;
+    count = (text) => {
+      const tokens = model.tokenize(text); // an encoder's is cut to the context: untruncatedLength is the whole
+      return tokens.untruncatedLength ?? tokens.ids.length;
+    };
   let text = '';
   for (let n = 0; count(text) < limit; ++n) text += (n ? ' ' : '') + STORY[n % STORY.length];
   while (count(text) > limit) text = text.slice(0, text.lastIndexOf(' ')); // whole words, at most the context

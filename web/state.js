@@ -5,7 +5,7 @@
 //                   opened head, explained cell, ablated heads, aggregate mode, colour scale, tokens or words);
 //   createApp()     what the page computed or loaded: the model, its runs, labels and timings.
 //
-//   ?model=../models/x/&text=...&view=heads&layer=2&head=5&hide=0,3&lock=q4&cell=7,2&ablate=1.3,2.0&agg=rollout&scale=sqrt&units=words&b=...
+//   ?model=../models/x/&text=...&view=heads&layer=2&head=5&hide=0,3&lock=q4&cell=7,2&ablate=1.3,2.0&agg=rollout&scale=sqrt&units=words&special=hide&b=...
 
 export const AGGREGATES = ['mean', 'max', 'rollout'];
 
@@ -53,6 +53,7 @@ export function defaultState(modelUrl) {
     aggregate: 'mean',
     scale: 'linear', // heatmap colour scale: 'linear' or 'sqrt'
     units: 'tokens', // rows and columns: 'tokens' (sub-word pieces) or 'words' (pieces merged, analysis.mergeWords)
+    special: 'show', // an encoder's [CLS]/[SEP]: 'show' (marked) or 'hide' (rows and columns dropped, rows renormalised)
   });
 }
 
@@ -63,12 +64,18 @@ export function createApp() {
     views: new Map(), // view id -> the view instance (views/registry.js)
     ablationGrid: null, // the side panel's AblationGrid (views/predictions.js), made on the first render
     card: { width: 0, windowWidth: 0, observer: null }, // the views' content width and the window's (controller)
-    model: null, // the GptModel in use
+    model: null, // the GptModel or EncoderModel in use
+    encoder: false, // the model is a bidirectional encoder (EncoderModel): no causal mask, [CLS]/[SEP]
     modelName: '',
     modelList: [], // the entries of models.json
     defaultModelUrl: '',
     threads: { build: 'single', threads: 1, maxThreads: 1, reason: '' }, // threadCount() of the package
-    run: null, // { ids, tokens, attention, logits, timeMs } of the text (with ablation applied)
+    run: null, // { ids, tokens, attention, logits, timeMs } of the text (with ablation applied); an encoder's also
+    //            special (per token: 1 = [CLS]/[SEP]) and pieces (the vocabulary entries; tokens are readable: "##" -> "·")
+    shown: null, // what the views draw of A: { tokens, attention, T, flags (special per row), removed } (controller.shownOf)
+    compareShown: null, // the same for A and B in the compare view, { a, b } (tokens, not words)
+    predictionKind: null, // the side panel's predictions: 'next' (GPT-2), 'masked' (an encoder's MLM head), or null
+    measured: null, // the models.json entry's measured table (e.g. all-MiniLM-L6-v2.it-attention.json), or null
     context: { kept: 0, total: 0 }, // tokens kept of the text (its last nPositions) and its token count
     baselineLogits: null, // logits without ablation when some head is ablated
     baselineProbabilities: null, // the top-5 tokens' probabilities without ablation
@@ -114,6 +121,7 @@ export function stateFromUrl(search, fallbackModelUrl, views) {
   if (AGGREGATES.includes(p.get('agg'))) s.aggregate = p.get('agg');
   if (p.get('scale') === 'sqrt') s.scale = 'sqrt';
   if (p.get('units') === 'words') s.units = 'words';
+  if (p.get('special') === 'hide') s.special = 'hide';
   const layer = Number(p.get('layer'));
   if (Number.isInteger(layer) && layer >= 0) s.layer = layer;
   const head = Number(p.get('head'));
@@ -142,6 +150,7 @@ export function stateToUrl(s, defaultModelUrl) {
   if (s.view === 'aggregate' || s.aggregate !== 'mean') p.set('agg', s.aggregate);
   if (s.scale === 'sqrt') p.set('scale', 'sqrt');
   if (s.units === 'words') p.set('units', 'words');
+  if (s.special === 'hide') p.set('special', 'hide');
   if (s.view === 'compare' || s.textB !== COMPARE_PAIR[1]) p.set('b', s.textB);
   return `?${p.toString()}`;
 }

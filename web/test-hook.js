@@ -44,6 +44,24 @@ const hook = {
   get tokens() {
     return app.run?.tokens;
   },
+  /** An encoder's run: per token 1 = [CLS]/[SEP] (GPT-2: all 0). */
+  get special() {
+    return app.run?.special ? Array.from(app.run.special) : null;
+  },
+  /** What the views draw: { tokens, T, attention, removed } (without [CLS]/[SEP] when hidden), and causal. */
+  get shown() {
+    const shown = app.shown;
+    return shown && { tokens: shown.tokens, T: shown.T, attention: shown.attention, removed: shown.removed };
+  },
+  get causal() {
+    return !app.encoder;
+  },
+  get predictionKind() {
+    return app.predictionKind;
+  },
+  get measured() {
+    return app.measured;
+  },
   get ids() {
     return app.run ? Array.from(app.run.ids) : null;
   },
@@ -93,7 +111,14 @@ const hook = {
   get compare() {
     const d = app.difference;
     if (!d) return null;
-    return { T: d.T, tokensB: app.runB.tokens, maxAbs: Array.from(d.maxAbs), range: d.range, rowMaxAbs: rowMaxAbs(d) };
+    return {
+      T: d.T,
+      tokensB: app.runB.tokens,
+      maxAbs: Array.from(d.maxAbs),
+      range: d.range,
+      rowMaxAbs: rowMaxAbs(d),
+      ...app.views.get('compare').inspect(),
+    };
   },
   get aggregate() {
     return app.views.get('aggregate').inspect().values;

@@ -68,7 +68,7 @@ test(
       const server = await serverWith(depsDir);
       try {
         const options = await withPage(
-          `${serverUrl(server)}/web/`,
+          `${serverUrl(server)}/web/?test=1`, // the page installs its test hook (mhaDemo) only with test=1
           async (page) => {
             await page.waitForFunction(() => window.mhaDemo?.ready, null, { timeout: 60_000 });
             return page.$$eval('#model-select option', (all) => all.filter((o) => !o.hidden).map((o) => o.textContent));

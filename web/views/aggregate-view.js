@@ -50,11 +50,13 @@ export class AggregateView {
   }
 
   /** frame: controller.frame() */
-  render({ state: s, config, attention, tokens, T }) {
+  render({ state: s, config, attention, tokens, T, causal, special }) {
     const mode = s.aggregate,
       sqrt = s.scale === 'sqrt';
     const perLayer = Array.from({ length: config.nLayer }, (_, l) =>
-      mode === 'rollout' ? attentionRollout(attention, config, T, l) : aggregateHeads(attention, config, T, l, mode),
+      mode === 'rollout'
+        ? attentionRollout(attention, config, T, l, causal)
+        : aggregateHeads(attention, config, T, l, mode),
     );
     const values = (this.values = perLayer[s.layer]);
     for (const b of this.modes.querySelectorAll('button'))
@@ -67,14 +69,27 @@ export class AggregateView {
       kind: 'weight',
       range: 1,
       sqrt,
+      causal,
       headColor: () => UI.muted,
       headers: false,
       get: (l) => perLayer[l],
       selected: { layer: s.layer, head: 0 },
       describeHead: (l) => `layer ${l} (${mode})`,
     });
-    const describe = describeCell(tokens, values, T, (i, j) => `${mode} ${values[i * T + j].toFixed(4)}`);
-    this.large.render({ values, T, tokens, kind: 'weight', range: 1, sqrt, cell: null, describe });
+    const describe = describeCell(tokens, values, T, (i, j) => `${mode} ${values[i * T + j].toFixed(4)}`, causal);
+    const flags = special?.flags;
+    this.large.render({
+      values,
+      T,
+      tokens,
+      kind: 'weight',
+      range: 1,
+      sqrt,
+      cell: null,
+      describe,
+      causal,
+      special: flags,
+    });
   }
 }
 
@@ -101,7 +116,7 @@ export default {
     view.initialize();
     return {
       render: (frame) => view.render(frame),
-      legend: ({ state }) => weightLegend(state),
+      legend: (frame) => weightLegend(frame),
       keyHeads: () => [], // one map per layer: no head hues
       shows: ({ state }) =>
         state.aggregate === 'rollout' ? 'rollout from layer 0' : `${state.aggregate} over the heads`,

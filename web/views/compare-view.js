@@ -32,15 +32,54 @@ const MARKUP = `
 /** The half-width of the diverging colour scale for a difference. */
 const diffScale = (d) => Math.max(d.range, DIFF_SCALE_MIN);
 
-/** Token chips; those differing from `other` at the same position marked. */
-function tokenChips(tokens, other) {
-  return tokens
-    .map((t, n) => `<span class="${other && other[n] !== t ? 'focus' : ''}">${escapeHtml(t)}</span>`)
-    .join('');
+/** Token chips; those differing from `other` at the same position marked, and special tokens ([CLS], [SEP]). */
+function tokenChips(tokens, other, special) {
+  const classes = (t, n) => [other && other[n] !== t ? 'focus' : '', special?.[n] ? 'special' : ''].join(' ').trim();
+  return tokens.map((t, n) => `<span class="${classes(t, n)}">${escapeHtml(t)}</span>`).join('');
 }
 
-/** The hint under the inputs: what differs, and where the largest per-head changes are (none listed when all are 0). */
-export function compareHint({ tokensA, tokensB, difference: d, nHead }) {
+/**
+ * The largest changes on cells whose query and key tokens both texts share (an encoder's rows change
+ * there too): per head its largest |A − B| on such a cell, the `count` heads with the largest, as
+ * [{ layer, head, i, j, query, key, a, b, change }] (a, b: the two weights, change = a − b).
+ */
+export function sharedChanges({ tokensA, tokensB, a, b, difference: d, nHead }, count = LARGEST_LISTED) {
+  const T = d.T,
+    TA = tokensA.length,
+    TB = tokensB.length;
+  const shared = Array.from({ length: T }, (_, n) => tokensA[n] === tokensB[n]);
+  const best = [];
+  for (let m = 0; m < d.maxAbs.length; ++m) {
+    let top = null;
+    for (let i = 0; i < T; ++i) {
+      if (!shared[i]) continue;
+      for (let j = 0; j < T; ++j) {
+        const change = d.diff[(m * T + i) * T + j];
+        if (shared[j] && (!top || Math.abs(change) > Math.abs(top.change))) top = { i, j, change };
+      }
+    }
+    if (!top) continue;
+    const offsetA = (m * TA + top.i) * TA + top.j,
+      offsetB = (m * TB + top.i) * TB + top.j;
+    best.push({
+      layer: Math.floor(m / nHead),
+      head: m % nHead,
+      ...top,
+      query: tokensA[top.i],
+      key: tokensA[top.j],
+      a: a[offsetA],
+      b: b[offsetB],
+    });
+  }
+  return best.sort((x, y) => Math.abs(y.change) - Math.abs(x.change)).slice(0, count);
+}
+
+/**
+ * The hint under the inputs: what differs, and where the largest per-head changes are (none listed when all
+ * are 0). causal: false for an encoder, whose rows of shared tokens change too (named from `shared`, the
+ * sharedChanges list).
+ */
+export function compareHint({ tokensA, tokensB, difference: d, nHead, causal = true, shared = [] }) {
   const TA = tokensA.length,
     TB = tokensB.length;
   const sizes = TA !== TB ? ` (A has ${TA} tokens, B ${TB})` : '';
@@ -48,6 +87,11 @@ export function compareHint({ tokensA, tokensB, difference: d, nHead }) {
   if (first < 0) {
     if (TA === TB) return 'A and B have the same tokens: no head differs.';
     const [longer, shorter] = TA > TB ? ['A', 'B'] : ['B', 'A'];
+    if (!causal)
+      return (
+        `${longer} repeats all ${d.T} tokens of ${shorter} and goes on${sizes}. An encoder's token sees the whole ` +
+        `text, so the rows of the shared tokens change too (largest |A − B| ${d.range.toFixed(2)}).`
+      );
     return (
       `${longer} repeats all ${d.T} tokens of ${shorter} and goes on${sizes}. With the causal mask a position sees only ` +
       `the tokens before it, so on those ${d.T} positions every head attends alike: A − B is 0 everywhere ` +
@@ -59,6 +103,18 @@ export function compareHint({ tokensA, tokensB, difference: d, nHead }) {
     .sort((a, b) => d.maxAbs[b] - d.maxAbs[a])
     .slice(0, LARGEST_LISTED)
     .map((k) => `L${Math.floor(k / nHead)}H${k % nHead} (${d.maxAbs[k].toFixed(2)})`);
+  if (!causal) {
+    const named = shared.map(
+      (c) =>
+        `L${c.layer}H${c.head} ${JSON.stringify(c.query)} → ${JSON.stringify(c.key)} ` +
+        `${c.a.toFixed(2)} → ${c.b.toFixed(2)}`,
+    );
+    return (
+      `A − B per head over the first ${d.T} positions${sizes}; tokens differ from position ${first} on. In an ` +
+      'encoder every token sees every other one, so the rows of the tokens both texts share change too. ' +
+      `Largest changes on shared tokens (A → B): ${named.join('; ')}. Largest per head: ${largest.join(', ')}.`
+    );
+  }
   return (
     `A − B per head over the first ${d.T} positions${sizes}; tokens differ from position ${first} on, so every ` +
     `earlier row is identical (causal mask). Largest changes: ${largest.join(', ')}.`
@@ -85,8 +141,9 @@ export class CompareView {
   }
 
   /** No text B: nothing but A's tokens and a prompt; the pictures of an earlier B are removed. */
-  renderEmpty(tokens) {
-    setHtml(this.tokensA, tokenChips(tokens));
+  renderEmpty(tokens, special) {
+    this.shared = [];
+    setHtml(this.tokensA, tokenChips(tokens, null, special));
     setHtml(this.tokensB, '');
     setText(this.hint, 'Type a second text B to compare.');
     setText(this.title, '');
@@ -95,17 +152,26 @@ export class CompareView {
     this.large.clear();
   }
 
-  /** frame: controller.frame() */
-  render({ state: s, config, run, runB, difference: d, predictions, predictionsB }) {
-    const tokens = run.tokens,
-      T = run.ids.length,
+  /** frame: controller.frame() (compare: A and B as drawn, without [CLS]/[SEP] when they are hidden) */
+  render({ state: s, config, compare, difference: d, predictions, predictionsB, causal, predictionKind }) {
+    const { tokens, T } = compare.a,
       { nLayer, nHead } = config;
-    if (!runB || !d) return this.renderEmpty(tokens);
-    const tokensB = runB.tokens,
-      TB = runB.ids.length;
-    setHtml(this.tokensA, tokenChips(tokens));
-    setHtml(this.tokensB, tokenChips(tokensB, tokens));
-    setText(this.hint, compareHint({ tokensA: tokens, tokensB, difference: d, nHead }));
+    if (!compare.b || !d) return this.renderEmpty(tokens, compare.a.flags);
+    const { tokens: tokensB, T: TB } = compare.b;
+    setHtml(this.tokensA, tokenChips(tokens, null, compare.a.flags));
+    setHtml(this.tokensB, tokenChips(tokensB, tokens, compare.b.flags));
+    const shared = causal
+      ? []
+      : sharedChanges({
+          tokensA: tokens,
+          tokensB,
+          a: compare.a.attention,
+          b: compare.b.attention,
+          difference: d,
+          nHead,
+        });
+    this.shared = shared;
+    setText(this.hint, compareHint({ tokensA: tokens, tokensB, difference: d, nHead, causal, shared }));
     const range = diffScale(d),
       dT = d.T,
       size = dT * dT;
@@ -116,6 +182,7 @@ export class CompareView {
       T: dT,
       kind: 'diff',
       range,
+      causal,
       headColor,
       get: slice,
       selected: { layer: s.layer, head: s.head },
@@ -123,17 +190,27 @@ export class CompareView {
       describeHead: (l, h) => `layer ${l} head ${h}\nmax |A − B| ${d.maxAbs[l * nHead + h].toFixed(4)}`,
     });
     const values = slice(s.layer, s.head);
-    const a = headSlice(run.attention, T, nHead, s.layer, s.head);
-    const b = headSlice(runB.attention, TB, nHead, s.layer, s.head);
+    const a = headSlice(compare.a.attention, T, nHead, s.layer, s.head);
+    const b = headSlice(compare.b.attention, TB, nHead, s.layer, s.head);
     setText(this.title, `Layer ${s.layer}, head ${s.head}: A − B`);
     const labels = tokens.slice(0, dT).map((t, n) => (t === tokensB[n] ? t : `${t}/${tokensB[n]}`));
     const cellText = (i, j) =>
       `A ${a[i * T + j].toFixed(4)}  B ${b[i * TB + j].toFixed(4)}\nA − B ${values[i * dT + j].toFixed(4)}`;
-    const describe = describeCell(tokens, values, dT, cellText);
-    this.large.render({ values, T: dT, tokens: labels, kind: 'diff', range, cell: null, describe });
+    const describe = describeCell(tokens, values, dT, cellText, causal);
+    const special = compare.a.flags?.slice(0, dT);
+    this.large.render({ values, T: dT, tokens: labels, kind: 'diff', range, cell: null, describe, causal, special });
+    this.renderPredictions(predictionKind, predictions, predictionsB);
+  }
+
+  /** Both texts' predictions (GPT-2's next token, an encoder's [MASK] guesses), or nothing. */
+  renderPredictions(predictionKind, predictions, predictionsB) {
+    const [titleA, titleB] =
+      predictionKind === 'masked'
+        ? ['[MASK] guesses in A', '[MASK] guesses in B']
+        : ['next token after A', 'next token after B'];
     setHtml(
       this.predictions,
-      predictionList('next token after A', predictions) + predictionList('next token after B', predictionsB),
+      predictionKind ? predictionList(titleA, predictions) + predictionList(titleB, predictionsB) : '',
     );
   }
 }
@@ -168,8 +245,10 @@ export default {
         if (textB.value !== frame.state.textB) textB.value = frame.state.textB;
         view.render(frame);
       },
+      inspect: () => ({ shared: view.shared ?? [], hint: view.hint.textContent }),
       shows: ({ state }) => `A − B of every head, head ${state.head} large; B: "${state.textB.slice(0, 60)}"`,
-      legend: ({ difference, state }) => (difference && state.textB ? differenceLegend(diffScale(difference)) : ''),
+      legend: ({ difference, state, causal, special }) =>
+        difference && state.textB ? differenceLegend(diffScale(difference), { causal, special }) : '',
     };
   },
 };

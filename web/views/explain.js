@@ -31,26 +31,28 @@ function drawStrip(canvas, values, range) {
 }
 
 /**
- * The rows from the score to the weight. A masked cell (key after the query) adds M_ij = −∞ to its score,
- * so its weight is e^−∞ / Σ = 0 and the row max and normaliser (over keys m ≤ i) do not involve it.
+ * The rows from the score to the weight. In a causal model a masked cell (key after the query) adds
+ * M_ij = −∞ to its score, so its weight is e^−∞ / Σ = 0 and the row max and normaliser (over keys m ≤ i)
+ * do not involve it. An encoder has no mask: every key counts (only padding would be masked, and the page
+ * pads nothing).
  */
-function softmaxRows(info, i, j, shown) {
+function softmaxRows(info, i, j, shown, causal) {
   const row = (key, value) => `<span class="k">${key}</span><span class="v">${value}</span>`;
-  const normaliser = `${fmt(info.normaliser)} <span class="muted">(softmax normaliser over keys 0…${i}, ${i + 1} keys)</span>`;
-  const common = [
-    row('score s<sub>ij</sub>', fmt(info.score)),
-    row(
-      'mask M<sub>ij</sub>',
-      info.masked
-        ? `−∞ <span class="muted">(key ${j} &gt; query ${i}: the future)</span>`
-        : `0 (key ${j} ≤ query ${i}: allowed)`,
-    ),
-  ];
+  const over = causal ? `over keys 0…${i}, ${i + 1} keys` : `over all ${info.keys} keys`;
+  const normaliser = `${fmt(info.normaliser)} <span class="muted">(softmax normaliser ${over})</span>`;
+  const sum = causal ? 'Σ<sub>m≤i</sub>' : 'Σ<sub>m</sub>';
+  const mask = !causal
+    ? '0 <span class="muted" data-mask>(encoder: no mask, every key is visible; only padding would get −∞, and ' +
+      'the page pads nothing)</span>'
+    : info.masked
+      ? `−∞ <span class="muted">(key ${j} &gt; query ${i}: the future)</span>`
+      : `0 (key ${j} ≤ query ${i}: allowed)`;
+  const common = [row('score s<sub>ij</sub>', fmt(info.score)), row('mask M<sub>ij</sub>', mask)];
   if (info.masked) {
     return [
       ...common,
       row('s<sub>ij</sub> + M<sub>ij</sub>', '−∞'),
-      row('Σ<sub>m≤i</sub> e<sup>s<sub>im</sub>−max</sup>', normaliser),
+      row(`${sum} e<sup>s<sub>im</sub>−max</sup>`, normaliser),
       row(
         'weight a<sub>ij</sub>',
         `<strong data-weight>0</strong> <span class="muted" data-equation>= e<sup>−∞</sup> / ` +
@@ -61,7 +63,7 @@ function softmaxRows(info, i, j, shown) {
   return [
     ...common,
     row('row max', fmt(info.rowMax)),
-    row('Σ<sub>m≤i</sub> e<sup>s<sub>im</sub>−max</sup>', normaliser),
+    row(`${sum} e<sup>s<sub>im</sub>−max</sup>`, normaliser),
     row(
       'weight a<sub>ij</sub>',
       `<strong data-weight>${fmt(info.weight)}</strong> <span class="muted" data-equation>= ` +
@@ -79,9 +81,9 @@ export function renderExplainEmpty(container) {
 
 /**
  * data = { layer, head, i, j, tokens, info (analysis.explainCell), shown (the weight in the page's
- * attention array), config }
+ * attention array), config, causal (false: an encoder) }
  */
-export function renderExplain(container, { layer, head, i, j, tokens, info, shown, config }) {
+export function renderExplain(container, { layer, head, i, j, tokens, info, shown, config, causal = true }) {
   const { nLayer, nHead, nEmbd, headDim } = config;
   const qTok = escapeHtml(tokens[i]),
     kTok = escapeHtml(tokens[j]);
@@ -98,7 +100,7 @@ export function renderExplain(container, { layer, head, i, j, tokens, info, show
       <span class="k">q⊙k</span><canvas class="strip" data-strip="p" aria-label="element-wise product"></canvas>
       <span class="k">q<sub>i</sub>·k<sub>j</sub></span><span class="v">${fmt(info.dot)}</span>
       <span class="k">× 1/√d<sub>k</sub></span><span class="v">× ${fmt(info.scale)} <span class="muted">(d<sub>k</sub> = ${headDim})</span></span>
-      ${softmaxRows(info, i, j, shown)}
+      ${softmaxRows(info, i, j, shown, causal)}
       <span class="k">|a<sub>ij</sub> v<sub>j</sub>|</span><span class="v">${fmt(info.contribution)} <span class="muted">= ${fmt(info.weight, 3)} × |v<sub>j</sub>| ${fmt(info.vNorm, 3)};
         ${(100 * info.contributionShare).toFixed(1)}% of Σ<sub>m</sub> |a<sub>im</sub> v<sub>m</sub>|; |head output| ${fmt(info.outputNorm, 3)}</span></span>
     </div>
@@ -108,7 +110,11 @@ export function renderExplain(container, { layer, head, i, j, tokens, info, show
       <span class="dim">W<sub>i</sub><sup>Q,K,V</sup> ∈ ℝ<sup>${nEmbd}×${headDim}</sup>, i = 1…${nHead}</span><br>
       MultiHead(Q, K, V) = Concat(head<sub>1</sub>, …, head<sub>${nHead}</sub>) W<sup>O</sup>
       <span class="dim">W<sup>O</sup> ∈ ℝ<sup>${nHead * headDim}×${nEmbd}</sup></span><br>
-      <span class="dim">d<sub>model</sub> = ${nEmbd}, h = ${nHead}, d<sub>k</sub> = d<sub>v</sub> = ${headDim}, ${nLayer} layers; Q = K = V = LayerNorm(x) here (self-attention), M<sub>ij</sub> = −∞ for j &gt; i.</span>
+      <span class="dim">d<sub>model</sub> = ${nEmbd}, h = ${nHead}, d<sub>k</sub> = d<sub>v</sub> = ${headDim}, ${nLayer} layers; ${
+        causal
+          ? 'Q = K = V = LayerNorm(x) here (self-attention), M<sub>ij</sub> = −∞ for j &gt; i.'
+          : 'Q = K = V = x, the layer input (self-attention; BERT normalises after the block), M = 0: no causal mask.'
+      }</span>
     </div>`,
   );
   drawStrip(container.querySelector('[data-strip="q"]'), info.qi, range);

@@ -7,7 +7,7 @@ import { headColor, UI } from '../colors.js';
 import { escapeHtml } from '../dom.js';
 import { svgTitle, titleHeight } from '../export.js';
 import { HeadChips } from './head-chips.js';
-import { scaleToggle } from './legend.js';
+import { scaleToggle, specialLegend } from './legend.js';
 import { shortToken, sizeCanvas, textWidth } from './heatmap.js';
 
 // ---- layout ----
@@ -168,7 +168,10 @@ export class HeadView {
     return this.hover ?? this.keyFocus ?? this.data?.lock ?? null;
   }
 
-  /** data = { attention, T, nHead, layer, tokens, visible: [head], lock, sqrt } */
+  /**
+   * data = { attention, T, nHead, layer, tokens, visible: [head], lock, sqrt, causal (false: an encoder, a
+   * query's lines go to every key), special (per token: [CLS]/[SEP], labels drawn in UI.special) }
+   */
   render(data) {
     this.data = data;
     this.geometry = this.layout();
@@ -180,23 +183,24 @@ export class HeadView {
   /** The lines to draw for a focus: [{ head, i, j, w }] through a callback (no allocation per line). */
   forEachLine(focus, visit) {
     const { attention, T, nHead, layer, visible } = this.data;
+    const causal = this.data.causal ?? true;
     for (const h of visible) {
       const base = (layer * nHead + h) * T * T;
       if (!focus) {
         for (let i = 0; i < T; ++i)
-          for (let j = 0; j <= i; ++j) {
+          for (let j = 0; j <= (causal ? i : T - 1); ++j) {
             const w = attention[base + i * T + j];
             if (w >= MIN_WEIGHT) visit(h, i, j, w);
           }
       } else if (focus.side === 'q') {
         const i = focus.index;
-        for (let j = 0; j <= i; ++j) {
+        for (let j = 0; j <= (causal ? i : T - 1); ++j) {
           const w = attention[base + i * T + j];
           if (w >= MIN_WEIGHT) visit(h, i, j, w);
         }
       } else {
         const j = focus.index;
-        for (let i = j; i < T; ++i) {
+        for (let i = causal ? j : 0; i < T; ++i) {
           const w = attention[base + i * T + j];
           if (w >= MIN_WEIGHT) visit(h, i, j, w);
         }
@@ -212,7 +216,7 @@ export class HeadView {
    */
   batchLines(focus) {
     const { T, visible, sqrt } = this.data;
-    const capacity = (visible.length * T * (T + 1)) / 2;
+    const capacity = (this.data.causal ?? true) ? (visible.length * T * (T + 1)) / 2 : visible.length * T * T;
     const buffers = this.lineBuffers;
     if (buffers.keys.length < capacity)
       Object.assign(buffers, {
@@ -308,7 +312,10 @@ export class HeadView {
       if (!ctx.roundRect) ctx.rect(align === 'right' ? x - w + 4 : x - 4, y(n) - g.row / 2 + 1, w, g.row - 2);
       ctx.fill();
     };
+    const causal = this.data.causal ?? true,
+      special = this.data.special;
     const outOfReach = (side, n) =>
+      causal &&
       focus &&
       ((focus.side === 'q' && side === 'k' && n > focus.index) ||
         (focus.side === 'k' && side === 'q' && n < focus.index));
@@ -321,7 +328,8 @@ export class HeadView {
         const focused = focus && focus.side === side && focus.index === n;
         const locked = lock && lock.side === side && lock.index === n;
         if (focused || locked) highlight(x, n, align);
-        const color = focused || locked ? UI.paper : outOfReach(side, n) ? UI.faint : UI.ink;
+        const color =
+          focused || locked ? UI.paper : outOfReach(side, n) ? UI.faint : special?.[n] ? UI.special : UI.ink;
         if (color !== fill) ctx.fillStyle = fill = color; // a colour string is parsed on every set
         ctx.fillText(labels[n], x, y(n));
       }
@@ -338,8 +346,9 @@ export class HeadView {
       { T, visible, attention, nHead, layer } = this.data;
     const y = (n) => TOP + (n + 0.5) * g.row;
     const other = focus.side === 'q' ? 'k' : 'q';
-    const from = other === 'k' ? 0 : focus.index,
-      to = other === 'k' ? focus.index : T - 1;
+    const causal = this.data.causal ?? true;
+    const from = other === 'k' || !causal ? 0 : focus.index,
+      to = other === 'k' && causal ? focus.index : T - 1;
     const barX = other === 'k' ? g.xRightText + g.label + 8 : SIDE_PAD;
     const weight = (h, n) => {
       const i = other === 'k' ? focus.index : n,
@@ -452,17 +461,19 @@ export default {
     chips.initialize();
     return {
       render(frame) {
-        const { state: s, config, attention, T, tokens } = frame;
+        const { state: s, config, attention, T, tokens, causal, special } = frame;
         const visible = visibleHeads(s, config);
         const sqrt = s.scale === 'sqrt';
-        view.render({ attention, T, nHead: config.nHead, layer: s.layer, tokens, visible, lock: s.lock, sqrt });
+        const data = { attention, T, nHead: config.nHead, layer: s.layer, tokens, visible, lock: s.lock, sqrt };
+        view.render({ ...data, causal, special: special?.flags });
         chips.render(frame);
       },
-      legend: ({ state }) => {
+      legend: ({ state, special }) => {
         const opacity = state.scale === 'sqrt' ? '√weight' : 'weight';
         return (
           `<span>line opacity = ${opacity} (weights under ${MIN_WEIGHT} not drawn)</span>` +
           "<span>bars beside the other column: the focused token's weights per head, and the largest (in its head's hue)</span>" +
+          specialLegend({ special }) +
           scaleToggle(state)
         );
       },

@@ -1,6 +1,7 @@
 // Heatmap drawing shared by the model, aggregate and compare views: a [T, T] array painted one
 // pixel per cell into an offscreen canvas, then scaled up without smoothing (so 128 tokens cost one
-// ImageData fill, not 16k DOM nodes). Rows are queries, columns keys; j > i is the causal mask.
+// ImageData fill, not 16k DOM nodes). Rows are queries, columns keys; for a causal model (GPT-2) j > i is the
+// mask, drawn grey and hatched; an encoder (causal: false) has no mask and every cell is a weight.
 import { DIFF_LUT, MASKED_RGB, UI, WEIGHT_LUT } from '../colors.js';
 
 // ---- layout of the large heatmap ----
@@ -47,23 +48,31 @@ function scratchImage(canvas, width, height) {
 /**
  * Writes values [T, T] (row stride `stride`) as RGBA pixels into image at (x0, y0). kind 'weight'
  * maps [0, range] on the weight scale (sqrt: through a square root, which spreads the small
- * weights); 'diff' maps [-range, range] on the diverging one. j > i gets the masked colour.
+ * weights); 'diff' maps [-range, range] on the diverging one. causal: j > i gets the masked colour.
  */
-function fillPixels(image, x0, y0, values, T, { kind = 'weight', range = 1, stride = T, sqrt = false } = {}) {
+function fillPixels(
+  image,
+  x0,
+  y0,
+  values,
+  T,
+  { kind = 'weight', range = 1, stride = T, sqrt = false, causal = true } = {},
+) {
   const pixels = new Uint32Array(image.data.buffer, image.data.byteOffset, image.width * image.height);
   const diverging = kind === 'diff';
   const lut = diverging ? DIFF_RGBA : WEIGHT_RGBA;
   const inverse = range > 0 ? 1 / range : 0;
   for (let i = 0; i < T; ++i) {
     const p = (y0 + i) * image.width + x0;
-    for (let j = 0; j <= i; ++j) {
+    const last = causal ? i : T - 1;
+    for (let j = 0; j <= last; ++j) {
       const v = values[i * stride + j] * inverse;
       let t = diverging ? 0.5 + 0.5 * v : v;
       t = t < 0 ? 0 : t > 1 ? 1 : t;
       if (sqrt && !diverging) t = Math.sqrt(t);
       pixels[p + j] = lut[(t * 255 + 0.5) | 0];
     }
-    pixels.fill(MASKED_RGBA, p + i + 1, p + T);
+    if (causal) pixels.fill(MASKED_RGBA, p + i + 1, p + T);
   }
 }
 
@@ -160,7 +169,9 @@ export function textWidth(ctx, font, text) {
 /**
  * A large heatmap with token labels, hover tooltip, a keyboard cell cursor and click to select.
  * initialize() binds the canvas once; render(data) redraws.
- *   data = { values [T, T], T, tokens, kind, range, title, cell: {i, j} | null, describe(i, j) -> text }
+ *   data = { values [T, T], T, tokens, kind, range, title, cell: {i, j} | null, describe(i, j) -> text,
+ *            causal (default true: the upper triangle masked and hatched), special: per token, true for
+ *            [CLS]/[SEP] (their labels drawn in UI.special) }
  */
 export class LargeHeatmap {
   constructor(canvas, tooltip, { onSelect, maxWidth } = {}) {
@@ -212,20 +223,35 @@ export class LargeHeatmap {
     const g = (this.geometry = this.layout(T, tokens));
     this.canvas.hidden = false;
     const ctx = sizeCanvas(this.canvas, g.width, g.height);
-    paintHeatmap(ctx, values, T, g.left, g.top, T * g.cell, { kind, range, sqrt: data.sqrt });
-    hatchMasked(ctx, T, g.left, g.top, g.cell);
+    const causal = data.causal ?? true;
+    paintHeatmap(ctx, values, T, g.left, g.top, T * g.cell, { kind, range, sqrt: data.sqrt, causal });
+    if (causal) hatchMasked(ctx, T, g.left, g.top, g.cell);
+    const labelColor = (n) => (data.special?.[n] ? UI.special : UI.ink);
     if (g.showLabels) {
       ctx.font = LABEL_FONT;
-      ctx.fillStyle = UI.ink;
       ctx.textBaseline = 'middle';
       ctx.textAlign = 'right';
-      for (let i = 0; i < T; ++i) ctx.fillText(shortToken(tokens[i]), g.left - LABEL_GAP, g.top + (i + 0.5) * g.cell);
+      for (let i = 0; i < T; ++i) {
+        ctx.fillStyle = labelColor(i);
+        ctx.fillText(shortToken(tokens[i]), g.left - LABEL_GAP, g.top + (i + 0.5) * g.cell);
+      }
       ctx.save();
       ctx.translate(g.left, g.top - LABEL_GAP);
       ctx.rotate(-Math.PI / 2);
       ctx.textAlign = 'left';
-      for (let j = 0; j < T; ++j) ctx.fillText(shortToken(tokens[j]), 0, (j + 0.5) * g.cell);
+      for (let j = 0; j < T; ++j) {
+        ctx.fillStyle = labelColor(j);
+        ctx.fillText(shortToken(tokens[j]), 0, (j + 0.5) * g.cell);
+      }
       ctx.restore();
+    } else if (data.special?.some(Boolean)) {
+      // no room for labels: a tick in UI.special beside the rows and above the columns of special tokens
+      ctx.fillStyle = UI.special;
+      for (let n = 0; n < T; ++n)
+        if (data.special[n]) {
+          ctx.fillRect(g.left - 3, g.top + n * g.cell, 2, g.cell);
+          ctx.fillRect(g.left + n * g.cell, g.top - 3, g.cell, 2);
+        }
     }
     const mark = (cell, color, width) => {
       if (!cell || cell.i >= T || cell.j >= T) return;
@@ -304,7 +330,7 @@ export class LargeHeatmap {
 
 /**
  * Grid of small heatmaps (layers x heads) on one canvas. initialize() binds events; render() draws.
- *   data = { nLayer, nHead, T, get(l, h) -> [T, T], kind, range, selected: {layer, head}, caption(l, h) -> text,
+ *   data = { nLayer, nHead, T, get(l, h) -> [T, T], kind, range, causal (default true), selected: {layer, head}, caption(l, h) -> text,
  *            ablated(l, h) -> bool, headColor(h) }
  */
 export class HeatmapGrid {
@@ -386,7 +412,8 @@ export class HeatmapGrid {
           y = HEADER + l * (size + PAD + CAPTION);
         maps.push({ values: data.get(l, h), column: h, row: l, x, y });
       }
-    paintHeatmaps(ctx, maps, T, nHead, nLayer, size, { kind: data.kind, range: data.range, sqrt: data.sqrt });
+    const causal = data.causal ?? true;
+    paintHeatmaps(ctx, maps, T, nHead, nLayer, size, { kind: data.kind, range: data.range, sqrt: data.sqrt, causal });
     this.decorate(ctx, maps);
   }
 
@@ -465,11 +492,11 @@ export class HeatmapGrid {
   }
 }
 
-/** Tooltip text of cell (i, j): query and key tokens, then the weight (or `extra(i, j)`). */
-export function describeCell(tokens, values, T, extra) {
+/** Tooltip text of cell (i, j): query and key tokens, then the weight (or `extra(i, j)`); causal: j > i is masked. */
+export function describeCell(tokens, values, T, extra, causal = true) {
   return (i, j) => {
     const head = `query ${i} ${JSON.stringify(tokens[i])}\nkey   ${j} ${JSON.stringify(tokens[j])}\n`;
-    if (j > i) return `${head}masked (key after query)`;
+    if (causal && j > i) return `${head}masked (key after query)`;
     return head + (extra ? extra(i, j) : `weight ${values[i * T + j].toFixed(4)}`);
   };
 }

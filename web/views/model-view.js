@@ -8,8 +8,9 @@ import { describeCell, HeatmapGrid, LargeHeatmap } from './heatmap.js';
 import { weightLegend } from './legend.js';
 
 const MARKUP = `
-  <p class="hint">Every layer (rows) × head (columns): row = query, column = key, darker = more attention, hatched =
-    masked (the future). Click a head to open it; hover its cells, click a cell to explain that weight.</p>
+  <p class="hint">Every layer (rows) × head (columns): row = query, column = key, darker = more attention<span
+    data-causal-only>, hatched = masked (the future)</span>. Click a head to open it; hover its cells, click a cell to
+    explain that weight.</p>
   <div class="split">
     <div class="canvas-scroll"><canvas id="grid-canvas" tabindex="0" aria-label="All heads of all layers as small heatmaps"></canvas></div>
     <div class="large">
@@ -21,10 +22,11 @@ const MARKUP = `
 
 export class ModelView {
   /** elements: { grid, large, title } canvases / heading; callbacks: onSelectHead({layer, head}), onSelectCell({i, j}) */
-  constructor({ grid, large, title }, { tooltip, onSelectHead, onSelectCell, maxWidth }) {
+  constructor({ grid, large, title, maskHint }, { tooltip, onSelectHead, onSelectCell, maxWidth }) {
     this.grid = new HeatmapGrid(grid, { onSelect: onSelectHead, maxWidth, tooltip });
     this.large = new LargeHeatmap(large, tooltip, { onSelect: onSelectCell, maxWidth });
     this.title = title;
+    this.maskHint = maskHint;
   }
 
   initialize() {
@@ -33,8 +35,9 @@ export class ModelView {
   }
 
   /** frame: controller.frame() */
-  render({ state: s, config: { nLayer, nHead }, attention, tokens, T, labels, patterns, focusScore }) {
+  render({ state: s, config: { nLayer, nHead }, attention, tokens, T, labels, patterns, focusScore, causal, special }) {
     const sqrt = s.scale === 'sqrt';
+    if (this.maskHint.hidden === causal) this.maskHint.hidden = !causal;
     this.grid.render({
       nLayer,
       nHead,
@@ -42,6 +45,7 @@ export class ModelView {
       kind: 'weight',
       range: 1,
       sqrt,
+      causal,
       headColor,
       get: (l, h) => headSlice(attention, T, nHead, l, h),
       selected: { layer: s.layer, head: s.head },
@@ -51,8 +55,20 @@ export class ModelView {
         `layer ${l} head ${h}, scores on this text:\n${describeScores(labels, l, h)}\n${describeOffline(patterns, l, h)}`.trim(),
     });
     const values = headSlice(attention, T, nHead, s.layer, s.head);
-    const describe = describeCell(tokens, values, T);
-    this.large.render({ values, T, tokens, kind: 'weight', range: 1, sqrt, cell: s.cell, describe });
+    const describe = describeCell(tokens, values, T, undefined, causal);
+    const flags = special?.flags;
+    this.large.render({
+      values,
+      T,
+      tokens,
+      kind: 'weight',
+      range: 1,
+      sqrt,
+      cell: s.cell,
+      describe,
+      causal,
+      special: flags,
+    });
     const live = labels?.head(s.layer, s.head);
     const caption = live ? headCaption(live, labels.chance, focusScore) : '';
     const offline = describeOffline(patterns, s.layer, s.head);
@@ -74,6 +90,7 @@ export default {
         grid: panel.querySelector('#grid-canvas'),
         large: panel.querySelector('#large-canvas'),
         title: panel.querySelector('#large-title'),
+        maskHint: panel.querySelector('[data-causal-only]'),
       },
       {
         tooltip,
@@ -85,7 +102,7 @@ export default {
     view.initialize();
     return {
       render: (frame) => view.render(frame),
-      legend: ({ state }) => weightLegend(state),
+      legend: (frame) => weightLegend(frame),
       shows: ({ state }) => `every head, head ${state.head} large`,
       inspect: () => {
         const r = view.large.canvas.getBoundingClientRect();

@@ -1,0 +1,80 @@
+// "About this model": a model's measured table, shown in the side panel when its models.json entry names one.
+// For all-MiniLM-L6-v2 it is models/all-MiniLM-L6-v2.it-attention.json (tools/minilm/it_attention.mjs): on 20
+// sentences (10 pairs where a word after "it" picks one of two antecedents, the seed pair first), how much of
+// the row of "it" each head puts on the antecedent, against chance (the antecedent's share of the text's
+// tokens), and whether changing the deciding word moves the head's split the right way.
+import { escapeHtml, setHtml } from '../dom.js';
+
+const LISTED = 8; // heads in the table
+
+/** The heads ordered as models/all-MiniLM-L6-v2.md orders them: most pairs moved the right way, then the mean shift. */
+export function rankedHeads(measured) {
+  return [...measured.heads].sort((a, b) => b.moves - a.moves || b.shift - a.shift);
+}
+
+/**
+ * The table's rows: the LISTED best-ranked heads, plus the selected head when it is not among them.
+ * Each row: { layer, head, moves, shift, resolves, right, wrong, timesChance, selected }.
+ */
+export function measuredRows(measured, selected) {
+  const ranked = rankedHeads(measured);
+  const rows = ranked.slice(0, LISTED);
+  const isSelected = (h) => h.layer === selected.layer && h.head === selected.head;
+  if (!rows.some(isSelected)) {
+    const extra = ranked.find(isSelected);
+    if (extra) rows.push(extra);
+  }
+  return rows.map((h) => ({ ...h, selected: isSelected(h) }));
+}
+
+/** The seed pair's numbers for a head: the weight of "it" on each candidate in both sentences, or null. */
+function seedPair(measured, { layer, head }, nHead) {
+  const [tired, wide] = measured.sentences;
+  if (!tired || !wide) return null;
+  const index = layer * nHead + head;
+  return { tired, wide, index };
+}
+
+/**
+ * Renders the table into container and shows its card; hides the card when measured is null.
+ * selected: { layer, head } (the page's head, marked in the table and described under it).
+ */
+export function renderMeasured(container, measured, selected, card) {
+  if (card.hidden !== !measured) card.hidden = !measured;
+  if (!measured) return;
+  const pairs = Math.floor(measured.sentences.length / 2);
+  const nHead = Math.max(...measured.heads.map((h) => h.head)) + 1;
+  const rows = measuredRows(measured, selected).map(
+    (h) =>
+      `<tr data-layer="${h.layer}" data-head="${h.head}"${h.selected ? ' class="selected"' : ''}>` +
+      `<th scope="row">L${h.layer}H${h.head}</th><td>${h.moves}/${pairs}</td><td>${h.shift.toFixed(3)}</td>` +
+      `<td>${h.resolves}/${pairs}</td><td>${h.right.toFixed(3)}</td><td>${h.wrong.toFixed(3)}</td>` +
+      `<td>${h.timesChance.toFixed(1)}×</td></tr>`,
+  );
+  const best = rankedHeads(measured).reduce((a, b) => (b.resolves > a.resolves ? b : a));
+  const seed = seedPair(measured, selected, nHead);
+  const seedLine = seed
+    ? `<p class="small" data-seed>L${selected.layer}H${selected.head} in the seed pair, weight of “it” on ` +
+      `“${escapeHtml(seed.tired.antecedent)}” / “${escapeHtml(seed.tired.other)}”: ` +
+      `${seed.tired.right[seed.index].toFixed(3)} / ${seed.tired.wrong[seed.index].toFixed(3)} with “tired”, ` +
+      `${seed.wide.wrong[seed.index].toFixed(3)} / ${seed.wide.right[seed.index].toFixed(3)} with “wide” ` +
+      `(chance ${seed.tired.chance.toFixed(3)} per one-piece word).</p>`
+    : '';
+  setHtml(
+    container,
+    `<p class="small">Does “it” attend to its antecedent? Measured on ${measured.sentences.length} sentences ` +
+      `(${pairs} pairs like “…because it was tired / wide”, where a word after “it” picks the antecedent). ` +
+      `Chance: the antecedent's share of the text's tokens, ${measured.chance.toFixed(3)} on average. ` +
+      `No head resolves “it”: the best gives the antecedent more than the other candidate in both sentences of ` +
+      `${best.resolves}/${pairs} pairs.</p>` +
+      '<table class="measured" aria-label="Heads that move the row of it towards its antecedent">' +
+      '<thead><tr><th>head</th><th title="pairs where changing the deciding word moves the split towards the meant antecedent">moves</th>' +
+      '<th title="mean change of the subject\'s share of the two candidates">shift</th>' +
+      '<th title="pairs where the antecedent gets more than the other candidate in both sentences">resolves</th>' +
+      '<th title="mean weight of it on the antecedent">on ante.</th><th title="mean weight on the other candidate">on other</th>' +
+      '<th title="weight on the antecedent over chance">× chance</th></tr></thead>' +
+      `<tbody>${rows.join('')}</tbody></table>` +
+      seedLine +
+      '<p class="muted small">Click a row to open that head. Numbers: models/all-MiniLM-L6-v2.md (tools/minilm/it_attention.mjs).</p>',
+  );
+}
