@@ -16,7 +16,7 @@ import {
   withHeap,
 } from './runtime.js';
 import { checkLoadOptions, GptModel, readSource } from './model.js';
-import { attentionOf, explainLayer, headMaskOf, ModelBase, runHandle } from './model-base.js';
+import { attentionOf, checkIdRange, explainLayer, headMaskOf, ModelBase, runHandle } from './model-base.js';
 import { HUB_OPTIONS, isHubSource, readHubModel } from './hub.js';
 import { LlamaModel } from './llama.js';
 
@@ -260,12 +260,8 @@ export class EncoderModel extends ModelBase {
       encoded = { ids, typeIds, special: new Uint8Array(ids.length), truncated: false };
     }
     const { ids, typeIds } = encoded;
-    if (ids.length === 0) throw new RangeError('input: expected at least 1 token, got 0');
-    if (ids.length > nPositions)
-      throw new RangeError(`input: expected at most nPositions = ${nPositions} tokens, got ${ids.length}`);
+    this[checkIdRange](ids, 'input', 'nPositions');
     for (let n = 0; n < ids.length; ++n) {
-      if (ids[n] < 0 || ids[n] >= vocabSize)
-        throw new RangeError(`ids[${n}]: expected an id in [0, ${vocabSize}), got ${ids[n]}`);
       // DistilBERT has no token types: the tokenizer's segments are returned but not used.
       const checked = typeVocabSize > 0 || o.typeIds !== undefined;
       if (checked && (typeIds[n] < 0 || typeIds[n] >= Math.max(typeVocabSize, 1)))

@@ -15,7 +15,7 @@ import {
   withHeap,
 } from './runtime.js';
 import { ByteBpeTokenizer, checkLoadOptions, loadBytes, readSource, toIds } from './model.js';
-import { attentionOf, engine, headMaskOf, ModelBase, runHandle } from './model-base.js';
+import { attentionOf, checkIdRange, engine, headMaskOf, ModelBase, runHandle } from './model-base.js';
 
 export const INDEX_NAME = 'model.safetensors.index.json';
 const SINGLE_NAME = 'model.safetensors';
@@ -195,14 +195,7 @@ export class LlamaModel extends ModelBase {
 
   #checkIds(input, method) {
     const ids = typeof input === 'string' ? this.#requireTokenizer(method).encode(input) : toIds(input, 'ids');
-    const { maxPositions, vocabSize } = this.config;
-    if (ids.length === 0) throw new RangeError('ids: expected at least 1 token, got 0');
-    if (ids.length > maxPositions)
-      throw new RangeError(`ids: expected at most maxPositions = ${maxPositions} tokens, got ${ids.length}`);
-    for (let n = 0; n < ids.length; ++n)
-      if (ids[n] < 0 || ids[n] >= vocabSize)
-        throw new RangeError(`ids[${n}]: expected an id in [0, ${vocabSize}), got ${ids[n]}`);
-    return ids;
+    return this[checkIdRange](ids, 'ids', 'maxPositions');
   }
 
   /**

@@ -17,6 +17,7 @@ import {
 export const engine = Symbol('engine'); // the wasm module, for withHeap() in subclasses
 export const runHandle = Symbol('runHandle');
 export const headMaskOf = Symbol('headMaskOf');
+export const checkIdRange = Symbol('checkIdRange');
 export const attentionOf = Symbol('attentionOf');
 export const explainLayer = Symbol('explainLayer');
 
@@ -66,6 +67,21 @@ export class ModelBase extends WasmObject {
 
   get [engine]() {
     return this.#module;
+  }
+
+  /**
+   * Throws a RangeError unless ids holds 1 to config[limitName] (the longest input) ids, each in [0, vocabSize).
+   * name: the argument the ids came from, for the message.
+   */
+  [checkIdRange](ids, name, limitName) {
+    const { vocabSize, [limitName]: limit } = this.#config;
+    if (ids.length === 0) throw new RangeError(`${name}: expected at least 1 token, got 0`);
+    if (ids.length > limit)
+      throw new RangeError(`${name}: expected at most ${limitName} = ${limit} tokens, got ${ids.length}`);
+    for (let n = 0; n < ids.length; ++n)
+      if (ids[n] < 0 || ids[n] >= vocabSize)
+        throw new RangeError(`ids[${n}]: expected an id in [0, ${vocabSize}), got ${ids[n]}`);
+    return ids;
   }
 
   /** The mask [nLayer * nHead] of options.headMask (1 = keep, 0 = ablate), or null for none. */

@@ -17,7 +17,7 @@ import {
   WasmObject,
   withHeap,
 } from './runtime.js';
-import { attentionOf, explainLayer, headMaskOf, ModelBase, runHandle } from './model-base.js';
+import { attentionOf, checkIdRange, explainLayer, headMaskOf, ModelBase, runHandle } from './model-base.js';
 
 const MODEL_FILES = ['config', 'weights', 'vocab', 'merges'];
 const FILE_NAMES = { config: 'config.json', weights: 'model.safetensors', vocab: 'vocab.json', merges: 'merges.txt' };
@@ -358,13 +358,8 @@ export class GptModel extends ModelBase {
     const handle = this[live]('run');
     const o = checkOptions(options, ['attention', 'allLogits', 'headMask'], 'run options');
     const ids = typeof input === 'string' ? this.tokenizer.encode(input) : toIds(input, 'ids');
-    const { nPositions, vocabSize } = this.config;
-    if (ids.length === 0) throw new RangeError('input: expected at least 1 token, got 0 (empty text)');
-    if (ids.length > nPositions)
-      throw new RangeError(`input: expected at most nPositions = ${nPositions} tokens, got ${ids.length}`);
-    for (let n = 0; n < ids.length; ++n)
-      if (ids[n] < 0 || ids[n] >= vocabSize)
-        throw new RangeError(`ids[${n}]: expected an id in [0, ${vocabSize}), got ${ids[n]}`);
+    this[checkIdRange](ids, 'input', 'nPositions');
+    const { vocabSize } = this.config;
     const attention = checkBoolean(o.attention, 'attention', true);
     const allLogits = checkBoolean(o.allLogits, 'allLogits', false);
     const headMask = this[headMaskOf](o.headMask);
