@@ -11,25 +11,22 @@
 #include <string_view>
 
 #include "attention/mha.hpp"
-#include "guarded.hpp"
-#include "io/safetensors.hpp"
 #include "model/bert.hpp"
+#include "model_handle.hpp"
 #include "text/wordpiece.hpp"
 
 namespace {
 
 using namespace mha;
-using emscripten::typed_memory_view;
 using emscripten::val;
+using mha::bindings::bytes_at;
 using mha::bindings::guarded;
+using mha::bindings::text_or_error;
+using mha::bindings::view_of;
 
-std::string_view bytes_at(uintptr_t address, uint32_t size) { return {reinterpret_cast<const char*>(address), size}; }
-
-// "\x01" marks an error in a function that otherwise returns a string (never part of a model_type).
+// config.json's model_type, or "\x01" + the error.
 std::string model_type_of(uintptr_t config, uint32_t size) {
-  std::string out;
-  const std::string error = guarded([&] { out = config_model_type(bytes_at(config, size)); });
-  return error.empty() ? out : "\x01" + error;
+  return text_or_error([&] { return config_model_type(bytes_at(config, size)); });
 }
 
 class WordPiece {
@@ -49,15 +46,13 @@ class WordPiece {
   std::string encode_pair(const std::string& first, const std::string& second, int32_t max_length) {
     return guarded([&] { encoding_ = require().encode_pair(first, second, max_length); });
   }
-  val ids() const { return val(typed_memory_view(encoding_.ids.size(), encoding_.ids.data())); }
-  val type_ids() const { return val(typed_memory_view(encoding_.type_ids.size(), encoding_.type_ids.data())); }
-  val special() const { return val(typed_memory_view(encoding_.special.size(), encoding_.special.data())); }
+  val ids() const { return view_of(encoding_.ids); }
+  val type_ids() const { return view_of(encoding_.type_ids); }
+  val special() const { return view_of(encoding_.special); }
   bool truncated() const { return encoding_.truncated; }
   int32_t untruncated_length() const { return encoding_.untruncated_length; }
   std::string token(int32_t id) {
-    std::string out;
-    const std::string error = guarded([&] { out = require().token(id); });
-    return error.empty() ? out : "\x01" + error;
+    return text_or_error([&] { return require().token(id); });
   }
   int32_t token_id(const std::string& token) const {
     if (!tokenizer_) return -1;
@@ -76,15 +71,11 @@ class WordPiece {
   text::WordPieceEncoding encoding_;
 };
 
-class Encoder {
+class Encoder : public bindings::ModelHandle<BertModel, BertConfig> {
  public:
   std::string load(uintptr_t config, uint32_t config_size, uintptr_t weights, uint32_t weights_size) {
-    return guarded([&] {
-      model_.reset();  // free the previous model before building the next one
-      config_ = parse_bert_config(bytes_at(config, config_size));
-      const SafetensorsFile file = SafetensorsFile::parse(reinterpret_cast<const uint8_t*>(weights), weights_size);
-      model_ = BertModel::load(config_, safetensors_lookup(file));
-    });
+    return load_single([](std::string_view json) { return parse_bert_config(json); }, config, config_size, weights,
+                       weights_size);
   }
   std::string architecture() const { return config_.architecture == EncoderArchitecture::bert ? "bert" : "distilbert"; }
   int32_t n_layer() const { return config_.num_hidden_layers; }
@@ -109,30 +100,9 @@ class Encoder {
       require().run(reinterpret_cast<const int32_t*>(tokens), count, options, outputs_);
     });
   }
-  val attention() const { return val(typed_memory_view(outputs_.attention.size(), outputs_.attention.data())); }
-  val logits() const { return val(typed_memory_view(outputs_.logits.size(), outputs_.logits.data())); }
-  val last_hidden_state() const {
-    return val(typed_memory_view(outputs_.last_hidden_state.size(), outputs_.last_hidden_state.data()));
-  }
-  val pooled() const { return val(typed_memory_view(outputs_.pooled.size(), outputs_.pooled.data())); }
-  val embedding() const { return val(typed_memory_view(outputs_.embedding.size(), outputs_.embedding.data())); }
-
-  std::string explain(int32_t layer) {
-    return guarded([&] { require().layer_qkv(layer, q_, k_, v_); });
-  }
-  val q() const { return val(typed_memory_view(q_.size(), q_.data())); }
-  val k() const { return val(typed_memory_view(k_.size(), k_.data())); }
-  val v() const { return val(typed_memory_view(v_.size(), v_.data())); }
-
- private:
-  BertModel& require() {
-    if (!model_) throw ArgumentError("model: expected load() first");
-    return *model_;
-  }
-  BertConfig config_;
-  std::optional<BertModel> model_;
-  BertModel::RunOutputs outputs_;
-  std::vector<float> q_, k_, v_;
+  val last_hidden_state() const { return view_of(outputs_.last_hidden_state); }  // [T, hidden]
+  val pooled() const { return view_of(outputs_.pooled); }                        // [hidden] or empty
+  val embedding() const { return view_of(outputs_.embedding); }                  // [hidden]
 };
 
 }  // namespace
@@ -155,26 +125,22 @@ EMSCRIPTEN_BINDINGS(mha_encoder) {
       .function("tokenId", &WordPiece::token_id)
       .function("vocabSize", &WordPiece::vocab_size)
       .function("maskId", &WordPiece::mask_id);
-  class_<Encoder>("Encoder")
-      .constructor<>()
-      .function("load", &Encoder::load)
-      .function("architecture", &Encoder::architecture)
-      .function("nLayer", &Encoder::n_layer)
-      .function("nHead", &Encoder::n_head)
-      .function("hiddenSize", &Encoder::hidden_size)
-      .function("maxPositions", &Encoder::max_positions)
-      .function("vocabSize", &Encoder::vocab_size)
-      .function("typeVocabSize", &Encoder::type_vocab_size)
-      .function("hasMlmHead", &Encoder::has_mlm_head)
-      .function("hasPooler", &Encoder::has_pooler)
-      .function("run", &Encoder::run)
-      .function("attention", &Encoder::attention)
-      .function("logits", &Encoder::logits)
-      .function("lastHiddenState", &Encoder::last_hidden_state)
-      .function("pooled", &Encoder::pooled)
-      .function("embedding", &Encoder::embedding)
-      .function("explain", &Encoder::explain)
-      .function("q", &Encoder::q)
-      .function("k", &Encoder::k)
-      .function("v", &Encoder::v);
+  const auto& encoder = class_<Encoder>("Encoder")
+                            .constructor<>()
+                            .function("load", &Encoder::load)
+                            .function("architecture", &Encoder::architecture)
+                            .function("nLayer", &Encoder::n_layer)
+                            .function("nHead", &Encoder::n_head)
+                            .function("hiddenSize", &Encoder::hidden_size)
+                            .function("maxPositions", &Encoder::max_positions)
+                            .function("vocabSize", &Encoder::vocab_size)
+                            .function("typeVocabSize", &Encoder::type_vocab_size)
+                            .function("hasMlmHead", &Encoder::has_mlm_head)
+                            .function("hasPooler", &Encoder::has_pooler)
+                            .function("run", &Encoder::run)
+                            .function("lastHiddenState", &Encoder::last_hidden_state)
+                            .function("pooled", &Encoder::pooled)
+                            .function("embedding", &Encoder::embedding);
+  bindings::bind_outputs(encoder);
+  bindings::bind_explain(encoder);
 }

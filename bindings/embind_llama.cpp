@@ -8,73 +8,33 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
-#include <string_view>
 
 #include "errors.hpp"
-#include "guarded.hpp"
-#include "io/safetensors.hpp"
 #include "io/safetensors_index.hpp"
 #include "model/llama.hpp"
+#include "model_handle.hpp"
 #include "text/hf_tokenizer.hpp"
+#include "tokenizer_handle.hpp"
 
 namespace {
 
 using namespace mha;
-using emscripten::typed_memory_view;
 using emscripten::val;
+using mha::bindings::bytes_at;
 using mha::bindings::guarded;
+using mha::bindings::view_of;
 
 struct ByteRange {
   uintptr_t address = 0;
   uint32_t size = 0;
 };
 
-std::string_view bytes_at(uintptr_t address, uint32_t size) { return {reinterpret_cast<const char*>(address), size}; }
-
 // The Embind object behind the wrapper's HfTokenizer (tokenizer.json).
-class HfTokenizerHandle {
- public:
-  std::string load(uintptr_t json, uint32_t size) {
-    return guarded([&] { tokenizer_ = text::HfTokenizer::from_json(bytes_at(json, size)); });
-  }
-  std::string encode(const std::string& text) {
-    return guarded([&] { ids_ = require().encode(text); });
-  }
-  val ids() const { return val(typed_memory_view(ids_.size(), ids_.data())); }
-  std::string decode(uintptr_t ids, uint32_t count) {
-    return guarded([&] {
-      const int32_t* begin = reinterpret_cast<const int32_t*>(ids);
-      text_ = require().decode(std::vector<int32_t>(begin, begin + count));
-    });
-  }
-  // The bytes of the last decode() (not necessarily valid UTF-8: the wrapper decodes with replacement).
-  val text() const { return val(typed_memory_view(text_.size(), reinterpret_cast<const uint8_t*>(text_.data()))); }
-  std::string display(int32_t id) {
-    std::string out;
-    const std::string error = guarded([&] { out = require().token_display(id); });
-    return error.empty() ? out : "\x01" + error;  // "\x01" marks an error (never part of a display form)
-  }
-  int32_t vocab_size() const { return tokenizer_ ? tokenizer_->vocab_size() : 0; }
-  int32_t token_id(const std::string& key) const {
-    if (!tokenizer_) return -1;
-    const std::optional<int32_t> id = tokenizer_->token_id(key);
-    return id ? *id : -1;
-  }
+using HfTokenizerHandle = bindings::ByteBpeHandle<text::HfTokenizer>;
 
- private:
-  const text::HfTokenizer& require() const {
-    if (!tokenizer_) throw ArgumentError("tokenizer: expected load() first");
-    return *tokenizer_;
-  }
-  std::optional<text::HfTokenizer> tokenizer_;
-  std::vector<int32_t> ids_;
-  std::string text_;
-};
-
-// The Embind object behind the wrapper's LlamaModel.
-class LlamaModelHandle {
+// The Embind object behind the wrapper's LlamaModel. Its load() takes shards, so it does not use load_single().
+class LlamaModelHandle : public bindings::ModelHandle<LlamaModel, LlamaConfig> {
  public:
   // Remembers where one safetensors file lies (the wrapper keeps it on the heap until load() returns).
   void add_shard(const std::string& name, uintptr_t address, uint32_t size) { pending_[name] = {address, size}; }
@@ -83,7 +43,7 @@ class LlamaModelHandle {
   std::string load(uintptr_t config, uint32_t config_size, uintptr_t index, uint32_t index_size) {
     const std::string error = guarded([&] {
       model_.reset();  // free the previous model before building the next one
-      config_ = parse_llama_config(std::string_view(reinterpret_cast<const char*>(config), config_size));
+      config_ = parse_llama_config(bytes_at(config, config_size));
       std::map<std::string, SafetensorsFile> files;
       for (const auto& [name, range] : pending_)
         files.emplace(name, SafetensorsFile::parse(reinterpret_cast<const uint8_t*>(range.address), range.size));
@@ -92,8 +52,7 @@ class LlamaModelHandle {
         if (single == files.end()) throw FormatError("model.safetensors: expected the weights file, got none");
         model_ = LlamaModel::load(config_, safetensors_lookup(single->second));
       } else {
-        const SafetensorsIndex parsed =
-            parse_safetensors_index(std::string_view(reinterpret_cast<const char*>(index), index_size));
+        const SafetensorsIndex parsed = parse_safetensors_index(bytes_at(index, index_size));
         std::map<std::string, const SafetensorsFile*> shards;
         for (const auto& [name, file] : files) shards[name] = &file;
         model_ = LlamaModel::load(config_, sharded_safetensors_lookup(parsed, shards));
@@ -127,27 +86,16 @@ class LlamaModelHandle {
       require().run(reinterpret_cast<const int32_t*>(tokens), count, options, outputs_);
     });
   }
-  val logits() const { return val(typed_memory_view(outputs_.logits.size(), outputs_.logits.data())); }
-  val attention() const { return val(typed_memory_view(outputs_.attention.size(), outputs_.attention.data())); }
-  val hidden_states() const {
-    return val(typed_memory_view(outputs_.hidden_states.size(), outputs_.hidden_states.data()));
-  }
+  val hidden_states() const { return view_of(outputs_.hidden_states); }  // [L + 1, T, hidden]
 
   std::string generate(uintptr_t tokens, int32_t count, int32_t new_tokens) {
     return guarded(
         [&] { generated_ = require().generate_greedy(reinterpret_cast<const int32_t*>(tokens), count, new_tokens); });
   }
-  val generated() const { return val(typed_memory_view(generated_.size(), generated_.data())); }
+  val generated() const { return view_of(generated_); }  // int32 [count + new_tokens]
 
  private:
-  LlamaModel& require() {
-    if (!model_) throw ArgumentError("model: expected load() first");
-    return *model_;
-  }
   std::map<std::string, ByteRange> pending_;
-  LlamaConfig config_;
-  std::optional<LlamaModel> model_;
-  LlamaModel::RunOutputs outputs_;
   std::vector<int32_t> generated_;
 };
 
@@ -155,35 +103,26 @@ class LlamaModelHandle {
 
 EMSCRIPTEN_BINDINGS(mha_llama) {
   using namespace emscripten;
-  class_<HfTokenizerHandle>("HfTokenizer")
-      .constructor<>()
-      .function("load", &HfTokenizerHandle::load)
-      .function("encode", &HfTokenizerHandle::encode)
-      .function("ids", &HfTokenizerHandle::ids)
-      .function("decode", &HfTokenizerHandle::decode)
-      .function("text", &HfTokenizerHandle::text)
-      .function("display", &HfTokenizerHandle::display)
-      .function("vocabSize", &HfTokenizerHandle::vocab_size)
-      .function("tokenId", &HfTokenizerHandle::token_id);
-  class_<LlamaModelHandle>("LlamaModel")
-      .constructor<>()
-      .function("addShard", &LlamaModelHandle::add_shard)
-      .function("load", &LlamaModelHandle::load)
-      .function("modelType", &LlamaModelHandle::model_type)
-      .function("numLayers", &LlamaModelHandle::num_layers)
-      .function("numHeads", &LlamaModelHandle::num_heads)
-      .function("numKvHeads", &LlamaModelHandle::num_kv_heads)
-      .function("hiddenSize", &LlamaModelHandle::hidden_size)
-      .function("intermediateSize", &LlamaModelHandle::intermediate_size)
-      .function("headDim", &LlamaModelHandle::head_dim)
-      .function("vocabSize", &LlamaModelHandle::vocab_size)
-      .function("maxPositions", &LlamaModelHandle::max_positions)
-      .function("ropeTheta", &LlamaModelHandle::rope_theta)
-      .function("tieWordEmbeddings", &LlamaModelHandle::tie_word_embeddings)
-      .function("run", &LlamaModelHandle::run)
-      .function("logits", &LlamaModelHandle::logits)
-      .function("attention", &LlamaModelHandle::attention)
-      .function("hiddenStates", &LlamaModelHandle::hidden_states)
-      .function("generate", &LlamaModelHandle::generate)
-      .function("generated", &LlamaModelHandle::generated);
+  bindings::bind_byte_bpe(
+      class_<HfTokenizerHandle>("HfTokenizer").constructor<>().function("load", &HfTokenizerHandle::load_json));
+  const auto& model = class_<LlamaModelHandle>("LlamaModel")
+                          .constructor<>()
+                          .function("addShard", &LlamaModelHandle::add_shard)
+                          .function("load", &LlamaModelHandle::load)
+                          .function("modelType", &LlamaModelHandle::model_type)
+                          .function("numLayers", &LlamaModelHandle::num_layers)
+                          .function("numHeads", &LlamaModelHandle::num_heads)
+                          .function("numKvHeads", &LlamaModelHandle::num_kv_heads)
+                          .function("hiddenSize", &LlamaModelHandle::hidden_size)
+                          .function("intermediateSize", &LlamaModelHandle::intermediate_size)
+                          .function("headDim", &LlamaModelHandle::head_dim)
+                          .function("vocabSize", &LlamaModelHandle::vocab_size)
+                          .function("maxPositions", &LlamaModelHandle::max_positions)
+                          .function("ropeTheta", &LlamaModelHandle::rope_theta)
+                          .function("tieWordEmbeddings", &LlamaModelHandle::tie_word_embeddings)
+                          .function("run", &LlamaModelHandle::run)
+                          .function("hiddenStates", &LlamaModelHandle::hidden_states)
+                          .function("generate", &LlamaModelHandle::generate)
+                          .function("generated", &LlamaModelHandle::generated);
+  bindings::bind_outputs(model);
 }

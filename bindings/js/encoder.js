@@ -12,12 +12,13 @@ import {
   locationUrl,
   ModelFormatError,
   throwEngineError,
-  toBooleanMask,
   WasmObject,
   withHeap,
 } from './runtime.js';
 import { checkLoadOptions, GptModel, readSource } from './model.js';
+import { attentionOf, checkIdRange, explainLayer, headMaskOf, ModelBase, runHandle } from './model-base.js';
 import { HUB_OPTIONS, isHubSource, readHubModel } from './hub.js';
+import { LlamaModel } from './llama.js';
 
 const ENCODER_FILES = {
   config: 'config.json',
@@ -177,12 +178,7 @@ export class WordPieceTokenizer extends WasmObject {
 
 // ---- EncoderModel ---------------------------------------------------------------------------------
 
-export class EncoderModel extends WasmObject {
-  #module;
-  #config;
-  #tokenizer;
-  #lastLength = 0;
-
+export class EncoderModel extends ModelBase {
   /**
    * Loads a BERT or DistilBERT model: a folder URL (config.json, model.safetensors, and vocab.txt with
    * an optional tokenizer_config.json, or tokenizer.json) or the files given separately.
@@ -203,53 +199,35 @@ export class EncoderModel extends WasmObject {
   constructor(module, configBytes, weightBytes, tokenizer) {
     if (!(tokenizer instanceof WordPieceTokenizer))
       throw new TypeError('EncoderModel: use `await EncoderModel.load(source)`');
-    super();
-    this.#module = module;
-    const h = new module.Encoder();
-    let error = '';
-    withHeap(module, [configBytes, weightBytes], [], ([config, weights]) => {
-      error = h.load(config, configBytes.length, weights, weightBytes.length);
+    const handle = new module.Encoder();
+    super(module, {
+      handle,
+      kind: 'EncoderModel',
+      files: [configBytes, weightBytes],
+      load: ([config, weights]) => handle.load(config, configBytes.length, weights, weightBytes.length),
+      // config: { modelType, nLayer, nHead, nEmbd, nPositions, vocabSize, typeVocabSize, headDim, hasMlmHead, hasPooler }
+      readConfig: (h) => ({
+        modelType: h.architecture(),
+        nLayer: h.nLayer(),
+        nHead: h.nHead(),
+        nEmbd: h.hiddenSize(),
+        nPositions: h.maxPositions(),
+        vocabSize: h.vocabSize(),
+        typeVocabSize: h.typeVocabSize(),
+        headDim: h.hiddenSize() / h.nHead(),
+        hasMlmHead: h.hasMlmHead(),
+        hasPooler: h.hasPooler(),
+      }),
+      tokenizer,
+      tokenizerFile: 'vocab.txt',
     });
-    if (error) {
-      h.delete();
-      throwEngineError(error);
-    }
-    this.#config = Object.freeze({
-      modelType: h.architecture(),
-      nLayer: h.nLayer(),
-      nHead: h.nHead(),
-      nEmbd: h.hiddenSize(),
-      nPositions: h.maxPositions(),
-      vocabSize: h.vocabSize(),
-      typeVocabSize: h.typeVocabSize(),
-      headDim: h.hiddenSize() / h.nHead(),
-      hasMlmHead: h.hasMlmHead(),
-      hasPooler: h.hasPooler(),
-    });
-    if (tokenizer.vocabSize > this.#config.vocabSize) {
-      h.delete();
-      throw new ModelFormatError(
-        `vocab.txt: ${tokenizer.vocabSize} tokens, more than config.json's vocab_size ${this.#config.vocabSize}`,
-      );
-    }
-    this.#tokenizer = tokenizer;
-    this[adopt](h, 'EncoderModel');
-  }
-
-  /** { modelType, nLayer, nHead, nEmbd, nPositions, vocabSize, typeVocabSize, headDim, hasMlmHead, hasPooler } */
-  get config() {
-    return this.#config;
-  }
-  get tokenizer() {
-    this[live]('tokenizer');
-    return this.#tokenizer;
   }
 
   /** { ids, tokens, typeIds, special, truncated }: a text (or pair) cut to nPositions tokens. */
   tokenize(text, pair) {
     this[live]('tokenize');
-    const e = this.#tokenizer.encode(text, pair, this.#config.nPositions);
-    return { ...e, tokens: Array.from(e.ids, (id) => this.#tokenizer.token(id)) };
+    const e = this.tokenizer.encode(text, pair, this.config.nPositions);
+    return { ...e, tokens: Array.from(e.ids, (id) => this.tokenizer.token(id)) };
   }
 
   /**
@@ -264,16 +242,16 @@ export class EncoderModel extends WasmObject {
   run(input, options) {
     const handle = this[live]('run');
     const o = checkOptions(options, ['attention', 'logits', 'headMask', 'typeIds'], 'run options');
-    const { nLayer, nHead, nPositions, vocabSize, typeVocabSize } = this.#config;
+    const { nPositions, vocabSize, typeVocabSize } = this.config;
     let encoded;
-    if (typeof input === 'string') encoded = this.#tokenizer.encode(input, undefined, nPositions);
+    if (typeof input === 'string') encoded = this.tokenizer.encode(input, undefined, nPositions);
     else if (
       input !== null &&
       typeof input === 'object' &&
       typeof input.text === 'string' &&
       !ArrayBuffer.isView(input)
     )
-      encoded = this.#tokenizer.encode(input.text, input.pair, nPositions);
+      encoded = this.tokenizer.encode(input.text, input.pair, nPositions);
     else {
       const ids = toIds(input, 'input');
       const typeIds = o.typeIds === undefined ? new Int32Array(ids.length) : toIds(o.typeIds, 'typeIds');
@@ -282,51 +260,32 @@ export class EncoderModel extends WasmObject {
       encoded = { ids, typeIds, special: new Uint8Array(ids.length), truncated: false };
     }
     const { ids, typeIds } = encoded;
-    if (ids.length === 0) throw new RangeError('input: expected at least 1 token, got 0');
-    if (ids.length > nPositions)
-      throw new RangeError(`input: expected at most nPositions = ${nPositions} tokens, got ${ids.length}`);
+    this[checkIdRange](ids, 'input', 'nPositions');
     for (let n = 0; n < ids.length; ++n) {
-      if (ids[n] < 0 || ids[n] >= vocabSize)
-        throw new RangeError(`ids[${n}]: expected an id in [0, ${vocabSize}), got ${ids[n]}`);
       // DistilBERT has no token types: the tokenizer's segments are returned but not used.
       const checked = typeVocabSize > 0 || o.typeIds !== undefined;
       if (checked && (typeIds[n] < 0 || typeIds[n] >= Math.max(typeVocabSize, 1)))
         throw new RangeError(`typeIds[${n}]: expected a type in [0, ${Math.max(typeVocabSize, 1)}), got ${typeIds[n]}`);
     }
     const attention = checkBoolean(o.attention, 'attention', true);
-    const logits = checkBoolean(o.logits, 'logits', true) && this.#config.hasMlmHead;
-    const headMask =
-      o.headMask === undefined || o.headMask === null
-        ? null
-        : toBooleanMask(
-            o.headMask,
-            'headMask',
-            nLayer * nHead,
-            `[nLayer * nHead] = [${nLayer * nHead}] (1 = keep, 0 = ablate)`,
-          );
+    const logits = checkBoolean(o.logits, 'logits', true) && this.config.hasMlmHead;
+    const headMask = this[headMaskOf](o.headMask);
     const types = typeVocabSize > 0 ? typeIds : null;
-    let error = '',
-      timeMs = 0;
-    withHeap(this.#module, [ids, types, headMask], [], ([idsAddress, typesAddress, maskAddress]) => {
-      const start = performance.now();
-      error = handle.run(idsAddress, ids.length, typesAddress, 0, attention, logits, maskAddress);
-      timeMs = performance.now() - start;
-    });
-    throwEngineError(error);
-    this.#lastLength = ids.length;
+    const timeMs = this[runHandle](ids, [types, headMask], ([idsAddress, typesAddress, maskAddress]) =>
+      handle.run(idsAddress, ids.length, typesAddress, 0, attention, logits, maskAddress),
+    );
     const T = ids.length;
     return {
       ids,
-      tokens: Array.from(ids, (id) => this.#tokenizer.token(id)),
+      tokens: Array.from(ids, (id) => this.tokenizer.token(id)),
       typeIds,
       special: encoded.special,
       truncated: encoded.truncated,
       logits: logits ? new Float32Array(handle.logits()) : null,
       logitsShape: logits ? [T, vocabSize] : null,
-      attention: attention ? new Float32Array(handle.attention()) : null,
-      attentionShape: attention ? [nLayer, nHead, T, T] : null,
+      ...this[attentionOf](handle, attention, T),
       embedding: new Float32Array(handle.embedding()),
-      pooled: this.#config.hasPooler ? new Float32Array(handle.pooled()) : null,
+      pooled: this.config.hasPooler ? new Float32Array(handle.pooled()) : null,
       timeMs,
     };
   }
@@ -339,24 +298,7 @@ export class EncoderModel extends WasmObject {
 
   /** q, k, v of one layer for the last run's tokens, each [nHead, T, headDim] (q unscaled). */
   explain(layer) {
-    const handle = this[live]('explain');
-    if (!Number.isInteger(layer) || layer < 0 || layer >= this.#config.nLayer)
-      throw new RangeError(`layer: expected an integer in [0, ${this.#config.nLayer}), got ${describe(layer)}`);
-    if (!this.#lastLength) throw new TypeError('explain: expected run() first, nothing has run');
-    throwEngineError(handle.explain(layer));
-    return {
-      q: new Float32Array(handle.q()),
-      k: new Float32Array(handle.k()),
-      v: new Float32Array(handle.v()),
-      shape: [this.#config.nHead, this.#lastLength, this.#config.headDim],
-    };
-  }
-
-  /** Frees the model and its tokenizer. */
-  dispose() {
-    if (this.disposed) return;
-    super.dispose();
-    this.#tokenizer.dispose();
+    return this[explainLayer](layer);
   }
 }
 
@@ -377,11 +319,16 @@ function toIds(ids, name) {
 
 // The loader of each config.json model_type: files (a folder, or an object of bytes, URLs, paths or Files) and
 // options with the config.json bytes already read.
+const loadEncoder = (files, options) => EncoderModel.load(files, options);
+const loadLlama = (files, { configBytes, ...options }) => LlamaModel.load(files, options);
 const LOADERS = {
   gpt2: (files, { configBytes, ...options }) => GptModel.load(files, options),
-  bert: (files, options) => EncoderModel.load(files, options),
+  bert: loadEncoder,
+  distilbert: loadEncoder,
+  llama: loadLlama,
+  qwen2: loadLlama,
+  mistral: loadLlama,
 };
-LOADERS.distilbert = LOADERS.bert;
 
 async function modelTypeOf(configBytes, where) {
   const module = await loadModule();
@@ -403,7 +350,8 @@ async function modelTypeOf(configBytes, where) {
 
 /**
  * Loads a model and returns the class its config.json's model_type names: "gpt2" -> GptModel, "bert" /
- * "distilbert" -> EncoderModel. Both have run() with the same result shape. The source is a folder (URL, or
+ * "distilbert" -> EncoderModel, "llama" / "qwen2" / "mistral" -> LlamaModel. All have run() with the same
+ * result shape (ids, tokens, logits, attention [nLayer, nHead, T, T], timeMs). The source is a folder (URL, or
  * in Node a path), an object of files with config, or a Hugging Face Hub id ("owner/name" or "name"; see
  * isHubSource in hub.js for the rule, and options hub, revision, hubUrl, cache, headers).
  */

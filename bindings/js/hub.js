@@ -14,6 +14,7 @@ import {
   readLocalFile,
   RESERVED_HEAP_BYTES,
 } from './runtime.js';
+import { INDEX_NAME, shardNames } from './llama.js';
 import { DEFAULT_MAX_BYTES, overLimitError, readStream } from './model.js';
 
 /** Where ids are resolved unless options.hubUrl says otherwise. */
@@ -435,6 +436,21 @@ const FILE_SETS = {
   },
 };
 FILE_SETS.distilbert = FILE_SETS.bert;
+// Llama family: model.safetensors, or model.safetensors.index.json and the shards it names, and tokenizer.json when
+// the repository has one (without it the model takes token ids). The shape LlamaModel.load takes as an object.
+FILE_SETS.llama = async (repository) => {
+  const [index, tokenizer] = await Promise.all([
+    repository.read(INDEX_NAME, { optional: true }),
+    repository.read('tokenizer.json', { optional: true }),
+  ]);
+  const tokenizerFiles = tokenizer ? { tokenizer } : {};
+  if (!index) return { weights: await repository.read('model.safetensors'), ...tokenizerFiles };
+  const names = shardNames(index);
+  const shards = await Promise.all(names.map((name) => repository.read(name)));
+  return { index, shards: Object.fromEntries(names.map((name, n) => [name, shards[n]])), ...tokenizerFiles };
+};
+FILE_SETS.qwen2 = FILE_SETS.llama;
+FILE_SETS.mistral = FILE_SETS.llama;
 
 /**
  * Downloads (or takes from the cache) the files of Hub model `id`: config.json, then what

@@ -544,19 +544,20 @@ export class HubError extends Error {
 
 /**
  * Loads any supported model by its config.json's model_type: "gpt2" gives a GptModel, "bert" and
- * "distilbert" an EncoderModel. Rejects with ModelFormatError naming the model_type otherwise.
+ * "distilbert" an EncoderModel, "llama", "qwen2" and "mistral" a LlamaModel. Rejects with ModelFormatError naming the model_type otherwise.
  *
  * The source is a folder (URL, or a path in Node), the files as an object with config, or a Hugging Face Hub
  * id (see LoadModelOptions.hub for the rule). From the Hub, config.json comes first (an architecture the
  * package does not run is refused before any weights are fetched), then what its model_type needs:
  * GPT-2: model.safetensors, vocab.json, merges.txt; BERT/DistilBERT: model.safetensors and tokenizer.json, or
- * vocab.txt with tokenizer_config.json when present. The weights' URL answers with a redirect to a content
+ * vocab.txt with tokenizer_config.json when present; Llama family: model.safetensors, or
+ * model.safetensors.index.json and the shards it names, and tokenizer.json when present. The weights' URL answers with a redirect to a content
  * store, which fetch follows. Each file's 'download' progress event carries its size (Content-Length) before
  * its first byte. Rejects with HubError (see its status and code), RangeError (over maxBytes or wasm memory),
  * ModelFormatError, or the signal's reason.
  */
 export function loadModel(source: string | URL | ({ config: FileSource | object } & Record<string, FileSource | object>),
-  options?: LoadModelOptions): Promise<GptModel | EncoderModel>;
+  options?: LoadModelOptions): Promise<GptModel | EncoderModel | LlamaModel>;
 
 // ---- Llama-family models ---------------------------------------------------------------------------
 

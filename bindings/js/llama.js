@@ -4,34 +4,25 @@
 // attention and the hidden states. Text in through tokenizer.json (byte-level BPE with the pre-tokenizers of
 // Llama-3, Qwen2, SmolLM2 and GPT-2), or token ids.
 import {
-  adopt,
   checkBoolean,
   checkOptions,
-  checkPositiveInteger,
   describe,
   live,
   loadModule,
   locationUrl,
   ModelFormatError,
   throwEngineError,
-  toBooleanMask,
-  WasmObject,
   withHeap,
 } from './runtime.js';
-import { readSource, replaceLoneSurrogates } from './model.js';
+import { ByteBpeTokenizer, checkLoadOptions, loadBytes, readSource, toIds } from './model.js';
+import { attentionOf, checkIdRange, engine, headMaskOf, ModelBase, runHandle } from './model-base.js';
 
-const INDEX_NAME = 'model.safetensors.index.json';
+export const INDEX_NAME = 'model.safetensors.index.json';
 const SINGLE_NAME = 'model.safetensors';
 const TOKENIZER_NAME = 'tokenizer.json';
 
-function wellFormed(text) {
-  return typeof text.toWellFormed === 'function' ? text.toWellFormed() : replaceLoneSurrogates(text);
-}
-
 /** A Hugging Face tokenizer.json (byte-level BPE) on the wasm engine: the ids of `tokenizers`' encode(text, add_special_tokens=False). */
-export class HfTokenizer extends WasmObject {
-  #module;
-
+export class HfTokenizer extends ByteBpeTokenizer {
   /** Loads tokenizer.json (URL, path, bytes or File). */
   static async load(source, { onProgress, maxBytes } = {}) {
     const module = await loadModule();
@@ -39,67 +30,17 @@ export class HfTokenizer extends WasmObject {
   }
 
   static fromBytes(module, bytes) {
-    const tokenizer = new HfTokenizer(module);
-    let error = '';
-    withHeap(module, [bytes], [], ([address]) => {
-      error = tokenizer[live]('load').load(address, bytes.length);
-    });
-    if (error) {
-      tokenizer.dispose();
-      throwEngineError(error);
-    }
-    return tokenizer;
+    return new HfTokenizer(module)[loadBytes]([bytes], ([address], handle) => handle.load(address, bytes.length));
   }
 
   constructor(module) {
     if (!module?.HfTokenizer) throw new TypeError('HfTokenizer: use `await HfTokenizer.load(tokenizerJson)`');
-    super();
-    this.#module = module;
-    this[adopt](new module.HfTokenizer(), 'HfTokenizer');
-  }
-
-  get vocabSize() {
-    return this[live]('vocabSize').vocabSize();
-  }
-
-  /** Token ids of a string (no BOS or other special token is added). */
-  encode(text) {
-    const handle = this[live]('encode');
-    if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${describe(text)}`);
-    throwEngineError(handle.encode(wellFormed(text)));
-    return new Int32Array(handle.ids());
-  }
-
-  /** The text of token ids (invalid UTF-8 from cut characters becomes U+FFFD). */
-  decode(ids) {
-    const handle = this[live]('decode');
-    const array = toIds(ids, 'ids');
-    let error = '';
-    withHeap(this.#module, [array], [], ([address]) => {
-      error = handle.decode(address, array.length);
-    });
-    throwEngineError(error);
-    return new TextDecoder().decode(handle.text().slice());
-  }
-
-  /** A readable one-line form of a token for UIs (␣ for spaces, ↵ for newlines, <0xHH> for odd bytes). */
-  tokenDisplay(id) {
-    if (!Number.isInteger(id)) throw new TypeError(`id: expected an integer token id, got ${describe(id)}`);
-    const text = this[live]('tokenDisplay').display(id);
-    if (text.startsWith('\x01')) throwEngineError(text.slice(1));
-    return text;
-  }
-
-  /** The id of a vocab key such as "Ġthe" or of an added token such as "<|im_start|>", or undefined. */
-  tokenId(key) {
-    if (typeof key !== 'string') throw new TypeError(`key: expected a string, got ${describe(key)}`);
-    const id = this[live]('tokenId').tokenId(wellFormed(key));
-    return id < 0 ? undefined : id;
+    super(module, 'HfTokenizer');
   }
 }
 
 // Shard names come from a file: only plain names in the model's own folder are fetched.
-function shardNames(indexBytes) {
+export function shardNames(indexBytes) {
   let index;
   try {
     index = JSON.parse(new TextDecoder().decode(indexBytes));
@@ -172,102 +113,69 @@ async function readFiles(source, readOptions) {
   return { config, index, shards, tokenizer };
 }
 
-function toIds(ids, name) {
-  if (ids instanceof Int32Array) return ids;
-  if (Array.isArray(ids) || ArrayBuffer.isView(ids)) {
-    for (let n = 0; n < ids.length; ++n)
-      if (!Number.isInteger(ids[n]) || ids[n] < -(2 ** 31) || ids[n] >= 2 ** 31)
-        throw new TypeError(`${name}[${n}]: expected an integer token id, got ${describe(ids[n])}`);
-    return Int32Array.from(ids);
-  }
-  throw new TypeError(`${name}: expected an Int32Array or an array of token ids, got ${describe(ids)}`);
-}
-
-export class LlamaModel extends WasmObject {
-  #module;
-  #config;
-  #tokenizer = null;
-
+export class LlamaModel extends ModelBase {
   /**
    * Loads a model from the Hugging Face file set: a folder (a URL, or in Node a path) holding config.json and
    * model.safetensors or model.safetensors.index.json with its shards, and optionally tokenizer.json; or
    * { config, weights, tokenizer? } or { config, index, shards: { name: file }, tokenizer? } as URLs, paths,
    * bytes or Files.
-   * options.onProgress({ file, loaded, total }) reports bytes read; options.maxBytes caps each file.
+   * options.onProgress({ file, loaded, total }) reports bytes read; options.maxBytes caps each file;
+   * options.signal aborts the load.
    */
   static async load(source, options = {}) {
-    const { onProgress, maxBytes } = checkOptions(options, ['onProgress', 'maxBytes'], 'options');
-    if (onProgress !== undefined && typeof onProgress !== 'function')
-      throw new TypeError(`onProgress: expected a function, got ${describe(onProgress)}`);
-    if (maxBytes !== undefined) checkPositiveInteger(maxBytes, 'maxBytes', 2 ** 32);
-    const files = await readFiles(source, { onProgress, maxBytes });
+    const { onProgress, maxBytes, signal } = checkLoadOptions(options);
+    const files = await readFiles(source, { onProgress, maxBytes, signal });
     const module = await loadModule();
     const tokenizer = files.tokenizer ? HfTokenizer.fromBytes(module, files.tokenizer) : null;
     try {
-      const model = new LlamaModel(module, files);
-      model.#tokenizer = tokenizer;
-      return model;
+      return new LlamaModel(module, files, tokenizer);
     } catch (error) {
       tokenizer?.dispose();
       throw error;
     }
   }
 
-  constructor(module, files) {
+  // files: { config, index (or null), shards: [[name, bytes]] }; tokenizer: an HfTokenizer or null.
+  constructor(module, files, tokenizer = null) {
     if (!files?.config || !files?.shards) throw new TypeError('LlamaModel: use `await LlamaModel.load(source)`');
-    super();
-    this.#module = module;
-    const h = new module.LlamaModel();
+    const handle = new module.LlamaModel();
     const index = files.index ?? new Uint8Array(0);
-    let error = '';
-    // Every file stays on the heap for the whole load: addShard() only notes where each one lies.
-    withHeap(
-      module,
-      [files.config, index, ...files.shards.map(([, bytes]) => bytes)],
-      [],
-      ([config, indexAddress, ...shards]) => {
-        files.shards.forEach(([name, bytes], n) => h.addShard(name, shards[n], bytes.length));
-        error = h.load(config, files.config.length, indexAddress, index.length);
+    super(module, {
+      handle,
+      kind: 'LlamaModel',
+      // Every file stays on the heap for the whole load: addShard() only notes where each one lies.
+      files: [files.config, index, ...files.shards.map(([, bytes]) => bytes)],
+      load: ([config, indexAddress, ...shards]) => {
+        files.shards.forEach(([name, bytes], n) => handle.addShard(name, shards[n], bytes.length));
+        return handle.load(config, files.config.length, indexAddress, index.length);
       },
-    );
-    if (error) {
-      h.delete();
-      throwEngineError(error);
-    }
-    this.#config = Object.freeze({
-      modelType: h.modelType(),
-      nLayer: h.numLayers(),
-      nHead: h.numHeads(),
-      nKvHead: h.numKvHeads(),
-      hiddenSize: h.hiddenSize(),
-      intermediateSize: h.intermediateSize(),
-      headDim: h.headDim(),
-      vocabSize: h.vocabSize(),
-      maxPositions: h.maxPositions(),
-      ropeTheta: h.ropeTheta(),
-      tieWordEmbeddings: h.tieWordEmbeddings(),
+      // config: { modelType, nLayer, nHead, nKvHead, hiddenSize, intermediateSize, headDim, vocabSize,
+      // maxPositions, ropeTheta, tieWordEmbeddings }
+      readConfig: (h) => ({
+        modelType: h.modelType(),
+        nLayer: h.numLayers(),
+        nHead: h.numHeads(),
+        nKvHead: h.numKvHeads(),
+        hiddenSize: h.hiddenSize(),
+        intermediateSize: h.intermediateSize(),
+        headDim: h.headDim(),
+        vocabSize: h.vocabSize(),
+        maxPositions: h.maxPositions(),
+        ropeTheta: h.ropeTheta(),
+        tieWordEmbeddings: h.tieWordEmbeddings(),
+      }),
+      tokenizer, // tokenizer.json may list added tokens past vocab_size's padding: not checked
     });
-    this[adopt](h, 'LlamaModel');
-  }
-
-  /** { modelType, nLayer, nHead, nKvHead, hiddenSize, intermediateSize, headDim, vocabSize, maxPositions, ropeTheta, tieWordEmbeddings } */
-  get config() {
-    return this.#config;
-  }
-  /** The tokenizer read from tokenizer.json, or null when none was given. */
-  get tokenizer() {
-    this[live]('tokenizer');
-    return this.#tokenizer;
   }
 
   #requireTokenizer(method) {
-    if (!this.#tokenizer)
+    if (!this.tokenizer)
       throw new TypeError(`${method}: a text needs tokenizer.json (none was loaded); pass token ids`);
-    return this.#tokenizer;
+    return this.tokenizer;
   }
 
   #displayAll(ids) {
-    return this.#tokenizer ? Array.from(ids, (id) => this.#tokenizer.tokenDisplay(id)) : null;
+    return this.tokenizer ? Array.from(ids, (id) => this.tokenizer.tokenDisplay(id)) : null;
   }
 
   /** { ids, tokens }: the token ids of a text and their readable forms (needs tokenizer.json). */
@@ -279,7 +187,7 @@ export class LlamaModel extends WasmObject {
 
   /** Query head h reads kv head kvHeadOf(h) = floor(h / (nHead / nKvHead)). */
   kvHeadOf(head) {
-    const { nHead, nKvHead } = this.#config;
+    const { nHead, nKvHead } = this.config;
     if (!Number.isInteger(head) || head < 0 || head >= nHead)
       throw new RangeError(`head: expected an integer in [0, ${nHead}), got ${describe(head)}`);
     return Math.floor(head / (nHead / nKvHead));
@@ -287,14 +195,7 @@ export class LlamaModel extends WasmObject {
 
   #checkIds(input, method) {
     const ids = typeof input === 'string' ? this.#requireTokenizer(method).encode(input) : toIds(input, 'ids');
-    const { maxPositions, vocabSize } = this.#config;
-    if (ids.length === 0) throw new RangeError('ids: expected at least 1 token, got 0');
-    if (ids.length > maxPositions)
-      throw new RangeError(`ids: expected at most maxPositions = ${maxPositions} tokens, got ${ids.length}`);
-    for (let n = 0; n < ids.length; ++n)
-      if (ids[n] < 0 || ids[n] >= vocabSize)
-        throw new RangeError(`ids[${n}]: expected an id in [0, ${vocabSize}), got ${ids[n]}`);
-    return ids;
+    return this[checkIdRange](ids, 'ids', 'maxPositions');
   }
 
   /**
@@ -310,35 +211,21 @@ export class LlamaModel extends WasmObject {
     const handle = this[live]('run');
     const o = checkOptions(options, ['attention', 'allLogits', 'hiddenStates', 'headMask'], 'run options');
     const ids = this.#checkIds(input, 'run');
-    const { nLayer, nHead, hiddenSize, vocabSize } = this.#config;
+    const { nLayer, hiddenSize, vocabSize } = this.config;
     const attention = checkBoolean(o.attention, 'attention', true);
     const allLogits = checkBoolean(o.allLogits, 'allLogits', false);
     const hiddenStates = checkBoolean(o.hiddenStates, 'hiddenStates', false);
-    const headMask =
-      o.headMask === undefined || o.headMask === null
-        ? null
-        : toBooleanMask(
-            o.headMask,
-            'headMask',
-            nLayer * nHead,
-            `[nLayer * nHead] = [${nLayer * nHead}] (1 = keep, 0 = ablate)`,
-          );
-    let error = '',
-      timeMs = 0;
-    withHeap(this.#module, [ids, headMask], [], ([idsAddress, maskAddress]) => {
-      const start = performance.now();
-      error = handle.run(idsAddress, ids.length, attention, allLogits, hiddenStates, maskAddress);
-      timeMs = performance.now() - start;
-    });
-    throwEngineError(error);
+    const headMask = this[headMaskOf](o.headMask);
+    const timeMs = this[runHandle](ids, [headMask], ([idsAddress, maskAddress]) =>
+      handle.run(idsAddress, ids.length, attention, allLogits, hiddenStates, maskAddress),
+    );
     const T = ids.length;
     return {
       ids,
       tokens: this.#displayAll(ids),
       logits: new Float32Array(handle.logits()),
       logitsShape: allLogits ? [T, vocabSize] : [vocabSize],
-      attention: attention ? new Float32Array(handle.attention()) : null,
-      attentionShape: attention ? [nLayer, nHead, T, T] : null,
+      ...this[attentionOf](handle, attention, T),
       hiddenStates: hiddenStates ? new Float32Array(handle.hiddenStates()) : null,
       hiddenStatesShape: hiddenStates ? [nLayer + 1, T, hiddenSize] : null,
       timeMs,
@@ -352,22 +239,15 @@ export class LlamaModel extends WasmObject {
   generate(input, newTokens) {
     const handle = this[live]('generate');
     const ids = this.#checkIds(input, 'generate');
-    if (!Number.isInteger(newTokens) || newTokens < 0 || ids.length + newTokens > this.#config.maxPositions)
+    if (!Number.isInteger(newTokens) || newTokens < 0 || ids.length + newTokens > this.config.maxPositions)
       throw new RangeError(
-        `newTokens: expected an integer in [0, ${this.#config.maxPositions - ids.length}], got ${describe(newTokens)}`,
+        `newTokens: expected an integer in [0, ${this.config.maxPositions - ids.length}], got ${describe(newTokens)}`,
       );
     let error = '';
-    withHeap(this.#module, [ids], [], ([idsAddress]) => {
+    withHeap(this[engine], [ids], [], ([idsAddress]) => {
       error = handle.generate(idsAddress, ids.length, newTokens);
     });
     throwEngineError(error);
     return new Int32Array(handle.generated());
-  }
-
-  /** Frees the model and its tokenizer. */
-  dispose() {
-    if (this.disposed) return;
-    super.dispose();
-    this.#tokenizer?.dispose();
   }
 }

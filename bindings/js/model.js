@@ -12,13 +12,12 @@ import {
   loadModule,
   localFileSize,
   locationUrl,
-  ModelFormatError,
   readLocalFile,
   throwEngineError,
-  toBooleanMask,
   WasmObject,
   withHeap,
 } from './runtime.js';
+import { attentionOf, checkIdRange, explainLayer, headMaskOf, ModelBase, runHandle } from './model-base.js';
 
 const MODEL_FILES = ['config', 'weights', 'vocab', 'merges'];
 const FILE_NAMES = { config: 'config.json', weights: 'model.safetensors', vocab: 'vocab.json', merges: 'merges.txt' };
@@ -171,47 +170,41 @@ async function resolveSources(source) {
   return source;
 }
 
+// Package-internal method of ByteBpeTokenizer (a symbol, so it stays out of the public API).
+export const loadBytes = Symbol('loadBytes');
+
 // ---- Tokenizer ------------------------------------------------------------------------------------
 
-export class Tokenizer extends WasmObject {
+// What Tokenizer (GPT-2 vocab.json + merges.txt) and HfTokenizer (tokenizer.json) share: both are byte-level
+// BPE on the engine with the same Embind surface (bindings/tokenizer_handle.hpp) except for load().
+export class ByteBpeTokenizer extends WasmObject {
   #module;
 
-  /** Loads GPT-2-style vocab.json + merges.txt (URLs, bytes or Files). */
-  static async load({ vocab, merges } = {}, options = {}) {
-    const { onProgress, maxBytes, signal } = checkLoadOptions(options);
-    const module = await loadModule();
-    const [vocabBytes, mergesBytes] = await Promise.all([
-      readSource(vocab, 'vocab.json', { onProgress, maxBytes, signal }),
-      readSource(merges, 'merges.txt', { onProgress, maxBytes, signal }),
-    ]);
-    return Tokenizer.fromBytes(module, vocabBytes, mergesBytes);
-  }
-
-  static fromBytes(module, vocabBytes, mergesBytes) {
-    const tokenizer = new Tokenizer(module);
-    let error = '';
-    withHeap(module, [vocabBytes, mergesBytes], [], ([vocab, merges]) => {
-      error = tokenizer[live]('load').load(vocab, vocabBytes.length, merges, mergesBytes.length);
-    });
-    if (error) {
-      tokenizer.dispose();
-      throwEngineError(error);
-    }
-    return tokenizer;
-  }
-
-  constructor(module) {
-    if (!module?.Tokenizer) throw new TypeError('Tokenizer: use `await Tokenizer.load({ vocab, merges })`');
+  // kind: the Embind class (module[kind]), also the name in use-after-dispose errors.
+  constructor(module, kind) {
     super();
     this.#module = module;
-    this[adopt](new module.Tokenizer(), 'Tokenizer');
+    this[adopt](new module[kind](), kind);
+  }
+
+  /** Loads files (byte arrays, on the heap for the call) with load(addresses, handle) -> error; disposes on failure. */
+  [loadBytes](files, load) {
+    let error = '';
+    withHeap(this.#module, files, [], (addresses) => {
+      error = load(addresses, this[live]('load'));
+    });
+    if (error) {
+      this.dispose();
+      throwEngineError(error);
+    }
+    return this;
   }
 
   get vocabSize() {
     return this[live]('vocabSize').vocabSize();
   }
 
-  /** Token ids of a string, exactly as GPT-2's encoder. */
+  /** Token ids of a string (no BOS or other special token is added). */
   encode(text) {
     const handle = this[live]('encode');
     if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${describe(text)}`);
@@ -234,16 +227,42 @@ export class Tokenizer extends WasmObject {
 
   /** A readable one-line form of a token for UIs (␣ for spaces, ↵ for newlines, <0xHH> for odd bytes). */
   tokenDisplay(id) {
-    const text = this[live]('tokenDisplay').display(checkId(id, 'id'));
+    if (!Number.isInteger(id)) throw new TypeError(`id: expected an integer token id, got ${describe(id)}`);
+    const text = this[live]('tokenDisplay').display(id);
     if (text.startsWith('\x01')) throwEngineError(text.slice(1));
     return text;
   }
 
-  /** The id of a vocab key such as "Ġthe" or "<|endoftext|>", or undefined. */
+  /** The id of a vocab key such as "Ġthe" or of a special token such as "<|endoftext|>", or undefined. */
   tokenId(key) {
     if (typeof key !== 'string') throw new TypeError(`key: expected a string, got ${describe(key)}`);
     const id = this[live]('tokenId').tokenId(wellFormed(key));
     return id < 0 ? undefined : id;
+  }
+}
+
+/** GPT-2's tokenizer (vocab.json + merges.txt): token ids exactly as GPT-2's encoder. */
+export class Tokenizer extends ByteBpeTokenizer {
+  /** Loads GPT-2-style vocab.json + merges.txt (URLs, bytes or Files). */
+  static async load({ vocab, merges } = {}, options = {}) {
+    const { onProgress, maxBytes, signal } = checkLoadOptions(options);
+    const module = await loadModule();
+    const [vocabBytes, mergesBytes] = await Promise.all([
+      readSource(vocab, 'vocab.json', { onProgress, maxBytes, signal }),
+      readSource(merges, 'merges.txt', { onProgress, maxBytes, signal }),
+    ]);
+    return Tokenizer.fromBytes(module, vocabBytes, mergesBytes);
+  }
+
+  static fromBytes(module, vocabBytes, mergesBytes) {
+    return new Tokenizer(module)[loadBytes]([vocabBytes, mergesBytes], ([vocab, merges], handle) =>
+      handle.load(vocab, vocabBytes.length, merges, mergesBytes.length),
+    );
+  }
+
+  constructor(module) {
+    if (!module?.Tokenizer) throw new TypeError('Tokenizer: use `await Tokenizer.load({ vocab, merges })`');
+    super(module, 'Tokenizer');
   }
 }
 
@@ -258,12 +277,7 @@ function wellFormed(text) {
   return typeof text.toWellFormed === 'function' ? text.toWellFormed() : replaceLoneSurrogates(text);
 }
 
-function checkId(id, name) {
-  if (!Number.isInteger(id)) throw new TypeError(`${name}: expected an integer token id, got ${describe(id)}`);
-  return id;
-}
-
-function toIds(ids, name) {
+export function toIds(ids, name) {
   if (ids instanceof Int32Array) return ids;
   if (Array.isArray(ids) || ArrayBuffer.isView(ids)) {
     for (let n = 0; n < ids.length; ++n)
@@ -276,12 +290,7 @@ function toIds(ids, name) {
 
 // ---- GptModel -------------------------------------------------------------------------------------
 
-export class GptModel extends WasmObject {
-  #module;
-  #config;
-  #tokenizer;
-  #lastIds = null;
-
+export class GptModel extends ModelBase {
   /**
    * Loads a model from the Hugging Face GPT-2 file set: a folder (a URL, or in Node a path; containing
    * config.json, model.safetensors, vocab.json, merges.txt) or { config, weights, vocab, merges } as URLs,
@@ -306,53 +315,35 @@ export class GptModel extends WasmObject {
 
   constructor(module, configBytes, weightBytes, tokenizer) {
     if (!(tokenizer instanceof Tokenizer)) throw new TypeError('GptModel: use `await GptModel.load(source)`');
-    super();
-    this.#module = module;
-    const h = new module.GptModel();
-    let error = '';
-    withHeap(module, [configBytes, weightBytes], [], ([config, weights]) => {
-      error = h.load(config, configBytes.length, weights, weightBytes.length);
+    const handle = new module.GptModel();
+    super(module, {
+      handle,
+      kind: 'GptModel',
+      files: [configBytes, weightBytes],
+      load: ([config, weights]) => handle.load(config, configBytes.length, weights, weightBytes.length),
+      // config: { nLayer, nHead, nEmbd, nPositions, vocabSize, headDim, layerNormEpsilon }
+      readConfig: (h) => ({
+        nLayer: h.nLayer(),
+        nHead: h.nHead(),
+        nEmbd: h.nEmbd(),
+        nPositions: h.nPositions(),
+        vocabSize: h.vocabSize(),
+        headDim: h.nEmbd() / h.nHead(),
+        layerNormEpsilon: Math.fround(h.layerNormEpsilon()),
+      }),
+      tokenizer,
+      tokenizerFile: 'vocab.json',
     });
-    if (error) {
-      h.delete();
-      throwEngineError(error);
-    }
-    this.#config = Object.freeze({
-      nLayer: h.nLayer(),
-      nHead: h.nHead(),
-      nEmbd: h.nEmbd(),
-      nPositions: h.nPositions(),
-      vocabSize: h.vocabSize(),
-      headDim: h.nEmbd() / h.nHead(),
-      layerNormEpsilon: Math.fround(h.layerNormEpsilon()),
-    });
-    if (tokenizer.vocabSize > this.#config.vocabSize) {
-      h.delete();
-      throw new ModelFormatError(
-        `vocab.json: ${tokenizer.vocabSize} tokens, more than config.json's vocab_size ${this.#config.vocabSize}`,
-      );
-    }
-    this.#tokenizer = tokenizer;
-    this[adopt](h, 'GptModel');
-  }
-
-  /** { nLayer, nHead, nEmbd, nPositions, vocabSize, headDim, layerNormEpsilon } */
-  get config() {
-    return this.#config;
-  }
-  get tokenizer() {
-    this[live]('tokenizer');
-    return this.#tokenizer;
   }
 
   #displayAll(ids) {
-    return Array.from(ids, (id) => this.#tokenizer.tokenDisplay(id));
+    return Array.from(ids, (id) => this.tokenizer.tokenDisplay(id));
   }
 
   /** { ids, tokens }: the token ids of a text and their readable forms. */
   tokenize(text) {
     this[live]('tokenize');
-    const ids = this.#tokenizer.encode(text);
+    const ids = this.tokenizer.encode(text);
     return { ids, tokens: this.#displayAll(ids) };
   }
 
@@ -366,42 +357,22 @@ export class GptModel extends WasmObject {
   run(input, options) {
     const handle = this[live]('run');
     const o = checkOptions(options, ['attention', 'allLogits', 'headMask'], 'run options');
-    const ids = typeof input === 'string' ? this.#tokenizer.encode(input) : toIds(input, 'ids');
-    const { nLayer, nHead, nPositions, vocabSize } = this.#config;
-    if (ids.length === 0) throw new RangeError('input: expected at least 1 token, got 0 (empty text)');
-    if (ids.length > nPositions)
-      throw new RangeError(`input: expected at most nPositions = ${nPositions} tokens, got ${ids.length}`);
-    for (let n = 0; n < ids.length; ++n)
-      if (ids[n] < 0 || ids[n] >= vocabSize)
-        throw new RangeError(`ids[${n}]: expected an id in [0, ${vocabSize}), got ${ids[n]}`);
+    const ids = typeof input === 'string' ? this.tokenizer.encode(input) : toIds(input, 'ids');
+    this[checkIdRange](ids, 'input', 'nPositions');
+    const { vocabSize } = this.config;
     const attention = checkBoolean(o.attention, 'attention', true);
     const allLogits = checkBoolean(o.allLogits, 'allLogits', false);
-    const headMask =
-      o.headMask === undefined || o.headMask === null
-        ? null
-        : toBooleanMask(
-            o.headMask,
-            'headMask',
-            nLayer * nHead,
-            `[nLayer * nHead] = [${nLayer * nHead}] (1 = keep, 0 = ablate)`,
-          );
-    let error = '',
-      timeMs = 0;
-    withHeap(this.#module, [ids, headMask], [], ([idsAddress, maskAddress]) => {
-      const start = performance.now();
-      error = handle.run(idsAddress, ids.length, attention, allLogits, maskAddress);
-      timeMs = performance.now() - start;
-    });
-    throwEngineError(error);
-    this.#lastIds = ids;
+    const headMask = this[headMaskOf](o.headMask);
+    const timeMs = this[runHandle](ids, [headMask], ([idsAddress, maskAddress]) =>
+      handle.run(idsAddress, ids.length, attention, allLogits, maskAddress),
+    );
     const T = ids.length;
     return {
       ids,
       tokens: this.#displayAll(ids),
       logits: new Float32Array(handle.logits()),
       logitsShape: allLogits ? [T, vocabSize] : [vocabSize],
-      attention: attention ? new Float32Array(handle.attention()) : null,
-      attentionShape: attention ? [nLayer, nHead, T, T] : null,
+      ...this[attentionOf](handle, attention, T),
       timeMs,
     };
   }
@@ -409,12 +380,12 @@ export class GptModel extends WasmObject {
   /** The k most likely next tokens from last-position logits: [{ id, token, probability }]. */
   topK(logits, k = 5) {
     this[live]('topK');
-    if (!(logits instanceof Float32Array) || logits.length < this.#config.vocabSize)
+    if (!(logits instanceof Float32Array) || logits.length < this.config.vocabSize)
       throw new TypeError(
-        `logits: expected a Float32Array of at least vocabSize = ${this.#config.vocabSize}, got ${describe(logits)}`,
+        `logits: expected a Float32Array of at least vocabSize = ${this.config.vocabSize}, got ${describe(logits)}`,
       );
-    checkPositiveInteger(k, 'k', this.#config.vocabSize);
-    const row = logits.subarray(logits.length - this.#config.vocabSize);
+    checkPositiveInteger(k, 'k', this.config.vocabSize);
+    const row = logits.subarray(logits.length - this.config.vocabSize);
     let max = -Infinity;
     for (const x of row) max = Math.max(max, x);
     let sum = 0;
@@ -429,7 +400,7 @@ export class GptModel extends WasmObject {
     }
     return best.map(({ id, logit }) => ({
       id,
-      token: this.#tokenizer.tokenDisplay(id),
+      token: this.tokenizer.tokenDisplay(id),
       probability: Math.exp(logit - max) / sum,
     }));
   }
@@ -439,24 +410,6 @@ export class GptModel extends WasmObject {
    * (q not yet scaled by 1/sqrt(headDim)).
    */
   explain(layer) {
-    const handle = this[live]('explain');
-    if (!Number.isInteger(layer) || layer < 0 || layer >= this.#config.nLayer)
-      throw new RangeError(`layer: expected an integer in [0, ${this.#config.nLayer}), got ${describe(layer)}`);
-    if (!this.#lastIds) throw new TypeError('explain: expected run() first, nothing has run');
-    throwEngineError(handle.explain(layer));
-    const T = this.#lastIds.length;
-    return {
-      q: new Float32Array(handle.q()),
-      k: new Float32Array(handle.k()),
-      v: new Float32Array(handle.v()),
-      shape: [this.#config.nHead, T, this.#config.headDim],
-    };
-  }
-
-  /** Frees the model and its tokenizer. */
-  dispose() {
-    if (this.disposed) return;
-    super.dispose();
-    this.#tokenizer.dispose();
+    return this[explainLayer](layer);
   }
 }

@@ -76,7 +76,9 @@ test('loadModel gives a GptModel for model_type gpt2, and clear errors otherwise
     loadModel({ config: { ...config, model_type: 'roberta' } }),
     (error) =>
       error instanceof ModelFormatError &&
-      /model_type: expected one of "gpt2", "bert", "distilbert", got "roberta"/.test(error.message),
+      /model_type: expected one of "gpt2", "bert", "distilbert", "llama", "qwen2", "mistral", got "roberta"/.test(
+        error.message,
+      ),
   );
   await assert.rejects(
     EncoderModel.load({

@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
-import { EncoderModel, GptModel, HubError, loadModel, ModelFormatError } from '../../dist/index.js';
+import { EncoderModel, GptModel, HubError, LlamaModel, loadModel, ModelFormatError } from '../../dist/index.js';
 import { startHubServer } from './hub-server.mjs';
 
 const austen = new URL('../../models/austen-gpt/', import.meta.url);
 const bertTiny = new URL('../fixtures/encoders/bert-tiny/', import.meta.url);
 const distilbertTiny = new URL('../fixtures/encoders/distilbert-tiny/', import.meta.url);
+const llamaSharded = new URL('../fixtures/llama/llama_rope_linear_f16_sharded/', import.meta.url);
 const austenWeights = readFileSync(new URL('model.safetensors', austen));
 const PROMPT = 'It is a truth universally acknowledged';
 const SENTENCE = 'the quick brown fox jumps over the lazy dog';
@@ -47,7 +48,8 @@ before(async () => {
       overrides: { 'model.safetensors': null, 'pytorch_model.bin': 'pickle' },
     },
     'test-org/no-vocab': { folder: bertTiny, overrides: { 'vocab.txt': null } },
-    'test-org/llama': { folder: austen, overrides: { 'config.json': '{"model_type": "llama"}' } },
+    'test-org/llama-sharded': { folder: llamaSharded },
+    'test-org/roberta': { folder: austen, overrides: { 'config.json': '{"model_type": "roberta"}' } },
     'test-org/huge': {
       folder: austen,
       overrides: { 'model.safetensors': 'a big file' },
@@ -79,6 +81,19 @@ async function requestsDuring(body) {
 }
 
 describe('loading from the Hub', () => {
+  test('Llama family: the index, the shards it names and no tokenizer.json give the same logits as from disk', async () => {
+    const { result: model, requests } = await requestsDuring(() =>
+      loadModel('test-org/llama-sharded', { hubUrl, cache: false }),
+    );
+    assert.ok(model instanceof LlamaModel);
+    const fromDisk = await loadModel(llamaSharded);
+    assert.deepEqual(model.run([1, 2, 3]).logits, fromDisk.run([1, 2, 3]).logits);
+    assert.ok(requests.includes('GET /test-org/llama-sharded/resolve/main/model.safetensors.index.json 200'));
+    assert.ok(requests.some((line) => line.includes('model-00002-of-00002.safetensors')));
+    model.dispose();
+    fromDisk.dispose();
+  });
+
   test('GPT-2: the same logits and attention as from disk; the weights come through a 302 to the content store', async () => {
     const events = [];
     const { result: model, requests } = await requestsDuring(() =>
@@ -275,15 +290,15 @@ describe('Hub errors name the repository, the file and the cause', () => {
 
   test('an architecture the package does not run is refused after config.json, before any weights', async () => {
     const { requests } = await requestsDuring(() =>
-      assert.rejects(load('test-org/llama'), {
+      assert.rejects(load('test-org/roberta'), {
         name: 'ModelFormatError',
         message:
-          'config.json: model_type: expected one of "gpt2", "bert", "distilbert", got "llama" ' +
-          '(repository "test-org/llama" at revision "main")',
+          'config.json: model_type: expected one of "gpt2", "bert", "distilbert", "llama", "qwen2", "mistral", got "roberta" ' +
+          '(repository "test-org/roberta" at revision "main")',
       }),
     );
-    assert.deepEqual(requests, ['GET /test-org/llama/resolve/main/config.json 200']);
-    await assert.rejects(load('test-org/llama'), ModelFormatError);
+    assert.deepEqual(requests, ['GET /test-org/roberta/resolve/main/config.json 200']);
+    await assert.rejects(load('test-org/roberta'), ModelFormatError);
   });
 
   test('no answer (offline, host down): the URL, the cause and what it may mean', async () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { LlamaModel, ModelFormatError } from '../../dist/index.js';
+import { LlamaModel, loadModel, ModelFormatError } from '../../dist/index.js';
 import { readFixture } from './fixtures.mjs';
 
 const fixtures = new URL('../fixtures/llama/', import.meta.url);
@@ -105,4 +105,32 @@ test('LlamaModel with tokenizer.json: text in, readable tokens out, the ids of H
   assert.deepEqual(model.generate(text, 2).slice(0, ids.length), ids);
   model.dispose();
   assert.throws(() => model.tokenizer, { name: 'TypeError' });
+});
+
+test('loadModel: model_type llama and qwen2 give a LlamaModel (a folder, sharded or not, and files as bytes)', async () => {
+  for (const [name, modelType] of [
+    ['llama_rope_linear_f16_sharded', 'llama'],
+    ['qwen2_bias_bf16', 'qwen2'],
+  ]) {
+    const folder = fileURLToPath(new URL(`${name}/`, fixtures));
+    const model = await loadModel(folder);
+    assert.ok(model instanceof LlamaModel, name);
+    assert.equal(model.config.modelType, modelType);
+    assert.equal(model.tokenizer, null); // the fixtures have no tokenizer.json
+    const direct = await LlamaModel.load(folder);
+    const ids = [1, 2, 3, 4];
+    const r = model.run(ids);
+    assert.deepEqual(r.attentionShape, [model.config.nLayer, model.config.nHead, 4, 4]);
+    assert.deepEqual(r.logits, direct.run(ids).logits);
+    model.dispose();
+    direct.dispose();
+  }
+  const folder = new URL('llama_gqa_untied_bf16/', fixtures);
+  const model = await loadModel({
+    config: readFileSync(new URL('config.json', folder)),
+    weights: readFileSync(new URL('model.safetensors', folder)),
+  });
+  assert.ok(model instanceof LlamaModel);
+  assert.equal(model.config.nKvHead, 2);
+  model.dispose();
 });

@@ -1,0 +1,99 @@
+// What the Embind model handles (GptModel, Encoder, LlamaModel) share: the parsed config and the model
+// (empty until load()), the outputs of the last run(), the q/k/v of the last explain(), and the views
+// the wrapper copies at once. Each handle derives from ModelHandle<Model, Config> and adds its config
+// getters and its run(), whose options differ per architecture.
+#pragma once
+
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "errors.hpp"
+#include "guarded.hpp"
+#include "io/safetensors.hpp"
+
+namespace mha::bindings {
+
+// A file the wrapper copied onto the wasm heap (it stays there for the whole call).
+inline std::string_view bytes_at(uintptr_t address, uint32_t size) {
+  return {reinterpret_cast<const char*>(address), size};
+}
+
+// A typed_memory_view of a buffer the handle owns: valid until the next call or heap growth, so the
+// wrapper copies it at once.
+template <typename T>
+emscripten::val view_of(const std::vector<T>& values) {
+  return emscripten::val(emscripten::typed_memory_view(values.size(), values.data()));
+}
+
+// For bound functions that return a string: the body's result, or "\x01" + the error of guarded()
+// ("\x01" is never part of a token or a model_type, so the wrapper can tell them apart).
+template <typename Body>
+std::string text_or_error(Body&& body) {
+  std::string out;
+  const std::string error = guarded([&] { out = body(); });
+  return error.empty() ? out : "\x01" + error;
+}
+
+template <typename Model, typename Config>
+class ModelHandle {
+ public:
+  using Outputs = typename Model::RunOutputs;
+
+  emscripten::val logits() const { return view_of(outputs_.logits); }        // see Model::RunOutputs
+  emscripten::val attention() const { return view_of(outputs_.attention); }  // [L, H, T, T]
+
+  // q, k, v [H, T, d_k] of one layer for the tokens of the last run() (q unscaled), for models with layer_qkv.
+  std::string explain(int32_t layer) {
+    return guarded([&] { require().layer_qkv(layer, q_, k_, v_); });
+  }
+  emscripten::val q() const { return view_of(q_); }
+  emscripten::val k() const { return view_of(k_); }
+  emscripten::val v() const { return view_of(v_); }
+
+ protected:
+  // config.json through parse_config (string_view -> Config), then the model from one safetensors file.
+  template <typename ParseConfig>
+  std::string load_single(ParseConfig parse_config, uintptr_t config, uint32_t config_size, uintptr_t weights,
+                          uint32_t weights_size) {
+    return guarded([&] {
+      model_.reset();  // free the previous model before building the next one
+      config_ = parse_config(bytes_at(config, config_size));
+      const SafetensorsFile file = SafetensorsFile::parse(reinterpret_cast<const uint8_t*>(weights), weights_size);
+      model_ = Model::load(config_, safetensors_lookup(file));
+    });
+  }
+  Model& require() {
+    if (!model_) throw ArgumentError("model: expected load() first");
+    return *model_;
+  }
+
+  Config config_;
+  std::optional<Model> model_;
+  Outputs outputs_;
+  std::vector<float> q_, k_, v_;
+};
+
+// Embind binds member pointers of the registered class; an inherited method's pointer names the base, so
+// these convert it to Handle's (a standard conversion) before binding, under the names the wrapper uses.
+template <typename Handle>
+void bind_outputs(const emscripten::class_<Handle>& bound) {
+  using View = emscripten::val (Handle::*)() const;
+  bound.function("logits", static_cast<View>(&Handle::logits))
+      .function("attention", static_cast<View>(&Handle::attention));
+}
+template <typename Handle>
+void bind_explain(const emscripten::class_<Handle>& bound) {
+  using View = emscripten::val (Handle::*)() const;
+  bound.function("explain", static_cast<std::string (Handle::*)(int32_t)>(&Handle::explain))
+      .function("q", static_cast<View>(&Handle::q))
+      .function("k", static_cast<View>(&Handle::k))
+      .function("v", static_cast<View>(&Handle::v));
+}
+
+}  // namespace mha::bindings
