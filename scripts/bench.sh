@@ -10,8 +10,9 @@
 #   1. the native probes  2. the wasm probes  3. node bench/run.mjs (all peers, one process)
 #   4. node bench/browser.mjs (the same suite in headless Chromium; skipped when Chromium is not installed)
 # The options go to steps 3 and 4; step 4 has only the wall clock (--clock is not passed to it) and writes
-# --json X.json to X.browser.json. Step 4 runs twice: every single-threaded peer against onnxruntime-web on
-# one thread, then our threaded build against onnxruntime-web on as many threads (X.browser-threads.json).
+# --json X.json to X.browser.json. Step 4 runs every single-threaded peer against onnxruntime-web on one
+# thread in one page, then our threaded build and onnxruntime-web on as many threads, each alone in a page
+# (X.browser-threads.json, X.browser-ort-threads.json).
 # Node 20 runs the relaxed build behind --experimental-wasm-relaxed-simd (passed here); Chromium by default.
 #
 # CI smoke (no timing asserted): npm run bench -- --quick --iterations 1
@@ -84,9 +85,14 @@ if [ -x "$chromium" ]; then
   dists=(--simd-dist build/bench/dist --threads-dist build/bench/dist --scalar-dist build/bench/wasm-scalar/dist)
   echo "-- one thread each"
   node bench/browser.mjs "${dists[@]}" ${browser_args[@]+"${browser_args[@]}"} ${json:+--json "$json.browser.json"}
-  echo; echo "-- $(nproc) threads each: our threaded build (auto: relaxed SIMD) against onnxruntime-web with as many threads"
-  node bench/browser.mjs "${dists[@]}" ${browser_args[@]+"${browser_args[@]}"} --peers threads,ort --ort-threads "$(nproc)" \
+  # Two threaded peers in one page, round-robin, slow each other down on a machine with as many cores as
+  # threads: each one's pool is still spinning when the other's call starts. Each runs alone in its own
+  # page instead, one after the other (their outputs were checked against ours in the page above).
+  echo; echo "-- $(nproc) threads each, each alone in its page: our threaded build (auto: relaxed SIMD), then onnxruntime-web"
+  node bench/browser.mjs "${dists[@]}" ${browser_args[@]+"${browser_args[@]}"} --peers threads \
     ${json:+--json "$json.browser-threads.json"}
+  node bench/browser.mjs "${dists[@]}" ${browser_args[@]+"${browser_args[@]}"} --peers ort --ort-threads "$(nproc)" \
+    ${json:+--json "$json.browser-ort-threads.json"}
 else
   echo "skipped: no Chromium at $chromium (apt-get install chromium, or run scripts/setup.sh; MHA_CHROMIUM picks another)"
 fi
