@@ -150,23 +150,10 @@ void Gpt2Model::run(const int32_t* tokens, int32_t count, const RunOptions& opti
     in.query = in.key = in.value = {ln_1_out, size_t(T) * E};
     in.query_len = in.key_len = T;
     in.is_causal = true;
-    AttentionOutputs out;
-    out.output = s.attention_out.data();
-    out.output_size = size_t(T) * E;
-    // One path, one answer: the attention always runs its materialising path, so that logits never depend on
-    // which results were asked for (the streaming path, taken without weights, rounds differently). Weights
-    // nobody asked for go, averaged over heads, to a [T, T] scratch.
-    if (options.attention) {
-      out.weights_mode = WeightsMode::per_head;
-      out.weights = outputs.attention.data() + size_t(layer) * H * T * T;
-      out.weights_size = size_t(H) * T * T;
-    } else {
-      s.unreported_weights.resize(size_t(T) * T);
-      out.weights_mode = WeightsMode::averaged;
-      out.weights = s.unreported_weights.data();
-      out.weights_size = s.unreported_weights.size();
-    }
-    if (options.head_enabled) out.head_enabled = options.head_enabled + size_t(layer) * H;
+    const AttentionOutputs out = layer_attention_outputs(
+        s.attention_out.data(), size_t(T) * E,
+        options.attention ? outputs.attention.data() + size_t(layer) * H * T * T : nullptr, H, T, T,
+        s.unreported_weights, options.head_enabled ? options.head_enabled + size_t(layer) * H : nullptr);
     block.attention.forward(in, out);
     kernels::add_scaled_row(s.residual.data(), s.attention_out.data(), T * E, 1.0f);
     // MLP: x += gelu(LN_2(x) . W_fc + b_fc) . W_proj + b_proj

@@ -1,5 +1,6 @@
-// explain() of every model: one layer's per-head q, k, v for the tokens of the last run, recomputed from
-// that layer's recorded input (the models keep the input of each block, not its projections).
+// What the decoder models (GPT-2, Llama family) share around a layer's attention call: where its weights
+// go, and explain(): one layer's per-head q, k, v for the tokens of the last run, recomputed from that
+// layer's recorded input (the models keep the input of each block, not its projections).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,15 @@
 #include "attention/mha.hpp"
 
 namespace mha {
+
+// Outputs of one layer's self-attention over T queries and `keys` keys, written to `output` [T, E]. The
+// materialising path always runs, so that logits never depend on which results were asked for (the
+// streaming path, taken without weights, rounds differently): the weights go per head to `reported`
+// [H, T, keys] when the caller asked for them (non-null), else averaged over heads to `scratch` [T, keys].
+// `head_enabled`: [H] or null (ablation).
+AttentionOutputs layer_attention_outputs(float* output, size_t output_size, float* reported, int32_t heads,
+                                         int32_t queries, int32_t keys, std::vector<float>& scratch,
+                                         const uint8_t* head_enabled);
 
 // layer_inputs: [n_layer, length, width], the input of each layer's attention in the last run.
 // q, k, v are resized to [length, width] (heads side by side, as the attention layer lays them out).

@@ -8,6 +8,7 @@
 #include "kernels/gemm.hpp"
 #include "kernels/softmax.hpp"
 #include "kernels/transformer_ops.hpp"
+#include "model/layer_qkv.hpp"
 
 namespace mha {
 
@@ -184,21 +185,10 @@ void LlamaModel::forward(const int32_t* tokens, int32_t count, const RunOptions&
     in.query = in.key = in.value = {s.normed.data(), size_t(T) * E};
     in.query_len = in.key_len = T;
     in.is_causal = true;
-    AttentionOutputs out;
-    out.output = s.attention_out.data();
-    out.output_size = size_t(T) * E;
-    // As in Gpt2Model: always the materialising path, so that logits never depend on what was asked for.
-    if (options.attention) {
-      out.weights_mode = WeightsMode::per_head;
-      out.weights = outputs.attention.data() + size_t(index) * H * T * keys;
-      out.weights_size = size_t(H) * T * keys;
-    } else {
-      s.unreported_weights.resize(size_t(T) * keys);
-      out.weights_mode = WeightsMode::averaged;
-      out.weights = s.unreported_weights.data();
-      out.weights_size = s.unreported_weights.size();
-    }
-    if (options.head_enabled) out.head_enabled = options.head_enabled + size_t(index) * H;
+    const AttentionOutputs out = layer_attention_outputs(
+        s.attention_out.data(), size_t(T) * E,
+        options.attention ? outputs.attention.data() + size_t(index) * H * T * keys : nullptr, H, T, keys,
+        s.unreported_weights, options.head_enabled ? options.head_enabled + size_t(index) * H : nullptr);
     if (use_cache)
       layer.attention.forward_cached(s.normed.data(), T, layer.cache, out);
     else
