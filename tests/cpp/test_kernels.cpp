@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compare.hpp"
+#include "kernel_checks.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/simd.hpp"
 #include "kernels/softmax.hpp"
@@ -19,34 +20,7 @@ using namespace mha::testing;
 
 namespace {
 
-constexpr int32_t W = kernels::simd::kLanes;
-const std::vector<int32_t> kEdgeSizes = {1, 3, W - 1, W, W + 1, 3 * W, 8 * W + 2};
-constexpr double kTolerance = 2e-6;  // relative to the largest expected magnitude, or absolute below 1
-
-// `n` random floats in [-scale, scale), stored `offset` floats into a 16-byte aligned buffer so that the
-// kernel sees a misaligned pointer when offset is 1. The returned vector owns the padding too.
-struct Buffer {
-  std::vector<float> storage;
-  int32_t offset;
-  float* data() { return storage.data() + offset; }
-  const float* data() const { return storage.data() + offset; }
-};
-Buffer random_buffer(std::mt19937& rng, size_t n, int32_t offset, float scale = 1.0f) {
-  std::uniform_real_distribution<float> uniform(-scale, scale);
-  Buffer b{std::vector<float>(n + offset + 4), offset};
-  for (float& x : b.storage) x = uniform(rng);
-  return b;
-}
-
-void check_close(const float* got, const std::vector<double>& want, const std::string& what,
-                 double tolerance = kTolerance) {
-  std::vector<float> expected(want.begin(), want.end());
-  const Comparison c = compare(got, expected.data(), expected.size());
-  double scale = 1.0;
-  for (double w : want) scale = std::max(scale, std::fabs(w));
-  INFO(c.describe(what));
-  CHECK(c.max_abs_diff <= tolerance * scale);
-}
+constexpr double kTolerance = 2e-6;  // see check_close
 
 }  // namespace
 
@@ -87,7 +61,7 @@ TEST_CASE("gemm_block: every edge size of M, N and K, sub-ranges of K and N, alp
             for (int32_t i = 0; i < m; ++i)
               for (int32_t j = 0; j < n; ++j) got[size_t(i) * n + j] = c.data()[i * ldc + j];
             INFO("m " << m << " n " << n << " k " << k << " offset " << offset << " accumulate " << accumulate);
-            check_close(got.data(), want, "gemm_block");
+            check_close(got.data(), want, "gemm_block", kTolerance);
             // The columns of C past the block (its row padding) are left alone.
             for (int32_t i = 0; i < m; ++i)
               for (int64_t j = n; j < ldc; ++j) CHECK(c.data()[i * ldc + j] == before[offset + i * ldc + j]);
@@ -108,7 +82,7 @@ TEST_CASE("softmax_row against exp/sum in double, with -inf keys and all-forbidd
       for (double& w : want) w /= sum;
       kernels::softmax_row(row.data(), n);
       INFO("n " << n << " offset " << offset);
-      check_close(row.data(), want, "softmax_row");
+      check_close(row.data(), want, "softmax_row", kTolerance);
       if (n > 2) CHECK(row.data()[n / 2] == 0.0f);
 
       Buffer forbidden = random_buffer(rng, n, offset);
@@ -158,10 +132,10 @@ TEST_CASE("add_scaled_row and scale_row at the edge sizes, misaligned", "[kernel
       for (int32_t j = 0; j < n; ++j) want[j] = dst.data()[j] + 0.3 * double(src.data()[j]);
       kernels::add_scaled_row(dst.data(), src.data(), n, 0.3f);
       INFO("n " << n << " offset " << offset);
-      check_close(dst.data(), want, "add_scaled_row");
+      check_close(dst.data(), want, "add_scaled_row", kTolerance);
       for (int32_t j = 0; j < n; ++j) want[j] = double(dst.data()[j]) * -1.5;
       kernels::scale_row(dst.data(), n, -1.5f);
-      check_close(dst.data(), want, "scale_row");
+      check_close(dst.data(), want, "scale_row", kTolerance);
     }
 }
 

@@ -9,6 +9,7 @@
 
 #include "compare.hpp"
 #include "errors.hpp"
+#include "kernel_checks.hpp"
 #include "kernels/rotary.hpp"
 #include "kernels/simd.hpp"
 #include "kernels/transformer_ops.hpp"
@@ -16,36 +17,6 @@
 using namespace mha;
 using namespace mha::testing;
 using Catch::Matchers::ContainsSubstring;
-
-namespace {
-
-constexpr int32_t W = kernels::simd::kLanes;
-const std::vector<int32_t> kEdgeSizes = {1, 3, W - 1, W, W + 1, 3 * W, 8 * W + 2};
-
-// `n` random floats in [-scale, scale) starting `offset` floats into the storage (offset 1: misaligned).
-struct Buffer {
-  std::vector<float> storage;
-  int32_t offset;
-  float* data() { return storage.data() + offset; }
-  const float* data() const { return storage.data() + offset; }
-};
-Buffer random_buffer(std::mt19937& rng, size_t n, int32_t offset, float scale = 1.0f) {
-  std::uniform_real_distribution<float> uniform(-scale, scale);
-  Buffer b{std::vector<float>(n + offset + 4), offset};
-  for (float& x : b.storage) x = uniform(rng);
-  return b;
-}
-
-void check_close(const float* got, const std::vector<double>& want, const std::string& what, double tolerance) {
-  std::vector<float> expected(want.begin(), want.end());
-  const Comparison c = compare(got, expected.data(), expected.size());
-  double scale = 1.0;
-  for (double w : want) scale = std::max(scale, std::fabs(w));
-  INFO(c.describe(what));
-  CHECK(c.max_abs_diff <= tolerance * scale);
-}
-
-}  // namespace
 
 TEST_CASE("rms_norm and rms_norm_scalar against x / sqrt(mean(x^2) + eps) * weight in double, in place and not",
           "[llama][kernels][rms_norm]") {
