@@ -16,8 +16,8 @@ namespace mha::testing {
 
 // W = the SIMD width in floats (4 on wasm and SSE, 8 on AVX).
 constexpr int32_t kSimdWidth = kernels::simd::kLanes;
-inline const std::vector<int32_t> kEdgeSizes = {1,          3, kSimdWidth - 1, kSimdWidth, kSimdWidth + 1,
-                                                3 * kSimdWidth, 8 * kSimdWidth + 2};
+inline const std::vector<int32_t> kEdgeSizes = {
+    1, 3, kSimdWidth - 1, kSimdWidth, kSimdWidth + 1, 3 * kSimdWidth, 8 * kSimdWidth + 2};
 
 // `n` random floats in [-scale, scale), stored `offset` floats into the buffer so that a kernel sees a
 // misaligned pointer when offset is 1. The storage owns the padding too.
@@ -36,8 +36,7 @@ inline Buffer random_buffer(std::mt19937& rng, size_t n, int32_t offset, float s
 
 // max |got - want| <= tolerance * max(1, max |want|): relative to the largest expected magnitude, or
 // absolute below 1. Prints the worst element when it fails.
-inline void check_close(const float* got, const std::vector<double>& want, const std::string& what,
-                        double tolerance) {
+inline void check_close(const float* got, const std::vector<double>& want, const std::string& what, double tolerance) {
   std::vector<float> expected(want.begin(), want.end());
   const Comparison c = compare(got, expected.data(), expected.size());
   double scale = 1.0;
