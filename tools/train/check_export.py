@@ -83,10 +83,11 @@ def main():
     ap.add_argument("--json", default=None)
     ap.add_argument("--recompute-f32", action="store_true",
                     help="evaluate the f32 checkpoint even if it records its validation loss")
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     ref_model, ckpt = load_checkpoint(args.ckpt)
-    result = {"safetensors": check_safetensors(os.path.join(args.model_dir, "model.safetensors"),
+    result = {"checkpoint_step": ckpt.get("step"), "safetensors": check_safetensors(os.path.join(args.model_dir, "model.safetensors"),
                                                ckpt["model"])}
     model = load_exported(args.model_dir)
     val = np.memmap(os.path.join(args.corpus, "val.bin"), dtype=np.uint16, mode="r")

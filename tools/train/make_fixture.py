@@ -105,8 +105,9 @@ def main():
     ap.add_argument("--model-dir", default=os.path.join(REPO, "models", "austen-gpt"))
     ap.add_argument("--out", default=os.path.join(REPO, "tests", "fixtures", "model"))
     ap.add_argument("--corpus", default=os.path.expanduser("~/.cache/mha-wasm/corpus"))
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
     model = load_exported(args.model_dir)
     cfg = model.cfg

@@ -168,7 +168,8 @@ def save_checkpoint(path, model, opt, step, total_steps, args, extra, gen=None, 
     os.replace(tmp, path)
 
 
-def main():
+def arg_parser():
+    """The command line (also read by write_card.py, to print a run's non-default arguments)."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default=DEFAULT_CORPUS)
     ap.add_argument("--out", default=os.path.expanduser("~/.cache/mha-wasm/run"))
@@ -206,7 +207,11 @@ def main():
     ap.add_argument("--resume", default=None,
                     help="continue from a checkpoint (model, optimizer, step); with --minutes the "
                          "cosine restarts from --lr over the new budget, without warm-up")
-    args = ap.parse_args()
+    return ap
+
+
+def main():
+    args = arg_parser().parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
