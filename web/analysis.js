@@ -188,17 +188,33 @@ export function headLabels(attention, { nLayer, nHead }, T, ids, isDelimiter, ca
 }
 
 /**
- * The head to open a model on: among heads that earned a label, the one whose label lies furthest from
- * chance, as a share of the way from chance to 1: (score - chance) / (1 - chance). heads: [{ layer, head,
- * labels: [{ key, score, chance }] }]. Returns { layer, head, key, score, chance, lift }, or null when no
- * head earned a label.
+ * Labels in the order the opening head prefers them (OPEN_PREFERENCE of tools/train/head_patterns.py):
+ * previous-token first, because the page opens on prose without repeats, where a previous-token stripe is
+ * visible and an induction head has nothing to copy.
+ */
+export const OPEN_PREFERENCE = ['previous', 'induction', 'duplicate', 'local', 'delimiter', 'first'];
+
+/**
+ * The head to open a model on, by head_patterns.py's rule ("open_on" in head_patterns.json): every label a
+ * head earns is ranked by its place in OPEN_PREFERENCE, then by score / chance, then by layer and head (the
+ * lower first; an encoder's next-token label ranks after those of the list). heads: [{ layer, head, labels: [{ key, score, chance }] }]. Returns { layer, head, key,
+ * score, chance, ratio } of the first, or null when no head earned a label.
  */
 export function mostInformativeHead(heads) {
+  const rank = (x) => (OPEN_PREFERENCE.includes(x.key) ? OPEN_PREFERENCE.indexOf(x.key) : OPEN_PREFERENCE.length);
+  const better = (a, b) =>
+    rank(a) !== rank(b)
+      ? rank(a) < rank(b)
+      : a.ratio !== b.ratio
+        ? a.ratio > b.ratio
+        : a.layer !== b.layer
+          ? a.layer < b.layer
+          : a.head < b.head;
   let best = null;
   for (const { layer, head, labels } of heads)
     for (const { key, score, chance } of labels) {
-      const lift = chance < 1 ? (score - chance) / (1 - chance) : 0;
-      if (!best || lift > best.lift) best = { layer, head, key, score, chance, lift };
+      const candidate = { layer, head, key, score, chance, ratio: chance > 0 ? score / chance : Infinity };
+      if (!best || better(candidate, best)) best = candidate;
     }
   return best;
 }

@@ -238,38 +238,33 @@ test(
 );
 
 test(
-  'opens on the most informative head of head_patterns.json; induction presets open the strongest induction head',
+  'opens on the head head_patterns.json ranks first (open_on); induction presets open the strongest induction head',
   { timeout: 60_000 },
   async (t) => {
     const entry = JSON.parse(await readFile(new URL('../../web/models.json', import.meta.url), 'utf8'))[0];
     const patterns =
       entry.patterns &&
       JSON.parse(await readFile(new URL(`../../web/${entry.url}${entry.patterns}`, import.meta.url), 'utf8'));
+    // the model has an induction head by the standard score (tools/train/head_patterns.py): then the presets'
+    // texts must show it too, with a score that earns the label on that very text
+    const hasInductionHead = Boolean(patterns?.heads.some((h) => h.labels.includes('induction')));
     await onPage(t, '', async (page) => {
       const s = await demo(page, () => ({
         state: window.mhaDemo.state,
         nHead: window.mhaDemo.config.nHead,
         url: location.search,
       }));
-      if (patterns) {
-        // expected: the labelled head whose label is furthest from chance, (score - chance) / (1 - chance), read from the file
-        let best = null;
-        for (const h of patterns.heads)
-          for (const key of h.labels) {
-            const c = patterns.chance[key],
-              lift = (h.scores[key] - c) / (1 - c);
-            if (!best || lift > best.lift) best = { layer: h.layer, head: h.head, lift };
-          }
-        if (best) {
-          assert.deepEqual([s.state.layer, s.state.head], [best.layer, best.head]);
-          assert.deepEqual(
-            s.state.hiddenHeads,
-            Array.from({ length: s.nHead }, (_, h) => h).filter((h) => h !== best.head),
-            'the opened head alone',
-          );
-          assert.match(s.url, new RegExp(`layer=${best.layer}&head=${best.head}`));
-        }
-      }
+      if (patterns?.open_on) {
+        // expected: the head tools/train/head_patterns.py ranked first by the same rule (open_on)
+        const best = patterns.open_on;
+        assert.deepEqual([s.state.layer, s.state.head], [best.layer, best.head]);
+        assert.deepEqual(
+          s.state.hiddenHeads,
+          Array.from({ length: s.nHead }, (_, h) => h).filter((h) => h !== best.head),
+          'the opened head alone',
+        );
+        assert.match(s.url, new RegExp(`layer=${best.layer}&head=${best.head}`));
+      } else if (patterns) assert.deepEqual([s.state.layer, s.state.head], [0, 0], 'no labelled head: layer 0 head 0');
       // "Repeated phrase": the model view on the head with the highest induction score on that text
       for (const preset of ['Repeated phrase', 'Random tokens, repeated']) {
         await afterUpdate(page, () => page.click(`#presets button:text-is("${preset}")`));
@@ -297,6 +292,17 @@ test(
           r.title,
           new RegExp(`induction ${top.score.toFixed(2)} \\(chance ${r.chance.induction.toFixed(2)}`),
         );
+        if (hasInductionHead) {
+          const { min_ratio: ratio, min_margin: margin } = patterns.label_rule; // head_patterns.py's rule
+          const threshold = Math.max(ratio * r.chance.induction, r.chance.induction + margin);
+          assert.ok(
+            top.score >= threshold,
+            `${preset}: induction ${top.score.toFixed(3)} at layer ${top.layer} head ${top.head}, label at ${threshold.toFixed(3)}`,
+          );
+        } else
+          t.diagnostic(
+            `${preset}: head_patterns.json labels no induction head; the label on this text is not asserted`,
+          );
         if (preset.startsWith('Random')) {
           // 50 distinct word tokens, then the same 50: induction counts the second copy, whose chance is the
           // mean of 1 / (i + 1) over its positions i = 50..99

@@ -14,6 +14,7 @@ import {
   labelThreshold,
   LOCAL_WINDOW,
   mostInformativeHead,
+  OPEN_PREFERENCE,
   SCORES,
   scoreKeys,
 } from '../../web/analysis.js';
@@ -88,21 +89,34 @@ test('hand-checked: idealised heads earn their own label, the uniform head score
   assert.ok(live.head(0, 2).labels[0].score >= labelThreshold(live.chance.induction));
 });
 
-test('the opening head is the label furthest from chance', () => {
-  const heads = [
-    { layer: 0, head: 0, labels: [{ key: 'delimiter', score: 0.66, chance: 0.144 }] },
-    {
-      layer: 2,
-      head: 5,
-      labels: [
-        { key: 'induction', score: 0.7, chance: 0.014 },
-        { key: 'local', score: 0.6, chance: 0.1 },
-      ],
-    },
-    { layer: 1, head: 1, labels: [] },
-  ];
-  const best = mostInformativeHead(heads);
-  assert.deepEqual([best.layer, best.head, best.key], [2, 5, 'induction']); // lifts 0.603, 0.696, 0.556
-  assertClose(best.lift, (0.7 - 0.014) / (1 - 0.014), 'lift');
-  assert.equal(mostInformativeHead([{ layer: 0, head: 0, labels: [] }]), null);
+/** The page's form of head_patterns.py's heads (as model-store.loadHeadPatterns reads them). */
+const pageHeads = (heads, chance) =>
+  heads.map(({ layer, head, scores, labels }) => ({
+    layer,
+    head,
+    labels: labels.map((key) => ({ key, score: scores[key], chance: chance[key] })),
+  }));
+
+describe('the opening head: the rule of head_patterns.py (fixture cases)', () => {
+  test('the same preference order', () => assert.deepEqual(fixture.open_preference, OPEN_PREFERENCE));
+  for (const c of fixture.opening)
+    test(c.name, () => {
+      const best = mostInformativeHead(pageHeads(c.heads, c.chance));
+      if (c.expected === null) return assert.equal(best, null);
+      assert.deepEqual([best.layer, best.head, best.key], [c.expected.layer, c.expected.head, c.expected.key]);
+      assertClose(best.ratio, best.score / best.chance, 'score / chance');
+    });
+});
+
+test("the bundled model's head_patterns.json: the page ranks first the head Python wrote as open_on", () => {
+  const entry = JSON.parse(readFileSync(new URL('../../web/models.json', import.meta.url), 'utf8'))[0];
+  const patterns = JSON.parse(
+    readFileSync(new URL(`../../web/${entry.url}${entry.patterns}`, import.meta.url), 'utf8'),
+  );
+  assert.deepEqual(patterns.open_preference, OPEN_PREFERENCE);
+  const best = mostInformativeHead(pageHeads(patterns.heads, patterns.chance));
+  const want = patterns.open_on;
+  if (want === null) return assert.equal(best, null);
+  assert.deepEqual([best.layer, best.head, best.key], [want.layer, want.head, want.key]);
+  assertClose(best.ratio, want.ratio, 'score / chance');
 });

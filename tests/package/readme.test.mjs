@@ -49,24 +49,30 @@ describe('README examples from the tarball', { timeout: 120_000 }, () => {
     await writeFile(join(pkg.project, 'readme-model.mjs'), examples[1]);
     const { stdout } = await run(process.execPath, ['readme-model.mjs'], { cwd: pkg.project });
     assert.match(stdout, /^config\.json \d+ \d+$/m); // progress lines
-    const tokens = [
-      'The',
-      '␣anim',
-      'al',
-      '␣did',
-      'n',
-      "'t",
-      '␣cross',
-      '␣the',
-      '␣street',
-      '␣because',
-      '␣it',
-      '␣was',
-      '␣tired',
-    ];
-    const printed = [...stdout.matchAll(/'([^']*)'|"([^"]*)"/g)].map((m) => m[1] ?? m[2]);
-    assert.deepEqual(printed.slice(0, tokens.length), tokens); // as the README's comment says
-    assert.match(stdout, /\[ 4, 8, 13, 13 \]/); // austen-gpt: 4 layers x 8 heads, 13 tokens
+    // the README's comments (tools/train/sync_docs.py writes them from tests/fixtures/model/reference.json)
+    const quoted = (text) => [...text.matchAll(/'([^']*)'|"([^"]*)"/g)].map((m) => m[1] ?? m[2]);
+    const saidTokens = quoted(/console\.log\(run\.tokens\);\s*\/\/ austen-gpt: \[(.*)\]/.exec(examples[1])[1]);
+    const saidShape = /\[nLayer, nHead, T, T\]: \[(\d+), (\d+), (\d+), (\d+)\]/.exec(examples[1]).slice(1).map(Number);
+    // ... agree with the model's reference outputs (the same seed sentence, the model's own tokenizer)
+    const reference = JSON.parse(
+      await readFile(join(repoRoot, 'tests', 'fixtures', 'model', 'reference.json'), 'utf8'),
+    );
+    const seed = reference.prompts.find((p) => p.text === "The animal didn't cross the street because it was tired");
+    const { n_layer: L, n_head: H } = reference.config;
+    assert.deepEqual(
+      saidShape,
+      [L, H, seed.n_tokens, seed.n_tokens],
+      'the README comment: run tools/train/sync_docs.py',
+    );
+    assert.ok(
+      saidTokens.length >= 5 && saidTokens.length <= seed.n_tokens,
+      `${saidTokens.length} tokens in the comment`,
+    );
+    // ... and with what the example prints
+    const printed = quoted(stdout);
+    assert.deepEqual(printed.slice(0, saidTokens.length), saidTokens);
+    assert.equal(printed.slice(0, seed.n_tokens).join('').replace(/␣/g, ' '), seed.text);
+    assert.match(stdout, new RegExp(`\\[ ${L}, ${H}, ${seed.n_tokens}, ${seed.n_tokens} \\]`));
     assert.match(stdout, /\{ id: \d+, token: '[^']*', probability: 0\.\d+ \}/); // topK guesses
   });
 });

@@ -24,7 +24,14 @@ of every sequence, divided by the number of counted queries.
 
 Label rule: a head earns a score's label when score >= max(LABEL_MIN_RATIO * chance,
 chance + LABEL_MIN_MARGIN); its labels are listed in the order of SCORES (the most specific
-pattern first). web/analysis.js implements the same definitions for the page's live labels, and
+pattern first).
+
+Opening head (the head the demo page opens on, "open_on" in head_patterns.json): every label a head
+earns is ranked by the label's place in OPEN_PREFERENCE (previous-token first: the page opens on prose
+without repeats, where a previous-token stripe is visible and an induction head has nothing to copy),
+then by score / chance, then by layer and head; the first is opened. No label at all: no opening head.
+The ranking uses the rounded numbers the JSON file holds, so the page (web/analysis.js,
+mostInformativeHead) reading that file ranks exactly the same numbers. web/analysis.js implements the same definitions for the page's live labels, and
 tests/js/head-scores.test.mjs checks it against tests/fixtures/head_scores/, written here
 (--write-fixture).
 
@@ -65,6 +72,8 @@ LABEL_MIN_MARGIN = 0.3    # ... and score >= chance + LABEL_MIN_MARGIN
 INDUCTION_LENGTH = 50     # random tokens, then the same tokens again
 INDUCTION_BATCH = 10
 INDUCTION_SEED = 0
+# Labels in the order the opening head prefers them (see the docstring).
+OPEN_PREFERENCE = ("previous", "induction", "duplicate", "local", "delimiter", "first")
 
 
 def label_threshold(chance):
@@ -132,6 +141,19 @@ def head_labels(scores, chance):
     return [(name, scores[name], chance[name]) for name in SCORES
             if scores.get(name) is not None and chance.get(name) is not None
             and scores[name] >= label_threshold(chance[name])]
+
+
+def opening_ranking(heads, chance):
+    """Every label of every head, best opening first: [{layer, head, key, score, chance, ratio}].
+    heads: [{layer, head, scores, labels}]; chance: {score: chance}."""
+    ranked = []
+    for r in heads:
+        for key in r["labels"]:
+            score, c = r["scores"][key], chance[key]
+            ranked.append({"layer": r["layer"], "head": r["head"], "key": key, "score": score, "chance": c,
+                           "ratio": score / c if c > 0 else float("inf")})
+    ranked.sort(key=lambda x: (OPEN_PREFERENCE.index(x["key"]), -x["ratio"], x["layer"], x["head"]))
+    return ranked
 
 
 def delimiter_mask(enc, vocab_size):
@@ -252,7 +274,10 @@ def write_fixture(path):
     delim = [i == 0 for i in ids]
     add("40 tokens from 6 ids", causal_softmax(rng, 3, 40, 4.0), ids, delim)
 
+    opening = opening_fixture_cases(np.random.default_rng(16))
     fixture = {"version": 1, "generator": "tools/train/head_patterns.py --write-fixture",
+               "open_preference": list(OPEN_PREFERENCE),
+               "opening": opening,
                "local_window": LOCAL_WINDOW, "label_min_ratio": LABEL_MIN_RATIO,
                "label_min_margin": LABEL_MIN_MARGIN,
                "layout": "attention is [heads, T query, T key] row-major float32 values",
@@ -262,6 +287,48 @@ def write_fixture(path):
         json.dump(fixture, f, separators=(",", ":"))
         f.write("\n")
     print("wrote %s (%d cases)" % (path, len(cases)))
+
+
+def opening_fixture_cases(rng):
+    """Cases of the opening-head rule: heads (layer, head, rounded scores, labels), chance, and the
+    ranking's first entry (or None)."""
+    cases = []
+
+    def add(name, heads, chance):
+        ranked = opening_ranking(heads, chance)
+        top = ranked[0] if ranked else None
+        cases.append({"name": name, "chance": chance, "heads": heads,
+                      "expected": None if top is None else {k: top[k] for k in ("layer", "head", "key")}})
+
+    def model(layers, heads_per_layer, chance, spread):
+        heads = []
+        for l in range(layers):
+            for h in range(heads_per_layer):
+                scores = {k: round(float(min(1.0, chance[k] * rng.uniform(0.2, spread))), 4) for k in SCORES}
+                labels = [n for n, _, _ in head_labels(scores, chance)]
+                heads.append({"layer": l, "head": h, "scores": scores, "labels": labels})
+        return heads
+
+    chance = {"induction": 0.0138, "duplicate": 0.032, "previous": 0.0349, "first": 0.0349,
+              "delimiter": 0.144, "local": 0.0942}
+    for n, spread in enumerate((4, 12, 30, 60)):
+        add("random 4 x 8 model %d (scores up to %d x chance)" % (n, spread), model(4, 8, chance, spread), chance)
+    zero = {k: 0.0 for k in SCORES}
+    add("no head labelled", [{"layer": 0, "head": h, "scores": dict(zero), "labels": []} for h in range(3)], chance)
+    add("previous-token preferred over a stronger induction head", [
+        {"layer": 0, "head": 0, "scores": {**zero, "induction": 0.9}, "labels": ["induction"]},
+        {"layer": 1, "head": 2, "scores": {**zero, "previous": 0.4}, "labels": ["previous"]},
+    ], chance)
+    add("equal ratios: the lower layer, then the lower head", [
+        {"layer": 1, "head": 0, "scores": {**zero, "previous": 0.6}, "labels": ["previous"]},
+        {"layer": 0, "head": 3, "scores": {**zero, "previous": 0.6}, "labels": ["previous"]},
+        {"layer": 0, "head": 1, "scores": {**zero, "previous": 0.6}, "labels": ["previous"]},
+    ], chance)
+    add("one head with two labels", [
+        {"layer": 2, "head": 1, "scores": {**zero, "local": 0.8, "delimiter": 0.7}, "labels": ["local", "delimiter"]},
+        {"layer": 0, "head": 0, "scores": {**zero, "delimiter": 0.9}, "labels": ["delimiter"]},
+    ], chance)
+    return cases
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,6 +381,8 @@ def main():
     for name in SCORES:
         r = max(heads, key=lambda r: r["scores"][name])
         best[name] = {"layer": r["layer"], "head": r["head"], "score": r["scores"][name]}
+    rounded_chance = {k: round(v, 4) for k, v in chance.items()}
+    ranking = opening_ranking(heads, rounded_chance)
     result = {
         "model_dir": os.path.relpath(os.path.abspath(args.model_dir), REPO),
         "definitions": "tools/train/head_patterns.py (module docstring); web/analysis.js computes the same",
@@ -326,11 +395,14 @@ def main():
         "local_window": LOCAL_WINDOW,
         "label_rule": {"min_ratio": LABEL_MIN_RATIO, "min_margin": LABEL_MIN_MARGIN,
                        "text": "score >= max(%g * chance, chance + %g)" % (LABEL_MIN_RATIO, LABEL_MIN_MARGIN)},
-        "chance": {k: round(v, 4) for k, v in chance.items()},
+        "chance": rounded_chance,
         "threshold": {k: round(label_threshold(v), 4) for k, v in chance.items()},
         "queries": {k: v[2] for k, v in pooled.items()},
         "delimiter_token_count": int(is_delim.sum()),
         "best": best,
+        "open_preference": list(OPEN_PREFERENCE),
+        "open_on": ranking[0] if ranking else None,
+        "opening_ranking": ranking[:8],
         "heads": heads,
     }
     with open(os.path.join(args.model_dir, "head_patterns.json"), "w") as f:
@@ -369,6 +441,11 @@ def main():
     for n in names:
         b = best[n]
         lines.append("- %s: layer %d head %d, %.3f (chance %.3f)" % (SCORES[n][1], b["layer"], b["head"], b["score"], chance[n]))
+    top = result["open_on"]
+    lines += ["", "The page opens on " + ("layer %d head %d (%s %.3f, %.1f x chance; rule: labels ranked %s, "
+                                        "then by score / chance)." % (
+        top["layer"], top["head"], SCORES[top["key"]][1], top["score"], top["ratio"],
+        " > ".join(SCORES[k][0] for k in OPEN_PREFERENCE)) if top else "layer 0 head 0 (no head earns a label).")]
     counts = {}
     for r in heads:
         for n in r["labels"] or ["none"]:

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Rewrites the README's statements about the shipped model from its files (tools/train/ship.sh):
 the model example's comments (the seed sentence's tokens and the attention shape, from
-tests/fixtures/model/reference.json, which make_fixture.py wrote from the model's tokenizer) and the
-model's size. tests/package/readme.test.mjs runs that example and checks its output against the same
+tests/fixtures/model/reference.json, which make_fixture.py wrote from the model's tokenizer), the
+Words toggle's example of a split word, and the model's size. tests/package/readme.test.mjs runs that example and checks its output against the same
 fixture.
 """
 import json
@@ -42,7 +42,13 @@ def main():
     path = os.path.join(REPO, "README.md")
     text = open(path, encoding="utf-8").read()
     shown = ", ".join(js_string(t) for t in tokens[:SHOWN_TOKENS]) + (", ..." if T > SHOWN_TOKENS else "")
+    # a word of the seed sentence that the tokenizer splits (the README's example of the Words toggle)
+    split = next(((a, b) for a, b in zip(tokens, tokens[1:])
+                  if a.startswith("\u2423") and a[1:].isalpha() and b.isalpha()), None)
+    if split is None:
+        sys.exit("sync_docs.py: no word of the seed sentence is split into pieces: reword the README's Words example")
     rules = [
+        (r"sub-word pieces \(`[^`]+` \+ `[^`]+`\)", "sub-word pieces (`%s` + `%s`)" % split),
         (r"(console\.log\(run\.tokens\);\s*// austen-gpt: )\[.*\]", r"\g<1>[%s]" % shown.replace("\\", "\\\\")),
         (r"(console\.log\(run\.attentionShape\);\s*// \[nLayer, nHead, T, T\]: )\[\d+, \d+, \d+, \d+\]( for austen-gpt)",
          r"\g<1>[%d, %d, %d, %d]\g<2>" % (c["n_layer"], c["n_head"], T, T)),
