@@ -11,6 +11,8 @@
 #                             and --write-fixture tests/fixtures/head_scores/cases.json
 #   7. write_card.py          MODEL_CARD.md, training.json, checks.json, training_curve.svg from LOG and the checks
 #   8. sync_docs.py           the README's example comments (tokens, shape) from tests/fixtures/model
+#   9. docs/demo.png, docs/demo-model.png: the README screenshots, taken by tests/e2e/demo.test.mjs in headless
+#                             Chromium (MHA_UPDATE_SCREENSHOTS=1; needs the npm devDependencies; SCREENSHOTS=0 skips)
 #
 # CKPT is copied first (a running train_gpt.py rewrites its ckpt.pt every few minutes). LOG defaults to
 # log.jsonl beside CKPT. Environment: CORPUS (default ~/.cache/mha-wasm/corpus-mix), PYREF (the Python with
@@ -56,4 +58,10 @@ step head_scores_fixture $py "$here/head_patterns.py" --write-fixture "$repo/tes
 step card $py "$here/write_card.py" --log "$work/log.jsonl" --check-export "$work/check_export.json" \
   --check-transformers "$work/check_transformers.json" --corpus "$corpus" --model-dir "$model"
 step docs $py "$here/sync_docs.py"
+shots() {  # the README screenshots; the test's output is shown only when it fails
+  (cd "$repo" && MHA_UPDATE_SCREENSHOTS=1 nice -n "${NICE:-10}" node --test --test-force-exit \
+    --test-name-pattern "README screenshot" tests/e2e/demo.test.mjs >"$work/screenshots.log" 2>&1 &&
+    grep -q "^# pass 1$" "$work/screenshots.log") || { cat "$work/screenshots.log" >&2; return 1; }
+}
+[ "${SCREENSHOTS:-1}" = 0 ] || step screenshots shots
 echo "ship.sh: done in $(( $(date +%s) - t0 )) s; review with git status / git diff --stat" >&2
