@@ -17,7 +17,4 @@ $py "$here/prepare_corpus.py" --out "$cache/corpus"
 $py "$here/train_bpe.py" --corpus "$cache/corpus" --vocab-size 4096 --encode
 nice -n 10 $py "$here/train_gpt.py" --corpus "$cache/corpus" --out "$cache/run-austen" \
   --minutes "$minutes"
-$py "$here/export_hf.py" --ckpt "$cache/run-austen/ckpt.pt" --tokenizer "$cache/corpus/tokenizer"
-$py "$here/check_export.py" --ckpt "$cache/run-austen/ckpt.pt" --corpus "$cache/corpus"
-$py "$here/make_fixture.py" --corpus "$cache/corpus"
-$py "$here/head_patterns.py" --corpus "$cache/corpus"
+CORPUS="$cache/corpus" SCREENSHOTS=0 "$here/ship.sh" "$cache/run-austen/ckpt.pt"

@@ -250,7 +250,8 @@ def main():
     ind, prev = best["induction"], best["previous"]
     chance = patterns["chance"]
     s = hf["summary"]
-    mix = dict(item.split("=") for item in run_args["mix"].split(",")) if run_args.get("mix") else {"all": "1"}
+    mix = (dict(item.split("=") for item in run_args["mix"].split(",")) if run_args.get("mix")
+           else {name: 1 for name in manifest["sources"]})  # no --mix: train.bin, every source by its size
     final = done is not None and done.get("step") == step
     L = []
     add = L.append
