@@ -131,7 +131,7 @@ def command_of(args):
 
 def svg_curve(evals, path):
     """Two panels: held-out Austen nats per character; best induction and previous-token scores."""
-    W, H, pad_l, pad_r, pad_t, pad_b, gap = 720, 260, 48, 12, 26, 34, 56
+    W, H, pad_l, pad_r, pad_t, pad_b, gap = 720, 260, 48, 24, 26, 34, 56
     pw = (W - pad_l * 2 - pad_r - gap) / 2
     ph = H - pad_t - pad_b
     steps = [e["step"] for e in evals]
@@ -167,7 +167,8 @@ def svg_curve(evals, path):
     finite = [v for v in nats if v is not None] or [1.0]
     lo = min(0.9, math.floor(min(finite) * 10) / 10)
     hi = max(lo + 0.2, math.ceil(min(max(finite), 2.5) * 10) / 10)
-    ticks = [round(lo + (hi - lo) * k / 4, 3) for k in range(5)]
+    tick = 0.1 if hi - lo <= 0.6 else 0.2
+    ticks = [round(lo + tick * k, 2) for k in range(int(round((hi - lo) / tick)) + 1)]
     panel(pad_l, "held-out Austen, nats per character", [
         ("target %.2f (dashed)" % TARGET_NATS_PER_CHAR, "#c33", [None] * len(evals), TARGET_NATS_PER_CHAR),
         ("validation subset", "#236", nats, None)], lo, hi, ticks)
