@@ -57,26 +57,38 @@ ALWAYS_SHOWN = {"corpus", "out", "threads", "minutes", "warmup", "lr", "eval_eve
 
 
 def read_log(path):
-    start, evals, steps, done = None, [], [], None
+    """A run's records: (starts, evals, steps, done). A "start" with --resume continues the run before it
+    (records that run logged after the resumed checkpoint's step are dropped; the resumed run's seconds are
+    shifted to follow the wall time already spent, each record keeps its segment's number); any other "start"
+    begins a new run, dropping what came before."""
+    starts, evals, steps, done = [], [], [], None
+    offset = last_seconds = 0.0
     with open(path) as f:
         for line in f:
             r = json.loads(line)
             if r.get("event") == "start":
-                start, evals, steps, done = r, [], [], None  # a fresh run in the same folder starts over
+                if r["args"].get("resume") and starts:
+                    evals = [e for e in evals if e["step"] <= r["step"]]
+                    steps = [e for e in steps if e["step"] <= r["step"]]
+                    offset = last_seconds
+                    starts.append(r)
+                else:
+                    starts, evals, steps, offset, last_seconds = [r], [], [], 0.0, 0.0
+                done = None
             elif r.get("event") == "done":
-                done = r
-            elif "val_loss" in r:
-                evals.append(r)
-            elif "train_loss" in r and "step" in r:
-                steps.append(r)
-    assert start is not None, "%s: no start record" % path
-    return start, evals, steps, done
+                done = dict(r, train_seconds=offset + r.get("train_seconds", 0.0))
+            elif "seconds" in r and "train_loss" in r:
+                r = dict(r, seconds=r["seconds"] + offset, segment=len(starts) - 1)
+                last_seconds = r["seconds"]
+                (evals if "val_loss" in r else steps).append(r)
+    assert starts, "%s: no start record" % path
+    return starts, evals, steps, done
 
 
 def throughput(steps, evals, done):
     """tokens/s: over the first stretch without an evaluation (after warm-up begins), and over the run."""
     first_eval = evals[0]["step"] if evals else float("inf")
-    early = [r for r in steps if r["step"] < first_eval]
+    early = [r for r in steps if r["step"] < first_eval and r["segment"] == 0]
     out = {}
     if len(early) >= 2:
         a, b = early[0], early[-1]
@@ -214,8 +226,9 @@ def main():
                     help="where the weights were trained (the card says so)")
     args = ap.parse_args()
     md = args.model_dir
-    start, evals, steps, done = read_log(args.log)
-    run_args = start["args"]
+    starts, evals, steps, done = read_log(args.log)
+    start = starts[0]
+    run_args = start["args"]  # the recipe; resumed segments are listed after its command
     rate = throughput(steps, evals, done)
     check = json.load(open(args.check_export))
     hf = json.load(open(args.check_transformers))
@@ -228,7 +241,9 @@ def main():
     tokens_per_char = val_tokens / manifest["val_chars"]
     step = check.get("checkpoint_step") or hf.get("checkpoint_step") or rate["last_step"]
 
-    training = {"command": command_of(run_args), "args": run_args, "params": start["params"],
+    commands = [command_of(r["args"]) for r in starts]
+    training = {"command": "\n".join(commands), "segments": [r["args"] for r in starts], "args": run_args,
+                "params": start["params"],
                 "train_tokens": start.get("train_tokens"), "val_tokens": val_tokens,
                 "val_chars": manifest["val_chars"], "tokens_per_char": tokens_per_char,
                 "throughput": rate, "evaluations": evals, "done": done, "shipped_step": step}
@@ -364,7 +379,10 @@ def main():
             run_args["ckpt_minutes"], threads_text(run_args["threads"]), run_args["seed"]))
     add("")
     add("```sh")
-    add(training["command"])
+    add(commands[0])
+    for r, command in zip(starts[1:], commands[1:]):
+        add("# stopped; resumed from the step-%d checkpoint:" % r["step"])
+        add(command)
     add("```")
     add("")
     add("## Throughput")
