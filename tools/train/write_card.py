@@ -75,6 +75,8 @@ def read_log(path):
                 else:
                     starts, evals, steps, offset, last_seconds = [r], [], [], 0.0, 0.0
                 done = None
+            elif r.get("event") == "signal":
+                starts[-1] = dict(starts[-1], stopped_at=r["step"])
             elif r.get("event") == "done":
                 done = dict(r, train_seconds=offset + r.get("train_seconds", 0.0))
             elif "seconds" in r and "train_loss" in r:
@@ -108,7 +110,7 @@ def throughput(steps, evals, done):
     for e0, e1 in zip([{"step": 0, "tokens": 0, "seconds": 0.0}] + evals, evals):
         if e1["seconds"] > e0["seconds"]:
             spans.append((e1["tokens"] - e0["tokens"]) / (e1["seconds"] - e0["seconds"]))
-    if spans:
+    if len(spans) >= 2:
         out["per_eval_stretch_tokens_per_s"] = [round(min(spans)), round(max(spans))]
     out["last_step"] = (done or (marks[-1] if marks else {"step": 0}))["step"]
     return out
@@ -285,8 +287,11 @@ def main():
         % (config["n_layer"], config["n_head"], config["n_embd"], config["n_positions"], fmt_int(start["params"]),
            weights_bytes / 1e6))
     add("")
+    stopped = starts[-1].get("stopped_at")
     add("Shipped weights: step %s of the run below%s, trained on %s." % (
-        fmt_int(step), "" if final else " (an intermediate checkpoint: the run had not finished)", args.where))
+        fmt_int(step), "" if final else " (an intermediate checkpoint: the run %s)" % (
+            "was stopped at step %s" % fmt_int(stopped) if stopped is not None and done is None
+            else "had not finished"), args.where))
     add("")
     add("## Targets (issue 15)")
     add("")
