@@ -2,7 +2,8 @@
 """Rewrites the README's statements about the shipped model from its files (tools/train/ship.sh):
 the model example's comments (the seed sentence's tokens and the attention shape, from
 tests/fixtures/model/reference.json, which make_fixture.py wrote from the model's tokenizer), the
-Words toggle's example of a split word, and the model's size. tests/package/readme.test.mjs runs that example and checks its output against the same
+Words toggle's example of a split word, and the model's size; and the page's one-line description of the
+model in web/models.json. tests/package/readme.test.mjs runs that example and checks its output against the same
 fixture.
 """
 import json
@@ -29,6 +30,27 @@ def readable(token):
 
 def js_string(s):
     return '"%s"' % s if "'" in s else "'%s'" % s
+
+
+SOURCE_NAMES = {"austen": "Jane Austen's novels", "kjv": "the King James Bible", "jargon": "the Jargon File",
+                "wordnet": "WordNet glosses", "fortunes": "fortune(6) quotations"}
+
+
+def sync_models_json(c, model_dir):
+    """The page's model list: the bundled model's one-line description (size and training text)."""
+    path = os.path.join(REPO, "web", "models.json")
+    entries = json.load(open(path, encoding="utf-8"))
+    entry = next(e for e in entries if e["url"].rstrip("/").endswith(os.path.basename(model_dir)))
+    training = json.load(open(os.path.join(model_dir, "training.json")))
+    mix = training["args"].get("mix") or ""
+    names = [SOURCE_NAMES.get(item.split("=")[0], item.split("=")[0]) for item in mix.split(",") if item]
+    text = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else (names[0] if names else "its corpus")
+    entry["about"] = "%d layers \u00d7 %d heads, d_model %d, trained on %s (models/%s/)" % (
+        c["n_layer"], c["n_head"], c["n_embd"], text, os.path.basename(model_dir))
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(entries, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    return entry["about"]
 
 
 def main():
@@ -59,7 +81,8 @@ def main():
         if n != 1:
             sys.exit("sync_docs.py: README.md: expected one match of %r, found %d" % (pattern, n))
     open(path, "w", encoding="utf-8").write(text)
-    print(json.dumps({"readme_tokens": tokens, "shape": [c["n_layer"], c["n_head"], T, T], "megabytes": megabytes},
+    about = sync_models_json(c, model_dir)
+    print(json.dumps({"models_json_about": about, "readme_tokens": tokens, "shape": [c["n_layer"], c["n_head"], T, T], "megabytes": megabytes},
                      ensure_ascii=False))
 
 
