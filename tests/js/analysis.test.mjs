@@ -165,7 +165,7 @@ describe('compareHint', () => {
 
 describe('chip words and the URL state', () => {
   test("a chip shows the head's first label with score and chance; no label, no words", () => {
-    const head = (l, h) => ({ labels: h ? [] : [{ short: 'prev', score: 0.912, chance: 0.25 }] });
+    const head = (l, h) => ({ labels: h ? [] : [{ key: 'previous', short: 'prev', score: 0.912, chance: 0.25 }] });
     assert.equal(chipText({ head }, 0, 0), 'prev 0.91 (chance 0.25)');
     assert.equal(chipText({ head }, 0, 1), '');
     assert.equal(chipText(null, 0, 0), '');

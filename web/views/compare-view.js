@@ -7,6 +7,7 @@ import { escapeHtml, setHtml, setText } from '../dom.js';
 import { describeCell, HeatmapGrid, LargeHeatmap } from './heatmap.js';
 import { differenceLegend } from './legend.js';
 import { percent } from './predictions.js';
+import { t } from '../i18n.js';
 
 const LARGEST_LISTED = 3;
 // The diverging scale spans at least ±DIFF_SCALE_MIN: float rounding (two runs of different lengths differ
@@ -15,16 +16,16 @@ const DIFF_SCALE_MIN = 0.01;
 
 const MARKUP = `
   <div class="compare-inputs">
-    <div><label>A (the main text above)</label><div id="compare-tokens-a" class="tokens small"></div></div>
-    <div><label for="text-b">B</label><textarea id="text-b" rows="2" spellcheck="false"></textarea>
+    <div><label data-i18n="compare.a"></label><div id="compare-tokens-a" class="tokens small"></div></div>
+    <div><label for="text-b" data-i18n="compare.b"></label><textarea id="text-b" rows="2" spellcheck="false"></textarea>
       <div id="compare-tokens-b" class="tokens small"></div></div>
   </div>
   <p class="hint" id="compare-hint"></p>
   <div class="split">
-    <div class="canvas-scroll"><canvas id="compare-grid" tabindex="0" aria-label="Per-head difference heatmaps A minus B"></canvas></div>
+    <div class="canvas-scroll"><canvas id="compare-grid" tabindex="0" data-i18n-aria="compare.grid"></canvas></div>
     <div class="large">
       <h3 id="compare-title"></h3>
-      <div class="canvas-scroll"><canvas id="compare-canvas" tabindex="0" aria-label="Difference heatmap of the selected head"></canvas></div>
+      <div class="canvas-scroll"><canvas id="compare-canvas" tabindex="0" data-i18n-aria="compare.canvas"></canvas></div>
       <div id="compare-predictions" class="compare-predictions"></div>
     </div>
   </div>`;
@@ -35,7 +36,7 @@ const diffScale = (d) => Math.max(d.range, DIFF_SCALE_MIN);
 /** Token chips; those differing from `other` at the same position marked, and special tokens ([CLS], [SEP]). */
 function tokenChips(tokens, other, special) {
   const classes = (t, n) => [other && other[n] !== t ? 'focus' : '', special?.[n] ? 'special' : ''].join(' ').trim();
-  return tokens.map((t, n) => `<span class="${classes(t, n)}">${escapeHtml(t)}</span>`).join('');
+  return tokens.map((t, n) => `<span class="${classes(t, n)}" data-raw>${escapeHtml(t)}</span>`).join('');
 }
 
 /**
@@ -82,22 +83,13 @@ export function sharedChanges({ tokensA, tokensB, a, b, difference: d, nHead }, 
 export function compareHint({ tokensA, tokensB, difference: d, nHead, causal = true, shared = [] }) {
   const TA = tokensA.length,
     TB = tokensB.length;
-  const sizes = TA !== TB ? ` (A has ${TA} tokens, B ${TB})` : '';
+  const sizes = TA !== TB ? t('compare.sizes', { a: TA, b: TB }) : '';
   const first = tokensB.findIndex((t, n) => n < d.T && tokensA[n] !== t);
   if (first < 0) {
-    if (TA === TB) return 'A and B have the same tokens: no head differs.';
+    if (TA === TB) return t('compare.same');
     const [longer, shorter] = TA > TB ? ['A', 'B'] : ['B', 'A'];
-    if (!causal)
-      return (
-        `${longer} repeats all ${d.T} tokens of ${shorter} and goes on${sizes}. An encoder's token sees the whole ` +
-        `text, so the rows of the shared tokens change too (largest |A − B| ${d.range.toFixed(2)}).`
-      );
-    return (
-      `${longer} repeats all ${d.T} tokens of ${shorter} and goes on${sizes}. With the causal mask a position sees only ` +
-      `the tokens before it, so on those ${d.T} positions every head attends alike: A − B is 0 everywhere ` +
-      `(up to float rounding: largest |A − B| ${d.range.toExponential(1)}). ` +
-      `Change a token of ${shorter} to see a difference.`
-    );
+    const range = causal ? d.range.toExponential(1) : d.range.toFixed(2);
+    return t(causal ? 'compare.extendsCausal' : 'compare.extendsEncoder', { longer, shorter, n: d.T, sizes, range });
   }
   const largest = [...d.maxAbs.keys()]
     .sort((a, b) => d.maxAbs[b] - d.maxAbs[a])
@@ -109,21 +101,14 @@ export function compareHint({ tokensA, tokensB, difference: d, nHead, causal = t
         `L${c.layer}H${c.head} ${JSON.stringify(c.query)} → ${JSON.stringify(c.key)} ` +
         `${c.a.toFixed(2)} → ${c.b.toFixed(2)}`,
     );
-    return (
-      `A − B per head over the first ${d.T} positions${sizes}; tokens differ from position ${first} on. In an ` +
-      'encoder every token sees every other one, so the rows of the tokens both texts share change too. ' +
-      `Largest changes on shared tokens (A → B): ${named.join('; ')}. Largest per head: ${largest.join(', ')}.`
-    );
+    return t('compare.encoder', { n: d.T, sizes, first, named: named.join('; '), largest: largest.join(', ') });
   }
-  return (
-    `A − B per head over the first ${d.T} positions${sizes}; tokens differ from position ${first} on, so every ` +
-    `earlier row is identical (causal mask). Largest changes: ${largest.join(', ')}.`
-  );
+  return t('compare.causal', { n: d.T, sizes, first, largest: largest.join(', ') });
 }
 
 function predictionList(title, items) {
   const item = (p) =>
-    `<li><span class="token">${escapeHtml(p.token)}</span><span class="bar"><span style="width:` +
+    `<li><span class="token" data-raw>${escapeHtml(p.token)}</span><span class="bar"><span style="width:` +
     `${(100 * p.probability).toFixed(1)}%"></span></span><span class="prob">${percent(p.probability)}</span></li>`;
   return `<div><strong>${escapeHtml(title)}</strong><ol class="predictions">${items.map(item).join('')}</ol></div>`;
 }
@@ -145,7 +130,7 @@ export class CompareView {
     this.shared = [];
     setHtml(this.tokensA, tokenChips(tokens, null, special));
     setHtml(this.tokensB, '');
-    setText(this.hint, 'Type a second text B to compare.');
+    setText(this.hint, t('compare.typeB'));
     setText(this.title, '');
     setHtml(this.predictions, '');
     this.grid.clear();
@@ -187,12 +172,12 @@ export class CompareView {
       get: slice,
       selected: { layer: s.layer, head: s.head },
       caption: (l, h) => `Δ ${d.maxAbs[l * nHead + h].toFixed(2)}`,
-      describeHead: (l, h) => `layer ${l} head ${h}\nmax |A − B| ${d.maxAbs[l * nHead + h].toFixed(4)}`,
+      describeHead: (l, h) => t('compare.headMax', { layer: l, head: h, max: d.maxAbs[l * nHead + h].toFixed(4) }),
     });
     const values = slice(s.layer, s.head);
     const a = headSlice(compare.a.attention, T, nHead, s.layer, s.head);
     const b = headSlice(compare.b.attention, TB, nHead, s.layer, s.head);
-    setText(this.title, `Layer ${s.layer}, head ${s.head}: A − B`);
+    setText(this.title, t('compare.title', { layer: s.layer, head: s.head }));
     const labels = tokens.slice(0, dT).map((t, n) => (t === tokensB[n] ? t : `${t}/${tokensB[n]}`));
     const cellText = (i, j) =>
       `A ${a[i * T + j].toFixed(4)}  B ${b[i * TB + j].toFixed(4)}\nA − B ${values[i * dT + j].toFixed(4)}`;
@@ -204,10 +189,9 @@ export class CompareView {
 
   /** Both texts' predictions (GPT-2's next token, an encoder's [MASK] guesses), or nothing. */
   renderPredictions(predictionKind, predictions, predictionsB) {
-    const [titleA, titleB] =
-      predictionKind === 'masked'
-        ? ['[MASK] guesses in A', '[MASK] guesses in B']
-        : ['next token after A', 'next token after B'];
+    const [titleA, titleB] = (
+      predictionKind === 'masked' ? ['compare.maskedA', 'compare.maskedB'] : ['compare.nextA', 'compare.nextB']
+    ).map((key) => t(key));
     setHtml(
       this.predictions,
       predictionKind ? predictionList(titleA, predictions) + predictionList(titleB, predictionsB) : '',
@@ -217,7 +201,7 @@ export class CompareView {
 
 export default {
   id: 'compare',
-  label: 'Compare',
+  label: 'compare.tab',
   markup: MARKUP,
   needsTextB: true,
   tokensOnly: true,
@@ -246,7 +230,7 @@ export default {
         view.render(frame);
       },
       inspect: () => ({ shared: view.shared ?? [], hint: view.hint.textContent }),
-      shows: ({ state }) => `A − B of every head, head ${state.head} large; B: "${state.textB.slice(0, 60)}"`,
+      shows: ({ state }) => t('compare.shows', { head: state.head, text: state.textB.slice(0, 60) }),
       legend: ({ difference, state, causal, special }) =>
         difference && state.textB ? differenceLegend(diffScale(difference), { causal, special }) : '',
     };
