@@ -45,51 +45,59 @@ function latinWords(kept) {
 
 const VIEWS = ['heads', 'model', 'aggregate', 'compare'];
 
-test('the language toggle switches every label to Bengali and back, and lang=bn is kept in the address', { timeout: 120_000 }, async (t) => {
-  await demo.onPage(t, 'view=heads&lock=q8', async (page) => {
-    assert.equal(await page.textContent('#tab-heads'), 'Head view');
-    await afterUpdate(page, () => page.click('#lang-toggle [data-lang="bn"]'));
-    await page.waitForFunction(() => new URLSearchParams(location.search).get('lang') === 'bn');
-    assert.equal(await page.getAttribute('html', 'lang'), 'bn');
-    assert.equal(await page.textContent('#tab-heads'), 'হেড ভিউ');
-    assert.equal(await page.getAttribute('#lang-toggle [data-lang="bn"]', 'aria-pressed'), 'true');
-    await page.click('#model-files-button'); // the files panel too
-    for (const view of VIEWS) {
-      await page.click(`#tab-${view}`);
-      await ready(page);
-      const left = await page.evaluate(latinWords, KEPT);
-      assert.deepEqual(left, [], `${view} view in Bengali`);
-    }
-    // an explained weight and the words option
-    await page.click('#tab-model');
-    await page.focus('#large-canvas');
-    await page.keyboard.press('Enter');
-    await page.waitForFunction(() => window.mhaDemo.explained !== null);
-    assert.match(await page.textContent('#explain'), /সফটম্যাক্স/);
-    await afterUpdate(page, () => page.click('#units-toggle'));
-    assert.deepEqual(await page.evaluate(latinWords, KEPT), [], 'model view with words, explain panel');
-    // back to English: the same labels as before
-    await afterUpdate(page, () => page.click('#lang-toggle [data-lang="en"]'));
-    assert.equal(await page.textContent('#tab-heads'), 'Head view');
-    assert.equal(await page.textContent('#predict-title'), 'Next token');
-    assert.ok(!new URLSearchParams(await page.evaluate(() => location.search)).has('lang'));
-  });
-});
+test(
+  'the language toggle switches every label to Bengali and back, and lang=bn is kept in the address',
+  { timeout: 120_000 },
+  async (t) => {
+    await demo.onPage(t, 'view=heads&lock=q8', async (page) => {
+      assert.equal(await page.textContent('#tab-heads'), 'Head view');
+      await afterUpdate(page, () => page.click('#lang-toggle [data-lang="bn"]'));
+      await page.waitForFunction(() => new URLSearchParams(location.search).get('lang') === 'bn');
+      assert.equal(await page.getAttribute('html', 'lang'), 'bn');
+      assert.equal(await page.textContent('#tab-heads'), 'হেড ভিউ');
+      assert.equal(await page.getAttribute('#lang-toggle [data-lang="bn"]', 'aria-pressed'), 'true');
+      await page.click('#model-files-button'); // the files panel too
+      for (const view of VIEWS) {
+        await page.click(`#tab-${view}`);
+        await ready(page);
+        const left = await page.evaluate(latinWords, KEPT);
+        assert.deepEqual(left, [], `${view} view in Bengali`);
+      }
+      // an explained weight and the words option
+      await page.click('#tab-model');
+      await page.focus('#large-canvas');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => window.mhaDemo.explained !== null);
+      assert.match(await page.textContent('#explain'), /সফটম্যাক্স/);
+      await afterUpdate(page, () => page.click('#units-toggle'));
+      assert.deepEqual(await page.evaluate(latinWords, KEPT), [], 'model view with words, explain panel');
+      // back to English: the same labels as before
+      await afterUpdate(page, () => page.click('#lang-toggle [data-lang="en"]'));
+      assert.equal(await page.textContent('#tab-heads'), 'Head view');
+      assert.equal(await page.textContent('#predict-title'), 'Next token');
+      assert.ok(!new URLSearchParams(await page.evaluate(() => location.search)).has('lang'));
+    });
+  },
+);
 
-test('a link with lang=bn opens in Bengali, and the Bengali seed pair compares at phone width', { timeout: 120_000 }, async (t) => {
-  await demo.onPage(
-    t,
-    'lang=bn&view=compare',
-    async (page) => {
-      assert.equal(await page.textContent('#tab-compare'), 'তুলনা');
-      assert.match(await page.textContent('#legend'), /B-তে বেশি/);
-      await afterUpdate(page, () => page.click('[data-preset="pair-bn"]'));
-      const state = await page.evaluate(() => window.mhaDemo.state);
-      assert.match(state.text, /ক্লান্ত/);
-      assert.match(state.textB, /চওড়া/);
-      assert.deepEqual(await page.evaluate(latinWords, KEPT), []);
-      assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width);
-    },
-    { viewport: PHONE },
-  );
-});
+test(
+  'a link with lang=bn opens in Bengali, and the Bengali seed pair compares at phone width',
+  { timeout: 120_000 },
+  async (t) => {
+    await demo.onPage(
+      t,
+      'lang=bn&view=compare',
+      async (page) => {
+        assert.equal(await page.textContent('#tab-compare'), 'তুলনা');
+        assert.match(await page.textContent('#legend'), /B-তে বেশি/);
+        await afterUpdate(page, () => page.click('[data-preset="pair-bn"]'));
+        const state = await page.evaluate(() => window.mhaDemo.state);
+        assert.match(state.text, /ক্লান্ত/);
+        assert.match(state.textB, /চওড়া/);
+        assert.deepEqual(await page.evaluate(latinWords, KEPT), []);
+        assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width);
+      },
+      { viewport: PHONE },
+    );
+  },
+);

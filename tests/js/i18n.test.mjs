@@ -75,8 +75,7 @@ function literals(source) {
       let end = n + 1; // a regular expression literal: skipped
       while (end < source.length && source[end] !== '/') end += source[end] === '\\' ? 2 : 1;
       n = end + 1;
-    }
-    else if (c === "'" || c === '"' || c === '`') {
+    } else if (c === "'" || c === '"' || c === '`') {
       let end = n + 1;
       while (end < source.length && source[end] !== c) end += source[end] === '\\' ? 2 : 1;
       found.push(source.slice(n + 1, end));
@@ -100,13 +99,14 @@ test('no English sentence in the page code outside the catalogue', async () => {
     const source = await readFile(new URL(file, WEB), 'utf8');
     for (const literal of literals(source).filter((l) => !isModelText(l.replace(/\\'/g, "'"))))
       for (const line of literal.split('\n'))
-        if (SENTENCE.test(line.replace(/\$\{[^}]*\}/g, ' ')) && !NOT_TEXT.test(line)) offenders.push(`${file}: ${line.trim()}`);
+        if (SENTENCE.test(line.replace(/\$\{[^}]*\}/g, ' ')) && !NOT_TEXT.test(line))
+          offenders.push(`${file}: ${line.trim()}`);
   }
   assert.deepEqual(offenders, []);
 });
 
 test('the scanner finds a sentence that bypasses the catalogue', () => {
-  const source = "const a = 1; // a comment with many words\nshow(`Could not load ${name} at all`);";
+  const source = 'const a = 1; // a comment with many words\nshow(`Could not load ${name} at all`);';
   const hits = literals(source).filter((l) => SENTENCE.test(l.replace(/\$\{[^}]*\}/g, ' ')));
   assert.deepEqual(hits, ['Could not load ${name} at all']);
 });
