@@ -241,30 +241,80 @@ export function attentionRollout(attention, config, T, upTo, causal = true) {
 }
 
 /**
- * A minus B over the first T = min(TA, TB) positions of every head: { diff [nLayer, nHead, T, T], T,
- * maxAbs per head [nLayer * nHead], range (the largest |diff|) }. causal: only keys j <= i (the rest are 0).
+ * Aligns two token lists by their text, as a diff does: the longest common subsequence of equal tokens, and
+ * in each gap between two of them the k-th token of A paired with the k-th of B. ops, in text order:
+ *   { op: 'same', a, b }     equal tokens (a: index in A, b: index in B)
+ *   { op: 'changed', a, b }  paired in a gap (a word replaced by another)
+ *   { op: 'deleted', a }     only in A          { op: 'inserted', b }  only in B
+ * pairs: the 'same' and 'changed' ops in order (both indices increase), the rows and columns two runs share.
+ * "did not" vs "didn't" keeps every token after the edit aligned with its own.
  */
-export function attentionDifference(a, TA, b, TB, { nLayer, nHead }, causal = true) {
-  const T = Math.min(TA, TB);
-  const diff = new Float32Array(nLayer * nHead * T * T);
+export function alignTokens(a, b) {
+  const TA = a.length,
+    TB = b.length,
+    width = TB + 1;
+  const lcs = new Uint32Array((TA + 1) * width); // lcs[i * width + j]: LCS length of a[i..], b[j..]
+  for (let i = TA - 1; i >= 0; --i)
+    for (let j = TB - 1; j >= 0; --j)
+      lcs[i * width + j] =
+        a[i] === b[j] ? lcs[(i + 1) * width + j + 1] + 1 : Math.max(lcs[(i + 1) * width + j], lcs[i * width + j + 1]);
+  const ops = [];
+  let gapA = [],
+    gapB = [];
+  const closeGap = () => {
+    const paired = Math.min(gapA.length, gapB.length);
+    for (let n = 0; n < paired; ++n) ops.push({ op: 'changed', a: gapA[n], b: gapB[n] });
+    for (const i of gapA.slice(paired)) ops.push({ op: 'deleted', a: i });
+    for (const j of gapB.slice(paired)) ops.push({ op: 'inserted', b: j });
+    gapA = [];
+    gapB = [];
+  };
+  for (let i = 0, j = 0; i < TA || j < TB;) {
+    if (i < TA && j < TB && a[i] === b[j]) {
+      closeGap();
+      ops.push({ op: 'same', a: i++, b: j++ });
+    } else if (j >= TB || (i < TA && lcs[(i + 1) * width + j] >= lcs[i * width + j + 1])) gapA.push(i++);
+    else gapB.push(j++);
+  }
+  closeGap();
+  return { ops, pairs: ops.filter((x) => x.op === 'same' || x.op === 'changed') };
+}
+
+/**
+ * A − B of every head over aligned rows and columns: pairs [{ a, b }] (alignTokens; both indices increasing),
+ * M = pairs.length; diff [nLayer, nHead, M, M] with diff[r][c] = A[pairs[r].a][pairs[c].a] − B[pairs[r].b][pairs[c].b]
+ * (causal: c > r stays 0, masked in both); maxAbs per head; range = the largest.
+ */
+export function alignedDifference(a, TA, b, TB, pairs, { nLayer, nHead }, causal = true) {
+  const M = pairs.length;
+  const diff = new Float32Array(nLayer * nHead * M * M);
   const maxAbs = new Float32Array(nLayer * nHead);
   let range = 0;
   for (let l = 0; l < nLayer; ++l)
     for (let h = 0; h < nHead; ++h) {
       const x = headSlice(a, TA, nHead, l, h),
         y = headSlice(b, TB, nHead, l, h);
-      const base = (l * nHead + h) * T * T;
+      const base = (l * nHead + h) * M * M;
       let m = 0;
-      for (let i = 0; i < T; ++i)
-        for (let j = 0; j <= (causal ? i : T - 1); ++j) {
-          const d = x[i * TA + j] - y[i * TB + j];
-          diff[base + i * T + j] = d;
+      for (let r = 0; r < M; ++r) {
+        const rowA = pairs[r].a * TA,
+          rowB = pairs[r].b * TB;
+        for (let c = 0; c <= (causal ? r : M - 1); ++c) {
+          const d = x[rowA + pairs[c].a] - y[rowB + pairs[c].b];
+          diff[base + r * M + c] = d;
           m = Math.max(m, Math.abs(d));
         }
+      }
       maxAbs[l * nHead + h] = m;
       range = Math.max(range, m);
     }
-  return { diff, T, maxAbs, range };
+  return { diff, T: M, maxAbs, range, pairs };
+}
+
+/** A − B position by position over the first min(TA, TB) tokens (alignedDifference with pairs n <-> n). */
+export function attentionDifference(a, TA, b, TB, config, causal = true) {
+  const pairs = Array.from({ length: Math.min(TA, TB) }, (_, n) => ({ a: n, b: n }));
+  return alignedDifference(a, TA, b, TB, pairs, config, causal);
 }
 
 /**

@@ -2,7 +2,8 @@
 // change, and asks the open view (views/registry.js) to render. Views never run the model themselves;
 // the controls (controls.js) only call the actions exported here.
 import {
-  attentionDifference,
+  alignedDifference,
+  alignTokens,
   dropPositions,
   mergeAttentionWords,
   wordGroups,
@@ -280,7 +281,9 @@ function computeCompare() {
   const { a } = app.compareShown,
     b = shownOf(app.runB);
   app.compareShown.b = b;
-  app.difference = attentionDifference(a.attention, a.T, b.attention, b.T, app.model.config, !app.encoder);
+  const { ops, pairs } = alignTokens(a.tokens, b.tokens); // rows and columns by token text, not position
+  const difference = alignedDifference(a.attention, a.T, b.attention, b.T, pairs, app.model.config, !app.encoder);
+  app.difference = { ...difference, ops };
   app.predictionsB = app.predictionKind ? predictionsOf(app.runB) : [];
 }
 

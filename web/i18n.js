@@ -28,7 +28,8 @@ const EN = {
   'model.loadingShort': 'loading…',
   'model.loading': 'loading {name}…',
   'model.loadingPercent': 'loading {name}… {percent}%',
-  'model.info': '{name}: {layers} layers × {heads} heads, d_model {dModel}, d_k {dK}, context {context}, vocabulary {vocab}',
+  'model.info':
+    '{name}: {layers} layers × {heads} heads, d_model {dModel}, d_k {dK}, context {context}, vocabulary {vocab}',
   'model.encoderKind': ' · {type} encoder: bidirectional, no causal mask; {head}',
   'model.mlmHead': 'masked-LM head',
   'model.noLmHead': 'no LM head',
@@ -149,7 +150,8 @@ const EN = {
   'legend.lines': 'line opacity = {opacity} (weights under {min} not drawn)',
   'legend.opacityWeight': 'weight',
   'legend.opacitySqrt': '√weight',
-  'legend.bars': "bars beside the other column: the focused token's weights per head, and the largest (in its head's hue)",
+  'legend.bars':
+    "bars beside the other column: the focused token's weights per head, and the largest (in its head's hue)",
   'cell.query': 'query',
   'cell.key': 'key',
   'cell.masked': 'masked (key after query)',
@@ -204,16 +206,17 @@ const EN = {
   'compare.extendsCausal':
     '{longer} repeats all {n} tokens of {shorter} and goes on{sizes}. With the causal mask a position sees only the tokens before it, so on those {n} positions every head attends alike: A − B is 0 everywhere (up to float rounding: largest |A − B| {range}). Change a token of {shorter} to see a difference.',
   'compare.encoder':
-    'A − B per head over the first {n} positions{sizes}; tokens differ from position {first} on. In an encoder every token sees every other one, so the rows of the tokens both texts share change too. Largest changes on shared tokens (A → B): {named}. Largest per head: {largest}.',
+    'A − B per head over {n} aligned tokens ({edits}){sizes}; tokens differ from position {first} on. In an encoder every token sees every other one, so the rows of the tokens both texts share change too. Largest changes on shared tokens (A → B): {named}. Largest per head: {largest}.',
   'compare.causal':
-    'A − B per head over the first {n} positions{sizes}; tokens differ from position {first} on, so every earlier row is identical (causal mask). Largest changes: {largest}.',
+    'A − B per head over {n} aligned tokens ({edits}){sizes}; tokens differ from position {first} on, so every earlier row is identical (causal mask). Largest changes: {largest}.',
   'compare.edits': (p) =>
     [
-      p.deleted ? `${p.deleted} ${plural(p.deleted, 'token', 'tokens')} only in A (deleted)` : '',
+      p.changed ? `${p.changed} changed` : '',
+      p.deleted ? `${p.deleted} only in A (deleted)` : '',
       p.inserted ? `${p.inserted} only in B (inserted)` : '',
     ]
       .filter(Boolean)
-      .join(', ') || 'the same tokens in both',
+      .join(', ') || 'no edit',
   'compare.nextA': 'next token after A',
   'compare.nextB': 'next token after B',
   'compare.maskedA': '[MASK] guesses in A',
@@ -249,7 +252,7 @@ const EN = {
   'explain.selfEncoder':
     'Q = K = V = x, the layer input (self-attention; BERT normalises after the block), M = 0: no causal mask.',
   'measured.intro':
-    'Does “it” attend to its antecedent? Measured on {sentences} sentences ({pairs} pairs like “…because it was tired / wide”, where a word after “it” picks the antecedent). Chance: the antecedent\'s share of the text\'s tokens, {chance} on average. No head resolves “it”: the best gives the antecedent more than the other candidate in both sentences of {best}/{pairs} pairs.',
+    "Does “it” attend to its antecedent? Measured on {sentences} sentences ({pairs} pairs like “…because it was tired / wide”, where a word after “it” picks the antecedent). Chance: the antecedent's share of the text's tokens, {chance} on average. No head resolves “it”: the best gives the antecedent more than the other candidate in both sentences of {best}/{pairs} pairs.",
   'measured.table': 'Heads that move the row of it towards its antecedent',
   'measured.head': 'head',
   'measured.moves': 'moves',
@@ -266,7 +269,8 @@ const EN = {
   'measured.timesTitle': 'weight on the antecedent over chance',
   'measured.seed':
     '{head} in the seed pair, weight of “it” on “{ante}” / “{other}”: {a} / {b} with “tired”, {c} / {d} with “wide” (chance {chance} per one-piece word).',
-  'measured.footer': 'Click a row to open that head. Numbers: <code>models/all-MiniLM-L6-v2.md</code> (<code>tools/minilm/it_attention.mjs</code>).',
+  'measured.footer':
+    'Click a row to open that head. Numbers: <code>models/all-MiniLM-L6-v2.md</code> (<code>tools/minilm/it_attention.mjs</code>).',
   'score.chance': 'chance {chance}',
   'score.labelAt': 'label at {threshold}',
   'score.noLabel': 'no label',
@@ -300,7 +304,8 @@ const BN = {
   'model.loadingShort': 'লোড হচ্ছে…',
   'model.loading': '{name} লোড হচ্ছে…',
   'model.loadingPercent': '{name} লোড হচ্ছে… {percent}%',
-  'model.info': '{name}: {layers}টি লেয়ার × {heads}টি হেড, d_model {dModel}, d_k {dK}, কনটেক্সট {context} টোকেন, শব্দভান্ডার {vocab}',
+  'model.info':
+    '{name}: {layers}টি লেয়ার × {heads}টি হেড, d_model {dModel}, d_k {dK}, কনটেক্সট {context} টোকেন, শব্দভান্ডার {vocab}',
   'model.encoderKind': ' · {type} এনকোডার: দুই দিকেই দেখে, কোনো কজাল মাস্ক নেই; {head}',
   'model.mlmHead': 'মাস্কড-ভাষা-মডেল হেড আছে',
   'model.noLmHead': 'ভাষা-মডেল হেড নেই',
@@ -367,8 +372,7 @@ const BN = {
   'tokens.specialHidden': ', বিশেষ টোকেন (ভিউগুলোতে লুকানো)',
   'tokens.cut': '… {n}টি টোকেন বাদ পড়েছে',
   'tokens.cutTitle': 'বাদ পড়েছে: মডেলের কনটেক্সটে আঁটেনি',
-  'timing.line': (p) =>
-    `${p.tokens}টি টোকেন · ফরোয়ার্ড ${p.forward} ms · আপডেট ${p.update} ms · ${p.threads}টি থ্রেড`,
+  'timing.line': (p) => `${p.tokens}টি টোকেন · ফরোয়ার্ড ${p.forward} ms · আপডেট ${p.update} ms · ${p.threads}টি থ্রেড`,
   'timing.single': 'একটি থ্রেডে চলছে: {reason}',
   'timing.build': '{build} বিল্ড',
   'toolbar.views': 'ভিউ',
@@ -395,8 +399,7 @@ const BN = {
   'side.about': 'এই মডেল সম্পর্কে',
   'side.explain': 'একটি ওজনের ব্যাখ্যা',
   'predict.maskedGuesses': 'লেখার প্রথম [MASK]-এর জায়গায় মডেল কী বসাতে চায় (তার মাস্কড-ভাষা-মডেল হেড থেকে)।',
-  'predict.typeMask':
-    'এই এনকোডারের একটি মাস্কড-ভাষা-মডেল হেড আছে: লেখায় [MASK] লিখুন, ওই জায়গায় মডেল কী অনুমান করে দেখুন।',
+  'predict.typeMask': 'এই এনকোডারের একটি মাস্কড-ভাষা-মডেল হেড আছে: লেখায় [MASK] লিখুন, ওই জায়গায় মডেল কী অনুমান করে দেখুন।',
   'predict.noHead':
     'এই এনকোডারের কোনো ভাষা-মডেল হেড নেই, তাই অনুমান করার কিছু নেই: এটি দেয় অ্যাটেনশন আর একটি বাক্য-এমবেডিং (শেষ লেয়ারের হিডেন স্টেটগুলোর গড়, {size}টি সংখ্যা, দৈর্ঘ্য 1)।',
   'predict.compareHint': ' দুটি লেখার তুলনা করলে দেখবেন তাদের এমবেডিং কতটা কাছাকাছি।',
@@ -476,13 +479,17 @@ const BN = {
   'compare.extendsCausal':
     '{longer} লেখাটি {shorter}-এর সব {n}টি টোকেন রেখে আরও এগিয়েছে{sizes}। কজাল মাস্কের কারণে প্রতিটি অবস্থান শুধু তার আগের টোকেনগুলো দেখে, তাই ওই {n}টি অবস্থানে সব হেড একইভাবে তাকায়: A − B সবখানে 0 (ফ্লোট রাউন্ডিং বাদে: সবচেয়ে বড় |A − B| {range})। পার্থক্য দেখতে {shorter}-এর কোনো একটি টোকেন বদলান।',
   'compare.encoder':
-    'প্রথম {n}টি অবস্থানে প্রতিটি হেডের A − B{sizes}; অবস্থান {first} থেকে টোকেন আলাদা। এনকোডারে প্রতিটি টোকেন বাকি সবাইকে দেখে, তাই দুই লেখায় থাকা টোকেনগুলোর সারিও বদলায়। মিল থাকা টোকেনে সবচেয়ে বড় পরিবর্তন (A → B): {named}। প্রতি হেডে সবচেয়ে বড়: {largest}।',
+    'মিলিয়ে সাজানো {n}টি টোকেনের ওপর প্রতিটি হেডের A − B ({edits}){sizes}; অবস্থান {first} থেকে টোকেন আলাদা। এনকোডারে প্রতিটি টোকেন বাকি সবাইকে দেখে, তাই দুই লেখায় থাকা টোকেনগুলোর সারিও বদলায়। মিল থাকা টোকেনে সবচেয়ে বড় পরিবর্তন (A → B): {named}। প্রতি হেডে সবচেয়ে বড়: {largest}।',
   'compare.causal':
-    'প্রথম {n}টি অবস্থানে প্রতিটি হেডের A − B{sizes}; অবস্থান {first} থেকে টোকেন আলাদা, তাই তার আগের প্রতিটি সারি হুবহু এক (কজাল মাস্ক)। সবচেয়ে বড় পরিবর্তন: {largest}।',
+    'মিলিয়ে সাজানো {n}টি টোকেনের ওপর প্রতিটি হেডের A − B ({edits}){sizes}; অবস্থান {first} থেকে টোকেন আলাদা, তাই তার আগের প্রতিটি সারি হুবহু এক (কজাল মাস্ক)। সবচেয়ে বড় পরিবর্তন: {largest}।',
   'compare.edits': (p) =>
-    [p.deleted ? `${p.deleted}টি টোকেন শুধু A-তে (মুছে ফেলা)` : '', p.inserted ? `${p.inserted}টি শুধু B-তে (যোগ করা)` : '']
+    [
+      p.changed ? `${p.changed}টি বদলানো` : '',
+      p.deleted ? `${p.deleted}টি শুধু A-তে (মুছে ফেলা)` : '',
+      p.inserted ? `${p.inserted}টি শুধু B-তে (যোগ করা)` : '',
+    ]
       .filter(Boolean)
-      .join(', ') || 'দুটিতে একই টোকেন',
+      .join(', ') || 'কোনো বদল নেই',
   'compare.nextA': 'A-এর পরের টোকেন',
   'compare.nextB': 'B-এর পরের টোকেন',
   'compare.maskedA': 'A-তে [MASK]-এর অনুমান',
@@ -596,6 +603,8 @@ export function translatePage(root = document, params = {}) {
     if (element.innerHTML !== html) element.innerHTML = html;
   }
   for (const [data, attribute] of ATTRIBUTES)
-    for (const element of root.querySelectorAll(`[data-${attribute === 'aria-label' ? 'i18n-aria' : `i18n-${attribute}`}]`))
+    for (const element of root.querySelectorAll(
+      `[data-${attribute === 'aria-label' ? 'i18n-aria' : `i18n-${attribute}`}]`,
+    ))
       element.setAttribute(attribute, t(element.dataset[data], params));
 }

@@ -117,6 +117,8 @@ const hook = {
       maxAbs: Array.from(d.maxAbs),
       range: d.range,
       rowMaxAbs: rowMaxAbs(d),
+      pairs: d.pairs.map((p) => [p.a, p.b]), // aligned rows: [index in A, index in B]
+      ops: d.ops,
       ...app.views.get('compare').inspect(),
     };
   },

@@ -1,7 +1,9 @@
 // Compare view: text A (the main input) and text B side by side, the difference A - B of every head
-// on a diverging scale, the selected head large, and both next-token predictions. The default export
-// is the view (views/registry.js).
-import { headSlice } from '../analysis.js';
+// on a diverging scale, the selected head large, and both next-token predictions. Rows and columns are
+// the tokens the two texts share, aligned by their text (analysis.alignTokens), not by position: a token
+// inserted in B or deleted from A is marked in the token chips and has no row, and everything after it
+// stays aligned with its own. The default export is the view (views/registry.js).
+import { alignTokens, headSlice } from '../analysis.js';
 import { headColor } from '../colors.js';
 import { escapeHtml, setHtml, setText } from '../dom.js';
 import { describeCell, HeatmapGrid, LargeHeatmap } from './heatmap.js';
@@ -30,13 +32,42 @@ const MARKUP = `
     </div>
   </div>`;
 
+/** The legend's words on the alignment: matched rows and columns, and how the chips mark the rest. */
+const ALIGNMENT_LEGEND = () =>
+  `<span>${t('compare.matchedLegend')}</span><span><span class="chip-key deleted">A</span> ${t('compare.onlyA')}</span>` +
+  `<span><span class="chip-key inserted">B</span> ${t('compare.onlyB')}</span>`;
+
 /** The half-width of the diverging colour scale for a difference. */
 const diffScale = (d) => Math.max(d.range, DIFF_SCALE_MIN);
 
-/** Token chips; those differing from `other` at the same position marked, and special tokens ([CLS], [SEP]). */
-function tokenChips(tokens, other, special) {
-  const classes = (t, n) => [other && other[n] !== t ? 'focus' : '', special?.[n] ? 'special' : ''].join(' ').trim();
-  return tokens.map((t, n) => `<span class="${classes(t, n)}" data-raw>${escapeHtml(t)}</span>`).join('');
+/** The class and title of a token chip by its alignment op: only in A, only in B, or replaced. */
+const CHIP_OP = {
+  deleted: { className: 'focus deleted', title: 'compare.onlyA' },
+  inserted: { className: 'focus inserted', title: 'compare.onlyB' },
+  changed: { className: 'focus', title: null },
+};
+
+/** Token chips with their alignment op (ops of this side: per token 'same' | 'changed' | ...) and special marks. */
+function tokenChips(tokens, ops, special) {
+  return tokens
+    .map((token, n) => {
+      const kind = CHIP_OP[ops?.[n]];
+      const classes = [kind?.className ?? '', special?.[n] ? 'special' : ''].join(' ').trim();
+      const title = kind?.title ? ` title="${escapeHtml(t(kind.title))}"` : '';
+      return `<span class="${classes}"${title} data-raw>${escapeHtml(token)}</span>`;
+    })
+    .join('');
+}
+
+/** Per token of each side, its op in the alignment: { a: [op], b: [op] }. */
+function opsBySide(ops, TA, TB) {
+  const a = new Array(TA).fill('same'),
+    b = new Array(TB).fill('same');
+  for (const x of ops) {
+    if (x.a !== undefined) a[x.a] = x.op;
+    if (x.b !== undefined) b[x.b] = x.op;
+  }
+  return { a, b };
 }
 
 /**
@@ -47,8 +78,9 @@ function tokenChips(tokens, other, special) {
 export function sharedChanges({ tokensA, tokensB, a, b, difference: d, nHead }, count = LARGEST_LISTED) {
   const T = d.T,
     TA = tokensA.length,
-    TB = tokensB.length;
-  const shared = Array.from({ length: T }, (_, n) => tokensA[n] === tokensB[n]);
+    TB = tokensB.length,
+    pairs = d.pairs;
+  const shared = pairs.map((p) => tokensA[p.a] === tokensB[p.b]);
   const best = [];
   for (let m = 0; m < d.maxAbs.length; ++m) {
     let top = null;
@@ -60,19 +92,37 @@ export function sharedChanges({ tokensA, tokensB, a, b, difference: d, nHead }, 
       }
     }
     if (!top) continue;
-    const offsetA = (m * TA + top.i) * TA + top.j,
-      offsetB = (m * TB + top.i) * TB + top.j;
+    const offsetA = (m * TA + pairs[top.i].a) * TA + pairs[top.j].a,
+      offsetB = (m * TB + pairs[top.i].b) * TB + pairs[top.j].b;
     best.push({
       layer: Math.floor(m / nHead),
       head: m % nHead,
       ...top,
-      query: tokensA[top.i],
-      key: tokensA[top.j],
+      query: tokensA[pairs[top.i].a],
+      key: tokensA[pairs[top.j].a],
       a: a[offsetA],
       b: b[offsetB],
     });
   }
   return best.sort((x, y) => Math.abs(y.change) - Math.abs(x.change)).slice(0, count);
+}
+
+/** The edits of an alignment in words ("1 changed, 2 only in B (inserted)") and where in A the first is. */
+export function describeEdits(ops) {
+  const count = (op) => ops.filter((x) => x.op === op).length;
+  const changed = count('changed'),
+    deleted = count('deleted'),
+    inserted = count('inserted');
+  let first = -1,
+    seenA = 0;
+  for (const x of ops) {
+    if (x.op !== 'same') {
+      first = seenA;
+      break;
+    }
+    seenA += 1;
+  }
+  return { first, changed, deleted, inserted, text: t('compare.edits', { changed, deleted, inserted }) };
 }
 
 /**
@@ -84,9 +134,11 @@ export function compareHint({ tokensA, tokensB, difference: d, nHead, causal = t
   const TA = tokensA.length,
     TB = tokensB.length;
   const sizes = TA !== TB ? t('compare.sizes', { a: TA, b: TB }) : '';
-  const first = tokensB.findIndex((t, n) => n < d.T && tokensA[n] !== t);
-  if (first < 0) {
-    if (TA === TB) return t('compare.same');
+  const { ops } = alignTokens(tokensA, tokensB);
+  const edits = describeEdits(ops);
+  if (edits.first < 0) return t('compare.same');
+  if (!edits.changed && ops.slice(edits.first).every((x) => x.op !== 'same')) {
+    // the shorter text is the longer one's beginning
     const [longer, shorter] = TA > TB ? ['A', 'B'] : ['B', 'A'];
     const range = causal ? d.range.toExponential(1) : d.range.toFixed(2);
     return t(causal ? 'compare.extendsCausal' : 'compare.extendsEncoder', { longer, shorter, n: d.T, sizes, range });
@@ -95,15 +147,16 @@ export function compareHint({ tokensA, tokensB, difference: d, nHead, causal = t
     .sort((a, b) => d.maxAbs[b] - d.maxAbs[a])
     .slice(0, LARGEST_LISTED)
     .map((k) => `L${Math.floor(k / nHead)}H${k % nHead} (${d.maxAbs[k].toFixed(2)})`);
+  const params = { n: d.T, sizes, first: edits.first, edits: edits.text, largest: largest.join(', ') };
   if (!causal) {
     const named = shared.map(
       (c) =>
         `L${c.layer}H${c.head} ${JSON.stringify(c.query)} → ${JSON.stringify(c.key)} ` +
         `${c.a.toFixed(2)} → ${c.b.toFixed(2)}`,
     );
-    return t('compare.encoder', { n: d.T, sizes, first, named: named.join('; '), largest: largest.join(', ') });
+    return t('compare.encoder', { ...params, named: named.join('; ') });
   }
-  return t('compare.causal', { n: d.T, sizes, first, largest: largest.join(', ') });
+  return t('compare.causal', params);
 }
 
 function predictionList(title, items) {
@@ -143,20 +196,7 @@ export class CompareView {
       { nLayer, nHead } = config;
     if (!compare.b || !d) return this.renderEmpty(tokens, compare.a.flags);
     const { tokens: tokensB, T: TB } = compare.b;
-    setHtml(this.tokensA, tokenChips(tokens, null, compare.a.flags));
-    setHtml(this.tokensB, tokenChips(tokensB, tokens, compare.b.flags));
-    const shared = causal
-      ? []
-      : sharedChanges({
-          tokensA: tokens,
-          tokensB,
-          a: compare.a.attention,
-          b: compare.b.attention,
-          difference: d,
-          nHead,
-        });
-    this.shared = shared;
-    setText(this.hint, compareHint({ tokensA: tokens, tokensB, difference: d, nHead, causal, shared }));
+    this.renderTexts(compare, d, nHead, causal);
     const range = diffScale(d),
       dT = d.T,
       size = dT * dT;
@@ -178,13 +218,34 @@ export class CompareView {
     const a = headSlice(compare.a.attention, T, nHead, s.layer, s.head);
     const b = headSlice(compare.b.attention, TB, nHead, s.layer, s.head);
     setText(this.title, t('compare.title', { layer: s.layer, head: s.head }));
-    const labels = tokens.slice(0, dT).map((t, n) => (t === tokensB[n] ? t : `${t}/${tokensB[n]}`));
+    const pairs = d.pairs;
+    const labels = pairs.map((p) => (tokens[p.a] === tokensB[p.b] ? tokens[p.a] : `${tokens[p.a]}/${tokensB[p.b]}`));
     const cellText = (i, j) =>
-      `A ${a[i * T + j].toFixed(4)}  B ${b[i * TB + j].toFixed(4)}\nA − B ${values[i * dT + j].toFixed(4)}`;
-    const describe = describeCell(tokens, values, dT, cellText, causal);
-    const special = compare.a.flags?.slice(0, dT);
+      `A ${a[pairs[i].a * T + pairs[j].a].toFixed(4)}  B ${b[pairs[i].b * TB + pairs[j].b].toFixed(4)}\n` +
+      `A − B ${values[i * dT + j].toFixed(4)}`;
+    const describe = describeCell(labels, values, dT, cellText, causal);
+    const special = Uint8Array.from(pairs, (p) => compare.a.flags?.[p.a] ?? 0);
     this.large.render({ values, T: dT, tokens: labels, kind: 'diff', range, cell: null, describe, causal, special });
     this.renderPredictions(predictionKind, predictions, predictionsB);
+  }
+
+  /** The token chips of A and B with their alignment marked, and the hint (with the shared changes of an encoder). */
+  renderTexts(compare, d, nHead, causal) {
+    const tokensA = compare.a.tokens,
+      tokensB = compare.b.tokens;
+    const ops = opsBySide(d.ops ?? [], tokensA.length, tokensB.length);
+    setHtml(this.tokensA, tokenChips(tokensA, ops.a, compare.a.flags));
+    setHtml(this.tokensB, tokenChips(tokensB, ops.b, compare.b.flags));
+    const attention = { a: compare.a.attention, b: compare.b.attention };
+    const shared = causal ? [] : sharedChanges({ tokensA, tokensB, ...attention, difference: d, nHead });
+    this.shared = shared;
+    setText(this.hint, compareHint({ tokensA, tokensB, difference: d, nHead, causal, shared }));
+  }
+
+  /** For the tests: the aligned pairs and the chips' marks. */
+  alignment() {
+    const marks = (element, name) => [...element.children].map((chip) => chip.classList.contains(name));
+    return { deleted: marks(this.tokensA, 'deleted'), inserted: marks(this.tokensB, 'inserted') };
   }
 
   /** Both texts' predictions (GPT-2's next token, an encoder's [MASK] guesses), or nothing. */
@@ -229,10 +290,12 @@ export default {
         if (textB.value !== frame.state.textB) textB.value = frame.state.textB;
         view.render(frame);
       },
-      inspect: () => ({ shared: view.shared ?? [], hint: view.hint.textContent }),
+      inspect: () => ({ shared: view.shared ?? [], hint: view.hint.textContent, ...view.alignment() }),
       shows: ({ state }) => t('compare.shows', { head: state.head, text: state.textB.slice(0, 60) }),
       legend: ({ difference, state, causal, special }) =>
-        difference && state.textB ? differenceLegend(diffScale(difference), { causal, special }) : '',
+        difference && state.textB
+          ? differenceLegend(diffScale(difference), { causal, special }) + ALIGNMENT_LEGEND()
+          : '',
     };
   },
 };
