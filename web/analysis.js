@@ -478,3 +478,49 @@ export function topTokens(row, k) {
   }
   return best;
 }
+
+/**
+ * The attention of one query token in one head, step by step, from that layer's q, k, v ([nHead, T, headDim],
+ * q not scaled; model.explain): the numbers of the page's walkthrough (views/steps-view.js). keys: the keys
+ * the query sees (i + 1 with the causal mask, else T). Returns
+ *   q, k, v      [headDim] the query's q_i, and its own k_i, v_i
+ *   dots         [keys] q_i · k_j          scale = 1 / sqrt(headDim)      scores [keys] = dots * scale
+ *   masked       keys hidden by the mask (T - keys)
+ *   weights      [keys] softmax of scores (rowMax, normaliser: its max and sum of e^(s - max))
+ *   output       [headDim] z_i = sum_j weights[j] v_j (the head's output for the query, before W_O)
+ *   headNorms    [nHead] |z_i| of every head of the layer (what the concatenation stacks)
+ */
+export function attentionSteps({ q, k, v }, T, nHead, headDim, head, i, causal = true) {
+  const at = (array, h, t) => array.subarray((h * T + t) * headDim, (h * T + t + 1) * headDim);
+  const keys = causal ? i + 1 : T;
+  const scale = 1 / Math.sqrt(headDim);
+  const headOutput = (h) => {
+    const qi = at(q, h, i);
+    const dots = Float64Array.from({ length: keys }, (_, j) => {
+      const kj = at(k, h, j);
+      let s = 0;
+      for (let d = 0; d < headDim; ++d) s += qi[d] * kj[d];
+      return s;
+    });
+    const scores = Float64Array.from(dots, (x) => x * scale);
+    const { weights, max, sum } = softmax(scores);
+    const output = new Float64Array(headDim);
+    for (let j = 0; j < keys; ++j) {
+      const vj = at(v, h, j);
+      for (let d = 0; d < headDim; ++d) output[d] += weights[j] * vj[d];
+    }
+    return { dots, scores, weights, rowMax: max, normaliser: sum, output };
+  };
+  const norm = (x) => Math.sqrt(x.reduce((total, value) => total + value * value, 0));
+  const headNorms = Float64Array.from({ length: nHead }, (_, h) => norm(headOutput(h).output));
+  return {
+    q: Float32Array.from(at(q, head, i)),
+    k: Float32Array.from(at(k, head, i)),
+    v: Float32Array.from(at(v, head, i)),
+    keys,
+    masked: T - keys,
+    scale,
+    ...headOutput(head),
+    headNorms,
+  };
+}

@@ -364,7 +364,8 @@ function openInformativeHead() {
 /**
  * What every view renders from: the state and the model's outputs (views/registry.js). Rows and columns are
  * words (state.units) or the run's tokens, without [CLS]/[SEP] when state.special hides them. causal: false
- * for an encoder; special: null for GPT-2, else { flags (per row), count (in the run), shown, removed }.
+ * for an encoder; special: null for GPT-2, else { flags (per row), count (in the run), shown, removed };
+ * internals(layer): q, k, v of the run's tokens in that layer.
  */
 export function frame() {
   const { state, run, labels, patterns, focusScore, runB, difference, predictions, predictionsB, shown } = app;
@@ -395,6 +396,7 @@ export function frame() {
     predictions,
     predictionsB,
     predictionKind: app.predictionKind,
+    internals: layerInternals, // (layer) -> { q, k, v } of text A's run (model.explain), for the walkthrough
   };
 }
 

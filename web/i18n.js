@@ -225,6 +225,52 @@ const EN = {
   'compare.onlyA': 'only in A (deleted in B)',
   'compare.onlyB': 'only in B (inserted)',
   'compare.matchedLegend': 'rows and columns: tokens matched between A and B (longest common subsequence)',
+  'steps.tab': 'Step by step',
+  'steps.hint':
+    "How one head computes the attention of one token, on this text's real numbers. Pick the token and the head (the layer is chosen above); hover a step to see where it shows on the page.",
+  'steps.query': 'Token (query)',
+  'steps.head': 'Head',
+  'steps.legend': 'numbers of this run: q, k, v from the model, the rest computed from them as the model does',
+  'steps.shows': 'step by step, head {head}',
+  'steps.tableTop': 'the {n} largest weights of {keys} keys',
+  'steps.colKey': 'key',
+  'steps.colWeight': 'weight',
+  'steps.title.embed': "The token's vector",
+  'steps.title.project': 'Query, key and value: W<sup>Q</sup>, W<sup>K</sup>, W<sup>V</sup>',
+  'steps.title.scores': 'Scores: the query meets every key',
+  'steps.title.scale': 'Scale by √d<sub>k</sub>',
+  'steps.title.mask': 'The mask',
+  'steps.title.softmax': 'Softmax: scores become weights',
+  'steps.title.weighted': 'The weighted sum of the values',
+  'steps.title.concat': 'All heads side by side (concatenation)',
+  'steps.title.output': 'The output projection W<sup>O</sup>',
+  'steps.embed.causal':
+    '{token} (position {i}) enters layer {layer} as a vector x of d<sub>model</sub> = {dModel} numbers: its word and position embeddings, changed by the layers below, then normalised (GPT-2 applies LayerNorm before attention). Every token of the text has such a vector; attention mixes them.',
+  'steps.embed.encoder':
+    '{token} (position {i}) enters layer {layer} as a vector x of d<sub>model</sub> = {dModel} numbers: in layer 0 its word, position and segment embeddings (normalised), later the output of the layer below. Every token of the text has such a vector; attention mixes them.',
+  'steps.project':
+    'Head {head} multiplies x by three matrices of its own, each {dModel} × {dK}: q = x W<sup>Q</sup>, k = x W<sup>K</sup>, v = x W<sup>V</sup>, so {dModel} numbers become {dK}. The query says what this token looks for, the key what it offers to others, the value what it passes on. For {token}:',
+  'steps.scores':
+    'The query of {token} is compared with the key of each of the {keys} tokens it can see by a dot product, s<sub>ij</sub> = q<sub>i</sub> · k<sub>j</sub>: the better a key matches, the larger the score.',
+  'steps.scale':
+    'Each score is divided by √d<sub>k</sub> = √{dK} = {sqrt} (the ÷√d<sub>k</sub> column). Without it scores grow with the length of the vectors and softmax would give almost all the weight to one key.',
+  'steps.mask.causal':
+    'GPT-2 may not look ahead: the {masked} keys after position {i} get −∞ added to their score, so their weight is exactly 0 and they are not in the table (the hatched cells of the heatmaps).',
+  'steps.mask.last':
+    'GPT-2 may not look ahead, but {token} is the last token: every key is before it, nothing is masked.',
+  'steps.mask.encoder':
+    'No mask: an encoder reads the whole text at once, so {token} sees every token, before and after it (only padding would be masked, and the page adds none).',
+  'steps.softmax':
+    'Softmax makes the scaled scores positive weights that sum to 1: a<sub>ij</sub> = e<sup>s<sub>ij</sub> − max</sup> / Σ<sub>m</sub> e<sup>s<sub>im</sub> − max</sup> (row max {max}, sum {sum}). The largest weight goes to {top} ({w}). These weights are what the heatmaps colour and the head view draws as lines.',
+  'steps.weighted':
+    "The head's output for {token} is the weighted sum of all values it sees, z = Σ<sub>j</sub> a<sub>ij</sub> v<sub>j</sub>: {dK} numbers, |z| = {norm}. Tokens with large weights pass on most of their value.",
+  'steps.concat':
+    "The {nHead} heads of layer {layer} do the same at once, each with its own W<sup>Q</sup>, W<sup>K</sup>, W<sup>V</sup>, so each can look for something else. Their outputs of {dK} numbers are put side by side: {nHead} × {dK} = {concat} numbers. The size |z| of each head's output for {token}:",
+  'steps.output':
+    "The concatenation is multiplied by W<sup>O</sup> ({concat} × {dModel}), which mixes the heads, and the result is added to the token's vector (the residual connection): the next layer starts from there. Switching a head off (Ablate heads) sets its part to 0 before W<sup>O</sup>.",
+  'steps.show.embed': 'Show in the head view',
+  'steps.show.softmax': 'Show in the model view',
+  'steps.show.weighted': 'Explain the largest weight',
   'explain.empty':
     'Open the Model view and click a cell of a head (or focus the large map and press Enter) to see how that weight is computed.',
   'explain.words': 'A weight is explained on sub-word pieces: switch “Words” off to explain it.',
@@ -498,6 +544,51 @@ const BN = {
   'compare.onlyA': 'শুধু A-তে আছে (B-তে মুছে ফেলা)',
   'compare.onlyB': 'শুধু B-তে আছে (যোগ করা)',
   'compare.matchedLegend': 'সারি ও কলাম: A আর B-এর যে টোকেনগুলো মিলেছে (দীর্ঘতম সাধারণ উপক্রম ধরে)',
+  'steps.tab': 'ধাপে ধাপে',
+  'steps.hint':
+    'একটি হেড একটি টোকেনের অ্যাটেনশন কীভাবে হিসাব করে, এই লেখার আসল সংখ্যা দিয়ে। টোকেন আর হেড বেছে নিন (লেয়ার ওপরে বাছা হয়); কোনো ধাপের ওপর মাউস রাখলে পেজের কোথায় সেটি দেখা যায় তা আলো হয়ে উঠবে।',
+  'steps.query': 'টোকেন (কোয়েরি)',
+  'steps.head': 'হেড',
+  'steps.legend': 'এই রানের সংখ্যা: q, k, v মডেল থেকে নেওয়া, বাকিটা মডেল যেভাবে করে সেভাবেই সেগুলো থেকে হিসাব করা',
+  'steps.shows': 'ধাপে ধাপে, হেড {head}',
+  'steps.tableTop': '{keys}টি কী-এর মধ্যে সবচেয়ে বড় {n}টি ওজন',
+  'steps.colKey': 'কী',
+  'steps.colWeight': 'ওজন',
+  'steps.title.embed': 'টোকেনের ভেক্টর',
+  'steps.title.project': 'কোয়েরি, কী আর ভ্যালু: W<sup>Q</sup>, W<sup>K</sup>, W<sup>V</sup>',
+  'steps.title.scores': 'স্কোর: কোয়েরি প্রতিটি কী-এর সঙ্গে মেলানো হয়',
+  'steps.title.scale': '√d<sub>k</sub> দিয়ে ভাগ',
+  'steps.title.mask': 'মাস্ক',
+  'steps.title.softmax': 'সফটম্যাক্স: স্কোর থেকে ওজন',
+  'steps.title.weighted': 'ভ্যালুগুলোর ওজন-মেশানো যোগফল',
+  'steps.title.concat': 'সব হেড পাশাপাশি (জোড়া লাগানো)',
+  'steps.title.output': 'আউটপুট প্রজেকশন W<sup>O</sup>',
+  'steps.embed.causal':
+    '{token} (অবস্থান {i}) লেয়ার {layer}-এ ঢোকে d<sub>model</sub> = {dModel}টি সংখ্যার একটি ভেক্টর x হয়ে: শব্দ আর অবস্থানের এমবেডিং, নিচের লেয়ারগুলো যেটুকু বদলেছে তা সহ, তারপর নর্মালাইজ করা (GPT-2 অ্যাটেনশনের আগে LayerNorm করে)। লেখার প্রতিটি টোকেনের এমন একটি ভেক্টর আছে; অ্যাটেনশন এগুলোকেই মেশায়।',
+  'steps.embed.encoder':
+    '{token} (অবস্থান {i}) লেয়ার {layer}-এ ঢোকে d<sub>model</sub> = {dModel}টি সংখ্যার একটি ভেক্টর x হয়ে: লেয়ার 0-তে শব্দ, অবস্থান আর অংশের (সেগমেন্ট) এমবেডিং, নর্মালাইজ করা; পরের লেয়ারগুলোতে নিচের লেয়ারের আউটপুট। লেখার প্রতিটি টোকেনের এমন একটি ভেক্টর আছে; অ্যাটেনশন এগুলোকেই মেশায়।',
+  'steps.project':
+    'হেড {head} x-কে তার নিজের তিনটি ম্যাট্রিক্স দিয়ে গুণ করে, প্রতিটি {dModel} × {dK}: q = x W<sup>Q</sup>, k = x W<sup>K</sup>, v = x W<sup>V</sup>; ফলে {dModel}টি সংখ্যা থেকে হয় {dK}টি। কোয়েরি বলে টোকেনটি কী খুঁজছে, কী বলে সে অন্যদের কী দিতে পারে, আর ভ্যালু হলো যা সে আসলে পাঠিয়ে দেয়। {token}-এর জন্য:',
+  'steps.scores':
+    '{token}-এর কোয়েরিকে সে যে {keys}টি টোকেন দেখতে পায় তাদের প্রত্যেকের কী-এর সঙ্গে ডট গুণফল দিয়ে মেলানো হয়, s<sub>ij</sub> = q<sub>i</sub> · k<sub>j</sub>: কী যত ভালো মেলে, স্কোর তত বড়।',
+  'steps.scale':
+    'প্রতিটি স্কোরকে √d<sub>k</sub> = √{dK} = {sqrt} দিয়ে ভাগ করা হয় (÷√d<sub>k</sub> কলাম)। তা না করলে ভেক্টর লম্বা হলে স্কোরও বাড়ত, আর সফটম্যাক্স প্রায় পুরো ওজন একটি কী-কেই দিয়ে দিত।',
+  'steps.mask.causal':
+    'GPT-2 সামনে তাকাতে পারে না: অবস্থান {i}-এর পরের {masked}টি কী-এর স্কোরে −∞ যোগ হয়, তাই তাদের ওজন ঠিক 0, আর টেবিলে তারা নেই (হিটম্যাপের ডোরাকাটা ঘরগুলো)।',
+  'steps.mask.last': 'GPT-2 সামনে তাকাতে পারে না, কিন্তু {token} শেষ টোকেন: সব কী-ই তার আগে, তাই কিছুই মাস্ক হয়নি।',
+  'steps.mask.encoder':
+    'কোনো মাস্ক নেই: এনকোডার পুরো লেখা একসঙ্গে পড়ে, তাই {token} আগের-পরের সব টোকেন দেখে (শুধু প্যাডিং মাস্ক হতো, আর পেজ কোনো প্যাডিং যোগ করে না)।',
+  'steps.softmax':
+    'সফটম্যাক্স ভাগ-করা স্কোরগুলোকে এমন ধনাত্মক ওজনে বদলায় যাদের যোগফল 1: a<sub>ij</sub> = e<sup>s<sub>ij</sub> − max</sup> / Σ<sub>m</sub> e<sup>s<sub>im</sub> − max</sup> (সারির সর্বোচ্চ {max}, যোগফল {sum})। সবচেয়ে বড় ওজন পায় {top} ({w})। হিটম্যাপের রং আর হেড ভিউয়ের রেখা এই ওজনগুলোই দেখায়।',
+  'steps.weighted':
+    '{token}-এর জন্য হেডের আউটপুট হলো সে যত ভ্যালু দেখে তাদের ওজন-মেশানো যোগফল, z = Σ<sub>j</sub> a<sub>ij</sub> v<sub>j</sub>: {dK}টি সংখ্যা, |z| = {norm}। যে টোকেনের ওজন বেশি, তার ভ্যালুই বেশি পৌঁছায়।',
+  'steps.concat':
+    'লেয়ার {layer}-এর {nHead}টি হেড একই সময়ে একই কাজ করে, প্রত্যেকে নিজের W<sup>Q</sup>, W<sup>K</sup>, W<sup>V</sup> দিয়ে, তাই প্রত্যেকে আলাদা কিছু খুঁজতে পারে। তাদের {dK}টি সংখ্যার আউটপুটগুলো পাশাপাশি জোড়া লাগানো হয়: {nHead} × {dK} = {concat}টি সংখ্যা। {token}-এর জন্য প্রতিটি হেডের আউটপুটের মাপ |z|:',
+  'steps.output':
+    'জোড়া লাগানো ভেক্টরকে W<sup>O</sup> ({concat} × {dModel}) দিয়ে গুণ করা হয়, যা হেডগুলোকে মেশায়; ফলটি টোকেনের আগের ভেক্টরের সঙ্গে যোগ হয় (রেসিডুয়াল সংযোগ), আর পরের লেয়ার সেখান থেকে শুরু করে। কোনো হেড বন্ধ করলে (হেড বন্ধ করুন) W<sup>O</sup>-এর আগে তার অংশটি 0 হয়ে যায়।',
+  'steps.show.embed': 'হেড ভিউতে দেখুন',
+  'steps.show.softmax': 'মডেল ভিউতে দেখুন',
+  'steps.show.weighted': 'সবচেয়ে বড় ওজনের ব্যাখ্যা',
   'explain.empty':
     'মডেল ভিউ খুলে কোনো হেডের একটি ঘরে ক্লিক করুন (বা বড় হিটম্যাপে ফোকাস করে Enter চাপুন): ওই ওজনটি কীভাবে হিসাব হলো, এখানে ধাপে ধাপে দেখা যাবে।',
   'explain.words': 'ওজনের ব্যাখ্যা দেওয়া হয় শব্দের টুকরো ধরে: ব্যাখ্যা দেখতে “শব্দ” বন্ধ করুন।',

@@ -122,6 +122,10 @@ const hook = {
       ...app.views.get('compare').inspect(),
     };
   },
+  /** The walkthrough's numbers: { i, layer, head, weights (softmax of the query's row), steps (ids in order) }. */
+  get steps() {
+    return app.views.get('steps').inspect();
+  },
   get aggregate() {
     return app.views.get('aggregate').inspect().values;
   },

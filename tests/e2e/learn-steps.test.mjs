@@ -8,39 +8,107 @@ import { afterUpdate, SEED, useDemoPage } from './demo-page.mjs';
 const demo = useDemoPage();
 const hook = (page, expression, arg) => page.evaluate(expression, arg);
 
-test('compare aligns by tokens: a word inserted in B keeps every later token on its own row', { timeout: 90_000 }, async (t) => {
-  const b = SEED.replace('the street', 'the busy street');
-  await demo.onPage(t, `view=compare&b=${encodeURIComponent(b)}`, async (page) => {
-    await page.waitForFunction(() => window.mhaDemo.compare !== null);
-    const c = await hook(page, () => window.mhaDemo.compare);
-    const tokensA = await hook(page, () => window.mhaDemo.tokens);
-    const inserted = c.tokensB.findIndex((token) => /busy/.test(token));
-    assert.ok(inserted > 0, `B's tokens: ${c.tokensB}`);
-    // every token of A is matched with the same token of B; after "busy" B's index is A's + the inserted pieces
-    assert.equal(c.T, tokensA.length);
-    const extra = c.tokensB.length - tokensA.length;
-    for (const [a, bIndex] of c.pairs) {
-      assert.equal(tokensA[a], c.tokensB[bIndex]);
-      assert.equal(bIndex, a < inserted ? a : a + extra);
-    }
-    assert.deepEqual(c.deleted, new Array(tokensA.length).fill(false));
-    assert.deepEqual(
-      c.inserted.map((mark, n) => (mark ? n : -1)).filter((n) => n >= 0),
-      Array.from({ length: extra }, (_, k) => inserted + k),
-    );
-    assert.match(c.hint, new RegExp(`over ${tokensA.length} aligned tokens \\(${extra} only in B \\(inserted\\)\\)`));
-    assert.match(await page.textContent('#compare-tokens-b .inserted'), /busy/);
-    // causal: rows before the insertion attend alike; the row of "street" (after it) is compared with B's "street"
-    for (let i = 0; i < inserted; ++i) assert.equal(c.rowMaxAbs[i], 0, `row ${i} precedes the insertion`);
-    const street = tokensA.findIndex((token) => /street/.test(token));
-    assert.ok(c.rowMaxAbs[street] > 0 && c.rowMaxAbs[street] < 1, `row of "street": ${c.rowMaxAbs[street]}`);
-    // "did not" vs "didn't": whatever the pieces, the tokens after the edit stay matched with their own
-    await afterUpdate(page, () => page.fill('#text-b', SEED.replace("didn't", 'did not')));
-    const d = await hook(page, () => window.mhaDemo.compare);
-    const cross = tokensA.findIndex((token) => /cross/.test(token));
-    const after = d.pairs.filter(([a]) => a >= cross);
-    assert.equal(after.length, tokensA.length - cross);
-    for (const [a, bIndex] of after) assert.equal(tokensA[a], d.tokensB[bIndex]);
-    assert.ok(d.ops.slice(-after.length).every((x) => x.op === 'same'));
-  });
-});
+test(
+  'compare aligns by tokens: a word inserted in B keeps every later token on its own row',
+  { timeout: 90_000 },
+  async (t) => {
+    const b = SEED.replace('the street', 'the busy street');
+    await demo.onPage(t, `view=compare&b=${encodeURIComponent(b)}`, async (page) => {
+      await page.waitForFunction(() => window.mhaDemo.compare !== null);
+      const c = await hook(page, () => window.mhaDemo.compare);
+      const tokensA = await hook(page, () => window.mhaDemo.tokens);
+      const inserted = c.tokensB.findIndex((token) => /busy/.test(token));
+      assert.ok(inserted > 0, `B's tokens: ${c.tokensB}`);
+      // every token of A is matched with the same token of B; after "busy" B's index is A's + the inserted pieces
+      assert.equal(c.T, tokensA.length);
+      const extra = c.tokensB.length - tokensA.length;
+      for (const [a, bIndex] of c.pairs) {
+        assert.equal(tokensA[a], c.tokensB[bIndex]);
+        assert.equal(bIndex, a < inserted ? a : a + extra);
+      }
+      assert.deepEqual(c.deleted, new Array(tokensA.length).fill(false));
+      assert.deepEqual(
+        c.inserted.map((mark, n) => (mark ? n : -1)).filter((n) => n >= 0),
+        Array.from({ length: extra }, (_, k) => inserted + k),
+      );
+      assert.match(c.hint, new RegExp(`over ${tokensA.length} aligned tokens \\(${extra} only in B \\(inserted\\)\\)`));
+      assert.match(await page.textContent('#compare-tokens-b .inserted'), /busy/);
+      // causal: rows before the insertion attend alike; the row of "street" (after it) is compared with B's "street"
+      for (let i = 0; i < inserted; ++i) assert.equal(c.rowMaxAbs[i], 0, `row ${i} precedes the insertion`);
+      const street = tokensA.findIndex((token) => /street/.test(token));
+      assert.ok(c.rowMaxAbs[street] > 0 && c.rowMaxAbs[street] < 1, `row of "street": ${c.rowMaxAbs[street]}`);
+      // "did not" vs "didn't": whatever the pieces, the tokens after the edit stay matched with their own
+      await afterUpdate(page, () => page.fill('#text-b', SEED.replace("didn't", 'did not')));
+      const d = await hook(page, () => window.mhaDemo.compare);
+      const cross = tokensA.findIndex((token) => /cross/.test(token));
+      const after = d.pairs.filter(([a]) => a >= cross);
+      assert.equal(after.length, tokensA.length - cross);
+      for (const [a, bIndex] of after) assert.equal(tokensA[a], d.tokensB[bIndex]);
+      assert.ok(d.ops.slice(-after.length).every((x) => x.op === 'same'));
+    });
+  },
+);
+
+const STEP_ORDER = ['embed', 'project', 'scores', 'scale', 'mask', 'softmax', 'weighted', 'concat', 'output'];
+
+test(
+  'step by step: the walkthrough softmax equals the page attention, in order, in both languages',
+  { timeout: 90_000 },
+  async (t) => {
+    await demo.onPage(t, 'view=steps&layer=1&head=2&lock=q8', async (page) => {
+      await page.waitForFunction(() => window.mhaDemo.steps !== null);
+      const s = await hook(page, () => window.mhaDemo.steps);
+      assert.deepEqual([s.i, s.layer, s.head], [8, 1, 2]);
+      assert.deepEqual(s.steps, STEP_ORDER);
+      const row = await hook(
+        page,
+        ({ layer, head, i }) => {
+          const { attention, T } = window.mhaDemo.shown;
+          const nHead = window.mhaDemo.config.nHead;
+          return Array.from(
+            attention.slice(((layer * nHead + head) * T + i) * T, ((layer * nHead + head) * T + i + 1) * T),
+          );
+        },
+        s,
+      );
+      assert.equal(s.weights.length, 9, 'a causal query 8 sees keys 0..8');
+      for (const [j, w] of s.weights.entries())
+        assert.ok(Math.abs(w - row[j]) < 1e-6, `key ${j}: ${w} vs page ${row[j]}`);
+      for (const w of row.slice(9)) assert.equal(w, 0);
+      const titles = () =>
+        page.$$eval('#steps-list > li', (items) =>
+          items.map((li) => [li.dataset.step, li.querySelector('h4').textContent]),
+        );
+      const en = await titles();
+      assert.deepEqual(
+        en.map(([id]) => id),
+        STEP_ORDER,
+      );
+      assert.ok(
+        en.every(([, title]) => /^\d\. [A-Za-z]/.test(title)),
+        JSON.stringify(en),
+      );
+      assert.match(await page.textContent('#steps-list [data-step="project"]'), /256 × 32/);
+      // hovering a step highlights where it is on the page; "show" opens the view that draws it
+      await page.hover('#steps-list [data-step="embed"] h4');
+      assert.equal(
+        await page.getAttribute('#tokens [data-index="8"]', 'class').then((c) => /step-highlight/.test(c)),
+        true,
+      );
+      await afterUpdate(page, () => page.click('#lang-toggle [data-lang="bn"]'));
+      const bn = await titles();
+      assert.deepEqual(
+        bn.map(([id]) => id),
+        STEP_ORDER,
+      );
+      for (const [n, [, title]] of bn.entries()) {
+        assert.match(title, /[\u0980-\u09FF]/, `step ${n} in Bengali`);
+        assert.notEqual(title, en[n][1]);
+      }
+      await page.click('#steps-list [data-show="softmax"]');
+      const state = await hook(page, () => window.mhaDemo.state);
+      const top = s.weights.indexOf(Math.max(...s.weights));
+      assert.deepEqual([state.view, state.cell], ['model', { i: 8, j: top }]);
+    });
+  },
+);

@@ -14,10 +14,7 @@ describe('alignTokens', () => {
     const a = ['The', '␣animal', '␣did', '␣not', '␣cross', '␣the', '␣street'];
     const b = ['The', '␣animal', '␣didn', "'", 't', '␣cross', '␣the', '␣street'];
     const { ops, pairs } = alignTokens(a, b);
-    assert.equal(
-      opsText(ops),
-      'same:0/0 same:1/1 changed:2/2 changed:3/3 inserted:-/4 same:4/5 same:5/6 same:6/7',
-    );
+    assert.equal(opsText(ops), 'same:0/0 same:1/1 changed:2/2 changed:3/3 inserted:-/4 same:4/5 same:5/6 same:6/7');
     assert.deepEqual(
       pairs.map((p) => [p.a, p.b]),
       [[0, 0], [1, 1], [2, 2], [3, 3], [4, 5], [5, 6], [6, 7]],
@@ -25,7 +22,10 @@ describe('alignTokens', () => {
     for (const p of pairs.slice(4)) assert.equal(a[p.a], b[p.b]);
   });
   test('an inserted word and a deleted word', () => {
-    assert.equal(opsText(alignTokens(['a', 'b', 'c'], ['a', 'x', 'b', 'c']).ops), 'same:0/0 inserted:-/1 same:1/2 same:2/3');
+    assert.equal(
+      opsText(alignTokens(['a', 'b', 'c'], ['a', 'x', 'b', 'c']).ops),
+      'same:0/0 inserted:-/1 same:1/2 same:2/3',
+    );
     assert.equal(opsText(alignTokens(['a', 'x', 'b'], ['a', 'b']).ops), 'same:0/0 deleted:1/- same:2/1');
   });
   test('empty, identical, disjoint, and a longest common subsequence past a repeated token', () => {
@@ -51,7 +51,10 @@ describe('alignedDifference', () => {
     const d = alignedDifference(A, 2, B, 3, pairs, config, true);
     assert.equal(d.T, 2);
     // (0,0): 1 - 1; (1,0): 0.4 - 0.2; (1,1): 0.6 - 0.5; (0,1): masked in both
-    assert.deepEqual(Array.from(d.diff, (x) => Number(x.toFixed(6))), [0, 0, 0.2, 0.1]);
+    assert.deepEqual(
+      Array.from(d.diff, (x) => Number(x.toFixed(6))),
+      [0, 0, 0.2, 0.1],
+    );
     assert.ok(Math.abs(d.maxAbs[0] - 0.2) < 1e-7 && Math.abs(d.range - 0.2) < 1e-7);
   });
   test('an encoder compares the cells after the query too', () => {
