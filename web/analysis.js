@@ -524,3 +524,158 @@ export function attentionSteps({ q, k, v }, T, nHead, headDim, head, i, causal =
     headNorms,
   };
 }
+
+// ---- the seed's three kinds of head, measured ---------------------------------------------------------
+// The seed example says one head follows grammar, one resolves the pronoun, one links words of similar
+// meaning. For the current model and text, headKinds() scores every head for each kind and names the best,
+// beside the chance level of a head that attends uniformly over the keys its query sees (1 / (i + 1) per
+// key with the causal mask, 1 / T in an encoder) and the label threshold (labelThreshold, as the chips):
+//   syntax     proxy: the weight from a token to its neighbours (i - 1; an encoder also i + 1), the most
+//              frequent syntactic link, averaged over the text's queries (no parser runs in the page)
+//   pronoun    the weight from a pronoun to its antecedent, summed over the antecedent's pieces, where the
+//              page knows the antecedent (KNOWN_ANTECEDENTS: the seed sentences, English and Bengali); the
+//              weight on the other candidate is given beside it
+//   semantic   the weight from each token to the earlier token (an encoder: any other token) most similar
+//              to it by the cosine of their input (token) embeddings, copies of the same token excluded
+
+/** Antecedents the page knows: in a text with `decider` after `pronoun`, the pronoun means `antecedent`. */
+export const KNOWN_ANTECEDENTS = [
+  { decider: 'tired', pronoun: 'it', antecedent: 'animal', other: 'street' },
+  { decider: 'wide', pronoun: 'it', antecedent: 'street', other: 'animal' },
+  { decider: 'ক্লান্ত', pronoun: 'সেটি', antecedent: 'জন্তুটি', other: 'রাস্তাটি' },
+  { decider: 'চওড়া', pronoun: 'সেটি', antecedent: 'রাস্তাটি', other: 'জন্তুটি' },
+];
+
+/** A token's text without its word-start or continuation marks ("␣", "·", "##"), lower case. */
+const cleanPiece = (token) => token.replace(/^(␣|·|##|\s)+/u, '').toLowerCase();
+
+/** The token spans [start, end) whose pieces spell `word` (start: a piece that begins with its first letters). */
+export function wordSpans(tokens, word) {
+  const pieces = tokens.map(cleanPiece),
+    spans = [];
+  for (let start = 0; start < pieces.length; ++start) {
+    let text = '';
+    for (let end = start; end < pieces.length && text.length < word.length; ++end) {
+      text += pieces[end];
+      if (!word.startsWith(text) || !pieces[start]) break;
+      if (text === word) spans.push({ start, end: end + 1 });
+    }
+  }
+  return spans;
+}
+
+/** The pronoun case of a text: { pronoun, antecedent, other } spans and words, or null when none is known. */
+export function findPronounCase(tokens) {
+  for (const known of KNOWN_ANTECEDENTS) {
+    const [decider] = wordSpans(tokens, known.decider).slice(-1);
+    if (!decider) continue;
+    const pronoun = wordSpans(tokens, known.pronoun)
+      .filter((s) => s.end <= decider.start)
+      .at(-1);
+    if (!pronoun) continue;
+    const before = (word) =>
+      wordSpans(tokens, word)
+        .filter((s) => s.end <= pronoun.start)
+        .at(-1);
+    const antecedent = before(known.antecedent),
+      other = before(known.other);
+    if (antecedent && other) return { ...known, spans: { pronoun, antecedent, other } };
+  }
+  return null;
+}
+
+/** The best head of per-head scores [nLayer * nHead] against a chance level: { best, chance, threshold, clears }. */
+function bestHead(scores, nHead, chance, extra = () => ({})) {
+  let m = 0;
+  for (let n = 1; n < scores.length; ++n) if (scores[n] > scores[m]) m = n;
+  const threshold = labelThreshold(chance);
+  const best = { layer: Math.floor(m / nHead), head: m % nHead, score: scores[m], ...extra(m) };
+  return { best, chance, threshold, clears: scores[m] >= threshold };
+}
+
+/**
+ * Per head, the mean over query rows of the weight on their keys: rows [{ query, keys }] (like a score plan);
+ * chance: the same mean for a uniform head. Returns { scores [nLayer * nHead], chance } or null without rows.
+ */
+function planScores(attention, { nLayer, nHead }, T, rows, causal) {
+  if (!rows.length) return null;
+  const scores = new Float64Array(nLayer * nHead);
+  for (let m = 0; m < nLayer * nHead; ++m) {
+    let sum = 0;
+    for (const { query, keys } of rows) for (const j of keys) sum += attention[(m * T + query) * T + j];
+    scores[m] = sum / rows.length;
+  }
+  const chance = rows.reduce((sum, { query, keys }) => sum + keys.length / (causal ? query + 1 : T), 0) / rows.length;
+  return { scores, chance };
+}
+
+/** Neighbour rows of the syntax proxy: each ordinary token's key i - 1 (and i + 1 in an encoder). */
+function neighbourRows(T, skip, causal) {
+  const rows = [];
+  for (let i = 0; i < T; ++i) {
+    if (skip[i]) continue;
+    const keys = [i - 1, ...(causal ? [] : [i + 1])].filter((j) => j >= 0 && j < T && !skip[j]);
+    if (keys.length) rows.push({ query: i, keys });
+  }
+  return rows;
+}
+
+/**
+ * Similarity rows: each ordinary token's most similar other token by embedding cosine (earlier ones only with
+ * the causal mask; another copy of the same id excluded). embeddings: [T, dim] rows of the run's ids.
+ */
+export function similarRows(embeddings, dim, ids, skip, causal) {
+  const T = ids.length;
+  const row = (n) => embeddings.subarray(n * dim, (n + 1) * dim);
+  const norms = Array.from({ length: T }, (_, n) => Math.hypot(...row(n)) || 1);
+  const cosine = (a, b) => {
+    let dot = 0;
+    const x = row(a),
+      y = row(b);
+    for (let d = 0; d < dim; ++d) dot += x[d] * y[d];
+    return dot / (norms[a] * norms[b]);
+  };
+  const rows = [];
+  for (let i = 0; i < T; ++i) {
+    if (skip[i]) continue;
+    let best = -1;
+    for (let j = 0; j < (causal ? i : T); ++j)
+      if (j !== i && !skip[j] && ids[j] !== ids[i] && (best < 0 || cosine(i, j) > cosine(i, best))) best = j;
+    if (best >= 0) rows.push({ query: i, keys: [best], cosine: cosine(i, best) });
+  }
+  return rows;
+}
+
+/**
+ * The three kinds for a run: { syntax, pronoun, semantic }, each { best: { layer, head, score, ... }, chance,
+ * threshold, clears, rows } or { missing: 'pronoun' | 'embeddings' } when the text or model gives no measure.
+ * skip: per token, not counted ([CLS]/[SEP], delimiters). embeddings: [T, dim] token embeddings, or null.
+ */
+export function headKinds({ attention, config, tokens, ids, skip, causal = true, embeddings = null, dim = 0 }) {
+  const T = tokens.length,
+    { nHead } = config;
+  const measure = (rows, extra) => {
+    const result = planScores(attention, config, T, rows, causal);
+    return result ? { ...bestHead(result.scores, nHead, result.chance, extra), rows } : null;
+  };
+  const syntax = measure(neighbourRows(T, skip, causal)) ?? { missing: 'syntax' };
+  const semantic = embeddings
+    ? (measure(similarRows(embeddings, dim, ids, skip, causal)) ?? { missing: 'semantic' })
+    : { missing: 'embeddings' };
+  return { syntax, pronoun: pronounKind(attention, config, tokens, causal), semantic };
+}
+
+/** The pronoun kind: the weight of the pronoun's first piece on the antecedent's pieces (and on the other's). */
+function pronounKind(attention, config, tokens, causal) {
+  const found = findPronounCase(tokens);
+  if (!found) return { missing: 'pronoun' };
+  const T = tokens.length,
+    { nLayer, nHead } = config;
+  const { pronoun, antecedent, other } = found.spans;
+  const span = ({ start, end }) => Array.from({ length: end - start }, (_, n) => start + n);
+  const weightOn = (m, s) => span(s).reduce((sum, j) => sum + attention[(m * T + pronoun.start) * T + j], 0);
+  const scores = Float64Array.from({ length: nLayer * nHead }, (_, m) => weightOn(m, antecedent));
+  const chance = span(antecedent).length / (causal ? pronoun.start + 1 : T);
+  const result = bestHead(scores, nHead, chance, (m) => ({ other: weightOn(m, other) }));
+  return { ...result, words: { pronoun: found.pronoun, antecedent: found.antecedent, other: found.other } };
+}

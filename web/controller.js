@@ -397,6 +397,7 @@ export function frame() {
     predictionsB,
     predictionKind: app.predictionKind,
     internals: layerInternals, // (layer) -> { q, k, v } of text A's run (model.explain), for the walkthrough
+    delimiters: app.delimiters, // per token of the run: a delimiter (analysis.isDelimiterText)?
   };
 }
 

@@ -271,6 +271,33 @@ const EN = {
   'steps.show.embed': 'Show in the head view',
   'steps.show.softmax': 'Show in the model view',
   'steps.show.weighted': 'Explain the largest weight',
+  'kinds.tab': 'Three kinds of head',
+  'kinds.hint':
+    'The example this page starts from says that one head follows grammar, one finds what a pronoun means, and one links words of similar meaning. Here each kind is measured on this model and text: the best head, its score, the score of a head that spreads its attention evenly (chance), and the label threshold the head chips use.',
+  'kinds.legend':
+    'score: mean attention weight on the keys the kind names; chance: the same for uniform attention; threshold: <code>max(2 × chance, chance + 0.3)</code>',
+  'kinds.shows': 'three kinds of head',
+  'kinds.title.syntax': 'Grammar (syntax)',
+  'kinds.title.pronoun': 'The pronoun and its antecedent',
+  'kinds.title.semantic': 'Words of similar meaning',
+  'kinds.proxy.syntax':
+    'Measured by a stated proxy, as no parser runs here: the weight from each token to its neighbour (the token before it; in an encoder also the one after), the most frequent grammatical link.',
+  'kinds.proxy.pronoun':
+    'The weight from the pronoun to the word it refers to (its antecedent), where the page knows it: the seed sentences in English and Bengali (tired / wide).',
+  'kinds.proxy.semantic':
+    'The weight from each token to the other token most similar to it by the cosine of their input embeddings (earlier tokens only with the causal mask; copies of the same token left out).',
+  'kinds.clears': '{head} does it best: {score} against {chance} by chance (label threshold {threshold}).',
+  'kinds.none':
+    'No head clears chance by the threshold: the best, {head}, gives {score} against {chance} by chance (label threshold {threshold}).',
+  'kinds.pronounDetail': '{pronoun} → {antecedent}: {score}; on the other candidate {other}: {otherScore}.',
+  'kinds.semanticDetail': 'Over {n} tokens; the most similar pair: {query} → {key} (cosine {cosine}).',
+  'kinds.missing.syntax': 'The text is too short: no token has a neighbour to measure.',
+  'kinds.missing.pronoun':
+    'The page knows the antecedent only in the seed sentences (English and Bengali, tired / wide): choose one of those presets to measure this kind.',
+  'kinds.missing.embeddings':
+    "This model's token embeddings cannot be read here (a model from local files): this kind is not measured.",
+  'kinds.missing.semantic': 'No token has another token to compare with.',
+  'kinds.missing.loading': "Reading the model's token embeddings…",
   'explain.empty':
     'Open the Model view and click a cell of a head (or focus the large map and press Enter) to see how that weight is computed.',
   'explain.words': 'A weight is explained on sub-word pieces: switch “Words” off to explain it.',
@@ -589,6 +616,33 @@ const BN = {
   'steps.show.embed': 'হেড ভিউতে দেখুন',
   'steps.show.softmax': 'মডেল ভিউতে দেখুন',
   'steps.show.weighted': 'সবচেয়ে বড় ওজনের ব্যাখ্যা',
+  'kinds.tab': 'তিন রকম হেড',
+  'kinds.hint':
+    'এই পেজ যে উদাহরণ থেকে শুরু, তাতে বলা হয়েছে: একটি হেড ব্যাকরণ মেনে চলে, একটি খুঁজে বের করে সর্বনামটি কাকে বোঝায়, আর একটি মিল-অর্থের শব্দগুলোকে জুড়ে দেয়। এখানে প্রতিটি রকম এই মডেল আর এই লেখায় মেপে দেখা হয়েছে: সবচেয়ে ভালো হেড, তার স্কোর, সমানভাবে সবদিকে তাকানো একটি হেডের স্কোর (দৈবাৎ), আর হেড-চিপ যে সীমা পেরোলে লেবেল দেয়।',
+  'kinds.legend':
+    'স্কোর: ওই রকমের নির্দিষ্ট কী-গুলোর ওপর গড় অ্যাটেনশন ওজন; দৈবাৎ: সমান অ্যাটেনশনে একই মান; সীমা: <code>max(2 × দৈবাৎ, দৈবাৎ + 0.3)</code>',
+  'kinds.shows': 'তিন রকম হেড',
+  'kinds.title.syntax': 'ব্যাকরণ (বাক্যগঠন)',
+  'kinds.title.pronoun': 'সর্বনাম আর সে যাকে বোঝায়',
+  'kinds.title.semantic': 'মিল-অর্থের শব্দ',
+  'kinds.proxy.syntax':
+    'এখানে কোনো পার্সার চলে না, তাই একটি ঘোষিত বিকল্প মাপ: প্রতিটি টোকেন থেকে তার প্রতিবেশীর ওপর ওজন (আগের টোকেন; এনকোডারে পরেরটিও), কারণ ব্যাকরণের সবচেয়ে সাধারণ সম্পর্ক পাশাপাশি শব্দের মধ্যেই।',
+  'kinds.proxy.pronoun':
+    'সর্বনাম থেকে যে শব্দকে সে বোঝায় (পূর্বপদ) তার ওপর ওজন, যেখানে পেজ সেটি জানে: ইংরেজি আর বাংলা মূল বাক্যগুলোতে (ক্লান্ত / চওড়া)।',
+  'kinds.proxy.semantic':
+    'প্রতিটি টোকেন থেকে ইনপুট এমবেডিংয়ের কোসাইনে তার সবচেয়ে কাছের অন্য টোকেনটির ওপর ওজন (কজাল মাস্কে শুধু আগের টোকেন; একই টোকেনের আরেকটি কপি বাদ)।',
+  'kinds.clears': '{head} এটি সবচেয়ে ভালো করে: {score}, যেখানে দৈবাৎ {chance} (লেবেলের সীমা {threshold})।',
+  'kinds.none':
+    'কোনো হেডই সীমা পেরিয়ে দৈবাৎ মানের ওপরে ওঠে না: সবচেয়ে ভালো {head} দেয় {score}, দৈবাৎ {chance} (লেবেলের সীমা {threshold})।',
+  'kinds.pronounDetail': '{pronoun} → {antecedent}: {score}; অন্য প্রার্থী {other}-এর ওপর: {otherScore}।',
+  'kinds.semanticDetail': '{n}টি টোকেনের ওপর; সবচেয়ে কাছের জোড়া: {query} → {key} (কোসাইন {cosine})।',
+  'kinds.missing.syntax': 'লেখাটি খুব ছোট: মাপার মতো প্রতিবেশী কোনো টোকেনের নেই।',
+  'kinds.missing.pronoun':
+    'পেজ পূর্বপদ জানে শুধু মূল বাক্যগুলোতে (ইংরেজি ও বাংলা, ক্লান্ত / চওড়া): এই রকমটি মাপতে ওই উদাহরণগুলোর একটি বেছে নিন।',
+  'kinds.missing.embeddings':
+    'এই মডেলের টোকেন এমবেডিং এখানে পড়া যায় না (কম্পিউটারের ফাইল থেকে আনা মডেল): এই রকমটি মাপা হয়নি।',
+  'kinds.missing.semantic': 'তুলনা করার মতো অন্য কোনো টোকেন নেই।',
+  'kinds.missing.loading': 'মডেলের টোকেন এমবেডিং পড়া হচ্ছে…',
   'explain.empty':
     'মডেল ভিউ খুলে কোনো হেডের একটি ঘরে ক্লিক করুন (বা বড় হিটম্যাপে ফোকাস করে Enter চাপুন): ওই ওজনটি কীভাবে হিসাব হলো, এখানে ধাপে ধাপে দেখা যাবে।',
   'explain.words': 'ওজনের ব্যাখ্যা দেওয়া হয় শব্দের টুকরো ধরে: ব্যাখ্যা দেখতে “শব্দ” বন্ধ করুন।',

@@ -126,6 +126,10 @@ const hook = {
   get steps() {
     return app.views.get('steps').inspect();
   },
+  /** The head kinds' results: { syntax, pronoun, semantic } (views/kinds-view.js). */
+  get kinds() {
+    return app.views.get('kinds').inspect();
+  },
   get aggregate() {
     return app.views.get('aggregate').inspect().values;
   },

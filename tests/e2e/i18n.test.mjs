@@ -22,7 +22,9 @@ function latinWords(kept) {
   const names = [...document.querySelectorAll('#model-select option')].map((o) => o.textContent);
   const allowed = new Set([...kept, ...names]);
   const word = /[A-Za-z_](?:[A-Za-z0-9_'’]|-(?=[A-Za-z0-9]))*/g;
-  const isAllowed = (w) => allowed.has(w) || /^(L\d+)?H\d+$/.test(w) || /^L\d+$/.test(w) || /^e-?\d+$/.test(w);
+  // single letters are the math's variables (q, k, v, d, s, a, z, x)
+  const isAllowed = (w) =>
+    allowed.has(w) || /^[A-Za-z]$/.test(w) || /^(L\d+)?H\d+$/.test(w) || /^L\d+$/.test(w) || /^e-?\d+$/.test(w);
   const skip = (element) => element.closest('[data-raw], code, .formula, sub, sup, option, script, style, textarea');
   const visible = (element) => element.getClientRects().length > 0 && !element.closest('[hidden]');
   const found = [];

@@ -112,3 +112,53 @@ test(
     });
   },
 );
+
+test(
+  'three kinds of head: the best head of each kind against chance, from the page attention',
+  { timeout: 90_000 },
+  async (t) => {
+    await demo.onPage(t, 'view=kinds', async (page) => {
+      await page.waitForFunction(() => window.mhaDemo.kinds && !window.mhaDemo.kinds.semantic.missing, null, {
+        timeout: 30_000,
+      });
+      const k = await hook(page, () => window.mhaDemo.kinds);
+      const { tokens, attention, T, nLayer, nHead } = await hook(page, () => ({
+        ...window.mhaDemo.shown,
+        nLayer: window.mhaDemo.config.nLayer,
+        nHead: window.mhaDemo.config.nHead,
+      }));
+      // pronoun: "it" -> "animal" (tired); the best head is the largest weight from "it" on "animal" of every head
+      // (this model's pieces: ␣anim + al; a word's weight is the sum over its pieces)
+      const it = tokens.indexOf('␣it'),
+        animal = [tokens.indexOf('␣anim'), tokens.indexOf('al')],
+        street = tokens.indexOf('␣street');
+      assert.ok(it > 0 && animal[0] > 0 && animal[1] === animal[0] + 1 && street > 0, tokens.join('|'));
+      assert.deepEqual(k.pronoun.words, { pronoun: 'it', antecedent: 'animal', other: 'street' });
+      const weight = (m, i, j) =>
+        Array.isArray(j) ? j.reduce((sum, n) => sum + weight(m, i, n), 0) : attention[(m * T + i) * T + j];
+      let best = 0;
+      for (let m = 1; m < nLayer * nHead; ++m) if (weight(m, it, animal) > weight(best, it, animal)) best = m;
+      assert.deepEqual([k.pronoun.best.layer, k.pronoun.best.head], [Math.floor(best / nHead), best % nHead]);
+      assert.ok(Math.abs(k.pronoun.best.score - weight(best, it, animal)) < 1e-6);
+      assert.ok(Math.abs(k.pronoun.best.other - weight(best, it, street)) < 1e-6);
+      assert.ok(Math.abs(k.pronoun.chance - 2 / (it + 1)) < 1e-9, 'two pieces of the keys it sees');
+      // every kind is measured, named, and its verdict agrees with its threshold
+      for (const kind of ['syntax', 'pronoun', 'semantic']) {
+        const r = k[kind];
+        assert.ok(r.best && r.chance > 0 && r.chance < 1, kind);
+        assert.equal(r.clears, r.best.score >= r.threshold, kind);
+        const verdict = await page.getAttribute(`#kinds-list [data-kind="${kind}"] [data-verdict]`, 'data-verdict');
+        assert.equal(verdict, r.clears ? 'clears' : 'none');
+        const text = await page.textContent(`#kinds-list [data-kind="${kind}"]`);
+        assert.match(text, r.clears ? /does it best/ : /No head clears chance by the threshold/);
+        assert.ok(text.includes(r.chance.toFixed(3)), `${kind}: chance beside the score`);
+      }
+      await afterUpdate(page, () => page.click('#lang-toggle [data-lang="bn"]'));
+      assert.match(await page.textContent('#kinds-list [data-kind="pronoun"] h4'), /সর্বনাম/);
+      // a head's button opens it in the model view
+      await page.click('#kinds-list [data-kind="pronoun"] button[data-layer]');
+      const state = await hook(page, () => window.mhaDemo.state);
+      assert.deepEqual([state.view, state.layer, state.head], ['model', k.pronoun.best.layer, k.pronoun.best.head]);
+    });
+  },
+);

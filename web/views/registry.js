@@ -23,6 +23,7 @@ const MODULES = [
   './aggregate-view.js', // heads combined: mean, max, rollout over layers
   './compare-view.js', // two texts and their difference per head
   './steps-view.js', // one query token through one head, step by step, on this run's numbers
+  './kinds-view.js', // the seed's three kinds of head (grammar, pronoun, meaning), measured against chance
 ];
 
 export const VIEWS = (await Promise.all(MODULES.map((path) => import(path)))).map((module) => module.default);

@@ -62,7 +62,8 @@ function keyTable(steps, tokens) {
       `<tr data-key="${j}"><td>${token(tokens[j])}</td><td>${fmt(steps.dots[j])}</td><td>${fmt(steps.scores[j])}</td>` +
       `<td><strong>${fmt(steps.weights[j])}</strong></td></tr>`,
   );
-  const more = steps.keys > LISTED_KEYS ? `<caption>${t('steps.tableTop', { n: LISTED_KEYS, keys: steps.keys })}</caption>` : '';
+  const more =
+    steps.keys > LISTED_KEYS ? `<caption>${t('steps.tableTop', { n: LISTED_KEYS, keys: steps.keys })}</caption>` : '';
   return (
     `<table class="steps-table" id="steps-table">${more}<thead><tr><th>${t('steps.colKey')}</th><th>q·k</th>` +
     `<th>÷√d<sub>k</sub></th><th>${t('steps.colWeight')}</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
@@ -103,7 +104,9 @@ function stepBodies({ steps, tokens, i, layer, head, config, causal }) {
       top: token(tokens[top]),
       w: fmt(steps.weights[top]),
     }),
-    weighted: t('steps.weighted', { ...p, norm: norm.toFixed(3) }) + `<div class="steps-vectors">z = ${vector(steps.output)}</div>`,
+    weighted:
+      t('steps.weighted', { ...p, norm: norm.toFixed(3) }) +
+      `<div class="steps-vectors">z = ${vector(steps.output)}</div>`,
     concat: t('steps.concat', p) + `<div class="steps-bars">${headBars(steps.headNorms, head)}</div>`,
     output: t('steps.output', p),
   };
@@ -172,7 +175,9 @@ class StepsView {
     this.current = { i, layer: s.layer, head: s.head, steps };
     const bodies = stepBodies({ steps, tokens: run.tokens, i, layer: s.layer, head: s.head, config, causal });
     const items = STEPS.map(({ id }, n) => {
-      const show = showPatch(id, this.current) ? `<button type="button" data-show="${id}">${t(`steps.show.${id}`)}</button>` : '';
+      const show = showPatch(id, this.current)
+        ? `<button type="button" data-show="${id}">${t(`steps.show.${id}`)}</button>`
+        : '';
       return (
         `<li data-step="${id}" tabindex="0"><h4>${n + 1}. ${t(`steps.title.${id}`)}</h4>` +
         `<div class="steps-body">${bodies[id]}</div>${show}</li>`
@@ -208,7 +213,13 @@ export default {
       inspect: () => {
         const c = view.current;
         if (!c) return null;
-        return { i: c.i, layer: c.layer, head: c.head, weights: Array.from(c.steps.weights), steps: STEPS.map((s) => s.id) };
+        return {
+          i: c.i,
+          layer: c.layer,
+          head: c.head,
+          weights: Array.from(c.steps.weights),
+          steps: STEPS.map((s) => s.id),
+        };
       },
     };
   },
