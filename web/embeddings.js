@@ -13,9 +13,15 @@ export function embeddingMatrix(buffer) {
   const name = Object.keys(header).find((key) => TABLE.test(key));
   if (!name) throw new Error('model.safetensors: expected a token embedding (wte / word_embeddings), found none');
   const { dtype, shape, data_offsets: offsets } = header[name];
-  if (!BYTES[dtype] || shape.length !== 2) throw new Error(`${name}: expected a 2-d F32/F16/BF16 matrix, got ${dtype} ${shape}`);
+  if (!BYTES[dtype] || shape.length !== 2)
+    throw new Error(`${name}: expected a 2-d F32/F16/BF16 matrix, got ${dtype} ${shape}`);
   const start = 8 + headerLength + offsets[0];
-  return { bytes: new Uint8Array(buffer.slice(start, 8 + headerLength + offsets[1])), dtype, vocab: shape[0], dim: shape[1] };
+  return {
+    bytes: new Uint8Array(buffer.slice(start, 8 + headerLength + offsets[1])),
+    dtype,
+    vocab: shape[0],
+    dim: shape[1],
+  };
 }
 
 function halfToFloat(h) {

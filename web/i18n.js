@@ -422,7 +422,7 @@ const BN = {
   'input.presets': 'তৈরি উদাহরণ',
   'input.tokens': 'মডেল লেখাটিকে যে টোকেনগুলোতে ভাঙে',
   'preset.seed': 'মূল বাক্য',
-  'preset.wide': '…রাস্তাটা চওড়া ছিল',
+  'preset.wide': '…সেটি চওড়া ছিল',
   'preset.repeated': 'একই বাক্য দুবার',
   'preset.random': 'এলোমেলো টোকেন, দুবার',
   'preset.randomTitle':

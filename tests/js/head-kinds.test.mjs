@@ -35,14 +35,27 @@ describe('syntax: the neighbour proxy', () => {
     close(r.syntax.chance, chance, 'chance');
     close(r.syntax.threshold, labelThreshold(chance), 'threshold');
     assert.equal(r.syntax.clears, true);
-    const flat = headKinds({ attention: attentionOf(T, [uniform(true, T)]), config: { nLayer: 1, nHead: 1 }, tokens: ['a', 'b', 'c', 'd'], ids: [0, 1, 2, 3], skip: [0, 0, 0, 0] });
+    const flat = headKinds({
+      attention: attentionOf(T, [uniform(true, T)]),
+      config: { nLayer: 1, nHead: 1 },
+      tokens: ['a', 'b', 'c', 'd'],
+      ids: [0, 1, 2, 3],
+      skip: [0, 0, 0, 0],
+    });
     close(flat.syntax.best.score, chance, 'a uniform head scores chance', 1e-6);
     assert.equal(flat.syntax.clears, false);
   });
   test('an encoder counts both neighbours, and skipped tokens are neither queries nor keys', () => {
     const T = 4;
     const attention = attentionOf(T, [uniform(false, T)]);
-    const r = headKinds({ attention, config: { nLayer: 1, nHead: 1 }, tokens: ['[CLS]', 'a', 'b', '[SEP]'], ids: [1, 5, 6, 2], skip: [1, 0, 0, 1], causal: false });
+    const r = headKinds({
+      attention,
+      config: { nLayer: 1, nHead: 1 },
+      tokens: ['[CLS]', 'a', 'b', '[SEP]'],
+      ids: [1, 5, 6, 2],
+      skip: [1, 0, 0, 1],
+      causal: false,
+    });
     assert.deepEqual(r.syntax.rows, [
       { query: 1, keys: [2] },
       { query: 2, keys: [1] },
@@ -64,16 +77,42 @@ describe('pronoun -> antecedent', () => {
     assert.equal(findPronounCase(SEED.slice(0, -1)), null, 'no deciding word, no known antecedent');
   });
   test('Bengali WordPiece pieces spell the words', () => {
-    const tokens = ['[CLS]', 'জন্তু', '·টি', 'রাস্তা', '·টি', 'পার', 'হয়নি', ',', 'কারণ', 'সেটি', 'খুব', 'ক্লান্ত', 'ছিল', '।', '[SEP]'];
+    const tokens = [
+      '[CLS]',
+      'জন্তু',
+      '·টি',
+      'রাস্তা',
+      '·টি',
+      'পার',
+      'হয়নি',
+      ',',
+      'কারণ',
+      'সেটি',
+      'খুব',
+      'ক্লান্ত',
+      'ছিল',
+      '।',
+      '[SEP]',
+    ];
     assert.deepEqual(wordSpans(tokens, 'জন্তুটি'), [{ start: 1, end: 3 }]);
     const found = findPronounCase(tokens);
-    assert.deepEqual([found.antecedent, found.spans.antecedent, found.spans.pronoun], ['জন্তুটি', { start: 1, end: 3 }, { start: 9, end: 10 }]);
+    assert.deepEqual(
+      [found.antecedent, found.spans.antecedent, found.spans.pronoun],
+      ['জন্তুটি', { start: 1, end: 3 }, { start: 9, end: 10 }],
+    );
   });
   test('the best head by weight on the antecedent, the other candidate beside it, chance 1 / (i + 1)', () => {
     const T = SEED.length;
-    const resolver = (i, j) => (i !== 8 ? uniform(true, T)(i, j) : j === 1 ? 0.6 : j === 6 ? 0.1 : j <= 8 ? 0.3 / 7 : 0);
+    const resolver = (i, j) =>
+      i !== 8 ? uniform(true, T)(i, j) : j === 1 ? 0.6 : j === 6 ? 0.1 : j <= 8 ? 0.3 / 7 : 0;
     const attention = attentionOf(T, [uniform(true, T), resolver]);
-    const r = headKinds({ attention, config: { nLayer: 1, nHead: 2 }, tokens: SEED, ids: SEED.map((_, n) => n), skip: new Array(T).fill(0) });
+    const r = headKinds({
+      attention,
+      config: { nLayer: 1, nHead: 2 },
+      tokens: SEED,
+      ids: SEED.map((_, n) => n),
+      skip: new Array(T).fill(0),
+    });
     assert.deepEqual([r.pronoun.best.head, r.pronoun.words.antecedent, r.pronoun.words.other], [1, 'animal', 'street']);
     close(r.pronoun.best.score, 0.6, 'on animal', 1e-6);
     close(r.pronoun.best.other, 0.1, 'on street', 1e-6);
@@ -81,7 +120,13 @@ describe('pronoun -> antecedent', () => {
     assert.equal(r.pronoun.clears, true);
   });
   test('a text without a known case says so', () => {
-    const r = headKinds({ attention: attentionOf(2, [uniform(true, 2)]), config: { nLayer: 1, nHead: 1 }, tokens: ['a', 'b'], ids: [0, 1], skip: [0, 0] });
+    const r = headKinds({
+      attention: attentionOf(2, [uniform(true, 2)]),
+      config: { nLayer: 1, nHead: 1 },
+      tokens: ['a', 'b'],
+      ids: [0, 1],
+      skip: [0, 0],
+    });
     assert.deepEqual(r.pronoun, { missing: 'pronoun' });
     assert.deepEqual(r.semantic, { missing: 'embeddings' });
   });
@@ -92,17 +137,47 @@ describe('semantic: the most similar token by embedding cosine', () => {
   const embeddings = Float32Array.from([1, 0, 0, 1, 0.9, 0.1, 0.1, 0.9]);
   test('earlier tokens only with the causal mask; a copy of the same id is left out', () => {
     const rows = similarRows(embeddings, 2, [0, 1, 2, 3], [0, 0, 0, 0], true);
-    assert.deepEqual(rows.map((r) => [r.query, r.keys[0]]), [[1, 0], [2, 0], [3, 1]]);
+    assert.deepEqual(
+      rows.map((r) => [r.query, r.keys[0]]),
+      [
+        [1, 0],
+        [2, 0],
+        [3, 1],
+      ],
+    );
     const copies = similarRows(embeddings, 2, [7, 1, 7, 3], [0, 0, 0, 0], true);
-    assert.deepEqual(copies.map((r) => [r.query, r.keys[0]]), [[1, 0], [2, 1], [3, 1]]);
+    assert.deepEqual(
+      copies.map((r) => [r.query, r.keys[0]]),
+      [
+        [1, 0],
+        [2, 1],
+        [3, 1],
+      ],
+    );
     const encoder = similarRows(embeddings, 2, [0, 1, 2, 3], [0, 0, 0, 0], false);
-    assert.deepEqual(encoder.map((r) => [r.query, r.keys[0]]), [[0, 2], [1, 3], [2, 0], [3, 1]]);
+    assert.deepEqual(
+      encoder.map((r) => [r.query, r.keys[0]]),
+      [
+        [0, 2],
+        [1, 3],
+        [2, 0],
+        [3, 1],
+      ],
+    );
   });
   test('a head on the similar token scores 1 against chance', () => {
     const T = 4;
     const similar = (i, j) => (i === 0 ? (j === 0 ? 1 : 0) : j === [0, 0, 0, 1][i] ? 1 : 0);
     const attention = attentionOf(T, [uniform(true, T), similar]);
-    const r = headKinds({ attention, config: { nLayer: 1, nHead: 2 }, tokens: ['a', 'b', 'c', 'd'], ids: [0, 1, 2, 3], skip: [0, 0, 0, 0], embeddings, dim: 2 });
+    const r = headKinds({
+      attention,
+      config: { nLayer: 1, nHead: 2 },
+      tokens: ['a', 'b', 'c', 'd'],
+      ids: [0, 1, 2, 3],
+      skip: [0, 0, 0, 0],
+      embeddings,
+      dim: 2,
+    });
     assert.equal(r.semantic.best.head, 1);
     close(r.semantic.best.score, 1, 'score', 1e-6);
     close(r.semantic.chance, (1 / 2 + 1 / 3 + 1 / 4) / 3, 'chance');
@@ -112,7 +187,13 @@ describe('semantic: the most similar token by embedding cosine', () => {
 test('embeddings.js reads the token embedding of a safetensors file (F32 and F16), rows by id', () => {
   const data = [1, 2, 3, 0.5, -0.25, 4, 8, -16, 0]; // vocabulary 3 x dim 3
   for (const dtype of ['F32', 'F16']) {
-    const file = writeSafetensors({ 'transformer.h.0.attn.c_attn.bias': { shape: [2], data: [9, 9] }, 'transformer.wte.weight': { shape: [3, 3], data } }, { dtype });
+    const file = writeSafetensors(
+      {
+        'transformer.h.0.attn.c_attn.bias': { shape: [2], data: [9, 9] },
+        'transformer.wte.weight': { shape: [3, 3], data },
+      },
+      { dtype },
+    );
     const matrix = embeddingMatrix(file.buffer);
     assert.deepEqual([matrix.vocab, matrix.dim, matrix.dtype], [3, 3, dtype]);
     assert.deepEqual(Array.from(embeddingRows(matrix, [2, 0])), [8, -16, 0, 1, 2, 3]);

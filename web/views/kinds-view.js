@@ -59,7 +59,12 @@ class KindsView {
   initialize() {
     this.list.addEventListener('click', (e) => {
       const button = e.target.closest('button[data-layer]');
-      if (button) this.actions.setState({ layer: Number(button.dataset.layer), head: Number(button.dataset.head), view: 'model' });
+      if (button)
+        this.actions.setState({
+          layer: Number(button.dataset.layer),
+          head: Number(button.dataset.head),
+          view: 'model',
+        });
     });
   }
 
@@ -85,7 +90,16 @@ class KindsView {
     const skip = Array.from(run.ids, (_, n) => Boolean(run.special?.[n]) || Boolean(delimiters[n]));
     const embedded = this.embeddingsOf(state.modelUrl, run.ids);
     const { tokens, ids, attention } = run;
-    const options = { attention, config, tokens, ids, skip, causal, embeddings: embedded.rows ?? null, dim: embedded.dim };
+    const options = {
+      attention,
+      config,
+      tokens,
+      ids,
+      skip,
+      causal,
+      embeddings: embedded.rows ?? null,
+      dim: embedded.dim,
+    };
     const result = headKinds(options);
     if (embedded.loading) result.semantic = { missing: 'loading' };
     this.result = result;
@@ -100,8 +114,7 @@ class KindsView {
 
 /** The numbers of a result for the tests (no row lists). */
 const summary = (result) =>
-  result &&
-  Object.fromEntries(KINDS.map((kind) => [kind, { ...result[kind], rows: result[kind].rows?.length ?? 0 }]));
+  result && Object.fromEntries(KINDS.map((kind) => [kind, { ...result[kind], rows: result[kind].rows?.length ?? 0 }]));
 
 export default {
   id: 'kinds',
