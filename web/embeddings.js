@@ -50,6 +50,7 @@ export function embeddingRows({ bytes, dtype, dim }, ids) {
 }
 
 const cache = new Map(); // model folder -> Promise of its matrix (or null when it has none)
+const loaded = new Map(); // model folder -> its matrix (or null), once the promise settled
 
 /** The embedding matrix of a model folder on this page's server (cached), or null when it cannot be read. */
 export function loadEmbeddings(modelUrl) {
@@ -62,4 +63,21 @@ export function loadEmbeddings(modelUrl) {
     cache.set(modelUrl, load);
   }
   return cache.get(modelUrl);
+}
+
+/**
+ * The matrix of a model folder now: the matrix, null (none: local files, or unreadable), or undefined while it
+ * loads -- then onReady() is called once it has (the caller renders again).
+ */
+export function embeddingsNow(modelUrl, onReady, filesModel) {
+  if (modelUrl === filesModel) return null;
+  if (loaded.has(modelUrl)) return loaded.get(modelUrl);
+  const first = !cache.has(modelUrl);
+  const load = loadEmbeddings(modelUrl);
+  if (first)
+    load.then((matrix) => {
+      loaded.set(modelUrl, matrix);
+      onReady();
+    });
+  return undefined;
 }

@@ -268,6 +268,8 @@ const EN = {
     "The {nHead} heads of layer {layer} do the same at once, each with its own W<sup>Q</sup>, W<sup>K</sup>, W<sup>V</sup>, so each can look for something else. Their outputs of {dK} numbers are put side by side: {nHead} × {dK} = {concat} numbers. The size |z| of each head's output for {token}:",
   'steps.output':
     "The concatenation is multiplied by W<sup>O</sup> ({concat} × {dModel}), which mixes the heads, and the result is added to the token's vector (the residual connection): the next layer starts from there. Switching a head off (Ablate heads) sets its part to 0 before W<sup>O</sup>.",
+  'steps.embedRow':
+    "({n} numbers: the token's row of the embedding matrix, before the position is added and before the layers)",
   'steps.show.embed': 'Show in the head view',
   'steps.show.softmax': 'Show in the model view',
   'steps.show.weighted': 'Explain the largest weight',
@@ -613,6 +615,7 @@ const BN = {
     'লেয়ার {layer}-এর {nHead}টি হেড একই সময়ে একই কাজ করে, প্রত্যেকে নিজের W<sup>Q</sup>, W<sup>K</sup>, W<sup>V</sup> দিয়ে, তাই প্রত্যেকে আলাদা কিছু খুঁজতে পারে। তাদের {dK}টি সংখ্যার আউটপুটগুলো পাশাপাশি জোড়া লাগানো হয়: {nHead} × {dK} = {concat}টি সংখ্যা। {token}-এর জন্য প্রতিটি হেডের আউটপুটের মাপ |z|:',
   'steps.output':
     'জোড়া লাগানো ভেক্টরকে W<sup>O</sup> ({concat} × {dModel}) দিয়ে গুণ করা হয়, যা হেডগুলোকে মেশায়; ফলটি টোকেনের আগের ভেক্টরের সঙ্গে যোগ হয় (রেসিডুয়াল সংযোগ), আর পরের লেয়ার সেখান থেকে শুরু করে। কোনো হেড বন্ধ করলে (হেড বন্ধ করুন) W<sup>O</sup>-এর আগে তার অংশটি 0 হয়ে যায়।',
+  'steps.embedRow': '({n}টি সংখ্যা: এমবেডিং ম্যাট্রিক্সে এই টোকেনের সারি, অবস্থান যোগ হওয়ার আগে আর লেয়ারগুলোর আগে)',
   'steps.show.embed': 'হেড ভিউতে দেখুন',
   'steps.show.softmax': 'মডেল ভিউতে দেখুন',
   'steps.show.weighted': 'সবচেয়ে বড় ওজনের ব্যাখ্যা',

@@ -89,6 +89,12 @@ test(
         JSON.stringify(en),
       );
       assert.match(await page.textContent('#steps-list [data-step="project"]'), /256 × 32/);
+      // step 1 shows the token's row of the embedding matrix once the page has read it (d_model numbers)
+      await page.waitForFunction(() => window.mhaDemo.steps.embedding !== null);
+      const embedding = (await hook(page, () => window.mhaDemo.steps)).embedding;
+      assert.equal(embedding.length, 256);
+      assert.ok(embedding.some((x) => x !== 0));
+      assert.match(await page.textContent('#steps-list [data-step="embed"]'), /e = \[-?\d/);
       // hovering a step highlights where it is on the page; "show" opens the view that draws it
       await page.hover('#steps-list [data-step="embed"] h4');
       assert.equal(

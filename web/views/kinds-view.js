@@ -4,7 +4,7 @@
 // read once per model folder. The default export is the view (views/registry.js).
 import { headKinds } from '../analysis.js';
 import { escapeHtml, setHtml } from '../dom.js';
-import { loadEmbeddings, embeddingRows } from '../embeddings.js';
+import { embeddingRows, embeddingsNow } from '../embeddings.js';
 import { t } from '../i18n.js';
 import { FILES_MODEL } from '../state.js';
 
@@ -52,7 +52,6 @@ class KindsView {
   constructor(panel, actions) {
     this.list = panel.querySelector('#kinds-list');
     this.actions = actions;
-    this.embeddings = { url: null, matrix: null, ready: false };
     this.result = null;
   }
 
@@ -68,20 +67,10 @@ class KindsView {
     });
   }
 
-  /** The token embeddings of the run's ids, loading them first (then rendering again) when needed. */
+  /** The token embeddings of the run's ids: { rows, dim }, {} when the model has none, { loading } before. */
   embeddingsOf(modelUrl, ids) {
-    const e = this.embeddings;
-    if (e.url !== modelUrl) {
-      this.embeddings = { url: modelUrl, matrix: null, ready: modelUrl === FILES_MODEL };
-      if (modelUrl !== FILES_MODEL)
-        loadEmbeddings(modelUrl).then((matrix) => {
-          if (this.embeddings.url !== modelUrl) return;
-          this.embeddings = { url: modelUrl, matrix, ready: true };
-          this.actions.setState({});
-        });
-    }
-    const { matrix, ready } = this.embeddings;
-    if (!ready) return { loading: true };
+    const matrix = embeddingsNow(modelUrl, () => this.actions.setState({}), FILES_MODEL);
+    if (matrix === undefined) return { loading: true };
     return matrix ? { rows: embeddingRows(matrix, Array.from(ids)), dim: matrix.dim } : {};
   }
 

@@ -6,7 +6,9 @@
 import { attentionSteps } from '../analysis.js';
 import { headColor } from '../colors.js';
 import { escapeHtml, setHtml } from '../dom.js';
+import { embeddingRows, embeddingsNow } from '../embeddings.js';
 import { t } from '../i18n.js';
+import { FILES_MODEL } from '../state.js';
 
 const SHOWN_VALUES = 6; // of a vector: the first few values, then "…"
 const LISTED_KEYS = 12; // keys in the table (the largest weights when there are more)
@@ -79,13 +81,17 @@ function headBars(norms, head) {
 }
 
 /** The words and numbers of every step, { id: html }. */
-function stepBodies({ steps, tokens, i, layer, head, config, causal }) {
+function stepBodies({ steps, tokens, i, layer, head, config, causal, embedding }) {
   const { nEmbd: dModel, nHead, headDim: dK } = config;
   const p = { token: token(tokens[i]), i, layer, head, dModel, dK, nHead, concat: nHead * dK };
   const top = steps.weights.reduce((best, w, j) => (w > steps.weights[best] ? j : best), 0);
   const norm = Math.sqrt(steps.output.reduce((s, x) => s + x * x, 0));
   return {
-    embed: t(causal ? 'steps.embed.causal' : 'steps.embed.encoder', p),
+    embed:
+      t(causal ? 'steps.embed.causal' : 'steps.embed.encoder', p) +
+      (embedding
+        ? `<div class="steps-vectors">e = ${vector(embedding)} ${t('steps.embedRow', { n: embedding.length })}</div>`
+        : ''),
     project:
       t('steps.project', p) +
       `<div class="steps-vectors">q<sub>${i}</sub> = ${vector(steps.q)}<br>k<sub>${i}</sub> = ${vector(steps.k)}` +
@@ -172,8 +178,12 @@ class StepsView {
     }
     const i = stepQuery(s, T);
     const steps = attentionSteps(frame.internals(s.layer), T, config.nHead, config.headDim, s.head, i, causal);
-    this.current = { i, layer: s.layer, head: s.head, steps };
-    const bodies = stepBodies({ steps, tokens: run.tokens, i, layer: s.layer, head: s.head, config, causal });
+    this.current = { i, layer: s.layer, head: s.head, steps, embedding: null };
+    const matrix = embeddingsNow(s.modelUrl, () => this.actions.setState({}), FILES_MODEL);
+    const embedding = matrix ? embeddingRows(matrix, [run.ids[i]]) : null;
+    const context = { steps, tokens: run.tokens, i, layer: s.layer, head: s.head, config, causal, embedding };
+    const bodies = stepBodies(context);
+    this.current.embedding = embedding;
     const items = STEPS.map(({ id }, n) => {
       const show = showPatch(id, this.current)
         ? `<button type="button" data-show="${id}">${t(`steps.show.${id}`)}</button>`
@@ -219,6 +229,7 @@ export default {
           head: c.head,
           weights: Array.from(c.steps.weights),
           steps: STEPS.map((s) => s.id),
+          embedding: c.embedding && Array.from(c.embedding), // the token's embedding row (null until read)
         };
       },
     };
