@@ -257,30 +257,80 @@ export function attentionRollout(attention, config, T, upTo, causal = true) {
 }
 
 /**
- * A minus B over the first T = min(TA, TB) positions of every head: { diff [nLayer, nHead, T, T], T,
- * maxAbs per head [nLayer * nHead], range (the largest |diff|) }. causal: only keys j <= i (the rest are 0).
+ * Aligns two token lists by their text, as a diff does: the longest common subsequence of equal tokens, and
+ * in each gap between two of them the k-th token of A paired with the k-th of B. ops, in text order:
+ *   { op: 'same', a, b }     equal tokens (a: index in A, b: index in B)
+ *   { op: 'changed', a, b }  paired in a gap (a word replaced by another)
+ *   { op: 'deleted', a }     only in A          { op: 'inserted', b }  only in B
+ * pairs: the 'same' and 'changed' ops in order (both indices increase), the rows and columns two runs share.
+ * "did not" vs "didn't" keeps every token after the edit aligned with its own.
  */
-export function attentionDifference(a, TA, b, TB, { nLayer, nHead }, causal = true) {
-  const T = Math.min(TA, TB);
-  const diff = new Float32Array(nLayer * nHead * T * T);
+export function alignTokens(a, b) {
+  const TA = a.length,
+    TB = b.length,
+    width = TB + 1;
+  const lcs = new Uint32Array((TA + 1) * width); // lcs[i * width + j]: LCS length of a[i..], b[j..]
+  for (let i = TA - 1; i >= 0; --i)
+    for (let j = TB - 1; j >= 0; --j)
+      lcs[i * width + j] =
+        a[i] === b[j] ? lcs[(i + 1) * width + j + 1] + 1 : Math.max(lcs[(i + 1) * width + j], lcs[i * width + j + 1]);
+  const ops = [];
+  let gapA = [],
+    gapB = [];
+  const closeGap = () => {
+    const paired = Math.min(gapA.length, gapB.length);
+    for (let n = 0; n < paired; ++n) ops.push({ op: 'changed', a: gapA[n], b: gapB[n] });
+    for (const i of gapA.slice(paired)) ops.push({ op: 'deleted', a: i });
+    for (const j of gapB.slice(paired)) ops.push({ op: 'inserted', b: j });
+    gapA = [];
+    gapB = [];
+  };
+  for (let i = 0, j = 0; i < TA || j < TB;) {
+    if (i < TA && j < TB && a[i] === b[j]) {
+      closeGap();
+      ops.push({ op: 'same', a: i++, b: j++ });
+    } else if (j >= TB || (i < TA && lcs[(i + 1) * width + j] >= lcs[i * width + j + 1])) gapA.push(i++);
+    else gapB.push(j++);
+  }
+  closeGap();
+  return { ops, pairs: ops.filter((x) => x.op === 'same' || x.op === 'changed') };
+}
+
+/**
+ * A − B of every head over aligned rows and columns: pairs [{ a, b }] (alignTokens; both indices increasing),
+ * M = pairs.length; diff [nLayer, nHead, M, M] with diff[r][c] = A[pairs[r].a][pairs[c].a] − B[pairs[r].b][pairs[c].b]
+ * (causal: c > r stays 0, masked in both); maxAbs per head; range = the largest.
+ */
+export function alignedDifference(a, TA, b, TB, pairs, { nLayer, nHead }, causal = true) {
+  const M = pairs.length;
+  const diff = new Float32Array(nLayer * nHead * M * M);
   const maxAbs = new Float32Array(nLayer * nHead);
   let range = 0;
   for (let l = 0; l < nLayer; ++l)
     for (let h = 0; h < nHead; ++h) {
       const x = headSlice(a, TA, nHead, l, h),
         y = headSlice(b, TB, nHead, l, h);
-      const base = (l * nHead + h) * T * T;
+      const base = (l * nHead + h) * M * M;
       let m = 0;
-      for (let i = 0; i < T; ++i)
-        for (let j = 0; j <= (causal ? i : T - 1); ++j) {
-          const d = x[i * TA + j] - y[i * TB + j];
-          diff[base + i * T + j] = d;
+      for (let r = 0; r < M; ++r) {
+        const rowA = pairs[r].a * TA,
+          rowB = pairs[r].b * TB;
+        for (let c = 0; c <= (causal ? r : M - 1); ++c) {
+          const d = x[rowA + pairs[c].a] - y[rowB + pairs[c].b];
+          diff[base + r * M + c] = d;
           m = Math.max(m, Math.abs(d));
         }
+      }
       maxAbs[l * nHead + h] = m;
       range = Math.max(range, m);
     }
-  return { diff, T, maxAbs, range };
+  return { diff, T: M, maxAbs, range, pairs };
+}
+
+/** A − B position by position over the first min(TA, TB) tokens (alignedDifference with pairs n <-> n). */
+export function attentionDifference(a, TA, b, TB, config, causal = true) {
+  const pairs = Array.from({ length: Math.min(TA, TB) }, (_, n) => ({ a: n, b: n }));
+  return alignedDifference(a, TA, b, TB, pairs, config, causal);
 }
 
 /**
@@ -443,4 +493,205 @@ export function topTokens(row, k) {
     if (best.length > k) best.pop();
   }
   return best;
+}
+
+/**
+ * The attention of one query token in one head, step by step, from that layer's q, k, v ([nHead, T, headDim],
+ * q not scaled; model.explain): the numbers of the page's walkthrough (views/steps-view.js). keys: the keys
+ * the query sees (i + 1 with the causal mask, else T). Returns
+ *   q, k, v      [headDim] the query's q_i, and its own k_i, v_i
+ *   dots         [keys] q_i · k_j          scale = 1 / sqrt(headDim)      scores [keys] = dots * scale
+ *   masked       keys hidden by the mask (T - keys)
+ *   weights      [keys] softmax of scores (rowMax, normaliser: its max and sum of e^(s - max))
+ *   output       [headDim] z_i = sum_j weights[j] v_j (the head's output for the query, before W_O)
+ *   headNorms    [nHead] |z_i| of every head of the layer (what the concatenation stacks)
+ */
+export function attentionSteps({ q, k, v }, T, nHead, headDim, head, i, causal = true) {
+  const at = (array, h, t) => array.subarray((h * T + t) * headDim, (h * T + t + 1) * headDim);
+  const keys = causal ? i + 1 : T;
+  const scale = 1 / Math.sqrt(headDim);
+  const headOutput = (h) => {
+    const qi = at(q, h, i);
+    const dots = Float64Array.from({ length: keys }, (_, j) => {
+      const kj = at(k, h, j);
+      let s = 0;
+      for (let d = 0; d < headDim; ++d) s += qi[d] * kj[d];
+      return s;
+    });
+    const scores = Float64Array.from(dots, (x) => x * scale);
+    const { weights, max, sum } = softmax(scores);
+    const output = new Float64Array(headDim);
+    for (let j = 0; j < keys; ++j) {
+      const vj = at(v, h, j);
+      for (let d = 0; d < headDim; ++d) output[d] += weights[j] * vj[d];
+    }
+    return { dots, scores, weights, rowMax: max, normaliser: sum, output };
+  };
+  const norm = (x) => Math.sqrt(x.reduce((total, value) => total + value * value, 0));
+  const headNorms = Float64Array.from({ length: nHead }, (_, h) => norm(headOutput(h).output));
+  return {
+    q: Float32Array.from(at(q, head, i)),
+    k: Float32Array.from(at(k, head, i)),
+    v: Float32Array.from(at(v, head, i)),
+    keys,
+    masked: T - keys,
+    scale,
+    ...headOutput(head),
+    headNorms,
+  };
+}
+
+// ---- the seed's three kinds of head, measured ---------------------------------------------------------
+// The seed example says one head follows grammar, one resolves the pronoun, one links words of similar
+// meaning. For the current model and text, headKinds() scores every head for each kind and names the best,
+// beside the chance level of a head that attends uniformly over the keys its query sees (1 / (i + 1) per
+// key with the causal mask, 1 / T in an encoder) and the label threshold (labelThreshold, as the chips):
+//   syntax     proxy: the weight from a token to its neighbours (i - 1; an encoder also i + 1), the most
+//              frequent syntactic link, averaged over the text's queries (no parser runs in the page)
+//   pronoun    the weight from a pronoun to its antecedent, summed over the antecedent's pieces, where the
+//              page knows the antecedent (KNOWN_ANTECEDENTS: the seed sentences, English and Bengali); the
+//              weight on the other candidate is given beside it
+//   semantic   the weight from each token to the earlier token (an encoder: any other token) most similar
+//              to it by the cosine of their input (token) embeddings, copies of the same token excluded
+
+/** Antecedents the page knows: in a text with `decider` after `pronoun`, the pronoun means `antecedent`. */
+export const KNOWN_ANTECEDENTS = [
+  { decider: 'tired', pronoun: 'it', antecedent: 'animal', other: 'street' },
+  { decider: 'wide', pronoun: 'it', antecedent: 'street', other: 'animal' },
+  { decider: 'ক্লান্ত', pronoun: 'সেটি', antecedent: 'জন্তুটি', other: 'রাস্তাটি' },
+  { decider: 'চওড়া', pronoun: 'সেটি', antecedent: 'রাস্তাটি', other: 'জন্তুটি' },
+];
+
+/** A token's text without its word-start or continuation marks ("␣", "·", "##"), lower case. */
+const cleanPiece = (token) => token.replace(/^(␣|·|##|\s)+/u, '').toLowerCase();
+
+/** The token spans [start, end) whose pieces spell `word` (start: a piece that begins with its first letters). */
+export function wordSpans(tokens, word) {
+  const pieces = tokens.map(cleanPiece),
+    spans = [];
+  for (let start = 0; start < pieces.length; ++start) {
+    let text = '';
+    for (let end = start; end < pieces.length && text.length < word.length; ++end) {
+      text += pieces[end];
+      if (!word.startsWith(text) || !pieces[start]) break;
+      if (text === word) spans.push({ start, end: end + 1 });
+    }
+  }
+  return spans;
+}
+
+/** The pronoun case of a text: { pronoun, antecedent, other } spans and words, or null when none is known. */
+export function findPronounCase(tokens) {
+  for (const known of KNOWN_ANTECEDENTS) {
+    const [decider] = wordSpans(tokens, known.decider).slice(-1);
+    if (!decider) continue;
+    const pronoun = wordSpans(tokens, known.pronoun)
+      .filter((s) => s.end <= decider.start)
+      .at(-1);
+    if (!pronoun) continue;
+    const before = (word) =>
+      wordSpans(tokens, word)
+        .filter((s) => s.end <= pronoun.start)
+        .at(-1);
+    const antecedent = before(known.antecedent),
+      other = before(known.other);
+    if (antecedent && other) return { ...known, spans: { pronoun, antecedent, other } };
+  }
+  return null;
+}
+
+/** The best head of per-head scores [nLayer * nHead] against a chance level: { best, chance, threshold, clears }. */
+function bestHead(scores, nHead, chance, extra = () => ({})) {
+  let m = 0;
+  for (let n = 1; n < scores.length; ++n) if (scores[n] > scores[m]) m = n;
+  const threshold = labelThreshold(chance);
+  const best = { layer: Math.floor(m / nHead), head: m % nHead, score: scores[m], ...extra(m) };
+  return { best, chance, threshold, clears: scores[m] >= threshold };
+}
+
+/**
+ * Per head, the mean over query rows of the weight on their keys: rows [{ query, keys }] (like a score plan);
+ * chance: the same mean for a uniform head. Returns { scores [nLayer * nHead], chance } or null without rows.
+ */
+function planScores(attention, { nLayer, nHead }, T, rows, causal) {
+  if (!rows.length) return null;
+  const scores = new Float64Array(nLayer * nHead);
+  for (let m = 0; m < nLayer * nHead; ++m) {
+    let sum = 0;
+    for (const { query, keys } of rows) for (const j of keys) sum += attention[(m * T + query) * T + j];
+    scores[m] = sum / rows.length;
+  }
+  const chance = rows.reduce((sum, { query, keys }) => sum + keys.length / (causal ? query + 1 : T), 0) / rows.length;
+  return { scores, chance };
+}
+
+/** Neighbour rows of the syntax proxy: each ordinary token's key i - 1 (and i + 1 in an encoder). */
+function neighbourRows(T, skip, causal) {
+  const rows = [];
+  for (let i = 0; i < T; ++i) {
+    if (skip[i]) continue;
+    const keys = [i - 1, ...(causal ? [] : [i + 1])].filter((j) => j >= 0 && j < T && !skip[j]);
+    if (keys.length) rows.push({ query: i, keys });
+  }
+  return rows;
+}
+
+/**
+ * Similarity rows: each ordinary token's most similar other token by embedding cosine (earlier ones only with
+ * the causal mask; another copy of the same id excluded). embeddings: [T, dim] rows of the run's ids.
+ */
+export function similarRows(embeddings, dim, ids, skip, causal) {
+  const T = ids.length;
+  const row = (n) => embeddings.subarray(n * dim, (n + 1) * dim);
+  const norms = Array.from({ length: T }, (_, n) => Math.hypot(...row(n)) || 1);
+  const cosine = (a, b) => {
+    let dot = 0;
+    const x = row(a),
+      y = row(b);
+    for (let d = 0; d < dim; ++d) dot += x[d] * y[d];
+    return dot / (norms[a] * norms[b]);
+  };
+  const rows = [];
+  for (let i = 0; i < T; ++i) {
+    if (skip[i]) continue;
+    let best = -1;
+    for (let j = 0; j < (causal ? i : T); ++j)
+      if (j !== i && !skip[j] && ids[j] !== ids[i] && (best < 0 || cosine(i, j) > cosine(i, best))) best = j;
+    if (best >= 0) rows.push({ query: i, keys: [best], cosine: cosine(i, best) });
+  }
+  return rows;
+}
+
+/**
+ * The three kinds for a run: { syntax, pronoun, semantic }, each { best: { layer, head, score, ... }, chance,
+ * threshold, clears, rows } or { missing: 'pronoun' | 'embeddings' } when the text or model gives no measure.
+ * skip: per token, not counted ([CLS]/[SEP], delimiters). embeddings: [T, dim] token embeddings, or null.
+ */
+export function headKinds({ attention, config, tokens, ids, skip, causal = true, embeddings = null, dim = 0 }) {
+  const T = tokens.length,
+    { nHead } = config;
+  const measure = (rows, extra) => {
+    const result = planScores(attention, config, T, rows, causal);
+    return result ? { ...bestHead(result.scores, nHead, result.chance, extra), rows } : null;
+  };
+  const syntax = measure(neighbourRows(T, skip, causal)) ?? { missing: 'syntax' };
+  const semantic = embeddings
+    ? (measure(similarRows(embeddings, dim, ids, skip, causal)) ?? { missing: 'semantic' })
+    : { missing: 'embeddings' };
+  return { syntax, pronoun: pronounKind(attention, config, tokens, causal), semantic };
+}
+
+/** The pronoun kind: the weight of the pronoun's first piece on the antecedent's pieces (and on the other's). */
+function pronounKind(attention, config, tokens, causal) {
+  const found = findPronounCase(tokens);
+  if (!found) return { missing: 'pronoun' };
+  const T = tokens.length,
+    { nLayer, nHead } = config;
+  const { pronoun, antecedent, other } = found.spans;
+  const span = ({ start, end }) => Array.from({ length: end - start }, (_, n) => start + n);
+  const weightOn = (m, s) => span(s).reduce((sum, j) => sum + attention[(m * T + pronoun.start) * T + j], 0);
+  const scores = Float64Array.from({ length: nLayer * nHead }, (_, m) => weightOn(m, antecedent));
+  const chance = span(antecedent).length / (causal ? pronoun.start + 1 : T);
+  const result = bestHead(scores, nHead, chance, (m) => ({ other: weightOn(m, other) }));
+  return { ...result, words: { pronoun: found.pronoun, antecedent: found.antecedent, other: found.other } };
 }

@@ -2,7 +2,8 @@
 // change, and asks the open view (views/registry.js) to render. Views never run the model themselves;
 // the controls (controls.js) only call the actions exported here.
 import {
-  attentionDifference,
+  alignedDifference,
+  alignTokens,
   dropPositions,
   mergeAttentionWords,
   wordGroups,
@@ -14,12 +15,14 @@ import {
   topTokens,
 } from './analysis.js';
 import { $, escapeHtml, setAttribute, setHtml, setText } from './dom.js';
+import { setLanguage, t, translatePage } from './i18n.js';
 import { loadHeadPatterns, loadMeasured } from './model-store.js';
 import { clampState, createApp, stateToUrl } from './state.js';
 import { renderExplain, renderExplainEmpty } from './views/explain.js';
 import { renderMeasured } from './views/measured.js';
 import { AblationGrid, renderPredictions } from './views/predictions.js';
 import { VIEWS } from './views/registry.js';
+import { renderPresets, staticParams, syncModelSelect } from './controls.js';
 import { EncoderModel, threadCount } from '../dist/index.js';
 
 const DEBOUNCE_MS = 120;
@@ -149,7 +152,7 @@ export function update() {
     runAndRender();
   } catch (error) {
     app.error = error.message;
-    showMessage(`Could not run the model on this text: ${error.message}`, 'error');
+    showMessage(t('run.failed', { message: error.message }), 'error');
   }
 }
 
@@ -163,24 +166,17 @@ export function showMessage(text, kind = '') {
 
 function contextMessage() {
   const { kept, total } = app.context;
-  if (total <= kept) return app.notice;
-  const notice = app.notice ? ` ${app.notice}` : '';
-  if (app.encoder)
-    return (
-      `The text has ${total} tokens with [CLS] and [SEP], more than the model's context of ${kept}: its tokenizer ` +
-      `keeps the first ${kept} (the last ${total - kept} are left out).${notice}`
-    );
-  return (
-    `The text has ${total} tokens, more than the model's context of ${kept}: the page uses its last ${kept} tokens ` +
-    `(the first ${total - kept} are left out), so "Next token" predicts what follows the end of your text.${notice}`
-  );
+  const notice = app.notice ? t(app.notice) : '';
+  if (total <= kept) return notice;
+  const params = { total, kept, left: total - kept };
+  return t(app.encoder ? 'context.encoder' : 'context.decoder', params) + (notice ? ` ${notice}` : '');
 }
 
 function runAndRender() {
   if (!app.model) return;
   const start = performance.now();
   const { ids, special, total } = idsOf(app.state.text);
-  if (!ids.length) return showMessage('Type some text: the model needs at least one token.', 'notice');
+  if (!ids.length) return showMessage(t('run.empty'), 'notice');
   app.context = { kept: ids.length, total };
   showMessage(contextMessage(), app.context.total > app.context.kept || app.notice ? 'notice' : '');
   const forwardMs = runText(ids, special);
@@ -285,7 +281,9 @@ function computeCompare() {
   const { a } = app.compareShown,
     b = shownOf(app.runB);
   app.compareShown.b = b;
-  app.difference = attentionDifference(a.attention, a.T, b.attention, b.T, app.model.config, !app.encoder);
+  const { ops, pairs } = alignTokens(a.tokens, b.tokens); // rows and columns by token text, not position
+  const difference = alignedDifference(a.attention, a.T, b.attention, b.T, pairs, app.model.config, !app.encoder);
+  app.difference = { ...difference, ops };
   app.predictionsB = app.predictionKind ? predictionsOf(app.runB) : [];
 }
 
@@ -366,7 +364,8 @@ function openInformativeHead() {
 /**
  * What every view renders from: the state and the model's outputs (views/registry.js). Rows and columns are
  * words (state.units) or the run's tokens, without [CLS]/[SEP] when state.special hides them. causal: false
- * for an encoder; special: null for GPT-2, else { flags (per row), count (in the run), shown, removed }.
+ * for an encoder; special: null for GPT-2, else { flags (per row), count (in the run), shown, removed };
+ * internals(layer): q, k, v of the run's tokens in that layer.
  */
 export function frame() {
   const { state, run, labels, patterns, focusScore, runB, difference, predictions, predictionsB, shown } = app;
@@ -397,17 +396,39 @@ export function frame() {
     predictions,
     predictionsB,
     predictionKind: app.predictionKind,
+    internals: layerInternals, // (layer) -> { q, k, v } of text A's run (model.explain), for the walkthrough
+    delimiters: app.delimiters, // per token of the run: a delimiter (analysis.isDelimiterText)?
   };
 }
 
-const WORDS_LEGEND =
-  "<span>words: a row is the mean over the query word's pieces, a cell the sum over the key word's pieces " +
-  '(rows still sum to 1)</span>';
+let appliedLanguage = null; // the language the page's markup is in (applyLanguage)
+const wordsLegend = () => `<span>${t('legend.words')}</span>`;
+
+/**
+ * Writes the state's language into the page when it changed: the static markup (data-i18n), the tabs, the
+ * presets, the model picker and the panels that are built once (layer picker, ablation grid).
+ */
+export function applyLanguage() {
+  const lang = app.state.lang;
+  if (lang === appliedLanguage) return;
+  appliedLanguage = lang;
+  setLanguage(lang);
+  translatePage(document, staticParams());
+  for (const button of $('lang-toggle').querySelectorAll('button'))
+    setAttribute(button, 'aria-pressed', String(button.dataset.lang === lang));
+  for (const { id, label } of VIEWS) setText($(`tab-${id}`), t(label));
+  renderPresets();
+  syncModelSelect();
+  $('layer-picker').dataset.n = '';
+  if (app.ablationGrid) app.ablationGrid.shape = null;
+  if (app.model) describeModel();
+}
 
 /** Draws the open view, then the panels around it. */
 export function render() {
   if (!app.run) return;
   const start = performance.now();
+  applyLanguage();
   const current = frame();
   // The open view's canvases first, the DOM after: a canvas resolves its font against the page's
   // style, so drawing text after DOM writes would force a style pass in the middle of the update.
@@ -421,7 +442,7 @@ export function render() {
   setAttribute(specialToggle, 'aria-pressed', String(app.state.special === 'hide'));
   renderSide(current);
   const refocus = document.activeElement?.id === 'scale-toggle';
-  const legend = view.legend(current) + (app.words && !viewById(app.state.view).tokensOnly ? WORDS_LEGEND : '');
+  const legend = view.legend(current) + (app.words && !viewById(app.state.view).tokensOnly ? wordsLegend() : '');
   if (setHtml($('legend'), legend) && refocus) $('scale-toggle')?.focus();
   app.timings.lastRenderMs = performance.now() - start;
 }
@@ -443,28 +464,23 @@ function renderLayerPicker() {
   if (picker.dataset.n !== String(nLayer)) {
     picker.dataset.n = String(nLayer);
     const buttons = Array.from({ length: nLayer }, (_, l) => `<button type="button" data-layer="${l}">${l}</button>`);
-    picker.innerHTML = `<span class="muted">Layer</span>${buttons.join('')}`;
+    picker.innerHTML = `<span class="muted">${t('toolbar.layer')}</span>${buttons.join('')}`;
   }
   for (const b of picker.querySelectorAll('button'))
     setAttribute(b, 'aria-pressed', String(Number(b.dataset.layer) === app.state.layer));
 }
 
-const PREDICTION_TITLES = { next: 'Next token', masked: '[MASK] guesses', none: 'Predictions' };
+const PREDICTION_TITLES = { next: 'side.next', masked: 'side.masked', none: 'side.predictions' };
 
 /** The words under the predictions' title: what the model offers when it is not next-token prediction. */
 function predictionNote() {
   if (app.predictionKind === 'next') return '';
   if (app.predictionKind === 'masked')
-    return app.predictions.length
-      ? `The model's guesses for the first [MASK] of the text (its masked-language-model head).`
-      : 'This encoder has a masked-language-model head: type [MASK] in the text to see its guesses for that token.';
+    return app.predictions.length ? t('predict.maskedGuesses') : t('predict.typeMask');
   const cosine = app.runB ? embeddingCosine(app.run.embedding, app.runB.embedding) : null;
   return (
-    'This encoder has no language-model head, so there is nothing to predict: it offers its attention and a ' +
-    `sentence embedding (the mean of its last hidden states, ${app.run.embedding.length} values, length 1).` +
-    (cosine === null
-      ? ' Compare two texts to see how close their embeddings are.'
-      : ` Cosine of A and B: ${cosine.toFixed(3)}.`)
+    t('predict.noHead', { size: app.run.embedding.length }) +
+    (cosine === null ? t('predict.compareHint') : t('predict.cosine', { cosine: cosine.toFixed(3) }))
   );
 }
 
@@ -477,7 +493,7 @@ function embeddingCosine(a, b) {
 
 /** The side panels: predictions, the ablation grid, the explained weight, the model's measured table. */
 function renderSide({ state: s, config }) {
-  setText($('predict-title'), PREDICTION_TITLES[app.predictionKind ?? 'none']);
+  setText($('predict-title'), t(PREDICTION_TITLES[app.predictionKind ?? 'none']));
   renderPredictions($('predictions'), app.predictions, app.baselineProbabilities);
   const note = predictionNote();
   const noteElement = $('predict-note');
@@ -486,14 +502,9 @@ function renderSide({ state: s, config }) {
   app.ablationGrid ??= createAblationGrid();
   app.ablationGrid.render(config, s.ablated);
   const n = s.ablated.size;
-  const recomputed = app.predictionKind
-    ? 'attention of later layers and the prediction are'
-    : 'attention of later layers is';
   setText(
     $('ablation-status'),
-    n
-      ? `${n} head${n > 1 ? 's' : ''} off: ${recomputed} recomputed${app.predictionKind ? '; ▲▼ = change vs. all heads on' : ''}.`
-      : 'All heads on. Click a head to switch it off.',
+    n ? t('ablation.off', { n, predicts: Boolean(app.predictionKind) }) : t('ablation.allOn'),
   );
   renderExplainPanel();
   renderMeasured($('about-model'), app.measured, { layer: s.layer, head: s.head }, $('about-card'));
@@ -522,19 +533,12 @@ function renderExplainPanel() {
   }
   if (app.words) {
     app.explained = null;
-    setHtml(
-      container,
-      '<p class="muted">A weight is explained on sub-word pieces: switch “Words” off to explain it.</p>',
-    );
+    setHtml(container, `<p class="muted">${t('explain.words')}</p>`);
     return;
   }
   if (app.shown.T !== app.run.ids.length) {
     app.explained = null;
-    setHtml(
-      container,
-      '<p class="muted">A weight is explained as the model computed it, over every token: show [CLS]/[SEP] ' +
-        'again to explain it (hidden, the rows are renormalised).</p>',
-    );
+    setHtml(container, `<p class="muted">${t('explain.hidden')}</p>`);
     return;
   }
   const T = app.run.ids.length,
@@ -553,18 +557,20 @@ function renderTokens() {
   const { tokens, ids, special, pieces } = app.run;
   const hidden = app.encoder && app.state.special === 'hide';
   let shownIndex = 0; // a chip's row in the views (hidden special tokens have none)
-  const chip = (t, n) => {
+  const chip = (text, n) => {
     const isSpecial = Boolean(special?.[n]);
     const classes = [app.delimiters[n] && !isSpecial ? 'delim' : '', isSpecial ? 'special' : ''].join(' ').trim();
-    const piece = pieces && pieces[n] !== t ? ` (WordPiece ${pieces[n]}: · continues the word before)` : '';
-    const what = isSpecial ? `, special token${hidden ? ' (hidden in the views)' : ''}` : '';
+    const piece = pieces && pieces[n] !== text ? t('tokens.piece', { piece: pieces[n] }) : '';
+    const what = isSpecial ? t(hidden ? 'tokens.specialHidden' : 'tokens.special') : '';
     const index = isSpecial && hidden ? '' : ` data-index="${shownIndex++}"`;
-    const title = `token ${n}, id ${ids[n]}${piece}${what}`;
-    return `<span${index} class="${classes}" title="${escapeHtml(title)}">${escapeHtml(t)}</span>`;
+    const title = t('tokens.title', { n, id: ids[n] }) + piece + what;
+    return `<span${index} class="${classes}" title="${escapeHtml(title)}" data-raw>${escapeHtml(text)}</span>`;
   };
   const cut = app.context.total - app.context.kept;
   const before =
-    cut > 0 ? `<span class="cut" title="left out: over the model's context">… ${cut} tokens left out</span>` : '';
+    cut > 0
+      ? `<span class="cut" title="${escapeHtml(t('tokens.cutTitle'))}">${t('tokens.cut', { n: cut })}</span>`
+      : '';
   setHtml($('tokens'), before + tokens.map(chip).join(''));
 }
 
@@ -572,10 +578,14 @@ function renderTiming() {
   const { tokens, forwardMs, updateMs } = app.timings,
     threads = app.threads.threads;
   const timing = $('timing');
-  timing.textContent =
-    `${tokens} tokens · forward ${forwardMs.toFixed(1)} ms · update ${updateMs.toFixed(1)} ms` +
-    ` · ${threads} thread${threads === 1 ? '' : 's'}`;
-  const title = app.threads.reason ? `single-threaded: ${app.threads.reason}` : `${app.threads.build} build`;
+  timing.textContent = t('timing.line', {
+    tokens,
+    forward: forwardMs.toFixed(1),
+    update: updateMs.toFixed(1),
+    threads,
+  });
+  const reason = app.threads.reason;
+  const title = reason ? t('timing.single', { reason }) : t('timing.build', { build: app.threads.build });
   if (timing.title !== title) timing.title = title;
 }
 
@@ -586,7 +596,7 @@ function showProgress(fraction, name) {
   bar.hidden = fraction === null;
   if (fraction === null) return;
   bar.value = fraction;
-  $('model-info').textContent = `loading ${name}… ${Math.round(100 * fraction)}%`;
+  $('model-info').textContent = t('model.loadingPercent', { name, percent: Math.round(100 * fraction) });
 }
 
 /**
@@ -596,7 +606,7 @@ function showProgress(fraction, name) {
 export async function useModel(load, { name, modelUrl, patternsFile, measuredFile }) {
   app.loading = true;
   const info = $('model-info');
-  info.textContent = `loading ${name}…`;
+  info.textContent = t('model.loading', { name });
   showProgress(0, name);
   try {
     const model = await load((fraction) => showProgress(fraction, name));
@@ -613,17 +623,11 @@ export async function useModel(load, { name, modelUrl, patternsFile, measuredFil
     app.state.modelUrl = modelUrl;
     if (patternsFile) app.patterns = await loadHeadPatterns(modelUrl, patternsFile).catch(() => null);
     if (measuredFile) app.measured = await loadMeasured(measuredFile).catch(() => null);
-    const c = model.config;
-    const kind = app.encoder
-      ? ` · ${c.modelType} encoder: bidirectional, no causal mask; ${c.hasMlmHead ? 'masked-LM head' : 'no LM head'}`
-      : '';
-    info.textContent =
-      `${name}: ${c.nLayer} layers × ${c.nHead} heads, d_model ${c.nEmbd}, d_k ${c.headDim}, ` +
-      `context ${c.nPositions}, vocabulary ${c.vocabSize}${kind}`;
+    describeModel();
     app.error = null;
   } catch (error) {
     app.error = error.message;
-    info.textContent = app.model ? `${app.modelName} (kept: the new model did not load)` : 'no model loaded';
+    info.textContent = app.model ? t('model.kept', { name: app.modelName }) : t('model.none');
     throw error;
   } finally {
     app.loading = false;
@@ -631,10 +635,19 @@ export async function useModel(load, { name, modelUrl, patternsFile, measuredFil
   }
 }
 
+/** The model line under the picker: name, shape, and for an encoder its kind. */
+function describeModel() {
+  const c = app.model.config;
+  const head = t(c.hasMlmHead ? 'model.mlmHead' : 'model.noLmHead');
+  const kind = app.encoder ? t('model.encoderKind', { type: c.modelType, head }) : '';
+  const shape = { layers: c.nLayer, heads: c.nHead, dModel: c.nEmbd, dK: c.headDim, context: c.nPositions };
+  $('model-info').textContent = t('model.info', { name: app.modelName, ...shape, vocab: c.vocabSize }) + kind;
+}
+
 /** Creates every view of the registry: its tab, its panel, and the view itself (once, at start). */
 export function createViews() {
   const tabs = VIEWS.map(
-    ({ id, label }) => `<button role="tab" data-view="${id}" id="tab-${id}">${escapeHtml(label)}</button>`,
+    ({ id, label }) => `<button role="tab" data-view="${id}" id="tab-${id}">${escapeHtml(t(label))}</button>`,
   );
   $('tabs').innerHTML = tabs.join('');
   const context = { tooltip: $('tooltip'), actions: { setState, selectHead }, widths };

@@ -6,7 +6,8 @@ import { app, frame, relayout, setState, showMessage, update, useModel, viewById
 import { attentionJson, canvasesToPng, canvasesToSvg, download } from './export.js';
 import { fileLimitText, loadModelFromFiles, loadModelFromUrl } from './model-store.js';
 import { fullContextText, randomRepeatedText } from './preset-texts.js';
-import { COMPARE_PAIR, FILES_MODEL, PRESETS } from './state.js';
+import { language, LANGUAGE_NAMES, t } from './i18n.js';
+import { COMPARE_PAIR, COMPARE_PAIR_BN, FILES_MODEL, PRESETS } from './state.js';
 import { VIEW_IDS } from './views/registry.js';
 
 const RESIZE_DEBOUNCE_MS = 100;
@@ -20,6 +21,7 @@ export function wireControls() {
   wireModelChoice();
   wireFiles();
   wireExports();
+  wireLanguage();
   let resizeTimer;
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer);
@@ -41,26 +43,42 @@ function setText(text, patch = {}) {
   setState({ text, lock: null, cell: null, ...patch }, { recompute: true });
 }
 
-function wirePresets() {
+/** The preset buttons in the current language (rewritten when the language changes). */
+export function renderPresets() {
   const buttons = PRESETS.map(
     (p, n) =>
-      `<button type="button" data-preset="${n}" title="${escapeHtml(p.title ?? p.text)}">${escapeHtml(p.label)}</button>`,
+      `<button type="button" data-preset="${n}" title="${escapeHtml(p.title ? t(p.title) : p.text)}"` +
+      `${p.title ? '' : ' data-raw-title'}>` +
+      `${escapeHtml(t(p.label))}</button>`,
   );
   const encoder = pairModel();
+  const button = (preset, label, title) =>
+    `<button type="button" data-preset="${preset}" title="${escapeHtml(title)}">${escapeHtml(label)}</button>`;
   const encoderPair = encoder
-    ? `<button type="button" data-preset="encoder-pair" title="Open ${escapeHtml(encoder.name)} (an encoder: ` +
-      `&quot;it&quot; sees &quot;tired&quot; / &quot;wide&quot;) and compare the pair">${escapeHtml(encoder.name)}: tired / wide</button>`
+    ? button(
+        'encoder-pair',
+        t('preset.encoderPair', { name: encoder.name }),
+        t('preset.encoderPairTitle', { name: encoder.name }),
+      )
     : '';
-  $('presets').innerHTML =
+  setHtml(
+    $('presets'),
     buttons.join('') +
-    '<button type="button" data-preset="pair" title="Compare the seed sentence with one word changed">Compare tired / wide</button>' +
-    encoderPair +
-    '<button type="button" data-preset="long" title="Fill the model\'s whole context">Full context</button>';
+      button('pair', t('preset.pair'), t('preset.pairTitle')) +
+      button('pair-bn', t('preset.bnPair'), t('preset.bnPairTitle')) +
+      encoderPair +
+      button('long', t('preset.long'), t('preset.longTitle')),
+  );
+}
+
+function wirePresets() {
+  renderPresets();
   $('presets').addEventListener('click', async (e) => {
     const preset = e.target.closest('button')?.dataset.preset;
     if (preset === undefined || !app.model) return;
     if (preset === 'pair') return setText(COMPARE_PAIR[0], { textB: COMPARE_PAIR[1], view: 'compare' });
-    if (preset === 'encoder-pair') return openEncoderPair(encoder);
+    if (preset === 'pair-bn') return setText(COMPARE_PAIR_BN[0], { textB: COMPARE_PAIR_BN[1], view: 'compare' });
+    if (preset === 'encoder-pair') return openEncoderPair(pairModel());
     if (preset === 'long') return setText(fullContextText(app.model));
     const chosen = PRESETS[Number(preset)];
     app.openOn = chosen.open ?? null;
@@ -82,7 +100,7 @@ async function openEncoderPair(entry) {
       await loadFolder(entry.url, { openInformative: false });
     }
   } catch (error) {
-    return showMessage(`Could not load ${entry.name}: ${error.message}`, 'error');
+    return showMessage(t('load.failed', { name: entry.name, message: error.message }), 'error');
   }
   const top = app.measured?.heads.reduce((a, b) => (b.right - b.wrong > a.right - a.wrong ? b : a));
   const head = top ? { layer: top.layer, head: top.head } : { layer: 0, head: 0 };
@@ -149,7 +167,7 @@ export function syncModelSelect() {
   const url = app.state.modelUrl,
     index = app.modelList.findIndex((m) => m.url === url);
   const options = app.modelList.map((m, n) => `<option value="${n}">${escapeHtml(m.name)}</option>`);
-  if (url === FILES_MODEL) options.push('<option value="other">your model (files)</option>');
+  if (url === FILES_MODEL) options.push(`<option value="other">${escapeHtml(t('model.yourFiles'))}</option>`);
   else if (index < 0 && url) options.push(`<option value="other">${escapeHtml(url)}</option>`);
   const select = $('model-select');
   setHtml(select, options.join(''));
@@ -182,7 +200,7 @@ function wireModelChoice() {
     try {
       await loadFolder(entry.url);
     } catch (error) {
-      showMessage(`Could not load ${entry.name}: ${error.message}`, 'error');
+      showMessage(t('load.failed', { name: entry.name, message: error.message }), 'error');
     }
   });
   const filesButton = $('model-files-button');
@@ -200,10 +218,11 @@ function wireModelChoice() {
     try {
       app.notice = '';
       await loadFolder(url);
-      message.textContent = `Loaded ${url}: "Link" and a reload open this model again.`;
+      message.textContent = t('files.loadedUrl', { url });
     } catch (error) {
       message.classList.add('error');
-      message.textContent = `Could not load ${url}: ${error.message}${app.model ? ` The page keeps using ${app.modelName}.` : ''}`;
+      const keeps = app.model ? t('files.keeps', { name: app.modelName }) : '';
+      message.textContent = t('files.failedUrl', { url, message: error.message }) + keeps;
     }
   });
 }
@@ -213,25 +232,25 @@ function wireModelChoice() {
 async function loadFiles(files) {
   const message = $('load-message');
   message.classList.remove('error');
-  message.textContent = 'Reading the files…';
+  message.textContent = t('files.reading');
   try {
-    await useModel((progress) => loadModelFromFiles(files, progress), { name: 'your model', modelUrl: FILES_MODEL });
+    await useModel((progress) => loadModelFromFiles(files, progress), {
+      name: t('model.yourModel'),
+      modelUrl: FILES_MODEL,
+    });
     app.openOn = 'informative';
     app.notice = '';
     syncModelSelect();
-    message.textContent =
-      `Loaded: ${[...files].map((f) => f.name).join(', ')}. A link cannot carry your files: ` +
-      '"Link" and a reload will ask for them again.';
+    message.textContent = t('files.loaded', { names: [...files].map((f) => f.name).join(', ') });
     update();
   } catch (error) {
     message.classList.add('error');
-    const kept = app.model ? ` The page keeps using ${app.modelName}.` : '';
-    message.textContent = `Could not load this model: ${error.message.replace(/([^.])$/, '$1.')}${kept}`;
+    const kept = app.model ? t('files.keeps', { name: app.modelName }) : '';
+    message.textContent = t('files.failed', { message: error.message.replace(/([^.।])$/, '$1.') }) + kept;
   }
 }
 
 function wireFiles() {
-  $('size-limit').textContent = fileLimitText();
   $('model-files').addEventListener('change', (e) => {
     if (e.target.files.length) loadFiles(e.target.files);
   });
@@ -265,13 +284,21 @@ function exportTitle() {
   const heads = view.keyHeads?.(frame()) ?? Array.from({ length: app.model.config.nHead }, (_, h) => h);
   const text = s.text.length > 80 ? `${s.text.slice(0, 79)}…` : s.text;
   const shows = view.shows(frame());
-  return { caption: `${app.modelName} · ${s.view} view · layer ${s.layer} · ${shows} · "${text}"`, heads };
+  const caption = t('export.caption', {
+    model: app.modelName,
+    view: s.view,
+    viewName: t(viewById(s.view).label),
+    layer: s.layer,
+    shows,
+    text,
+  });
+  return { caption, heads };
 }
 
 /** Runs an export when there is something to export; says so instead when no model has run. */
 function exporter(run) {
   return async () => {
-    if (!app.run) return showMessage('Nothing to export yet: no model has run. Pick a model above.', 'error');
+    if (!app.run) return showMessage(t('export.nothing'), 'error');
     await run();
   };
 }
@@ -313,14 +340,29 @@ function wireExports() {
 async function copyLink() {
   const button = $('copy-link');
   writeUrl();
-  const files = app.state.modelUrl === FILES_MODEL ? ' (without your files)' : '';
+  const files = app.state.modelUrl === FILES_MODEL ? t('toolbar.withoutFiles') : '';
   try {
     await navigator.clipboard.writeText(location.href);
-    button.textContent = `Copied${files}`;
+    button.textContent = t('toolbar.copied', { files });
   } catch {
-    button.textContent = `See address bar${files}`;
+    button.textContent = t('toolbar.seeAddress', { files });
   }
   setTimeout(() => {
-    button.textContent = 'Link';
+    button.textContent = t('toolbar.link');
   }, 1500);
 }
+
+// ---- language ------------------------------------------------------------------------------------
+
+/** The English / বাংলা toggle: the language goes into the state (and the URL, lang=bn). */
+function wireLanguage() {
+  const group = $('lang-toggle');
+  for (const button of group.querySelectorAll('button')) button.textContent = LANGUAGE_NAMES[button.dataset.lang];
+  group.addEventListener('click', (e) => {
+    const lang = e.target.closest('button[data-lang]')?.dataset.lang;
+    if (lang && lang !== language()) setState({ lang }, { recompute: true }); // (the messages of a run follow it)
+  });
+}
+
+/** The file limit as files.intro shows it (the tests read #size-limit). */
+export const staticParams = () => ({ limit: `<strong id="size-limit">${escapeHtml(fileLimitText())}</strong>` });

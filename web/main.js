@@ -1,16 +1,13 @@
 // The page's start: reads the model list and the address, creates the views (views/registry.js) and the
 // controls (controls.js), loads the model and runs it. With ?test=1 in the address the end-to-end tests'
 // hook (test-hook.js) is installed as window.mhaDemo; the page never loads it otherwise.
-import { app, createViews, showMessage } from './controller.js';
+import { app, applyLanguage, createViews, showMessage } from './controller.js';
 import { loadFolder, syncModelSelect, wireControls } from './controls.js';
+import { t } from './i18n.js';
 import { $ } from './dom.js';
 import { loadModelList } from './model-store.js';
 import { FILES_MODEL, stateFromUrl } from './state.js';
 import { VIEW_IDS } from './views/registry.js';
-
-const FILES_NOTICE =
-  'This link was made with a model read from local files, which a link cannot carry: the page shows the default model. ' +
-  'To see yours, load its files again with "Your own model…".';
 
 async function start() {
   const query = new URLSearchParams(location.search);
@@ -18,24 +15,24 @@ async function start() {
   try {
     app.modelList = await loadModelList();
   } catch (error) {
-    $('model-info').textContent = `models.json: ${error.message}`;
+    $('model-info').textContent = t('model.listError', { message: error.message });
   }
   app.defaultModelUrl = app.modelList[0]?.url ?? '';
   app.state = stateFromUrl(location.search, app.defaultModelUrl, VIEW_IDS);
   // without a layer, head or hidden heads in the address, open on the model's most informative head
   if (!['layer', 'head', 'hide'].some((key) => query.has(key))) app.openOn = 'informative';
   if (app.state.modelUrl === FILES_MODEL) {
-    app.notice = FILES_NOTICE;
+    app.notice = 'files.notice'; // (an i18n key: the message follows the language)
     app.state.modelUrl = app.defaultModelUrl;
   }
   createViews();
   wireControls();
+  applyLanguage();
   syncModelSelect();
   try {
     await loadFolder(app.state.modelUrl, { openInformative: false });
   } catch (error) {
-    const message = `Could not load the model at ${app.state.modelUrl}: ${error.message}. Pick one above or load your own files.`;
-    showMessage(message, 'error');
+    showMessage(t('load.failedStart', { url: app.state.modelUrl, message: error.message }), 'error');
   }
 }
 

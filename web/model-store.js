@@ -3,6 +3,7 @@
 import { GptModel, loadModel } from '../dist/index.js';
 import { formatBytes } from '../dist/runtime.js';
 import { SCORES } from './analysis.js';
+import { t } from './i18n.js';
 
 /** Largest file the page reads (the wasm32 heap must hold the model twice while it loads). */
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -52,9 +53,7 @@ function progressTracker(onFraction) {
 export async function loadModelFromUrl(url, onFraction = () => {}) {
   const folder = new URL(url, location.href);
   if (folder.origin !== location.origin)
-    throw new Error(
-      `${folder.href} is not on this page's server (${location.origin}); the page loads models from its own server only`,
-    );
+    throw new Error(t('files.notOnServer', { url: folder.href, origin: location.origin }));
   return loadModel(folder.href, { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES });
 }
 
@@ -66,14 +65,14 @@ export async function loadModelFromFiles(fileList, onFraction = () => {}) {
   const files = new Map([...fileList].map((f) => [f.name, f]));
   const missing = REQUIRED_FILES.filter((name) => !files.has(name));
   if (missing.length) {
-    const got = [...files.keys()].join(', ') || 'nothing';
-    throw new Error(`Missing ${missing.join(', ')} (got ${got}). Pick all four files: ${REQUIRED_FILES.join(', ')}.`);
+    const got = [...files.keys()].join(', ') || t('files.nothing');
+    throw new Error(t('files.missing', { missing: missing.join(', '), got, required: REQUIRED_FILES.join(', ') }));
   }
   for (const name of REQUIRED_FILES) {
     const size = files.get(name).size;
     if (size > MAX_FILE_BYTES)
-      throw new Error(`${name} is ${formatBytes(size)}, over this page's limit of ${fileLimitText()} per file.`);
-    if (size === 0) throw new Error(`${name} is empty.`);
+      throw new Error(t('files.tooLarge', { name, size: formatBytes(size), limit: fileLimitText() }));
+    if (size === 0) throw new Error(t('files.empty', { name }));
   }
   return GptModel.load(
     {
@@ -124,6 +123,6 @@ export async function loadMeasured(file, base = new URL('models.json', import.me
   if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
   const json = await response.json();
   if (json.format !== 'mha-it-attention' || !Array.isArray(json.heads) || !Array.isArray(json.sentences))
-    throw new Error(`${file}: format: expected "mha-it-attention" with heads and sentences, got ${json.format}`);
+    throw new Error(t('files.badMeasured', { file, format: json.format }));
   return json;
 }

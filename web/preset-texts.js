@@ -42,7 +42,8 @@ function mulberry32(seed) {
   };
 }
 
-const STORY = [
+/** The sentences of the full-context text. */
+export const STORY = [
   "The animal didn't cross the street because it was tired.",
   'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.',
   'She was the youngest of the two daughters of a most affectionate, indulgent father.',

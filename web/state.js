@@ -5,33 +5,36 @@
 //                   opened head, explained cell, ablated heads, aggregate mode, colour scale, tokens or words);
 //   createApp()     what the page computed or loaded: the model, its runs, labels and timings.
 //
-//   ?model=../models/x/&text=...&view=heads&layer=2&head=5&hide=0,3&lock=q4&cell=7,2&ablate=1.3,2.0&agg=rollout&scale=sqrt&units=words&special=hide&b=...
+//   ?model=../models/x/&text=...&view=heads&layer=2&head=5&hide=0,3&lock=q4&cell=7,2&ablate=1.3,2.0&agg=rollout&scale=sqrt&units=words&special=hide&lang=bn&b=...
+
+import { LANGUAGES } from './i18n.js';
 
 export const AGGREGATES = ['mean', 'max', 'rollout'];
 
 export const SEED_SENTENCE = "The animal didn't cross the street because it was tired";
+export const SEED_SENTENCE_BN = 'জন্তুটি রাস্তাটি পার হয়নি, কারণ সেটি খুব ক্লান্ত ছিল।';
+export const COMPARE_PAIR_BN = [SEED_SENTENCE_BN, 'জন্তুটি রাস্তাটি পার হয়নি, কারণ সেটি খুব চওড়া ছিল।'];
+// label, title: i18n keys (the text itself is the title when there is none: token text is never translated)
 export const PRESETS = [
-  { label: 'Seed sentence', text: SEED_SENTENCE },
-  { label: '…it was wide', text: "The animal didn't cross the street because it was wide" },
+  { label: 'preset.seed', text: SEED_SENTENCE },
+  { label: 'preset.wide', text: "The animal didn't cross the street because it was wide" },
   // open: after the run, show the head with the highest score of that name on the text (model view)
   {
-    label: 'Repeated phrase',
+    label: 'preset.repeated',
     open: 'induction',
     text:
       'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. ' +
       'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.',
   },
+  { label: 'preset.random', open: 'induction', random: { length: 50, seed: 15 }, title: 'preset.randomTitle' },
   {
-    label: 'Random tokens, repeated',
-    open: 'induction',
-    random: { length: 50, seed: 15 },
-    title:
-      '50 random word tokens, then the same 50 again: an induction head attends to the token after the earlier copy',
-  },
-  {
-    label: 'Dialogue',
+    label: 'preset.dialogue',
     text: '"My dear Mr. Bennet," said his lady to him one day, "have you heard that Netherfield Park is let at last?"',
   },
+  // Bengali: the seed pair (সেটি is as open as "it": the animal or the street), and Bengali mixed with English
+  { label: 'preset.bnSeed', text: COMPARE_PAIR_BN[0] },
+  { label: 'preset.bnWide', text: COMPARE_PAIR_BN[1] },
+  { label: 'preset.bnMixed', text: 'আমি আজ সকালে Python দিয়ে ছোট্ট একটা program লিখেছি, আর সেটা ঠিকঠাক চলছে।' },
 ];
 export const COMPARE_PAIR = [SEED_SENTENCE, "The animal didn't cross the street because it was wide"];
 /** state.modelUrl of a model read from local files: a link cannot carry the files, only this marker. */
@@ -54,6 +57,7 @@ export function defaultState(modelUrl) {
     scale: 'linear', // heatmap colour scale: 'linear' or 'sqrt'
     units: 'tokens', // rows and columns: 'tokens' (sub-word pieces) or 'words' (pieces merged, analysis.mergeWords)
     special: 'show', // an encoder's [CLS]/[SEP]: 'show' (marked) or 'hide' (rows and columns dropped, rows renormalised)
+    lang: 'en', // the page's language: 'en' or 'bn' (i18n.js)
   });
 }
 
@@ -99,7 +103,7 @@ export function createApp() {
     urlPending: null, // the timer of the next address-bar write
     error: null, // the last error message
     loading: false, // a model is loading
-    notice: '', // a message about the model that outlives one run (e.g. a link that named local files)
+    notice: '', // the i18n key of a message about the model that outlives one run (e.g. a link that named local files)
   });
 }
 
@@ -122,6 +126,7 @@ export function stateFromUrl(search, fallbackModelUrl, views) {
   if (p.get('scale') === 'sqrt') s.scale = 'sqrt';
   if (p.get('units') === 'words') s.units = 'words';
   if (p.get('special') === 'hide') s.special = 'hide';
+  if (LANGUAGES.includes(p.get('lang'))) s.lang = p.get('lang');
   const layer = Number(p.get('layer'));
   if (Number.isInteger(layer) && layer >= 0) s.layer = layer;
   const head = Number(p.get('head'));
@@ -151,6 +156,7 @@ export function stateToUrl(s, defaultModelUrl) {
   if (s.scale === 'sqrt') p.set('scale', 'sqrt');
   if (s.units === 'words') p.set('units', 'words');
   if (s.special === 'hide') p.set('special', 'hide');
+  if (s.lang !== 'en') p.set('lang', s.lang);
   if (s.view === 'compare' || s.textB !== COMPARE_PAIR[1]) p.set('b', s.textB);
   return `?${p.toString()}`;
 }

@@ -117,8 +117,18 @@ const hook = {
       maxAbs: Array.from(d.maxAbs),
       range: d.range,
       rowMaxAbs: rowMaxAbs(d),
+      pairs: d.pairs.map((p) => [p.a, p.b]), // aligned rows: [index in A, index in B]
+      ops: d.ops,
       ...app.views.get('compare').inspect(),
     };
+  },
+  /** The walkthrough's numbers: { i, layer, head, weights (softmax of the query's row), steps (ids in order) }. */
+  get steps() {
+    return app.views.get('steps').inspect();
+  },
+  /** The head kinds' results: { syntax, pronoun, semantic } (views/kinds-view.js). */
+  get kinds() {
+    return app.views.get('kinds').inspect();
   },
   get aggregate() {
     return app.views.get('aggregate').inspect().values;

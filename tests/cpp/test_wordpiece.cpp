@@ -89,6 +89,37 @@ TEST_CASE("WordPiece ids match tokenizers on every reference case", "[wordpiece]
   }
 }
 
+TEST_CASE("WordPiece ids match tokenizers on Bengali strings, cased and uncased", "[wordpiece][fixture][bengali]") {
+  // tests/fixtures/encoders/bengali/cases.json (make_bengali_wordpiece.py): vocabularies trained by `tokenizers`
+  // on Bengali + English; uncased strips accents (NFD, Mn dropped: the virama and several vowel signs go)
+  const std::string dir = encoders_dir() + "bengali/";
+  const json::Value reference = json::parse(read_text(dir + "cases.json"));
+  REQUIRE(reference.find("format")->string == "mha-bengali-wordpiece");
+  REQUIRE(reference.find("version")->number == 1);
+  const json::Value& texts = *reference.find("texts");
+  REQUIRE(texts.array.size() >= 500);
+  for (const auto& [setting, files] : reference.find("settings")->object) {
+    const WordPieceTokenizer from_vocab = WordPieceTokenizer::from_vocab_txt(
+        read_text(dir + files.find("vocab")->string), read_text(dir + files.find("tokenizer_config")->string));
+    const WordPieceTokenizer from_json =
+        WordPieceTokenizer::from_tokenizer_json(read_text(dir + files.find("tokenizer_json")->string));
+    const json::Value& expected = *reference.find("ids")->find(setting);
+    size_t mismatches = 0;
+    for (size_t n = 0; n < texts.array.size(); ++n) {
+      const std::vector<int32_t> ids = int_array(expected.array[n]);
+      for (const WordPieceTokenizer* tokenizer : {&from_vocab, &from_json}) {
+        const WordPieceEncoding e = tokenizer->encode(texts.array[n].string, 0);
+        if (e.ids != ids && ++mismatches <= 10) {
+          INFO(setting << " text \"" << escaped(texts.array[n].string) << "\"");
+          CHECK(e.ids == ids);
+        }
+      }
+    }
+    INFO(setting << ": " << mismatches << " of " << 2 * texts.array.size() << " encodings differ");
+    CHECK(mismatches == 0);
+  }
+}
+
 TEST_CASE("WordPiece steps on known inputs", "[wordpiece]") {
   const WordPieceTokenizer uncased = vocab_tokenizer("{\"do_lower_case\": true}");
   const WordPieceTokenizer cased = vocab_tokenizer("{\"do_lower_case\": false}");

@@ -146,7 +146,8 @@ test(
       t,
       'layer=0&head=0',
       async (page) => {
-        for (const view of ['heads', 'model', 'aggregate', 'compare']) {
+        const views = await page.$$eval('[role="tab"]', (tabs) => tabs.map((tab) => tab.dataset.view)); // every view
+        for (const view of views) {
           await page.click(`#tab-${view}`);
           if (view === 'compare') await page.waitForFunction(() => window.mhaDemo.compare !== null);
           const width = await hook(page, () => document.documentElement.scrollWidth);
@@ -160,7 +161,7 @@ test(
         assert.ok(box.canvas <= box.box, `head view canvas ${box.canvas} px in a ${box.box} px box`);
         // a full context: every picture of every view fits its box (nothing to scroll sideways)
         await afterUpdate(page, () => page.click('#presets button[data-preset="long"]'));
-        for (const view of ['heads', 'model', 'aggregate', 'compare']) {
+        for (const view of views) {
           await page.click(`#tab-${view}`);
           if (view === 'compare') await page.waitForFunction(() => window.mhaDemo.compare !== null);
           const sizes = await hook(
@@ -178,6 +179,13 @@ test(
           for (const [id, width, room] of sizes)
             assert.ok(width <= room, `${view}: #${id} is ${width} px in ${room} px`);
           assert.ok((await hook(page, () => document.documentElement.scrollWidth)) <= PHONE.width);
+        }
+        // and in Bengali (longer words in the hints and buttons)
+        await afterUpdate(page, () => page.click('#lang-toggle [data-lang="bn"]'));
+        for (const view of views) {
+          await page.click(`#tab-${view}`);
+          const width = await hook(page, () => document.documentElement.scrollWidth);
+          assert.ok(width <= PHONE.width, `${view} in Bengali: the page is ${width} px wide`);
         }
       },
       { viewport: PHONE },

@@ -165,7 +165,7 @@ describe('compareHint', () => {
 
 describe('chip words and the URL state', () => {
   test("a chip shows the head's first label with score and chance; no label, no words", () => {
-    const head = (l, h) => ({ labels: h ? [] : [{ short: 'prev', score: 0.912, chance: 0.25 }] });
+    const head = (l, h) => ({ labels: h ? [] : [{ key: 'previous', short: 'prev', score: 0.912, chance: 0.25 }] });
     assert.equal(chipText({ head }, 0, 0), 'prev 0.91 (chance 0.25)');
     assert.equal(chipText({ head }, 0, 1), '');
     assert.equal(chipText(null, 0, 0), '');
@@ -179,9 +179,17 @@ describe('chip words and the URL state', () => {
       ablated: new Set(['1.0']),
       scale: 'sqrt',
       lock: { side: 'k', index: 4 },
+      lang: 'bn',
     });
     const url = stateToUrl(s, '../models/a/');
     assert.match(url, /model=files/);
+    assert.match(url, /lang=bn/);
+    assert.equal(stateFromUrl('?lang=fr', '../models/a/', views).lang, 'en', 'an unknown language keeps English');
+    assert.doesNotMatch(
+      stateToUrl(defaultState('../models/a/'), '../models/a/'),
+      /lang=/,
+      'English: no lang in the URL',
+    );
     assert.deepEqual(stateFromUrl(url, '../models/a/', views), s);
     assert.equal(stateFromUrl('?view=nope', '../models/a/', views).view, 'heads', 'an unknown view keeps the default');
   });

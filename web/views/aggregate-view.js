@@ -5,29 +5,22 @@ import { UI } from '../colors.js';
 import { setAttribute, setText } from '../dom.js';
 import { describeCell, HeatmapGrid, LargeHeatmap } from './heatmap.js';
 import { weightLegend } from './legend.js';
+import { t } from '../i18n.js';
 
 // ---- layout ----
 const STRIP_WIDTH = 140;
 const STRIP_GAP = 170; // the strip plus the gap before the large map
 
-export const AGGREGATE_HINTS = {
-  mean: 'Mean of the heads of the selected layer: where the layer as a whole looks.',
-  max: 'Max over the heads of the selected layer: a cell is dark if any head attends there.',
-  rollout:
-    "Attention rollout: each layer's head mean plus the residual (0.5 A + 0.5 I), multiplied from layer 0 up to " +
-    'the selected layer: how much each input token flows into each position.',
-};
-
 const MARKUP = `
-  <div class="segmented" role="group" aria-label="Aggregate" id="aggregate-modes">
-    <button type="button" data-agg="mean">Mean over heads</button>
-    <button type="button" data-agg="max">Max over heads</button>
-    <button type="button" data-agg="rollout">Rollout over layers</button>
+  <div class="segmented" role="group" data-i18n-aria="agg.group" id="aggregate-modes">
+    <button type="button" data-agg="mean" data-i18n="agg.mean"></button>
+    <button type="button" data-agg="max" data-i18n="agg.max"></button>
+    <button type="button" data-agg="rollout" data-i18n="agg.rollout"></button>
   </div>
   <p class="hint" id="aggregate-hint"></p>
   <div class="split">
-    <div class="canvas-scroll"><canvas id="aggregate-strip" aria-label="The aggregate of every layer"></canvas></div>
-    <div class="large"><div class="canvas-scroll"><canvas id="aggregate-canvas" tabindex="0" aria-label="Aggregate heatmap"></canvas></div></div>
+    <div class="canvas-scroll"><canvas id="aggregate-strip" data-i18n-aria="agg.strip"></canvas></div>
+    <div class="large"><div class="canvas-scroll"><canvas id="aggregate-canvas" tabindex="0" data-i18n-aria="agg.canvas"></canvas></div></div>
   </div>`;
 
 export class AggregateView {
@@ -61,7 +54,7 @@ export class AggregateView {
     const values = (this.values = perLayer[s.layer]);
     for (const b of this.modes.querySelectorAll('button'))
       setAttribute(b, 'aria-pressed', String(b.dataset.agg === mode));
-    setText(this.hint, AGGREGATE_HINTS[mode]);
+    setText(this.hint, t(`agg.hint.${mode}`));
     this.strip.render({
       nLayer: config.nLayer,
       nHead: 1,
@@ -74,9 +67,10 @@ export class AggregateView {
       headers: false,
       get: (l) => perLayer[l],
       selected: { layer: s.layer, head: 0 },
-      describeHead: (l) => `layer ${l} (${mode})`,
+      describeHead: (l) => t('agg.layer', { layer: l, mode: t(`agg.modeName.${mode}`) }),
     });
-    const describe = describeCell(tokens, values, T, (i, j) => `${mode} ${values[i * T + j].toFixed(4)}`, causal);
+    const modeName = t(`agg.modeName.${mode}`);
+    const describe = describeCell(tokens, values, T, (i, j) => `${modeName} ${values[i * T + j].toFixed(4)}`, causal);
     const flags = special?.flags;
     this.large.render({
       values,
@@ -95,7 +89,7 @@ export class AggregateView {
 
 export default {
   id: 'aggregate',
-  label: 'Aggregate',
+  label: 'agg.tab',
   markup: MARKUP,
   create({ panel, tooltip, actions, widths }) {
     const $in = (id) => panel.querySelector(`#${id}`);
@@ -119,7 +113,9 @@ export default {
       legend: (frame) => weightLegend(frame),
       keyHeads: () => [], // one map per layer: no head hues
       shows: ({ state }) =>
-        state.aggregate === 'rollout' ? 'rollout from layer 0' : `${state.aggregate} over the heads`,
+        state.aggregate === 'rollout'
+          ? t('agg.shows.rollout')
+          : t('agg.shows', { mode: t(`agg.modeName.${state.aggregate}`) }),
       inspect: () => ({ values: view.values }),
     };
   },

@@ -1,12 +1,15 @@
 // Compare view: text A (the main input) and text B side by side, the difference A - B of every head
-// on a diverging scale, the selected head large, and both next-token predictions. The default export
-// is the view (views/registry.js).
-import { headSlice } from '../analysis.js';
+// on a diverging scale, the selected head large, and both next-token predictions. Rows and columns are
+// the tokens the two texts share, aligned by their text (analysis.alignTokens), not by position: a token
+// inserted in B or deleted from A is marked in the token chips and has no row, and everything after it
+// stays aligned with its own. The default export is the view (views/registry.js).
+import { alignTokens, headSlice } from '../analysis.js';
 import { headColor } from '../colors.js';
 import { escapeHtml, setHtml, setText } from '../dom.js';
 import { describeCell, HeatmapGrid, LargeHeatmap } from './heatmap.js';
 import { differenceLegend } from './legend.js';
 import { percent } from './predictions.js';
+import { t } from '../i18n.js';
 
 const LARGEST_LISTED = 3;
 // The diverging scale spans at least ±DIFF_SCALE_MIN: float rounding (two runs of different lengths differ
@@ -15,27 +18,56 @@ const DIFF_SCALE_MIN = 0.01;
 
 const MARKUP = `
   <div class="compare-inputs">
-    <div><label>A (the main text above)</label><div id="compare-tokens-a" class="tokens small"></div></div>
-    <div><label for="text-b">B</label><textarea id="text-b" rows="2" spellcheck="false"></textarea>
+    <div><label data-i18n="compare.a"></label><div id="compare-tokens-a" class="tokens small"></div></div>
+    <div><label for="text-b" data-i18n="compare.b"></label><textarea id="text-b" rows="2" spellcheck="false"></textarea>
       <div id="compare-tokens-b" class="tokens small"></div></div>
   </div>
   <p class="hint" id="compare-hint"></p>
   <div class="split">
-    <div class="canvas-scroll"><canvas id="compare-grid" tabindex="0" aria-label="Per-head difference heatmaps A minus B"></canvas></div>
+    <div class="canvas-scroll"><canvas id="compare-grid" tabindex="0" data-i18n-aria="compare.grid"></canvas></div>
     <div class="large">
       <h3 id="compare-title"></h3>
-      <div class="canvas-scroll"><canvas id="compare-canvas" tabindex="0" aria-label="Difference heatmap of the selected head"></canvas></div>
+      <div class="canvas-scroll"><canvas id="compare-canvas" tabindex="0" data-i18n-aria="compare.canvas"></canvas></div>
       <div id="compare-predictions" class="compare-predictions"></div>
     </div>
   </div>`;
 
+/** The legend's words on the alignment: matched rows and columns, and how the chips mark the rest. */
+const ALIGNMENT_LEGEND = () =>
+  `<span>${t('compare.matchedLegend')}</span><span><span class="chip-key deleted">A</span> ${t('compare.onlyA')}</span>` +
+  `<span><span class="chip-key inserted">B</span> ${t('compare.onlyB')}</span>`;
+
 /** The half-width of the diverging colour scale for a difference. */
 const diffScale = (d) => Math.max(d.range, DIFF_SCALE_MIN);
 
-/** Token chips; those differing from `other` at the same position marked, and special tokens ([CLS], [SEP]). */
-function tokenChips(tokens, other, special) {
-  const classes = (t, n) => [other && other[n] !== t ? 'focus' : '', special?.[n] ? 'special' : ''].join(' ').trim();
-  return tokens.map((t, n) => `<span class="${classes(t, n)}">${escapeHtml(t)}</span>`).join('');
+/** The class and title of a token chip by its alignment op: only in A, only in B, or replaced. */
+const CHIP_OP = {
+  deleted: { className: 'focus deleted', title: 'compare.onlyA' },
+  inserted: { className: 'focus inserted', title: 'compare.onlyB' },
+  changed: { className: 'focus', title: null },
+};
+
+/** Token chips with their alignment op (ops of this side: per token 'same' | 'changed' | ...) and special marks. */
+function tokenChips(tokens, ops, special) {
+  return tokens
+    .map((token, n) => {
+      const kind = CHIP_OP[ops?.[n]];
+      const classes = [kind?.className ?? '', special?.[n] ? 'special' : ''].join(' ').trim();
+      const title = kind?.title ? ` title="${escapeHtml(t(kind.title))}"` : '';
+      return `<span class="${classes}"${title} data-raw>${escapeHtml(token)}</span>`;
+    })
+    .join('');
+}
+
+/** Per token of each side, its op in the alignment: { a: [op], b: [op] }. */
+function opsBySide(ops, TA, TB) {
+  const a = new Array(TA).fill('same'),
+    b = new Array(TB).fill('same');
+  for (const x of ops) {
+    if (x.a !== undefined) a[x.a] = x.op;
+    if (x.b !== undefined) b[x.b] = x.op;
+  }
+  return { a, b };
 }
 
 /**
@@ -46,8 +78,9 @@ function tokenChips(tokens, other, special) {
 export function sharedChanges({ tokensA, tokensB, a, b, difference: d, nHead }, count = LARGEST_LISTED) {
   const T = d.T,
     TA = tokensA.length,
-    TB = tokensB.length;
-  const shared = Array.from({ length: T }, (_, n) => tokensA[n] === tokensB[n]);
+    TB = tokensB.length,
+    pairs = d.pairs;
+  const shared = pairs.map((p) => tokensA[p.a] === tokensB[p.b]);
   const best = [];
   for (let m = 0; m < d.maxAbs.length; ++m) {
     let top = null;
@@ -59,19 +92,37 @@ export function sharedChanges({ tokensA, tokensB, a, b, difference: d, nHead }, 
       }
     }
     if (!top) continue;
-    const offsetA = (m * TA + top.i) * TA + top.j,
-      offsetB = (m * TB + top.i) * TB + top.j;
+    const offsetA = (m * TA + pairs[top.i].a) * TA + pairs[top.j].a,
+      offsetB = (m * TB + pairs[top.i].b) * TB + pairs[top.j].b;
     best.push({
       layer: Math.floor(m / nHead),
       head: m % nHead,
       ...top,
-      query: tokensA[top.i],
-      key: tokensA[top.j],
+      query: tokensA[pairs[top.i].a],
+      key: tokensA[pairs[top.j].a],
       a: a[offsetA],
       b: b[offsetB],
     });
   }
   return best.sort((x, y) => Math.abs(y.change) - Math.abs(x.change)).slice(0, count);
+}
+
+/** The edits of an alignment in words ("1 changed, 2 only in B (inserted)") and where in A the first is. */
+export function describeEdits(ops) {
+  const count = (op) => ops.filter((x) => x.op === op).length;
+  const changed = count('changed'),
+    deleted = count('deleted'),
+    inserted = count('inserted');
+  let first = -1,
+    seenA = 0;
+  for (const x of ops) {
+    if (x.op !== 'same') {
+      first = seenA;
+      break;
+    }
+    seenA += 1;
+  }
+  return { first, changed, deleted, inserted, text: t('compare.edits', { changed, deleted, inserted }) };
 }
 
 /**
@@ -82,48 +133,35 @@ export function sharedChanges({ tokensA, tokensB, a, b, difference: d, nHead }, 
 export function compareHint({ tokensA, tokensB, difference: d, nHead, causal = true, shared = [] }) {
   const TA = tokensA.length,
     TB = tokensB.length;
-  const sizes = TA !== TB ? ` (A has ${TA} tokens, B ${TB})` : '';
-  const first = tokensB.findIndex((t, n) => n < d.T && tokensA[n] !== t);
-  if (first < 0) {
-    if (TA === TB) return 'A and B have the same tokens: no head differs.';
+  const sizes = TA !== TB ? t('compare.sizes', { a: TA, b: TB }) : '';
+  const { ops } = alignTokens(tokensA, tokensB);
+  const edits = describeEdits(ops);
+  if (edits.first < 0) return t('compare.same');
+  if (!edits.changed && ops.slice(edits.first).every((x) => x.op !== 'same')) {
+    // the shorter text is the longer one's beginning
     const [longer, shorter] = TA > TB ? ['A', 'B'] : ['B', 'A'];
-    if (!causal)
-      return (
-        `${longer} repeats all ${d.T} tokens of ${shorter} and goes on${sizes}. An encoder's token sees the whole ` +
-        `text, so the rows of the shared tokens change too (largest |A − B| ${d.range.toFixed(2)}).`
-      );
-    return (
-      `${longer} repeats all ${d.T} tokens of ${shorter} and goes on${sizes}. With the causal mask a position sees only ` +
-      `the tokens before it, so on those ${d.T} positions every head attends alike: A − B is 0 everywhere ` +
-      `(up to float rounding: largest |A − B| ${d.range.toExponential(1)}). ` +
-      `Change a token of ${shorter} to see a difference.`
-    );
+    const range = causal ? d.range.toExponential(1) : d.range.toFixed(2);
+    return t(causal ? 'compare.extendsCausal' : 'compare.extendsEncoder', { longer, shorter, n: d.T, sizes, range });
   }
   const largest = [...d.maxAbs.keys()]
     .sort((a, b) => d.maxAbs[b] - d.maxAbs[a])
     .slice(0, LARGEST_LISTED)
     .map((k) => `L${Math.floor(k / nHead)}H${k % nHead} (${d.maxAbs[k].toFixed(2)})`);
+  const params = { n: d.T, sizes, first: edits.first, edits: edits.text, largest: largest.join(', ') };
   if (!causal) {
     const named = shared.map(
       (c) =>
         `L${c.layer}H${c.head} ${JSON.stringify(c.query)} → ${JSON.stringify(c.key)} ` +
         `${c.a.toFixed(2)} → ${c.b.toFixed(2)}`,
     );
-    return (
-      `A − B per head over the first ${d.T} positions${sizes}; tokens differ from position ${first} on. In an ` +
-      'encoder every token sees every other one, so the rows of the tokens both texts share change too. ' +
-      `Largest changes on shared tokens (A → B): ${named.join('; ')}. Largest per head: ${largest.join(', ')}.`
-    );
+    return t('compare.encoder', { ...params, named: named.join('; ') });
   }
-  return (
-    `A − B per head over the first ${d.T} positions${sizes}; tokens differ from position ${first} on, so every ` +
-    `earlier row is identical (causal mask). Largest changes: ${largest.join(', ')}.`
-  );
+  return t('compare.causal', params);
 }
 
 function predictionList(title, items) {
   const item = (p) =>
-    `<li><span class="token">${escapeHtml(p.token)}</span><span class="bar"><span style="width:` +
+    `<li><span class="token" data-raw>${escapeHtml(p.token)}</span><span class="bar"><span style="width:` +
     `${(100 * p.probability).toFixed(1)}%"></span></span><span class="prob">${percent(p.probability)}</span></li>`;
   return `<div><strong>${escapeHtml(title)}</strong><ol class="predictions">${items.map(item).join('')}</ol></div>`;
 }
@@ -145,7 +183,7 @@ export class CompareView {
     this.shared = [];
     setHtml(this.tokensA, tokenChips(tokens, null, special));
     setHtml(this.tokensB, '');
-    setText(this.hint, 'Type a second text B to compare.');
+    setText(this.hint, t('compare.typeB'));
     setText(this.title, '');
     setHtml(this.predictions, '');
     this.grid.clear();
@@ -158,20 +196,7 @@ export class CompareView {
       { nLayer, nHead } = config;
     if (!compare.b || !d) return this.renderEmpty(tokens, compare.a.flags);
     const { tokens: tokensB, T: TB } = compare.b;
-    setHtml(this.tokensA, tokenChips(tokens, null, compare.a.flags));
-    setHtml(this.tokensB, tokenChips(tokensB, tokens, compare.b.flags));
-    const shared = causal
-      ? []
-      : sharedChanges({
-          tokensA: tokens,
-          tokensB,
-          a: compare.a.attention,
-          b: compare.b.attention,
-          difference: d,
-          nHead,
-        });
-    this.shared = shared;
-    setText(this.hint, compareHint({ tokensA: tokens, tokensB, difference: d, nHead, causal, shared }));
+    this.renderTexts(compare, d, nHead, causal);
     const range = diffScale(d),
       dT = d.T,
       size = dT * dT;
@@ -187,27 +212,47 @@ export class CompareView {
       get: slice,
       selected: { layer: s.layer, head: s.head },
       caption: (l, h) => `Δ ${d.maxAbs[l * nHead + h].toFixed(2)}`,
-      describeHead: (l, h) => `layer ${l} head ${h}\nmax |A − B| ${d.maxAbs[l * nHead + h].toFixed(4)}`,
+      describeHead: (l, h) => t('compare.headMax', { layer: l, head: h, max: d.maxAbs[l * nHead + h].toFixed(4) }),
     });
     const values = slice(s.layer, s.head);
     const a = headSlice(compare.a.attention, T, nHead, s.layer, s.head);
     const b = headSlice(compare.b.attention, TB, nHead, s.layer, s.head);
-    setText(this.title, `Layer ${s.layer}, head ${s.head}: A − B`);
-    const labels = tokens.slice(0, dT).map((t, n) => (t === tokensB[n] ? t : `${t}/${tokensB[n]}`));
+    setText(this.title, t('compare.title', { layer: s.layer, head: s.head }));
+    const pairs = d.pairs;
+    const labels = pairs.map((p) => (tokens[p.a] === tokensB[p.b] ? tokens[p.a] : `${tokens[p.a]}/${tokensB[p.b]}`));
     const cellText = (i, j) =>
-      `A ${a[i * T + j].toFixed(4)}  B ${b[i * TB + j].toFixed(4)}\nA − B ${values[i * dT + j].toFixed(4)}`;
-    const describe = describeCell(tokens, values, dT, cellText, causal);
-    const special = compare.a.flags?.slice(0, dT);
+      `A ${a[pairs[i].a * T + pairs[j].a].toFixed(4)}  B ${b[pairs[i].b * TB + pairs[j].b].toFixed(4)}\n` +
+      `A − B ${values[i * dT + j].toFixed(4)}`;
+    const describe = describeCell(labels, values, dT, cellText, causal);
+    const special = Uint8Array.from(pairs, (p) => compare.a.flags?.[p.a] ?? 0);
     this.large.render({ values, T: dT, tokens: labels, kind: 'diff', range, cell: null, describe, causal, special });
     this.renderPredictions(predictionKind, predictions, predictionsB);
   }
 
+  /** The token chips of A and B with their alignment marked, and the hint (with the shared changes of an encoder). */
+  renderTexts(compare, d, nHead, causal) {
+    const tokensA = compare.a.tokens,
+      tokensB = compare.b.tokens;
+    const ops = opsBySide(d.ops ?? [], tokensA.length, tokensB.length);
+    setHtml(this.tokensA, tokenChips(tokensA, ops.a, compare.a.flags));
+    setHtml(this.tokensB, tokenChips(tokensB, ops.b, compare.b.flags));
+    const attention = { a: compare.a.attention, b: compare.b.attention };
+    const shared = causal ? [] : sharedChanges({ tokensA, tokensB, ...attention, difference: d, nHead });
+    this.shared = shared;
+    setText(this.hint, compareHint({ tokensA, tokensB, difference: d, nHead, causal, shared }));
+  }
+
+  /** For the tests: the aligned pairs and the chips' marks. */
+  alignment() {
+    const marks = (element, name) => [...element.children].map((chip) => chip.classList.contains(name));
+    return { deleted: marks(this.tokensA, 'deleted'), inserted: marks(this.tokensB, 'inserted') };
+  }
+
   /** Both texts' predictions (GPT-2's next token, an encoder's [MASK] guesses), or nothing. */
   renderPredictions(predictionKind, predictions, predictionsB) {
-    const [titleA, titleB] =
-      predictionKind === 'masked'
-        ? ['[MASK] guesses in A', '[MASK] guesses in B']
-        : ['next token after A', 'next token after B'];
+    const [titleA, titleB] = (
+      predictionKind === 'masked' ? ['compare.maskedA', 'compare.maskedB'] : ['compare.nextA', 'compare.nextB']
+    ).map((key) => t(key));
     setHtml(
       this.predictions,
       predictionKind ? predictionList(titleA, predictions) + predictionList(titleB, predictionsB) : '',
@@ -217,7 +262,7 @@ export class CompareView {
 
 export default {
   id: 'compare',
-  label: 'Compare',
+  label: 'compare.tab',
   markup: MARKUP,
   needsTextB: true,
   tokensOnly: true,
@@ -245,10 +290,12 @@ export default {
         if (textB.value !== frame.state.textB) textB.value = frame.state.textB;
         view.render(frame);
       },
-      inspect: () => ({ shared: view.shared ?? [], hint: view.hint.textContent }),
-      shows: ({ state }) => `A − B of every head, head ${state.head} large; B: "${state.textB.slice(0, 60)}"`,
+      inspect: () => ({ shared: view.shared ?? [], hint: view.hint.textContent, ...view.alignment() }),
+      shows: ({ state }) => t('compare.shows', { head: state.head, text: state.textB.slice(0, 60) }),
       legend: ({ difference, state, causal, special }) =>
-        difference && state.textB ? differenceLegend(diffScale(difference), { causal, special }) : '',
+        difference && state.textB
+          ? differenceLegend(diffScale(difference), { causal, special }) + ALIGNMENT_LEGEND()
+          : '',
     };
   },
 };

@@ -2,6 +2,7 @@
 // run, next to the formulas with this model's dimensions.
 import { headColor, UI } from '../colors.js';
 import { escapeHtml, setHtml } from '../dom.js';
+import { t } from '../i18n.js';
 
 // ---- layout of the bar strips ----
 const STRIP_HEIGHT = 34;
@@ -38,45 +39,42 @@ function drawStrip(canvas, values, range) {
  */
 function softmaxRows(info, i, j, shown, causal) {
   const row = (key, value) => `<span class="k">${key}</span><span class="v">${value}</span>`;
-  const over = causal ? `over keys 0…${i}, ${i + 1} keys` : `over all ${info.keys} keys`;
-  const normaliser = `${fmt(info.normaliser)} <span class="muted">(softmax normaliser ${over})</span>`;
+  const over = causal ? t('explain.overCausal', { i, n: i + 1 }) : t('explain.overAll', { n: info.keys });
+  const normaliser = `${fmt(info.normaliser)} <span class="muted">${t('explain.normaliser', { over })}</span>`;
   const sum = causal ? 'Σ<sub>m≤i</sub>' : 'Σ<sub>m</sub>';
   const mask = !causal
-    ? '0 <span class="muted" data-mask>(encoder: no mask, every key is visible; only padding would get −∞, and ' +
-      'the page pads nothing)</span>'
+    ? `0 <span class="muted" data-mask>${t('explain.noMask')}</span>`
     : info.masked
-      ? `−∞ <span class="muted">(key ${j} &gt; query ${i}: the future)</span>`
-      : `0 (key ${j} ≤ query ${i}: allowed)`;
-  const common = [row('score s<sub>ij</sub>', fmt(info.score)), row('mask M<sub>ij</sub>', mask)];
+      ? `−∞ <span class="muted">${t('explain.future', { i, j })}</span>`
+      : `0 ${t('explain.allowed', { i, j })}`;
+  const common = [row(t('explain.score'), fmt(info.score)), row(t('explain.mask'), mask)];
   if (info.masked) {
     return [
       ...common,
       row('s<sub>ij</sub> + M<sub>ij</sub>', '−∞'),
       row(`${sum} e<sup>s<sub>im</sub>−max</sup>`, normaliser),
       row(
-        'weight a<sub>ij</sub>',
-        `<strong data-weight>0</strong> <span class="muted" data-equation>= e<sup>−∞</sup> / ` +
-          `${fmt(info.normaliser, 3)} = 0: a masked key gets no weight; page: ${fmt(shown)}</span>`,
+        t('explain.weight'),
+        `<strong data-weight>0</strong> <span class="muted" data-equation>` +
+          `${t('explain.maskedWeight', { sum: fmt(info.normaliser, 3), shown: fmt(shown) })}</span>`,
       ),
     ].join('\n');
   }
   return [
     ...common,
-    row('row max', fmt(info.rowMax)),
+    row(t('explain.rowMax'), fmt(info.rowMax)),
     row(`${sum} e<sup>s<sub>im</sub>−max</sup>`, normaliser),
     row(
-      'weight a<sub>ij</sub>',
+      t('explain.weight'),
       `<strong data-weight>${fmt(info.weight)}</strong> <span class="muted" data-equation>= ` +
-        `e<sup>${fmt(info.score - info.rowMax, 3)}</sup> / ${fmt(info.normaliser, 3)}; page: ${fmt(shown)}</span>`,
+        `e<sup>${fmt(info.score - info.rowMax, 3)}</sup> / ${fmt(info.normaliser, 3)}; ` +
+        `${t('explain.page', { shown: fmt(shown) })}</span>`,
     ),
   ].join('\n');
 }
 
 export function renderExplainEmpty(container) {
-  setHtml(
-    container,
-    '<p class="muted">Open the Model view and click a cell of a head (or focus the large map and press Enter) to see how that weight is computed.</p>',
-  );
+  setHtml(container, `<p class="muted">${t('explain.empty')}</p>`);
 }
 
 /**
@@ -92,17 +90,23 @@ export function renderExplain(container, { layer, head, i, j, tokens, info, show
   setHtml(
     container,
     `
-    <p><span class="swatch-inline" style="color:${headColor(head)}">●</span> layer ${layer}, head ${head}:
-      how much <code>${qTok}</code> (query ${i}) attends to <code>${kTok}</code> (key ${j})</p>
+    <p><span class="swatch-inline" style="color:${headColor(head)}">●</span> ${t('explain.heading', {
+      layer,
+      head,
+      i,
+      j,
+      query: `<code data-raw>${qTok}</code>`,
+      key: `<code data-raw>${kTok}</code>`,
+    })}</p>
     <div class="explain-grid">
-      <span class="k">q<sub>${i}</sub></span><canvas class="strip" data-strip="q" aria-label="query vector, ${headDim} values"></canvas>
-      <span class="k">k<sub>${j}</sub></span><canvas class="strip" data-strip="k" aria-label="key vector, ${headDim} values"></canvas>
-      <span class="k">q⊙k</span><canvas class="strip" data-strip="p" aria-label="element-wise product"></canvas>
+      <span class="k">q<sub>${i}</sub></span><canvas class="strip" data-strip="q" aria-label="${t('explain.qStrip', { n: headDim })}"></canvas>
+      <span class="k">k<sub>${j}</sub></span><canvas class="strip" data-strip="k" aria-label="${t('explain.kStrip', { n: headDim })}"></canvas>
+      <span class="k">q⊙k</span><canvas class="strip" data-strip="p" aria-label="${t('explain.product')}"></canvas>
       <span class="k">q<sub>i</sub>·k<sub>j</sub></span><span class="v">${fmt(info.dot)}</span>
       <span class="k">× 1/√d<sub>k</sub></span><span class="v">× ${fmt(info.scale)} <span class="muted">(d<sub>k</sub> = ${headDim})</span></span>
       ${softmaxRows(info, i, j, shown, causal)}
       <span class="k">|a<sub>ij</sub> v<sub>j</sub>|</span><span class="v">${fmt(info.contribution)} <span class="muted">= ${fmt(info.weight, 3)} × |v<sub>j</sub>| ${fmt(info.vNorm, 3)};
-        ${(100 * info.contributionShare).toFixed(1)}% of Σ<sub>m</sub> |a<sub>im</sub> v<sub>m</sub>|; |head output| ${fmt(info.outputNorm, 3)}</span></span>
+        ${t('explain.share', { percent: (100 * info.contributionShare).toFixed(1), norm: fmt(info.outputNorm, 3) })}</span></span>
     </div>
     <div class="formula">
       Attention(Q, K, V) = softmax(QK<sup>⊤</sup>/√d<sub>k</sub> + M) V<br>
@@ -110,11 +114,9 @@ export function renderExplain(container, { layer, head, i, j, tokens, info, show
       <span class="dim">W<sub>i</sub><sup>Q,K,V</sup> ∈ ℝ<sup>${nEmbd}×${headDim}</sup>, i = 1…${nHead}</span><br>
       MultiHead(Q, K, V) = Concat(head<sub>1</sub>, …, head<sub>${nHead}</sub>) W<sup>O</sup>
       <span class="dim">W<sup>O</sup> ∈ ℝ<sup>${nHead * headDim}×${nEmbd}</sup></span><br>
-      <span class="dim">d<sub>model</sub> = ${nEmbd}, h = ${nHead}, d<sub>k</sub> = d<sub>v</sub> = ${headDim}, ${nLayer} layers; ${
-        causal
-          ? 'Q = K = V = LayerNorm(x) here (self-attention), M<sub>ij</sub> = −∞ for j &gt; i.'
-          : 'Q = K = V = x, the layer input (self-attention; BERT normalises after the block), M = 0: no causal mask.'
-      }</span>
+      <span class="dim">d<sub>model</sub> = ${nEmbd}, h = ${nHead}, d<sub>k</sub> = d<sub>v</sub> = ${headDim}, ${t('explain.layers', { n: nLayer })}; ${t(
+        causal ? 'explain.selfCausal' : 'explain.selfEncoder',
+      )}</span>
     </div>`,
   );
   drawStrip(container.querySelector('[data-strip="q"]'), info.qi, range);

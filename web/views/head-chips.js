@@ -3,6 +3,7 @@
 import { headColor } from '../colors.js';
 import { setAttribute, setText } from '../dom.js';
 import { chipText, describeOffline, describeScores } from '../head-text.js';
+import { t } from '../i18n.js';
 
 export class HeadChips {
   /** container: the chips' element; actions.setState(patch) */
@@ -54,12 +55,12 @@ export class HeadChips {
       const h = Number(chip.dataset.head);
       setAttribute(chip, 'aria-pressed', String(!s.hiddenHeads.has(h)));
       const off = s.ablated.has(`${s.layer}.${h}`);
-      setText(chip.querySelector('.label'), chipText(labels, s.layer, h) + (off ? ' · off' : ''));
+      setText(chip.querySelector('.label'), chipText(labels, s.layer, h) + (off ? t('heads.off') : ''));
       const offline = describeOffline(patterns, s.layer, h);
       const title =
-        `head ${h}, scores on this text (✓ = label earned):\n${describeScores(labels, s.layer, h)}` +
+        `${t('heads.chipTitle', { head: h })}\n${describeScores(labels, s.layer, h)}` +
         (offline ? `\n${offline}` : '') +
-        '\nclick toggles, double-click or S solos';
+        `\n${t('heads.chipHelp')}`;
       if (chip.title !== title) chip.title = title;
     }
   }

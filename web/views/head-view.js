@@ -9,6 +9,7 @@ import { svgTitle, titleHeight } from '../export.js';
 import { HeadChips } from './head-chips.js';
 import { scaleToggle, specialLegend } from './legend.js';
 import { shortToken, sizeCanvas, textWidth } from './heatmap.js';
+import { t } from '../i18n.js';
 
 // ---- layout ----
 const fontFor = (row) => `${Math.min(13, row - 3)}px ui-monospace, "DejaVu Sans Mono", monospace`;
@@ -438,16 +439,14 @@ const visibleHeads = (state, { nHead }) =>
   Array.from({ length: nHead }, (_, h) => h).filter((h) => !state.hiddenHeads.has(h));
 
 const MARKUP = `
-  <div class="chips" id="head-chips" role="group" aria-label="Heads: click toggles, double-click (or S) solos"></div>
-  <p class="hint">Hover a token to see only its lines, click to lock it (keyboard: focus the picture, ↑ ↓ ← → and
-    Enter, Esc unlocks); with a token locked, click a weight beside the bars to explain it. Line opacity is the attention weight; one hue per head. Left: the token that looks (query);
-    right: the tokens it looks at (keys).</p>
+  <div class="chips" id="head-chips" role="group" data-i18n-aria="heads.chips"></div>
+  <p class="hint" data-i18n="heads.hint"></p>
   <div class="canvas-scroll" id="head-scroll"><canvas id="head-canvas" tabindex="0"
-    aria-label="Head view: lines from each query token to the key tokens it attends to"></canvas></div>`;
+    data-i18n-aria="heads.canvas"></canvas></div>`;
 
 export default {
   id: 'heads',
-  label: 'Head view',
+  label: 'heads.tab',
   markup: MARKUP,
   create({ panel, actions, widths }) {
     const canvas = panel.querySelector('#head-canvas');
@@ -469,10 +468,10 @@ export default {
         chips.render(frame);
       },
       legend: ({ state, special }) => {
-        const opacity = state.scale === 'sqrt' ? '√weight' : 'weight';
+        const opacity = t(state.scale === 'sqrt' ? 'legend.opacitySqrt' : 'legend.opacityWeight');
         return (
-          `<span>line opacity = ${opacity} (weights under ${MIN_WEIGHT} not drawn)</span>` +
-          "<span>bars beside the other column: the focused token's weights per head, and the largest (in its head's hue)</span>" +
+          `<span>${t('legend.lines', { opacity, min: MIN_WEIGHT })}</span>` +
+          `<span>${t('legend.bars')}</span>` +
           specialLegend({ special }) +
           scaleToggle(state)
         );
@@ -480,7 +479,9 @@ export default {
       exportSvg: (title) => view.toSvg(title),
       shows: ({ state, config }) => {
         const visible = config.nHead - state.hiddenHeads.size;
-        return visible === config.nHead ? 'every head' : `heads ${visibleHeads(state, config).join(', ')}`;
+        return visible === config.nHead
+          ? t('heads.every')
+          : t('heads.some', { list: visibleHeads(state, config).join(', ') });
       },
       keyHeads: ({ state, config }) => visibleHeads(state, config),
       inspect: () => {

@@ -3,6 +3,7 @@
 // ImageData fill, not 16k DOM nodes). Rows are queries, columns keys; for a causal model (GPT-2) j > i is the
 // mask, drawn grey and hatched; an encoder (causal: false) has no mask and every cell is a weight.
 import { DIFF_LUT, MASKED_RGB, UI, WEIGHT_LUT } from '../colors.js';
+import { t } from '../i18n.js';
 
 // ---- layout of the large heatmap ----
 const LABEL_FONT = '11px ui-monospace, "DejaVu Sans Mono", monospace';
@@ -495,8 +496,10 @@ export class HeatmapGrid {
 /** Tooltip text of cell (i, j): query and key tokens, then the weight (or `extra(i, j)`); causal: j > i is masked. */
 export function describeCell(tokens, values, T, extra, causal = true) {
   return (i, j) => {
-    const head = `query ${i} ${JSON.stringify(tokens[i])}\nkey   ${j} ${JSON.stringify(tokens[j])}\n`;
-    if (causal && j > i) return `${head}masked (key after query)`;
-    return head + (extra ? extra(i, j) : `weight ${values[i * T + j].toFixed(4)}`);
+    const [query, key] = [t('cell.query'), t('cell.key')];
+    const width = Math.max(query.length, key.length);
+    const head = `${query.padEnd(width)} ${i} ${JSON.stringify(tokens[i])}\n${key.padEnd(width)} ${j} ${JSON.stringify(tokens[j])}\n`;
+    if (causal && j > i) return head + t('cell.masked');
+    return head + (extra ? extra(i, j) : t('cell.weight', { w: values[i * T + j].toFixed(4) }));
   };
 }

@@ -4,8 +4,10 @@
 // the row of "it" each head puts on the antecedent, against chance (the antecedent's share of the text's
 // tokens), and whether changing the deciding word moves the head's split the right way.
 import { escapeHtml, setHtml } from '../dom.js';
+import { t } from '../i18n.js';
 
 const LISTED = 8; // heads in the table
+const COLUMNS = ['moves', 'shift', 'resolves', 'onAnte', 'onOther', 'times']; // after the head (i18n: measured.<c>)
 
 /** The heads ordered as models/all-MiniLM-L6-v2.md orders them: most pairs moved the right way, then the mean shift. */
 export function rankedHeads(measured) {
@@ -54,27 +56,29 @@ export function renderMeasured(container, measured, selected, card) {
   const best = rankedHeads(measured).reduce((a, b) => (b.resolves > a.resolves ? b : a));
   const seed = seedPair(measured, selected, nHead);
   const seedLine = seed
-    ? `<p class="small" data-seed>L${selected.layer}H${selected.head} in the seed pair, weight of “it” on ` +
-      `“${escapeHtml(seed.tired.antecedent)}” / “${escapeHtml(seed.tired.other)}”: ` +
-      `${seed.tired.right[seed.index].toFixed(3)} / ${seed.tired.wrong[seed.index].toFixed(3)} with “tired”, ` +
-      `${seed.wide.wrong[seed.index].toFixed(3)} / ${seed.wide.right[seed.index].toFixed(3)} with “wide” ` +
-      `(chance ${seed.tired.chance.toFixed(3)} per one-piece word).</p>`
+    ? `<p class="small" data-seed>${t('measured.seed', {
+        head: `L${selected.layer}H${selected.head}`,
+        ante: escapeHtml(seed.tired.antecedent),
+        other: escapeHtml(seed.tired.other),
+        a: seed.tired.right[seed.index].toFixed(3),
+        b: seed.tired.wrong[seed.index].toFixed(3),
+        c: seed.wide.wrong[seed.index].toFixed(3),
+        d: seed.wide.right[seed.index].toFixed(3),
+        chance: seed.tired.chance.toFixed(3),
+      })}</p>`
     : '';
   setHtml(
     container,
-    `<p class="small">Does “it” attend to its antecedent? Measured on ${measured.sentences.length} sentences ` +
-      `(${pairs} pairs like “…because it was tired / wide”, where a word after “it” picks the antecedent). ` +
-      `Chance: the antecedent's share of the text's tokens, ${measured.chance.toFixed(3)} on average. ` +
-      `No head resolves “it”: the best gives the antecedent more than the other candidate in both sentences of ` +
-      `${best.resolves}/${pairs} pairs.</p>` +
-      '<table class="measured" aria-label="Heads that move the row of it towards its antecedent">' +
-      '<thead><tr><th>head</th><th title="pairs where changing the deciding word moves the split towards the meant antecedent">moves</th>' +
-      '<th title="mean change of the subject\'s share of the two candidates">shift</th>' +
-      '<th title="pairs where the antecedent gets more than the other candidate in both sentences">resolves</th>' +
-      '<th title="mean weight of it on the antecedent">on ante.</th><th title="mean weight on the other candidate">on other</th>' +
-      '<th title="weight on the antecedent over chance">× chance</th></tr></thead>' +
-      `<tbody>${rows.join('')}</tbody></table>` +
+    `<p class="small">${t('measured.intro', {
+      sentences: measured.sentences.length,
+      pairs,
+      chance: measured.chance.toFixed(3),
+      best: best.resolves,
+    })}</p>` +
+      `<table class="measured" aria-label="${t('measured.table')}"><thead><tr><th>${t('measured.head')}</th>` +
+      COLUMNS.map((c) => `<th title="${t(`measured.${c}Title`)}">${t(`measured.${c}`)}</th>`).join('') +
+      `</tr></thead><tbody>${rows.join('')}</tbody></table>` +
       seedLine +
-      '<p class="muted small">Click a row to open that head. Numbers: models/all-MiniLM-L6-v2.md (tools/minilm/it_attention.mjs).</p>',
+      `<p class="muted small">${t('measured.footer')}</p>`,
   );
 }

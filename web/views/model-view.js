@@ -6,27 +6,26 @@ import { escapeHtml, setHtml } from '../dom.js';
 import { chipText, describeOffline, describeScores, headCaption } from '../head-text.js';
 import { describeCell, HeatmapGrid, LargeHeatmap } from './heatmap.js';
 import { weightLegend } from './legend.js';
+import { t } from '../i18n.js';
 
 const MARKUP = `
-  <p class="hint">Every layer (rows) × head (columns): row = query, column = key, darker = more attention<span
-    data-causal-only>, hatched = masked (the future)</span>. Click a head to open it; hover its cells, click a cell to
-    explain that weight.</p>
+  <p class="hint" data-i18n="model.hint"></p>
   <div class="split">
-    <div class="canvas-scroll"><canvas id="grid-canvas" tabindex="0" aria-label="All heads of all layers as small heatmaps"></canvas></div>
+    <div class="canvas-scroll"><canvas id="grid-canvas" tabindex="0" data-i18n-aria="model.gridCanvas"></canvas></div>
     <div class="large">
       <h3 id="large-title"></h3>
       <div class="canvas-scroll"><canvas id="large-canvas" tabindex="0"
-        aria-label="The selected head as a large heatmap; arrow keys move the cell, Enter explains it"></canvas></div>
+        data-i18n-aria="model.largeCanvas"></canvas></div>
     </div>
   </div>`;
 
 export class ModelView {
   /** elements: { grid, large, title } canvases / heading; callbacks: onSelectHead({layer, head}), onSelectCell({i, j}) */
-  constructor({ grid, large, title, maskHint }, { tooltip, onSelectHead, onSelectCell, maxWidth }) {
+  constructor({ grid, large, title, hint }, { tooltip, onSelectHead, onSelectCell, maxWidth }) {
     this.grid = new HeatmapGrid(grid, { onSelect: onSelectHead, maxWidth, tooltip });
     this.large = new LargeHeatmap(large, tooltip, { onSelect: onSelectCell, maxWidth });
     this.title = title;
-    this.maskHint = maskHint;
+    this.hint = hint; // (its [data-causal-only] part is rewritten with the language: looked up on each render)
   }
 
   initialize() {
@@ -37,7 +36,8 @@ export class ModelView {
   /** frame: controller.frame() */
   render({ state: s, config: { nLayer, nHead }, attention, tokens, T, labels, patterns, focusScore, causal, special }) {
     const sqrt = s.scale === 'sqrt';
-    if (this.maskHint.hidden === causal) this.maskHint.hidden = !causal;
+    const maskHint = this.hint.querySelector('[data-causal-only]');
+    if (maskHint && maskHint.hidden === causal) maskHint.hidden = !causal;
     this.grid.render({
       nLayer,
       nHead,
@@ -52,7 +52,7 @@ export class ModelView {
       caption: (l, h) => chipText(labels, l, h),
       ablated: (l, h) => s.ablated.has(`${l}.${h}`),
       describeHead: (l, h) =>
-        `layer ${l} head ${h}, scores on this text:\n${describeScores(labels, l, h)}\n${describeOffline(patterns, l, h)}`.trim(),
+        `${t('model.headScores', { layer: l, head: h })}\n${describeScores(labels, l, h)}\n${describeOffline(patterns, l, h)}`.trim(),
     });
     const values = headSlice(attention, T, nHead, s.layer, s.head);
     const describe = describeCell(tokens, values, T, undefined, causal);
@@ -74,7 +74,7 @@ export class ModelView {
     const offline = describeOffline(patterns, s.layer, s.head);
     setHtml(
       this.title,
-      `Layer ${s.layer}, head ${s.head} <span class="muted">${escapeHtml(caption)}</span>` +
+      `${t('model.title', { layer: s.layer, head: s.head })} <span class="muted">${escapeHtml(caption)}</span>` +
         (offline ? `<br><span class="muted small">${escapeHtml(offline)}</span>` : ''),
     );
   }
@@ -82,7 +82,7 @@ export class ModelView {
 
 export default {
   id: 'model',
-  label: 'Model view',
+  label: 'model.tab',
   markup: MARKUP,
   create({ panel, tooltip, actions, widths }) {
     const view = new ModelView(
@@ -90,7 +90,7 @@ export default {
         grid: panel.querySelector('#grid-canvas'),
         large: panel.querySelector('#large-canvas'),
         title: panel.querySelector('#large-title'),
-        maskHint: panel.querySelector('[data-causal-only]'),
+        hint: panel.querySelector('.hint'),
       },
       {
         tooltip,
@@ -103,7 +103,7 @@ export default {
     return {
       render: (frame) => view.render(frame),
       legend: (frame) => weightLegend(frame),
-      shows: ({ state }) => `every head, head ${state.head} large`,
+      shows: ({ state }) => t('model.shows', { head: state.head }),
       inspect: () => {
         const r = view.large.canvas.getBoundingClientRect();
         const geometry = view.large.geometry && { ...view.large.geometry, canvasLeft: r.left, canvasTop: r.top };

@@ -1,6 +1,7 @@
 // Next-token predictions (top 5 with probabilities, and how ablation moved them) and the ablation grid.
 import { headColor } from '../colors.js';
 import { escapeHtml, setAttribute, setHtml } from '../dom.js';
+import { t } from '../i18n.js';
 
 /** top: [{ token, probability }]; baseline: the same tokens' probabilities without ablation, or null. */
 export function percent(p) {
@@ -17,14 +18,14 @@ export function renderPredictions(list, top, baseline) {
         let delta = '';
         if (base !== undefined && base !== null) {
           const d = probability - base;
-          delta = ` <span class="${d >= 0 ? 'up' : 'down'}" title="without ablation: ${percent(base)}">${d >= 0 ? '▲' : '▼'}${Math.abs(100 * d) >= 0.1 ? Math.abs(100 * d).toFixed(1) : Math.abs(100 * d).toPrecision(1)}</span>`;
+          delta = ` <span class="${d >= 0 ? 'up' : 'down'}" title="${t('predict.without', { p: percent(base) })}">${d >= 0 ? '▲' : '▼'}${Math.abs(100 * d) >= 0.1 ? Math.abs(100 * d).toFixed(1) : Math.abs(100 * d).toPrecision(1)}</span>`;
         }
         const baseMarker =
           base !== undefined && base !== null
             ? `<span class="base" style="width:${(100 * base).toFixed(2)}%"></span>`
             : '';
         return (
-          `<li><span class="token" title="${escapeHtml(token)}">${escapeHtml(token)}</span><span class="bar"><span style="width:${(100 * probability).toFixed(1)}%"></span>${baseMarker}</span>` +
+          `<li><span class="token" title="${escapeHtml(token)}" data-raw>${escapeHtml(token)}</span><span class="bar"><span style="width:${(100 * probability).toFixed(1)}%"></span>${baseMarker}</span>` +
           `<span class="prob">${percent(probability)}${delta}</span></li>`
         );
       })
@@ -54,7 +55,7 @@ export class AblationGrid {
         cells.push(`<span class="row-label">L${l}</span>`);
         for (let h = 0; h < nHead; ++h)
           cells.push(
-            `<button type="button" data-key="${l}.${h}" aria-label="layer ${l} head ${h}" style="border-bottom: 3px solid ${headColor(h)}">${h}</button>`,
+            `<button type="button" data-key="${l}.${h}" aria-label="${t('side.ablationCell', { layer: l, head: h })}" style="border-bottom: 3px solid ${headColor(h)}">${h}</button>`,
           );
       }
       this.container.innerHTML = cells.join('');

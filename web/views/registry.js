@@ -9,7 +9,7 @@
 //                 actions = { setState(patch, { recompute, debounce }), selectHead({ layer, head }) }
 //                 widths  = { view(), split() }: the px a picture may take, full width or half of a split
 //   render      draws from frame = { state, config, run, T, tokens, attention, labels, patterns, focusScore,
-//                 runB, difference, predictions, predictionsB } (controller.frame())
+//                 runB, difference, predictions, predictionsB, internals(layer) } (controller.frame())
 //   legend      the markup of the legend under the view
 //   exportSvg   exportSvg(title): the SVG export, when the view draws vectors (else its canvases are embedded);
 //                 title = { caption, heads } (export.js)
@@ -22,6 +22,8 @@ const MODULES = [
   './model-view.js', // every layer x head as a heatmap, one opened large
   './aggregate-view.js', // heads combined: mean, max, rollout over layers
   './compare-view.js', // two texts and their difference per head
+  './steps-view.js', // one query token through one head, step by step, on this run's numbers
+  './kinds-view.js', // the seed's three kinds of head (grammar, pronoun, meaning), measured against chance
 ];
 
 export const VIEWS = (await Promise.all(MODULES.map((path) => import(path)))).map((module) => module.default);
