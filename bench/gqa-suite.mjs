@@ -114,8 +114,11 @@ export function mhaGqaPeer(name, version, library) {
   };
 }
 
-/** onnxruntime-web (wasm, SIMD, `threads` intra-op threads), as in bench/suite.mjs's ortPeer. */
-export function ortGqaPeer({ ort, version, wasmPaths }, threads = 1) {
+/**
+ * onnxruntime-web (wasm, SIMD, `threads` intra-op threads), as in bench/suite.mjs's ortPeer. `packed`: one QKV
+ * projection into GQA's packed query input (default), or three projections into its query, key and value.
+ */
+export function ortGqaPeer({ ort, version, wasmPaths }, threads = 1, { packed = true } = {}) {
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.simd = true;
   ort.env.wasm.proxy = false;
@@ -128,12 +131,19 @@ export function ortGqaPeer({ ort, version, wasmPaths }, threads = 1) {
     interOpNumThreads: 1,
   };
   return {
-    name: 'onnxruntime-web',
-    version: `onnxruntime-web ${version} (wasm SIMD, ${threads} thread${threads === 1 ? '' : 's'})`,
+    name: packed ? 'onnxruntime-web' : 'onnxruntime-web, Q/K/V',
+    version: `onnxruntime-web ${version} (wasm SIMD, ${threads} thread${threads === 1 ? '' : 's'}, ${packed ? 'packed QKV' : 'separate Q, K, V'})`,
     async setup(problem, c) {
       const dK = c.E / c.H;
       const { cos, sin } = rotaryCaches(dK, c.base, Math.max(1024, c.past + c.T));
-      const common = { embedDim: c.E, numHeads: c.H, numKvHeads: c.Hkv, interleaved: false, weights: problem.weights };
+      const common = {
+        embedDim: c.E,
+        numHeads: c.H,
+        numKvHeads: c.Hkv,
+        interleaved: false,
+        weights: problem.weights,
+        packed,
+      };
       const create = (seqLen, pastLength) =>
         ort.InferenceSession.create(
           groupQueryAttentionModel({ ...common, seqLen, pastLength, cos, sin }),

@@ -4,6 +4,7 @@
 //   node --experimental-wasm-relaxed-simd bench/gqa.mjs [--iterations 25] [--warmup 5] [--peers simd,relaxed,ort]
 //        [--simd-dist DIR] [--clock cpu|wall] [--cases 0,1,2,3] [--json FILE]
 //
+// --peers ort-qkv: onnxruntime-web with three Q, K, V projections into GroupQueryAttention instead of one packed.
 // --simd-dist: the package folder whose builds are measured (default dist/; its SIMD128 build is the `simd` peer,
 // its relaxed-SIMD build the `relaxed` one, which Node 20 runs only with --experimental-wasm-relaxed-simd).
 // Clock: CPU time of this process by default (all peers single-threaded; see BENCHMARKS.md, "Which clock").
@@ -43,8 +44,8 @@ function parse(argv) {
   for (const n of options.cases)
     if (!GQA_CASES[n]) throw new Error(`--cases: expected indices 0..${GQA_CASES.length - 1}, got ${n}`);
   for (const peer of options.peers)
-    if (!['simd', 'relaxed', 'ort'].includes(peer))
-      throw new Error(`--peers: expected simd, relaxed or ort, got ${peer}`);
+    if (!['simd', 'relaxed', 'ort', 'ort-qkv'].includes(peer))
+      throw new Error(`--peers: expected simd, relaxed, ort or ort-qkv, got ${peer}`);
   return options;
 }
 
@@ -65,13 +66,13 @@ async function loadPeers(options) {
   const loaders = nodeLoaders({ simd: folder, relaxed: folder });
   const peers = [];
   for (const kind of options.peers) {
-    const loaded = kind === 'ort' ? await loaders.ort() : await loaders.mha(kind);
+    const loaded = kind.startsWith('ort') ? await loaders.ort() : await loaders.mha(kind);
     if (loaded.skipped) {
       console.log(`skipping ${kind}: ${loaded.skipped}`);
       continue;
     }
-    if (kind === 'ort') {
-      peers.push(ortGqaPeer(loaded, 1));
+    if (kind.startsWith('ort')) {
+      peers.push(ortGqaPeer(loaded, 1, { packed: kind === 'ort' }));
       continue;
     }
     const library = loaded.library;

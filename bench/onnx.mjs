@@ -154,7 +154,8 @@ export function attentionModel({ seqLen, embedDim, numHeads, causal = false, wei
  * One Llama-family attention layer as ONNX Runtime runs it: the packed QKV projection, then the contrib op
  * com.microsoft.GroupQueryAttention (grouped-query heads, rotary embeddings on q and k with the given
  * cos/sin caches, causal, optional KV cache), then the output projection:
- *   qkv     = input . [W_q; W_k; W_v]^T                  [1, T, E + 2 E_kv]   (MatMul)
+ *   qkv     = input . [W_q; W_k; W_v]^T                  [1, T, E + 2 E_kv]   (MatMul; with packed false,
+ *                                                          three MatMuls into GQA's query, key and value)
  *   context, present_key, present_value = GroupQueryAttention(qkv, -, -, past_key, past_value,
  *             seqlens_k = [P + T - 1], total_sequence_length = P + T, cos_cache, sin_cache)
  *   output  = context . W_O^T                             [1, T, E]            (MatMul)
@@ -172,19 +173,35 @@ export function groupQueryAttentionModel({
   weights,
   cos,
   sin,
+  packed = true,
 }) {
   const E = embedDim,
     dK = E / numHeads,
     kvWidth = numKvHeads * dK,
     width = E + 2 * kvWidth,
     total = pastLength + seqLen;
-  const wQkv = new Float32Array(E * width); // [E, E + 2 E_kv]: columns q | k | v
-  const pack = (matrix, rows, column0) => {
-    for (let r = 0; r < rows; ++r) for (let c = 0; c < E; ++c) wQkv[c * width + column0 + r] = matrix[r * E + c];
+  // W^T of rows [E or E_kv, E] into `columns` columns of a [E, columns] matrix, from column `column0`
+  const transpose = (target, columns, matrix, rows, column0) => {
+    for (let r = 0; r < rows; ++r) for (let c = 0; c < E; ++c) target[c * columns + column0 + r] = matrix[r * E + c];
+    return target;
   };
-  pack(weights.q_proj, E, 0);
-  pack(weights.k_proj, kvWidth, E);
-  pack(weights.v_proj, kvWidth, E + kvWidth);
+  // packed: one [E, E + 2 E_kv] projection (columns q | k | v) into GQA's packed query input; otherwise three
+  const projections = packed
+    ? [['qkv', width, [weights.q_proj, weights.k_proj, weights.v_proj]]]
+    : [
+        ['q', E, [weights.q_proj]],
+        ['k', kvWidth, [weights.k_proj]],
+        ['v', kvWidth, [weights.v_proj]],
+      ];
+  const projectionWeights = projections.map(([name, columns, parts]) => {
+    const w = new Float32Array(E * columns);
+    let column0 = 0;
+    for (const part of parts) {
+      transpose(w, columns, part, part.length / E, column0);
+      column0 += part.length / E;
+    }
+    return [name, columns, w];
+  });
   const wOut = new Float32Array(E * E);
   for (let r = 0; r < E; ++r) for (let c = 0; c < E; ++c) wOut[c * E + r] = weights.o_proj[r * E + c];
   const half = dK / 2,
@@ -194,16 +211,17 @@ export function groupQueryAttentionModel({
   model.int(1, 8);
   model.string(2, 'mha-wasm-bench');
   model.message(7, (g) => {
-    g.message(1, (n) => node(n, { op: 'MatMul', name: 'qkv_proj', inputs: ['input', 'w_qkv'], outputs: ['qkv'] }));
+    for (const [name] of projectionWeights)
+      g.message(1, (n) =>
+        node(n, { op: 'MatMul', name: `${name}_proj`, inputs: ['input', `w_${name}`], outputs: [name] }),
+      );
     g.message(1, (n) =>
       node(n, {
         op: 'GroupQueryAttention',
         domain: 'com.microsoft',
         name: 'gqa',
         inputs: [
-          'qkv',
-          '',
-          '',
+          ...(packed ? ['qkv', '', ''] : ['q', 'k', 'v']),
           pastLength ? 'past_key' : '',
           pastLength ? 'past_value' : '',
           'seqlens_k',
@@ -217,7 +235,7 @@ export function groupQueryAttentionModel({
     );
     g.message(1, (n) => node(n, { op: 'MatMul', name: 'o_proj', inputs: ['context', 'w_out'], outputs: ['output'] }));
     g.string(2, 'group_query_attention');
-    g.message(5, (t) => tensor(t, 'w_qkv', [E, width], wQkv));
+    for (const [name, columns, w] of projectionWeights) g.message(5, (t) => tensor(t, `w_${name}`, [E, columns], w));
     g.message(5, (t) => tensor(t, 'w_out', [E, E], wOut));
     g.message(5, (t) => tensor(t, 'seqlens_k', [1], Int32Array.of(total - 1)));
     g.message(5, (t) => tensor(t, 'total_sequence_length', [], Int32Array.of(total)));
