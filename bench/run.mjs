@@ -43,7 +43,7 @@ export function packageVersion(name) {
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).version : null;
 }
 
-function nodeLoaders(dists) {
+export function nodeLoaders(dists) {
   return {
     runtime: `node ${process.versions.node}`,
     async mha(kind) {
@@ -140,5 +140,5 @@ async function main() {
   }
 }
 
-// Run when started as a script; bench/browser.mjs imports packageVersion from here.
+// Run when started as a script; bench/browser.mjs imports packageVersion from here, bench/gqa.mjs nodeLoaders.
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

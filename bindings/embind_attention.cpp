@@ -56,8 +56,9 @@ enum ForwardSlot : uint32_t {
   kOutputSize,
   kWeights,
   kWeightsSize,
-  kWeightsMode,  // a WeightsMode (src/attention/mha.hpp)
-  kFlags,        // kFlag* bits below
+  kWeightsMode,     // a WeightsMode (src/attention/mha.hpp)
+  kFlags,           // kFlag* bits below
+  kPositionOffset,  // rotary only: the position of query 0 and key 0
   kSlotCount
 };
 // The name the wrapper uses for each slot, in slot order.
@@ -86,6 +87,7 @@ constexpr SlotName kSlotNames[] = {
     {kWeightsSize, "weightsSize"},
     {kWeightsMode, "weightsMode"},
     {kFlags, "flags"},
+    {kPositionOffset, "positionOffset"},
 };
 constexpr bool slot_names_complete() {
   if (std::size(kSlotNames) != kSlotCount) return false;
@@ -134,6 +136,15 @@ emscripten::val forward_record_layout() {
   return layout;
 }
 
+// configure()'s argument: the layer's sizes (AttentionConfig without rotary scalings; 0 = the default).
+struct LayerShape {
+  int32_t embed_dim = 0, num_heads = 0, kdim = 0, vdim = 0, num_kv_heads = 0;
+  bool bias = true;
+  int32_t rotary_dim = 0;  // 0 = no rotary embeddings
+  float rotary_base = 10000.0f;
+  bool rotary_interleaved = false;
+};
+
 struct WeightBuffers {
   uintptr_t in_proj_weight = 0, q_proj_weight = 0, k_proj_weight = 0, v_proj_weight = 0;
   uintptr_t in_proj_bias = 0, out_proj_weight = 0, out_proj_bias = 0;
@@ -173,9 +184,15 @@ class MultiHeadAttentionHandle {
   MultiHeadAttentionHandle(const MultiHeadAttentionHandle&) = delete;
   MultiHeadAttentionHandle& operator=(const MultiHeadAttentionHandle&) = delete;
 
-  std::string configure(int32_t embed_dim, int32_t num_heads, int32_t kdim, int32_t vdim, bool bias) {
+  std::string configure(const LayerShape& shape) {
     return guarded([&] {
-      attention_ = std::make_unique<MultiheadAttention>(AttentionConfig{embed_dim, num_heads, kdim, vdim, bias});
+      AttentionConfig config{shape.embed_dim, shape.num_heads, shape.kdim, shape.vdim, shape.bias};
+      config.num_kv_heads = shape.num_kv_heads;
+      config.rotary.dim = shape.rotary_dim;
+      config.rotary.base = shape.rotary_base;
+      config.rotary.interleaved = shape.rotary_interleaved;
+      attention_ = std::make_unique<MultiheadAttention>(config);
+      cache_.clear();
     });
   }
 
@@ -241,9 +258,29 @@ class MultiHeadAttentionHandle {
       out.weights_size = slot[kWeightsSize];
       out.weights_mode = static_cast<WeightsMode>(slot[kWeightsMode]);
       out.head_enabled = reinterpret_cast<const uint8_t*>(uintptr_t{slot[kHeadEnabled]});
+      in.position_offset = static_cast<int32_t>(slot[kPositionOffset]);
       require().forward(in, out);
     });
     return last_error_.empty() ? kForwardOk : kForwardError;
+  }
+
+  // Incremental decoding over the layer's own KV cache: x [count, E] at the staging block's start, output
+  // [count, E] at `output` (MultiheadAttention::forward_cached, no weights). Returns the error or "".
+  std::string forward_cached(uintptr_t x, int32_t count, uintptr_t output, uint32_t output_size) {
+    return guarded([&] {
+      AttentionOutputs out;
+      out.output = reinterpret_cast<float*>(output);
+      out.output_size = output_size;
+      require().forward_cached(reinterpret_cast<const float*>(x), count, cache_, out);
+    });
+  }
+  int32_t cache_length() const { return cache_.length; }
+  // Keeps the first `length` cached tokens (the caller checked 0 <= length <= cache_length()).
+  void truncate_cache(int32_t length) {
+    const size_t kv_width = cache_.length ? cache_.keys.size() / size_t(cache_.length) : 0;  // E_kv
+    cache_.length = length;
+    cache_.keys.resize(size_t(length) * kv_width);
+    cache_.values.resize(size_t(length) * kv_width);
   }
 
  private:
@@ -255,6 +292,7 @@ class MultiHeadAttentionHandle {
     return *attention_;
   }
   std::unique_ptr<MultiheadAttention> attention_;
+  KvCache cache_;  // forward_cached's keys and values
   ForwardRecord record_;
   std::unique_ptr<uint8_t, FreeDeleter> staging_;
   uint32_t staging_bytes_ = 0;
@@ -273,6 +311,16 @@ EMSCRIPTEN_KEEPALIVE int32_t mha_attention_forward(ForwardRecord* record) { retu
 
 EMSCRIPTEN_BINDINGS(mha_wasm) {
   using namespace emscripten;
+  value_object<LayerShape>("LayerShape")
+      .field("embedDim", &LayerShape::embed_dim)
+      .field("numHeads", &LayerShape::num_heads)
+      .field("kdim", &LayerShape::kdim)
+      .field("vdim", &LayerShape::vdim)
+      .field("numKvHeads", &LayerShape::num_kv_heads)
+      .field("bias", &LayerShape::bias)
+      .field("rotaryDim", &LayerShape::rotary_dim)
+      .field("rotaryBase", &LayerShape::rotary_base)
+      .field("rotaryInterleaved", &LayerShape::rotary_interleaved);
   value_object<WeightBuffers>("WeightBuffers")
       .field("inProjWeight", &WeightBuffers::in_proj_weight)
       .field("inProjWeightSize", &WeightBuffers::in_proj_weight_size)
@@ -293,6 +341,9 @@ EMSCRIPTEN_BINDINGS(mha_wasm) {
       .function("configure", &MultiHeadAttentionHandle::configure)
       .function("loadWeights", &MultiHeadAttentionHandle::load_weights)
       .function("recordAddress", &MultiHeadAttentionHandle::record_address)
-      .function("lastError", &MultiHeadAttentionHandle::last_error);
+      .function("lastError", &MultiHeadAttentionHandle::last_error)
+      .function("forwardCached", &MultiHeadAttentionHandle::forward_cached)
+      .function("cacheLength", &MultiHeadAttentionHandle::cache_length)
+      .function("truncateCache", &MultiHeadAttentionHandle::truncate_cache);
   function("forwardRecordLayout", &forward_record_layout);
 }

@@ -7,7 +7,8 @@
 #                             the package's four builds (+ the probes compiled to wasm), all into build/bench/dist
 #   build/bench/wasm-scalar   the same C++ without -msimd128 (-DMHA_SIMD=OFF)
 # installs the peers into bench/node_modules (onnxruntime-web, tfjs; never into the root package), then runs
-#   1. the native probes  2. the wasm probes  3. node bench/run.mjs (all peers, one process)
+#   1. the native probes  2. the wasm probes  3. node bench/run.mjs (all peers, one process), then bench/gqa.mjs
+#   (a Llama-family layer against ORT's GroupQueryAttention)
 #   4. node bench/browser.mjs (the same suite in headless Chromium; skipped when Chromium is not installed)
 # The options go to steps 3 and 4; step 4 has only the wall clock (--clock is not passed to it) and writes
 # --json X.json to X.browser.json. Step 4 runs every single-threaded peer against onnxruntime-web on one
@@ -70,6 +71,8 @@ node "$relaxed" build/bench/wasm-relaxed-threads/mha_bench.cjs $quick --no-probe
 node bench/capacity.mjs
 echo; echo "==> side by side, one Node process"
 node "$relaxed" bench/run.mjs --simd-dist build/bench/dist --scalar-dist build/bench/wasm-scalar/dist "$@"
+echo; echo "==> grouped-query attention + rotary vs onnxruntime-web's GroupQueryAttention, one Node process"
+node "$relaxed" bench/gqa.mjs --simd-dist build/bench/dist ${quick:+--iterations 1 --warmup 0}
 
 chromium="${MHA_CHROMIUM:-/usr/bin/chromium}"
 echo; echo "==> side by side, headless Chromium"

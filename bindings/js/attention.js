@@ -39,6 +39,7 @@ const FORWARD_OPTIONS = [
   'needWeights',
   'averageWeights',
   'headMask',
+  'positionOffset',
 ];
 
 // What this wrapper writes into the engine's forward record and reads back. The engine defines every value
@@ -65,6 +66,7 @@ const LAYOUT_NAMES = {
     'weightsSize',
     'weightsMode',
     'flags',
+    'positionOffset',
   ],
   flags: ['causal', 'attnMaskIsFloat', 'attnMaskPerHead'],
   weightsModes: ['none', 'perHead', 'averaged'],
@@ -117,8 +119,10 @@ export class MultiHeadAttention extends WasmObject {
   #stagingBytes = 0;
 
   /**
-   * Creates an attention layer. Sizes as in torch.nn.MultiheadAttention(embed_dim, num_heads, bias, kdim, vdim).
-   * @param {{embedDim: number, numHeads: number, kdim?: number, vdim?: number, bias?: boolean}} options
+   * Creates an attention layer. Sizes as in torch.nn.MultiheadAttention(embed_dim, num_heads, bias, kdim, vdim),
+   * plus the Llama family's grouped-query attention (numKvHeads) and rotary embeddings (rotary).
+   * @param {{embedDim: number, numHeads: number, kdim?: number, vdim?: number, bias?: boolean,
+   *   numKvHeads?: number, rotary?: {base?: number, dim?: number, interleaved?: boolean}}} options
    */
   static async create(options) {
     const config = MultiHeadAttention.#checkConfig(options);
@@ -129,7 +133,7 @@ export class MultiHeadAttention extends WasmObject {
   static #checkConfig(options) {
     if (options === null || typeof options !== 'object')
       throw new TypeError(`options: expected an object like { embedDim, numHeads }, got ${describe(options)}`);
-    checkOptions(options, ['embedDim', 'numHeads', 'kdim', 'vdim', 'bias'], 'options');
+    checkOptions(options, ['embedDim', 'numHeads', 'kdim', 'vdim', 'bias', 'numKvHeads', 'rotary'], 'options');
     const embedDim = checkPositiveInteger(options.embedDim, 'embedDim');
     const numHeads = checkPositiveInteger(options.numHeads, 'numHeads');
     if (embedDim % numHeads !== 0)
@@ -137,7 +141,33 @@ export class MultiHeadAttention extends WasmObject {
     const kdim = options.kdim === undefined ? embedDim : checkPositiveInteger(options.kdim, 'kdim');
     const vdim = options.vdim === undefined ? embedDim : checkPositiveInteger(options.vdim, 'vdim');
     const bias = checkBoolean(options.bias, 'bias', true);
-    return Object.freeze({ embedDim, numHeads, kdim, vdim, bias, headDim: embedDim / numHeads });
+    const headDim = embedDim / numHeads;
+    const numKvHeads =
+      options.numKvHeads === undefined ? numHeads : checkPositiveInteger(options.numKvHeads, 'numKvHeads');
+    if (numHeads % numKvHeads !== 0)
+      throw new RangeError(`numKvHeads: expected a divisor of numHeads = ${numHeads}, got ${numKvHeads}`);
+    if (numKvHeads !== numHeads && (kdim !== embedDim || vdim !== embedDim))
+      throw new RangeError(
+        `numKvHeads: grouped-query attention expects kdim == vdim == embedDim = ${embedDim}, got kdim ${kdim}, vdim ${vdim}`,
+      );
+    const rotary = MultiHeadAttention.#checkRotary(options.rotary, headDim);
+    return Object.freeze({ embedDim, numHeads, kdim, vdim, bias, headDim, numKvHeads, rotary });
+  }
+
+  // rotary: undefined/null = none, else { base = 10000, dim = headDim (even, <= headDim), interleaved = false }.
+  static #checkRotary(rotary, headDim) {
+    if (rotary === undefined || rotary === null) return null;
+    if (typeof rotary !== 'object')
+      throw new TypeError(`rotary: expected an object like { base, dim, interleaved }, got ${describe(rotary)}`);
+    checkOptions(rotary, ['base', 'dim', 'interleaved'], 'rotary');
+    const base = rotary.base === undefined ? 10000 : rotary.base;
+    if (typeof base !== 'number' || !Number.isFinite(base) || !(base > 1))
+      throw new RangeError(`rotary.base: expected a finite number > 1, got ${describe(base)}`);
+    const dim = rotary.dim === undefined ? headDim : checkPositiveInteger(rotary.dim, 'rotary.dim');
+    if (dim % 2 !== 0 || dim > headDim)
+      throw new RangeError(`rotary.dim: expected an even number of at most headDim = ${headDim}, got ${dim}`);
+    const interleaved = checkBoolean(rotary.interleaved, 'rotary.interleaved', false);
+    return Object.freeze({ base, dim, interleaved });
   }
 
   constructor(module, config) {
@@ -148,7 +178,17 @@ export class MultiHeadAttention extends WasmObject {
     this.#config = config;
     this.#layout = forwardRecordLayout(module);
     const handle = new module.MultiHeadAttention();
-    const error = handle.configure(config.embedDim, config.numHeads, config.kdim, config.vdim, config.bias);
+    const error = handle.configure({
+      embedDim: config.embedDim,
+      numHeads: config.numHeads,
+      kdim: config.kdim,
+      vdim: config.vdim,
+      numKvHeads: config.numKvHeads,
+      bias: config.bias,
+      rotaryDim: config.rotary?.dim ?? 0,
+      rotaryBase: config.rotary?.base ?? 10000,
+      rotaryInterleaved: config.rotary?.interleaved ?? false,
+    });
     if (error) {
       handle.delete();
       throwEngineError(error);
@@ -158,7 +198,7 @@ export class MultiHeadAttention extends WasmObject {
     this.#recordSlot = this.#record / 4;
   }
 
-  /** The validated configuration: { embedDim, numHeads, kdim, vdim, bias, headDim }. */
+  /** The validated configuration: { embedDim, numHeads, kdim, vdim, bias, headDim, numKvHeads, rotary }. */
   get config() {
     return this.#config;
   }
@@ -173,7 +213,8 @@ export class MultiHeadAttention extends WasmObject {
    */
   loadWeights(stateDict) {
     const handle = this[live]('loadWeights');
-    const { embedDim: E, kdim, vdim, bias } = this.#config;
+    const { embedDim: E, kdim, vdim, bias, numKvHeads, headDim } = this.#config;
+    const kvWidth = numKvHeads * headDim; // E_kv: rows of k_proj_weight and v_proj_weight
     const get = stateDict instanceof Map ? (k) => stateDict.get(k) : (k) => stateDict?.[k];
     if (stateDict === null || typeof stateDict !== 'object')
       throw new TypeError(`stateDict: expected an object or Map of Float32Arrays, got ${describe(stateDict)}`);
@@ -184,6 +225,10 @@ export class MultiHeadAttention extends WasmObject {
     const packed = get('in_proj_weight') !== undefined;
     const arrays = {};
     if (packed) {
+      if (kvWidth !== E)
+        throw new RangeError(
+          `in_proj_weight: only valid without grouped-query attention (numKvHeads ${numKvHeads} < numHeads); use q_proj_weight, k_proj_weight, v_proj_weight`,
+        );
       if (kdim !== E || vdim !== E)
         throw new RangeError(
           `in_proj_weight: only valid when kdim == vdim == embedDim (${kdim}, ${vdim}, ${E}); use q_proj_weight, k_proj_weight, v_proj_weight`,
@@ -203,19 +248,24 @@ export class MultiHeadAttention extends WasmObject {
       arrays.kProjWeight = checkFloat32Array(
         get('k_proj_weight'),
         'k_proj_weight',
-        E * kdim,
-        `[E, kdim] = [${E}, ${kdim}]`,
+        kvWidth * kdim,
+        `[E_kv, kdim] = [${kvWidth}, ${kdim}]`,
       );
       arrays.vProjWeight = checkFloat32Array(
         get('v_proj_weight'),
         'v_proj_weight',
-        E * vdim,
-        `[E, vdim] = [${E}, ${vdim}]`,
+        kvWidth * vdim,
+        `[E_kv, vdim] = [${kvWidth}, ${vdim}]`,
       );
     }
     arrays.outProjWeight = checkFloat32Array(get('out_proj.weight'), 'out_proj.weight', E * E, `[E, E] = [${E}, ${E}]`);
     if (bias) {
-      arrays.inProjBias = checkFloat32Array(get('in_proj_bias'), 'in_proj_bias', 3 * E, `[3E] = [${3 * E}]`);
+      arrays.inProjBias = checkFloat32Array(
+        get('in_proj_bias'),
+        'in_proj_bias',
+        E + 2 * kvWidth,
+        `[E + 2 E_kv] = [${E + 2 * kvWidth}]`,
+      );
       arrays.outProjBias = checkFloat32Array(get('out_proj.bias'), 'out_proj.bias', E, `[E] = [${E}]`);
     } else if (get('in_proj_bias') !== undefined || get('out_proj.bias') !== undefined) {
       throw new TypeError('in_proj_bias: expected no biases because this layer was created with bias: false, got one');
@@ -308,6 +358,7 @@ export class MultiHeadAttention extends WasmObject {
       slots[r + SLOT.weightsSize] = weightsCount;
       slots[r + SLOT.weightsMode] = weightsMode;
       slots[r + SLOT.flags] = call.flags;
+      slots[r + SLOT.positionOffset] = call.positionOffset;
       status = module._mha_attention_forward(this.#record);
       if (status === this.#layout.status.ok) {
         // Copies through the current heap view (the engine's scratch may have grown the heap).
@@ -341,6 +392,54 @@ export class MultiHeadAttention extends WasmObject {
             ? [B, Lq, Lk]
             : null,
     };
+  }
+
+  /**
+   * Incremental decoding (causal self-attention over the layer's own KV cache): x [count, embedDim] are the
+   * next `count` tokens, at positions cacheLength .. cacheLength + count - 1; each sees every cached token
+   * and the new ones up to itself. Their keys (rotated) and values are appended to the cache. Returns
+   * { output [1, count, embedDim], outputShape, cacheLength } (no attention weights).
+   */
+  forwardCached(x) {
+    const handle = this[live]('forwardCached');
+    if (!this.#hasWeights) throw new TypeError('forwardCached: expected loadWeights() first, no weights are loaded');
+    const { embedDim: E, kdim, vdim } = this.#config;
+    if (kdim !== E || vdim !== E)
+      throw new TypeError(
+        `forwardCached: expected a self-attention layer (kdim == vdim == embedDim = ${E}), got ${kdim}, ${vdim}`,
+      );
+    checkFloat32Array(x, 'x', undefined, '[count, embedDim]');
+    if (x.length === 0 || x.length % E !== 0)
+      throw new RangeError(`x: expected a length that is a positive multiple of embedDim = ${E}, got ${x.length}`);
+    const count = x.length / E,
+      module = this.#module;
+    const bytes = 2 * x.byteLength; // x, then the output [count, E]
+    if (bytes > this.#stagingBytes) {
+      this.#stagingBytes = 0;
+      this.#staging = module._mha_attention_staging(this.#record, bytes) >>> 0;
+      if (!this.#staging) throw outOfMemory(bytes);
+      this.#stagingBytes = bytes;
+    }
+    const base = this.#staging;
+    copyToHeap(module, x, base);
+    throwEngineError(handle.forwardCached(base, count, base + x.byteLength, x.length));
+    const outputAt = (base + x.byteLength) / 4;
+    const output = heap(module).f32.slice(outputAt, outputAt + x.length);
+    return { output, outputShape: [1, count, E], cacheLength: handle.cacheLength() };
+  }
+
+  /** Tokens in the KV cache of forwardCached() (0 after create()). */
+  get cacheLength() {
+    return this[live]('cacheLength').cacheLength();
+  }
+
+  /** Keeps the first `length` cached tokens (default 0: empties the cache), e.g. to rerun a changed suffix. */
+  truncateCache(length = 0) {
+    const handle = this[live]('truncateCache');
+    const cached = handle.cacheLength();
+    if (!Number.isInteger(length) || length < 0 || length > cached)
+      throw new RangeError(`length: expected an integer from 0 to cacheLength = ${cached}, got ${describe(length)}`);
+    handle.truncateCache(length);
   }
 
   [rerunLastCall]() {
@@ -391,6 +490,7 @@ export class MultiHeadAttention extends WasmObject {
     checkPositiveInteger(Lk, 'key length');
 
     const causal = checkBoolean(o.causal, 'causal', false);
+    const positionOffset = checkPosition(o.positionOffset, 'positionOffset');
     const needWeights = checkBoolean(o.needWeights, 'needWeights', true);
     const averageWeights = checkBoolean(o.averageWeights, 'averageWeights', true);
     const padding =
@@ -449,8 +549,31 @@ export class MultiHeadAttention extends WasmObject {
     layout.sizes = sizes;
     const flags =
       (causal ? FLAG.causal : 0) | (maskIsFloat ? FLAG.attnMaskIsFloat : 0) | (maskPerHead ? FLAG.attnMaskPerHead : 0);
-    return { B, Lq, Lk, key, value, sameKey, sameValue, inputs, layout, outputCount, weightsCount, weightsMode, flags };
+    return {
+      B,
+      Lq,
+      Lk,
+      key,
+      value,
+      sameKey,
+      sameValue,
+      inputs,
+      layout,
+      outputCount,
+      weightsCount,
+      weightsMode,
+      flags,
+      positionOffset,
+    };
   }
+}
+
+// A token position: a non-negative integer (default 0).
+function checkPosition(value, name) {
+  if (value === undefined) return 0;
+  if (!Number.isInteger(value) || value < 0 || value > 2 ** 24)
+    throw new RangeError(`${name}: expected an integer from 0 to ${2 ** 24}, got ${describe(value)}`);
+  return value;
 }
 
 // checkFloat32Array, optionally without the finiteness scan (then done by the engine).

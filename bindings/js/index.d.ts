@@ -50,13 +50,37 @@ export interface AttentionOptions {
   vdim?: number;
   /** Biases on the in- and out-projections (default true). */
   bias?: boolean;
+  /**
+   * H_kv, key/value heads for grouped-query attention (default numHeads; 1 = multi-query): a divisor of
+   * numHeads; query head h reads kv head floor(h / (numHeads / numKvHeads)). Needs kdim == vdim == embedDim.
+   * The k and v projections then have E_kv = numKvHeads * headDim rows.
+   */
+  numKvHeads?: number;
+  /**
+   * Rotary position embeddings on q and k after the projections (Hugging Face's convention): inv_freq_i =
+   * base^(-2i/dim), features i and i + dim/2 rotated together (rotate_half), or 2i and 2i+1 with
+   * `interleaved`. `dim` (default headDim) is even and at most headDim; features past it are not rotated.
+   * Query i and key j sit at positions positionOffset + i and positionOffset + j (see forward's options).
+   */
+  rotary?: RotaryOptions | null;
+}
+
+export interface RotaryOptions {
+  /** rope_theta (default 10000). */
+  base?: number;
+  /** Rotated features at the start of each head (default headDim). */
+  dim?: number;
+  /** GPT-J's pairs (2i, 2i+1) instead of (i, i + dim/2) (default false). */
+  interleaved?: boolean;
 }
 
 /**
  * Weights named as in PyTorch's `state_dict()` of nn.MultiheadAttention, in its layouts:
  * `in_proj_weight` [3E, E] (rows q, k, v) when kdim == vdim == E, otherwise `q_proj_weight` [E, E],
  * `k_proj_weight` [E, kdim], `v_proj_weight` [E, vdim]; `in_proj_bias` [3E]; `out_proj.weight` [E, E];
- * `out_proj.bias` [E]. Biases must be present exactly when the layer has `bias: true`.
+ * `out_proj.bias` [E]. Biases must be present exactly when the layer has `bias: true`. With grouped-query
+ * attention (numKvHeads < numHeads) only the separate weights: `k_proj_weight` and `v_proj_weight` are
+ * [E_kv, E] and `in_proj_bias` [E + 2 E_kv] (q, k, v), E_kv = numKvHeads * headDim.
  */
 export type AttentionStateDict =
   | Record<string, Float32Array>
@@ -87,6 +111,17 @@ export interface ForwardOptions {
   averageWeights?: boolean;
   /** [H]; 0 zeroes that head's output before the output projection (ablation). Weights are still reported. */
   headMask?: BooleanMask | null;
+  /** Layers with rotary embeddings: the position of query 0 and key 0 (default 0). */
+  positionOffset?: number;
+}
+
+/** What forwardCached() returns. */
+export interface CachedForwardResult {
+  /** [1, count, E]. */
+  output: Float32Array;
+  outputShape: OutputShape;
+  /** Tokens in the KV cache after the call. */
+  cacheLength: number;
 }
 
 /** [B, Lq, E]: the shape of `output`. */
@@ -133,7 +168,9 @@ export class MultiHeadAttention implements Disposable {
   /** Loads the wasm module on first use and creates a layer. Rejects with TypeError/RangeError on bad options. */
   static create(options: AttentionOptions): Promise<MultiHeadAttention>;
   /** The validated configuration. */
-  readonly config: Readonly<Required<AttentionOptions> & { headDim: number }>;
+  readonly config: Readonly<
+    Required<Omit<AttentionOptions, 'rotary'>> & { headDim: number; rotary: Readonly<Required<RotaryOptions>> | null }
+  >;
   readonly disposed: boolean;
   readonly hasWeights: boolean;
   /** Copies and packs the weights (the arrays may be reused afterwards). Returns this. */
@@ -143,6 +180,16 @@ export class MultiHeadAttention implements Disposable {
   forward(query: Float32Array, options: ForwardOptions & { needWeights?: true; averageWeights: false }): ForwardResultPerHead;
   forward(query: Float32Array, options?: ForwardOptions & { needWeights?: true; averageWeights?: true }): ForwardResultAveraged;
   forward(query: Float32Array, options?: ForwardOptions): ForwardResult;
+  /**
+   * Incremental decoding over the layer's own KV cache (self-attention, batch 1): `x` [count, E] are the next
+   * tokens, at positions cacheLength .. cacheLength + count - 1. Each sees every cached token and the new ones
+   * up to itself (causal); their keys (rotated) and values are appended to the cache. No attention weights.
+   */
+  forwardCached(x: Float32Array): CachedForwardResult;
+  /** Tokens in forwardCached()'s KV cache. */
+  readonly cacheLength: number;
+  /** Keeps the first `length` cached tokens (default 0: empty); RangeError outside 0..cacheLength. */
+  truncateCache(length?: number): void;
   /** Frees the wasm memory. Idempotent; later calls throw TypeError. */
   dispose(): void;
   [Symbol.dispose](): void;

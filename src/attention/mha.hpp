@@ -154,7 +154,9 @@ class MultiheadAttention {
   // cached key and new keys 0..i. Their keys (rotated) and values are appended to the cache. With T =
   // cache.length + count after the call: out.output [count, E]; out.weights per_head [H, count, T] or
   // averaged [count, T] or none; out.context [count, E] optional; out.head_enabled as in forward().
-  // The arithmetic of each row is that of the materialising path of forward().
+  // The arithmetic of each row is that of the materialising path of forward(), except for one new token
+  // (count 1, decoding), whose scores and head outputs are summed over the cached rows in place (dot products,
+  // scaled rows of V) instead of through packed copies of them: equal within rounding.
   void forward_cached(const float* x, int32_t count, KvCache& cache, const AttentionOutputs& out);  // ArgumentError
 
   // Projected per-head internals for explaining one weight: q of shape [H, L, d_k], k and v [H_kv, L, d_k]

@@ -63,6 +63,40 @@ inline void micro_kernel(float* c, int64_t ldc, const float* a, int64_t lda, int
   }
 }
 
+// One row of A against kRowPanels full panels at once: C[0, kRowPanels * NR]. A single row (a decoded token,
+// one query) through micro_kernel<1> has two accumulators, i.e. two dependent multiply-add chains as long as
+// the depth; taking several panels at once gives the same per-element arithmetic (each output is still
+// madd(a[k], b[k], acc) for k = 0.. in order, then madd(acc, alpha, bias or C)) with 2 * kRowPanels
+// independent chains. `panel_stride`: floats from one panel to the next.
+constexpr int32_t kRowPanels = 4;
+inline void row_kernel(float* c, const float* a, int32_t depth, const float* panel, size_t panel_stride,
+                       const float* bias_panel, float alpha, bool accumulate) noexcept {
+  batch acc[2 * kRowPanels];
+  for (batch& sum : acc) sum = batch(0.0f);
+  for (int32_t k = 0; k < depth; ++k) {
+    const batch a_k(a[k]);
+    for (int32_t j = 0; j < kRowPanels; ++j) {
+      const float* b = panel + j * panel_stride + k * kPanel;
+      acc[2 * j] = simd::madd(a_k, batch::load_unaligned(b), acc[2 * j]);
+      acc[2 * j + 1] = simd::madd(a_k, batch::load_unaligned(b + kLanes), acc[2 * j + 1]);
+    }
+  }
+  const batch scale(alpha);
+  for (int32_t j = 0; j < kRowPanels; ++j) {
+    float* c_panel = c + j * kPanel;
+    batch add0(0.0f), add1(0.0f);
+    if (accumulate) {
+      add0 = batch::load_unaligned(c_panel);
+      add1 = batch::load_unaligned(c_panel + kLanes);
+    } else if (bias_panel) {
+      add0 = batch::load_unaligned(bias_panel + j * kPanel);
+      add1 = batch::load_unaligned(bias_panel + j * kPanel + kLanes);
+    }
+    simd::madd(acc[2 * j], scale, add0).store_unaligned(c_panel);
+    simd::madd(acc[2 * j + 1], scale, add1).store_unaligned(c_panel + kLanes);
+  }
+}
+
 }  // namespace
 
 int32_t gemm_panel_width() { return kPanel; }
@@ -109,6 +143,15 @@ void gemm_tiles(float* c, int64_t ldc, const float* a, int64_t lda, int32_t row_
                 int32_t panel_begin, int32_t panel_end, float alpha, bool accumulate) noexcept {
   const int32_t depth = k_end - k_begin;
   const float* bias = accumulate || b.bias.empty() ? nullptr : b.bias.data();
+  const size_t panel_stride = static_cast<size_t>(b.rows) * kPanel;
+  if (row_end - row_begin == 1) {  // one row: full panels kRowPanels at a time (row_kernel), then the rest
+    int32_t p = panel_begin;
+    for (; p + kRowPanels <= panel_end && (p + kRowPanels) * kPanel <= n_end; p += kRowPanels)
+      row_kernel(c + row_begin * ldc + (p * kPanel - n_begin), a + row_begin * lda, depth,
+                 b.panels.data() + p * panel_stride + static_cast<size_t>(k_begin) * kPanel, panel_stride,
+                 bias ? bias + p * kPanel : nullptr, alpha, accumulate);
+    panel_begin = p;
+  }
   const int32_t block_rows = block_rows_for(depth);
   for (int32_t i0 = row_begin; i0 < row_end; i0 += block_rows) {
     const int32_t i_end = std::min(row_end, i0 + block_rows);

@@ -442,13 +442,14 @@ test('the forward record layout comes from the engine, once, and a wrapper/engin
   const layout = forwardRecordLayout(module);
   assert.equal(forwardRecordLayout(module), layout, 'read once per module');
   // the engine's own values (bindings/embind_attention.cpp): slot indices in order, distinct flag bits
-  assert.equal(layout.slotCount, 20);
+  assert.equal(layout.slotCount, 21);
   assert.deepEqual(
     Object.values(layout.slots).sort((a, b) => a - b),
-    [...Array(20).keys()],
+    [...Array(21).keys()],
   );
   assert.equal(layout.slots.query, 0);
   assert.equal(layout.slots.flags, 19);
+  assert.equal(layout.slots.positionOffset, 20);
   assert.deepEqual(layout.flags, { causal: 1, attnMaskIsFloat: 2, attnMaskPerHead: 4 });
   assert.deepEqual(layout.weightsModes, { none: 0, perHead: 1, averaged: 2 });
   assert.deepEqual(layout.status, { ok: 0, error: 1, nonFinite: 2 });
@@ -471,10 +472,10 @@ test('the forward record layout comes from the engine, once, and a wrapper/engin
     () =>
       forwardRecordLayout(
         fake((l) => {
-          l.slotCount = 21;
+          l.slotCount = 22;
           return l;
         }),
       ),
-    (e) => e instanceof MhaError && /has 21 slots, this wrapper writes 20/.test(e.message),
+    (e) => e instanceof MhaError && /has 22 slots, this wrapper writes 21/.test(e.message),
   );
 });

@@ -46,6 +46,17 @@ mha.forward(query, { casual: true });
 mha.forward(query, { attnMask: new Float64Array(4) });
 mha.forward(query, { attnMask: new Float32Array(4) });
 mha[Symbol.dispose]();
+// grouped-query heads, rotary embeddings and the KV cache
+const llamaLayer = await MultiHeadAttention.create({ embedDim: 8, numHeads: 4, numKvHeads: 2, bias: false, rotary: { base: 1e4 } });
+const rotaryDim: number | undefined = llamaLayer.config.rotary?.dim;
+llamaLayer.forward(new Float32Array(16), { causal: true, positionOffset: 3, needWeights: false });
+const step: { output: Float32Array; cacheLength: number } = llamaLayer.forwardCached(new Float32Array(8));
+llamaLayer.truncateCache(step.cacheLength - 1);
+const cached: number = llamaLayer.cacheLength;
+void rotaryDim;
+void cached;
+// @ts-expect-error rotary takes base, dim and interleaved
+await MultiHeadAttention.create({ embedDim: 8, numHeads: 4, rotary: { theta: 1e4 } });
 {
   using scoped = await MultiHeadAttention.create({ embedDim: 4, numHeads: 1 });
   const disposed: boolean = scoped.disposed;

@@ -1,0 +1,108 @@
+// The Llama-family transformers fixtures (tests/fixtures/llama, written by make_llama_fixtures.py) in headless
+// Chromium, through the package build a page gets (cross-origin isolated: the threaded relaxed-SIMD build):
+// loadModel(folder URL) fetches config.json and the weights (one file, or the index and its shards) from the
+// repository server (its 404s for optional files are the only console errors allowed); logits, per-head attentions and hidden states match transformers within 1e-4 relative,
+// and greedy generation equals generate().
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { readFixture } from '../js/fixtures.mjs';
+import { closeServer, serverUrl, skipWithoutChromium, startRepoServer, withPage } from './browser.mjs';
+
+const fixtures = new URL('../fixtures/llama/', import.meta.url);
+const MODELS = [
+  'llama_mqa_tied_f32',
+  'llama_gqa_untied_bf16',
+  'llama_rope_linear_f16_sharded',
+  'llama3_scaling_bias_f32',
+  'qwen2_bias_bf16',
+];
+
+function relativeError(actual, expected) {
+  assert.equal(actual.length, expected.length);
+  let maxDiff = 0,
+    scale = 0;
+  for (let n = 0; n < expected.length; ++n) {
+    maxDiff = Math.max(maxDiff, Math.abs(actual[n] - expected[n]));
+    scale = Math.max(scale, Math.abs(expected[n]));
+  }
+  return { relative: maxDiff / scale, maxDiff };
+}
+
+// In the page: load each model from its folder URL, run every sequence, generate; plain arrays back.
+async function runInPage(page, jobs) {
+  return page.evaluate(async (jobs) => {
+    const mha = await import('/dist/index.js');
+    const info = await mha.moduleInfo();
+    const models = [];
+    for (const { name, sequences } of jobs) {
+      const model = await mha.loadModel(new URL(`/tests/fixtures/llama/${name}/`, location.href));
+      const runs = sequences.map(({ ids, newTokens }) => {
+        const r = model.run(ids, { allLogits: true, hiddenStates: true });
+        return {
+          logits: Array.from(r.logits),
+          attentions: Array.from(r.attention),
+          hidden_states: Array.from(r.hiddenStates),
+          generated: Array.from(model.generate(ids, newTokens)),
+        };
+      });
+      models.push({ name, className: model.constructor.name, runs });
+      model.dispose();
+    }
+    return { info, models };
+  }, jobs);
+}
+
+test(
+  'Llama fixtures in Chromium: logits, attentions, hidden states and generate() match transformers',
+  { timeout: 180_000 },
+  async (t) => {
+    if (skipWithoutChromium(t)) return;
+    const references = new Map(MODELS.map((name) => [name, readFixture(new URL(`${name}/reference.bin`, fixtures))]));
+    const jobs = MODELS.map((name) => {
+      const reference = references.get(name);
+      const sequences = [];
+      for (let s = 0; s < reference.get('sequences').data[0]; ++s) {
+        const ids = Array.from(reference.get(`seq${s}/ids`).data);
+        sequences.push({ ids, newTokens: reference.get(`seq${s}/generated`).data.length - ids.length });
+      }
+      return { name, sequences };
+    });
+    const server = await startRepoServer();
+    t.after(() => closeServer(server));
+    // The loader asks for files a folder may not have (tokenizer.json; model.safetensors of the sharded one):
+    // the page logs their 404s, and nothing else may go wrong.
+    const { info, models } = await withPage(
+      `${serverUrl(server)}/tests/e2e/pages/llama.html`,
+      async (page, log) => {
+        const result = await runInPage(page, jobs);
+        const others = log.consoleErrors.filter((line) => !/status of 404 \(Not Found\)/.test(line));
+        assert.deepEqual(others, [], 'console errors other than the 404s of optional files');
+        return result;
+      },
+      { allowConsoleErrors: true },
+    );
+    assert.equal(info.simd, 'relaxed', JSON.stringify(info));
+    let compared = 0;
+    for (const { name, className, runs } of models) {
+      assert.equal(className, 'LlamaModel');
+      const reference = references.get(name);
+      runs.forEach((run, s) => {
+        for (const key of ['logits', 'attentions', 'hidden_states']) {
+          const { relative, maxDiff } = relativeError(run[key], reference.get(`seq${s}/${key}`).data);
+          assert.ok(relative <= 1e-4, `${name} seq${s} ${key}: relative ${relative}, max abs diff ${maxDiff}`);
+        }
+        assert.deepEqual(
+          run.generated,
+          Array.from(reference.get(`seq${s}/generated`).data),
+          `${name} seq${s} generate`,
+        );
+        ++compared;
+      });
+    }
+    assert.equal(models.length, MODELS.length);
+    t.diagnostic(
+      `${compared} sequences of ${models.length} models on the ${info.build} ${info.simd} build, ${info.threads} threads`,
+    );
+  },
+);
