@@ -151,7 +151,11 @@ export class DecoderModel extends ModelBase {
   // [L, H, T] or null } of that token.
   #step(ids, attention) {
     const before = ids.subarray(0, ids.length - 1);
-    if (this.#cached.mask !== null || commonPrefix(before, this.#cached.ids) !== before.length || this.#cached.ids.length !== before.length)
+    if (
+      this.#cached.mask !== null ||
+      commonPrefix(before, this.#cached.ids) !== before.length ||
+      this.#cached.ids.length !== before.length
+    )
       this[runDecoder](before, null); // a run() between two tokens changed the cache: restore it
     const handle = this[live]('generate');
     const last = ids.subarray(ids.length - 1);
@@ -159,7 +163,14 @@ export class DecoderModel extends ModelBase {
       last,
       [],
       ([idsAddress]) =>
-        this.#runEngine(handle, { ids: idsAddress, mask: 0, count: 1, attention, allLogits: false, hiddenStates: false }),
+        this.#runEngine(handle, {
+          ids: idsAddress,
+          mask: 0,
+          count: 1,
+          attention,
+          allLogits: false,
+          hiddenStates: false,
+        }),
       ids.length,
     );
     this.#cached = { ids: ids.slice(), mask: null };

@@ -82,35 +82,46 @@ export function filteredDistribution(logits, { temperature = 1, topK = 0, topP =
   const V = logits.length;
   const scores = new Float64Array(V);
   for (let id = 0; id < V; ++id) scores[id] = logits[id] / temperature;
-  let threshold = -Infinity; // ids with a score below it are removed
-  if (topK > 0 && topK < V) threshold = kthLargest(scores, topK);
-  let kept = [];
-  for (let id = 0; id < V; ++id) if (scores[id] >= threshold) kept.push(id);
-  // most probable first; the lower id first on a tie
-  kept.sort((a, b) => scores[b] - scores[a] || a - b);
-  let probabilities = softmaxOf(scores, kept);
-  if (topP < 1) {
-    // TopPLogitsWarper removes, from the least probable up, every id whose cumulative probability (summed from
-    // the least probable) is <= 1 - topP; the most probable id always stays.
-    let cumulative = 0,
-      removed = 0;
-    for (let n = kept.length - 1; n > 0; --n) {
-      cumulative += probabilities[n];
-      if (cumulative > 1 - topP) break;
-      removed += 1;
+  // Kept: every score above `boundary`, and the first `tiesKept` ids (lowest first) whose score equals it.
+  let boundary = -Infinity,
+    tiesKept = Infinity;
+  if ((topK > 0 && topK < V) || topP < 1) {
+    const sorted = Float64Array.from(scores).sort(); // ascending
+    let low = 0; // sorted[low..] survive top-k
+    if (topK > 0 && topK < V) low = lowerBound(sorted, sorted[V - topK]); // ties with the k-th largest stay
+    if (topP < 1) {
+      // TopPLogitsWarper: from the least probable up, remove each one whose cumulative probability (summed from
+      // the least probable) is <= 1 - topP; the most probable always stays
+      const max = sorted[V - 1];
+      let sum = 0;
+      for (let n = low; n < V; ++n) sum += Math.exp(sorted[n] - max);
+      let cumulative = 0;
+      while (low < V - 1) {
+        cumulative += Math.exp(sorted[low] - max) / sum;
+        if (cumulative > 1 - topP) break;
+        low += 1;
+      }
+      tiesKept = 0; // the ids tied at the boundary that the cut left (the lower ids count as more probable)
+      for (let n = low; n < V && sorted[n] === sorted[low]; ++n) tiesKept += 1;
     }
-    if (removed > 0) {
-      kept = kept.slice(0, kept.length - removed);
-      probabilities = softmaxOf(scores, kept);
-    }
+    boundary = sorted[low];
   }
-  return { ids: Int32Array.from(kept), probabilities };
+  const kept = [];
+  for (let id = 0; id < V; ++id)
+    if (scores[id] > boundary || (scores[id] === boundary && tiesKept-- > 0)) kept.push(id);
+  return { ids: Int32Array.from(kept), probabilities: softmaxOf(scores, kept) };
 }
 
-// The k-th largest of scores (k in [1, length)).
-function kthLargest(scores, k) {
-  const sorted = Float64Array.from(scores).sort(); // ascending
-  return sorted[sorted.length - k];
+// The first index of an ascending array whose value is >= value.
+function lowerBound(sorted, value) {
+  let low = 0,
+    high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 // softmax of scores over the ids `kept` (in their order), in float64.

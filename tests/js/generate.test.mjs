@@ -27,8 +27,7 @@ function byteVocab() {
   for (let b = 174; b <= 255; ++b) printable.push(b);
   const vocab = {};
   let extra = 0;
-  for (let b = 0; b < 256; ++b)
-    vocab[String.fromCodePoint(printable.includes(b) ? b : 256 + extra++)] = b;
+  for (let b = 0; b < 256; ++b) vocab[String.fromCodePoint(printable.includes(b) ? b : 256 + extra++)] = b;
   for (let id = 256; id < 300; ++id) vocab[`<${id}>`] = id;
   return new TextEncoder().encode(JSON.stringify(vocab));
 }
@@ -136,7 +135,15 @@ test('sampling: a seed repeats the ids, other seeds differ; stop ids, onToken fa
   const model = await GptModel.load(austenFolder);
   const prompt = 'It is a truth universally acknowledged';
   const sample = (seed, extra = {}) =>
-    model.generate(prompt, { doSample: true, temperature: 1.2, topK: 50, topP: 0.95, seed, maxNewTokens: 12, ...extra });
+    model.generate(prompt, {
+      doSample: true,
+      temperature: 1.2,
+      topK: 50,
+      topP: 0.95,
+      seed,
+      maxNewTokens: 12,
+      ...extra,
+    });
   const first = await sample(1);
   assert.equal(first.newIds.length, 12);
   assert.deepEqual((await sample(1)).ids, first.ids);
