@@ -74,29 +74,27 @@ class LlamaModelHandle : public bindings::ModelHandle<LlamaModel, LlamaConfig> {
   double rope_theta() const { return config_.rotary.base; }
   bool tie_word_embeddings() const { return config_.tie_word_embeddings; }
 
-  // tokens: int32 [count]; head_enabled: uint8 [layers * heads] or 0.
+  // tokens: int32 [count]; head_enabled: uint8 [layers * heads] or 0; cached: run_cached() (the tokens follow
+  // the cached ones; outputs for the new tokens only), else run() of the whole sequence.
   std::string run(uintptr_t tokens, int32_t count, bool attention, bool all_logits, bool hidden_states,
-                  uintptr_t head_enabled) {
+                  uintptr_t head_enabled, bool cached) {
     return guarded([&] {
       LlamaModel::RunOptions options;
       options.attention = attention;
       options.all_logits = all_logits;
       options.hidden_states = hidden_states;
       options.head_enabled = reinterpret_cast<const uint8_t*>(head_enabled);
-      require().run(reinterpret_cast<const int32_t*>(tokens), count, options, outputs_);
+      const int32_t* ids = reinterpret_cast<const int32_t*>(tokens);
+      if (cached)
+        require().run_cached(ids, count, options, outputs_);
+      else
+        require().run(ids, count, options, outputs_);
     });
   }
   val hidden_states() const { return view_of(outputs_.hidden_states); }  // [L + 1, T, hidden]
 
-  std::string generate(uintptr_t tokens, int32_t count, int32_t new_tokens) {
-    return guarded(
-        [&] { generated_ = require().generate_greedy(reinterpret_cast<const int32_t*>(tokens), count, new_tokens); });
-  }
-  val generated() const { return view_of(generated_); }  // int32 [count + new_tokens]
-
  private:
   std::map<std::string, ByteRange> pending_;
-  std::vector<int32_t> generated_;
 };
 
 }  // namespace
@@ -121,8 +119,7 @@ EMSCRIPTEN_BINDINGS(mha_llama) {
                           .function("ropeTheta", &LlamaModelHandle::rope_theta)
                           .function("tieWordEmbeddings", &LlamaModelHandle::tie_word_embeddings)
                           .function("run", &LlamaModelHandle::run)
-                          .function("hiddenStates", &LlamaModelHandle::hidden_states)
-                          .function("generate", &LlamaModelHandle::generate)
-                          .function("generated", &LlamaModelHandle::generated);
+                          .function("hiddenStates", &LlamaModelHandle::hidden_states);
   bindings::bind_outputs(model);
+  bindings::bind_cache(model);
 }

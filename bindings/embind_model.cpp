@@ -36,14 +36,20 @@ class GptModelHandle : public bindings::ModelHandle<Gpt2Model, Gpt2Config> {
   int32_t vocab_size() const { return config_.vocab_size; }
   double layer_norm_epsilon() const { return config_.layer_norm_epsilon; }
 
-  // tokens: int32 [count]; head_enabled: uint8 [n_layer * n_head] or 0.
-  std::string run(uintptr_t tokens, int32_t count, bool attention, bool all_logits, uintptr_t head_enabled) {
+  // tokens: int32 [count]; head_enabled: uint8 [n_layer * n_head] or 0; cached: run_cached() (the tokens
+  // follow the cached ones; outputs for the new tokens only), else run() of the whole sequence.
+  std::string run(uintptr_t tokens, int32_t count, bool attention, bool all_logits, uintptr_t head_enabled,
+                  bool cached) {
     return guarded([&] {
       Gpt2Model::RunOptions options;
       options.attention = attention;
       options.all_logits = all_logits;
       options.head_enabled = reinterpret_cast<const uint8_t*>(head_enabled);
-      require().run(reinterpret_cast<const int32_t*>(tokens), count, options, outputs_);
+      const int32_t* ids = reinterpret_cast<const int32_t*>(tokens);
+      if (cached)
+        require().run_cached(ids, count, options, outputs_);
+      else
+        require().run(ids, count, options, outputs_);
     });
   }
 };
@@ -66,4 +72,5 @@ EMSCRIPTEN_BINDINGS(mha_model) {
                           .function("run", &GptModelHandle::run);
   bindings::bind_outputs(model);
   bindings::bind_explain(model);
+  bindings::bind_cache(model);
 }

@@ -52,6 +52,18 @@ class ModelHandle {
   std::string explain(int32_t layer) {
     return guarded([&] { require().layer_qkv(layer, q_, k_, v_); });
   }
+  // The KV cache of a decoder (Gpt2Model, LlamaModel): run(..., cached = true) appends to it.
+  std::string truncate_cache(int32_t length) {
+    return guarded([&] { require().truncate_cache(length); });
+  }
+  int32_t cached_length() { return model_ ? model_->cached_length() : 0; }
+  // config.json's eos_token_id as a JS array of ids (empty when absent), for decoders.
+  emscripten::val eos_token_ids() const {
+    emscripten::val ids = emscripten::val::array();
+    for (int32_t id : config_.eos_token_ids) ids.call<void>("push", id);
+    return ids;
+  }
+
   emscripten::val q() const { return view_of(q_); }
   emscripten::val k() const { return view_of(k_); }
   emscripten::val v() const { return view_of(v_); }
@@ -94,6 +106,13 @@ void bind_explain(const emscripten::class_<Handle>& bound) {
       .function("q", static_cast<View>(&Handle::q))
       .function("k", static_cast<View>(&Handle::k))
       .function("v", static_cast<View>(&Handle::v));
+}
+
+template <typename Handle>
+void bind_cache(const emscripten::class_<Handle>& bound) {
+  bound.function("truncateCache", static_cast<std::string (Handle::*)(int32_t)>(&Handle::truncate_cache))
+      .function("cachedLength", static_cast<int32_t (Handle::*)()>(&Handle::cached_length))
+      .function("eosTokenIds", static_cast<emscripten::val (Handle::*)() const>(&Handle::eos_token_ids));
 }
 
 }  // namespace mha::bindings

@@ -3,19 +3,10 @@
 // model.safetensors.index.json; F32, F16 or BF16) and a forward pass that returns logits, every query head's
 // attention and the hidden states. Text in through tokenizer.json (byte-level BPE with the pre-tokenizers of
 // Llama-3, Qwen2, SmolLM2 and GPT-2), or token ids.
-import {
-  checkBoolean,
-  checkOptions,
-  describe,
-  live,
-  loadModule,
-  locationUrl,
-  ModelFormatError,
-  throwEngineError,
-  withHeap,
-} from './runtime.js';
-import { ByteBpeTokenizer, checkLoadOptions, loadBytes, readSource, toIds } from './model.js';
-import { attentionOf, checkIdRange, engine, headMaskOf, ModelBase, runHandle } from './model-base.js';
+import { checkBoolean, checkOptions, describe, live, loadModule, locationUrl, ModelFormatError } from './runtime.js';
+import { ByteBpeTokenizer, checkLoadOptions, loadBytes, readSource } from './model.js';
+import { headMaskOf } from './model-base.js';
+import { DecoderModel, idsOf, runDecoder } from './decoder.js';
 
 export const INDEX_NAME = 'model.safetensors.index.json';
 const SINGLE_NAME = 'model.safetensors';
@@ -113,7 +104,7 @@ async function readFiles(source, readOptions) {
   return { config, index, shards, tokenizer };
 }
 
-export class LlamaModel extends ModelBase {
+export class LlamaModel extends DecoderModel {
   /**
    * Loads a model from the Hugging Face file set: a folder (a URL, or in Node a path) holding config.json and
    * model.safetensors or model.safetensors.index.json with its shards, and optionally tokenizer.json; or
@@ -150,7 +141,7 @@ export class LlamaModel extends ModelBase {
         return handle.load(config, files.config.length, indexAddress, index.length);
       },
       // config: { modelType, nLayer, nHead, nKvHead, hiddenSize, intermediateSize, headDim, vocabSize,
-      // maxPositions, ropeTheta, tieWordEmbeddings }
+      // maxPositions, ropeTheta, tieWordEmbeddings, eosTokenIds }
       readConfig: (h) => ({
         modelType: h.modelType(),
         nLayer: h.numLayers(),
@@ -163,7 +154,10 @@ export class LlamaModel extends ModelBase {
         maxPositions: h.maxPositions(),
         ropeTheta: h.ropeTheta(),
         tieWordEmbeddings: h.tieWordEmbeddings(),
+        eosTokenIds: Object.freeze(h.eosTokenIds()),
       }),
+      limitName: 'maxPositions',
+      runEngine: (h, r) => h.run(r.ids, r.count, r.attention, r.allLogits, r.hiddenStates, r.mask, true),
       tokenizer, // tokenizer.json may list added tokens past vocab_size's padding: not checked
     });
   }
@@ -193,11 +187,6 @@ export class LlamaModel extends ModelBase {
     return Math.floor(head / (nHead / nKvHead));
   }
 
-  #checkIds(input, method) {
-    const ids = typeof input === 'string' ? this.#requireTokenizer(method).encode(input) : toIds(input, 'ids');
-    return this[checkIdRange](ids, 'ids', 'maxPositions');
-  }
-
   /**
    * Runs the model on a text (with tokenizer.json) or token ids (positions 0..T-1), like GptModel.run. No BOS
    * is added to a text: put it in the ids where the model wants one. Returns copies:
@@ -208,46 +197,26 @@ export class LlamaModel extends ModelBase {
    * options.headMask [nLayer * nHead]: 0 zeroes that query head's output before o_proj (ablation).
    */
   run(input, options) {
-    const handle = this[live]('run');
+    this[live]('run');
     const o = checkOptions(options, ['attention', 'allLogits', 'hiddenStates', 'headMask'], 'run options');
-    const ids = this.#checkIds(input, 'run');
+    const ids = this[idsOf](input, 'run', 'ids');
     const { nLayer, hiddenSize, vocabSize } = this.config;
     const attention = checkBoolean(o.attention, 'attention', true);
     const allLogits = checkBoolean(o.allLogits, 'allLogits', false);
     const hiddenStates = checkBoolean(o.hiddenStates, 'hiddenStates', false);
     const headMask = this[headMaskOf](o.headMask);
-    const timeMs = this[runHandle](ids, [headMask], ([idsAddress, maskAddress]) =>
-      handle.run(idsAddress, ids.length, attention, allLogits, hiddenStates, maskAddress),
-    );
+    const r = this[runDecoder](ids, headMask, { attention, allLogits, hiddenStates });
     const T = ids.length;
     return {
       ids,
       tokens: this.#displayAll(ids),
-      logits: new Float32Array(handle.logits()),
+      logits: r.logits,
       logitsShape: allLogits ? [T, vocabSize] : [vocabSize],
-      ...this[attentionOf](handle, attention, T),
-      hiddenStates: hiddenStates ? new Float32Array(handle.hiddenStates()) : null,
+      attention: r.attention,
+      attentionShape: attention ? [nLayer, this.config.nHead, T, T] : null,
+      hiddenStates: r.hiddenStates,
       hiddenStatesShape: hiddenStates ? [nLayer + 1, T, hiddenSize] : null,
-      timeMs,
+      timeMs: r.timeMs,
     };
-  }
-
-  /**
-   * Greedy decoding: the prompt followed by newTokens ids, each the argmax of the last logits. The prompt runs
-   * once, then one token per step through the model's KV cache.
-   */
-  generate(input, newTokens) {
-    const handle = this[live]('generate');
-    const ids = this.#checkIds(input, 'generate');
-    if (!Number.isInteger(newTokens) || newTokens < 0 || ids.length + newTokens > this.config.maxPositions)
-      throw new RangeError(
-        `newTokens: expected an integer in [0, ${this.config.maxPositions - ids.length}], got ${describe(newTokens)}`,
-      );
-    let error = '';
-    withHeap(this[engine], [ids], [], ([idsAddress]) => {
-      error = handle.generate(idsAddress, ids.length, newTokens);
-    });
-    throwEngineError(error);
-    return new Int32Array(handle.generated());
   }
 }

@@ -21,6 +21,18 @@ export const checkIdRange = Symbol('checkIdRange');
 export const attentionOf = Symbol('attentionOf');
 export const explainLayer = Symbol('explainLayer');
 
+/** ids as an Int32Array (an Int32Array itself, or a copy of an array of integers); `name` for messages. */
+export function toIds(ids, name) {
+  if (ids instanceof Int32Array) return ids;
+  if (Array.isArray(ids) || ArrayBuffer.isView(ids)) {
+    for (let n = 0; n < ids.length; ++n)
+      if (!Number.isInteger(ids[n]) || ids[n] < -(2 ** 31) || ids[n] >= 2 ** 31)
+        throw new TypeError(`${name}[${n}]: expected an integer token id, got ${describe(ids[n])}`);
+    return Int32Array.from(ids);
+  }
+  throw new TypeError(`${name}: expected an Int32Array or an array of token ids, got ${describe(ids)}`);
+}
+
 export class ModelBase extends WasmObject {
   #module;
   #config;
@@ -93,9 +105,10 @@ export class ModelBase extends WasmObject {
 
   /**
    * Runs call(addresses) with inputs (typed arrays or null) on the heap, throws its error, and remembers the
-   * length of ids for explain(). Returns the milliseconds of the call alone.
+   * sequence length (that of ids, or `length` when ids are the tokens after cached ones) for explain(). Returns
+   * the milliseconds of the call alone.
    */
-  [runHandle](ids, inputs, call) {
+  [runHandle](ids, inputs, call, length = ids.length) {
     let error = '',
       timeMs = 0;
     withHeap(this.#module, [ids, ...inputs], [], (addresses) => {
@@ -104,7 +117,7 @@ export class ModelBase extends WasmObject {
       timeMs = performance.now() - start;
     });
     throwEngineError(error);
-    this.#lastLength = ids.length;
+    this.#lastLength = length;
     return timeMs;
   }
 

@@ -17,7 +17,10 @@ import {
   WasmObject,
   withHeap,
 } from './runtime.js';
-import { attentionOf, checkIdRange, explainLayer, headMaskOf, ModelBase, runHandle } from './model-base.js';
+import { explainLayer, headMaskOf, toIds } from './model-base.js';
+import { DecoderModel, idsOf, runDecoder } from './decoder.js';
+
+export { toIds };
 
 const MODEL_FILES = ['config', 'weights', 'vocab', 'merges'];
 const FILE_NAMES = { config: 'config.json', weights: 'model.safetensors', vocab: 'vocab.json', merges: 'merges.txt' };
@@ -277,20 +280,9 @@ function wellFormed(text) {
   return typeof text.toWellFormed === 'function' ? text.toWellFormed() : replaceLoneSurrogates(text);
 }
 
-export function toIds(ids, name) {
-  if (ids instanceof Int32Array) return ids;
-  if (Array.isArray(ids) || ArrayBuffer.isView(ids)) {
-    for (let n = 0; n < ids.length; ++n)
-      if (!Number.isInteger(ids[n]) || ids[n] < -(2 ** 31) || ids[n] >= 2 ** 31)
-        throw new TypeError(`${name}[${n}]: expected an integer token id, got ${describe(ids[n])}`);
-    return Int32Array.from(ids);
-  }
-  throw new TypeError(`${name}: expected an Int32Array or an array of token ids, got ${describe(ids)}`);
-}
-
 // ---- GptModel -------------------------------------------------------------------------------------
 
-export class GptModel extends ModelBase {
+export class GptModel extends DecoderModel {
   /**
    * Loads a model from the Hugging Face GPT-2 file set: a folder (a URL, or in Node a path; containing
    * config.json, model.safetensors, vocab.json, merges.txt) or { config, weights, vocab, merges } as URLs,
@@ -321,7 +313,7 @@ export class GptModel extends ModelBase {
       kind: 'GptModel',
       files: [configBytes, weightBytes],
       load: ([config, weights]) => handle.load(config, configBytes.length, weights, weightBytes.length),
-      // config: { nLayer, nHead, nEmbd, nPositions, vocabSize, headDim, layerNormEpsilon }
+      // config: { nLayer, nHead, nEmbd, nPositions, vocabSize, headDim, layerNormEpsilon, eosTokenIds }
       readConfig: (h) => ({
         nLayer: h.nLayer(),
         nHead: h.nHead(),
@@ -330,9 +322,12 @@ export class GptModel extends ModelBase {
         vocabSize: h.vocabSize(),
         headDim: h.nEmbd() / h.nHead(),
         layerNormEpsilon: Math.fround(h.layerNormEpsilon()),
+        eosTokenIds: Object.freeze(h.eosTokenIds()),
       }),
       tokenizer,
       tokenizerFile: 'vocab.json',
+      limitName: 'nPositions',
+      runEngine: (h, r) => h.run(r.ids, r.count, r.attention, r.allLogits, r.mask, true),
     });
   }
 
@@ -353,27 +348,26 @@ export class GptModel extends ModelBase {
    *   attention  [nLayer, nHead, T, T] causal per-head weights (null with attention: false)
    *   ids, tokens (readable forms), timeMs (the wasm forward pass alone).
    * options.headMask [nLayer * nHead]: 0 zeroes that head's output before W_O (ablation).
+   * Tokens that the previous run() already ran (the same ids up to there) come from the KV cache (decoder.js).
    */
   run(input, options) {
-    const handle = this[live]('run');
+    this[live]('run');
     const o = checkOptions(options, ['attention', 'allLogits', 'headMask'], 'run options');
-    const ids = typeof input === 'string' ? this.tokenizer.encode(input) : toIds(input, 'ids');
-    this[checkIdRange](ids, 'input', 'nPositions');
-    const { vocabSize } = this.config;
+    const ids = this[idsOf](input, 'run');
+    const { nLayer, nHead, vocabSize } = this.config;
     const attention = checkBoolean(o.attention, 'attention', true);
     const allLogits = checkBoolean(o.allLogits, 'allLogits', false);
     const headMask = this[headMaskOf](o.headMask);
-    const timeMs = this[runHandle](ids, [headMask], ([idsAddress, maskAddress]) =>
-      handle.run(idsAddress, ids.length, attention, allLogits, maskAddress),
-    );
+    const r = this[runDecoder](ids, headMask, { attention, allLogits });
     const T = ids.length;
     return {
       ids,
       tokens: this.#displayAll(ids),
-      logits: new Float32Array(handle.logits()),
+      logits: r.logits,
       logitsShape: allLogits ? [T, vocabSize] : [vocabSize],
-      ...this[attentionOf](handle, attention, T),
-      timeMs,
+      attention: r.attention,
+      attentionShape: attention ? [nLayer, nHead, T, T] : null,
+      timeMs: r.timeMs,
     };
   }
 

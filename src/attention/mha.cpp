@@ -74,6 +74,15 @@ struct MultiheadAttention::State {
 
 namespace {
 
+// Softmax of a score row [keys] whose keys from `visible` on are causally masked: over the first `visible`
+// alone, the rest exactly 0. Both materialising paths (forward, forward_cached) normalise a row this way, so a
+// token's weights do not depend on how many later keys the call holds (a cached run gives run()'s bits).
+void softmax_visible(float* row, int64_t keys, int64_t visible) {
+  visible = std::min(visible, keys);
+  kernels::softmax_row(row, int32_t(visible));
+  std::fill(row + visible, row + keys, 0.0f);
+}
+
 template <typename T>
 T* grow(std::vector<T>& buffer, size_t size) {
   if (buffer.size() < size) buffer.resize(size);
@@ -269,7 +278,8 @@ void MultiheadAttention::forward(const AttentionInputs& in, const AttentionOutpu
         float* scores_rows = scores + begin * Lk;
         kernels::gemm(scores_rows, Lk, q_bh + begin * E, E, rows, s.packed_keys, scale);
         apply_masks(scores_rows, Lk, in, b, h, H, begin, rows, 0, Lk);
-        for (int32_t i = 0; i < rows; ++i) kernels::softmax_row(scores_rows + int64_t(i) * Lk, Lk);
+        for (int32_t i = 0; i < rows; ++i)
+          softmax_visible(scores_rows + int64_t(i) * Lk, Lk, in.is_causal ? begin + i + 1 : Lk);
         if (out.weights_mode == WeightsMode::per_head)
           std::copy(scores_rows, scores_rows + int64_t(rows) * Lk,
                     out.weights + ((int64_t(b) * H + h) * Lq + begin) * Lk);
@@ -462,7 +472,6 @@ void MultiheadAttention::forward_cached(const float* x, int32_t count, KvCache& 
   float* scores = grow(s.scores, size_t(count) * T);
   float* context = grow(s.context, size_t(count) * E);
   if (out.weights_mode == WeightsMode::averaged) std::fill(out.weights, out.weights + out.weights_size, 0.0f);
-  const float neg_inf = -std::numeric_limits<float>::infinity();
   // One new token (decoding) reads the cached rows where they are: a dot product per key and a scaled row
   // of V added per key, instead of packing all T keys and values of each kv head for a one-row product.
   const bool one_token = count == 1;
@@ -477,11 +486,7 @@ void MultiheadAttention::forward_cached(const float* x, int32_t count, KvCache& 
         scores[j] = scale * kernels::dot_row(q + h * d_k, cache.keys.data() + int64_t(j) * E_kv + kv_offset, d_k);
     else
       kernels::gemm(scores, T, q + h * d_k, E, count, s.packed_keys, scale);
-    for (int32_t i = 0; i < count; ++i) {
-      float* row = scores + int64_t(i) * T;
-      std::fill(row + offset + i + 1, row + T, neg_inf);
-      kernels::softmax_row(row, T);
-    }
+    for (int32_t i = 0; i < count; ++i) softmax_visible(scores + int64_t(i) * T, T, offset + i + 1);
     if (out.weights_mode == WeightsMode::per_head)
       std::copy(scores, scores + int64_t(count) * T, out.weights + int64_t(h) * count * T);
     if (out.weights_mode == WeightsMode::averaged) kernels::add_scaled_row(out.weights, scores, count * T, 1.0f / H);

@@ -114,10 +114,13 @@ struct KvCache {
   int32_t length = 0;         // tokens cached = the position of the next token
   std::vector<float> keys;    // [length, E_kv], rotary already applied
   std::vector<float> values;  // [length, E_kv]
-  void clear() {
-    length = 0;
-    keys.clear();
-    values.clear();
+  void clear() { truncate(0); }
+  // Keeps the first `kept` tokens (0 <= kept <= length): a changed token and all after it run again.
+  void truncate(int32_t kept) {
+    const size_t width = length ? keys.size() / size_t(length) : 0;  // E_kv
+    length = kept;
+    keys.resize(size_t(kept) * width);
+    values.resize(size_t(kept) * width);
   }
 };
 

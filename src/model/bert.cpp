@@ -383,8 +383,9 @@ void BertModel::run(const int32_t* tokens, int32_t count, const RunOptions& opti
 
 void BertModel::layer_qkv(int32_t layer, std::vector<float>& q, std::vector<float>& k, std::vector<float>& v) {
   State& s = *state_;
-  const int32_t n_layer = s.config.num_hidden_layers;
-  project_layer_qkv(s.blocks[std::clamp(layer, 0, n_layer - 1)].attention, s.block_inputs.data(), layer, n_layer,
+  const int32_t n_layer = s.config.num_hidden_layers, in_range = std::clamp(layer, 0, n_layer - 1);
+  project_layer_qkv(s.blocks[in_range].attention,
+                    s.block_inputs.data() + size_t(in_range) * s.length * s.config.hidden_size, layer, n_layer,
                     s.length, s.config.hidden_size, q, k, v);
 }
 

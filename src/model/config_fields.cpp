@@ -52,4 +52,18 @@ float optional_epsilon(const json::Value& config, const char* field, float fallb
   return static_cast<float>(epsilon->number);
 }
 
+std::vector<int32_t> token_ids(const json::Value& config, const char* field) {
+  const json::Value* value = config.find(field);
+  if (value == nullptr || value->is_null()) return {};
+  const auto id_of = [&](const json::Value& id) {
+    if (!id.is_number() || !(id.number >= 0 && id.number <= 2147483647.0) || id.number != std::floor(id.number))
+      fail(field, "expected a token id (an integer >= 0) or a list of them, got " + json::describe(*value));
+    return static_cast<int32_t>(id.number);
+  };
+  if (!value->is_array()) return {id_of(*value)};
+  std::vector<int32_t> ids;
+  for (const json::Value& id : value->array) ids.push_back(id_of(id));
+  return ids;
+}
+
 }  // namespace mha::config_fields

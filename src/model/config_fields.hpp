@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "io/json.hpp"
 
@@ -25,5 +26,9 @@ void require_flag(const json::Value& config, const char* field, bool supported);
 
 // An optional epsilon added to a variance: positive, at most 0.1 and not 0 as a float; `fallback` when absent.
 float optional_epsilon(const json::Value& config, const char* field, float fallback);
+
+// Token ids of an optional field that holds one id or a list of them (eos_token_id): absent or null = none.
+// Ids are kept as given (an id past the vocabulary never matches a token); each must be an integer >= 0.
+std::vector<int32_t> token_ids(const json::Value& config, const char* field);
 
 }  // namespace mha::config_fields

@@ -7,6 +7,7 @@
 #include "kernels/gemm.hpp"
 #include "kernels/softmax.hpp"
 #include "kernels/transformer_ops.hpp"
+#include "model/decoding.hpp"
 #include "model/layer_qkv.hpp"
 
 namespace mha {
@@ -20,6 +21,8 @@ struct Block {
   MultiheadAttention attention;                                       // c_attn / c_proj as in/out_proj
   PackedMatrix mlp_fc;                                                // [E, 4E] + bias [4E]
   PackedMatrix mlp_proj;                                              // [4E, E] + bias [E]
+  KvCache cache;                       // keys and values of the tokens run_cached() has seen
+  std::vector<float> cached_ln_1_out;  // [cache.length, E] their LN_1 outputs, for layer_qkv
   explicit Block(const AttentionConfig& c) : attention(c) {}
 };
 
@@ -55,11 +58,12 @@ struct Gpt2Model::State {
   std::vector<Block> blocks;
   std::vector<float> ln_f_weight, ln_f_bias;
   PackedMatrix lm_head;  // wte^T [E, V]
-  // Work buffers of the last run.
-  int32_t length = 0;
+  // Work buffers of the last run (T tokens run, `keys` positions seen: T + the cached ones).
+  int32_t length = 0;        // positions of the last run() or of the cache after run_cached(); 0 = none
+  bool last_cached = false;  // whether the last run went through the cache (where layer_qkv's inputs are)
   std::vector<float> residual, normed, attention_out, hidden;  // [T, E], [T, E], [T, E], [T, 4E]
-  std::vector<float> ln_1_inputs;                              // [L, T, E] LN_1 outputs, for layer_qkv
-  std::vector<float> unreported_weights;                       // [T, T] weights nobody asked for (see run)
+  std::vector<float> ln_1_inputs;                              // [L, T, E] LN_1 outputs of run(), for layer_qkv
+  std::vector<float> unreported_weights;                       // [T, keys] weights nobody asked for (see run)
 };
 
 Gpt2Model::Gpt2Model() : state_(std::make_unique<State>()) {}
@@ -116,45 +120,71 @@ Gpt2Model Gpt2Model::load(const Gpt2Config& config, const TensorLookup& lookup) 
 }
 
 void Gpt2Model::run(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs) {
+  forward(tokens, count, options, outputs, false);
+}
+
+void Gpt2Model::run_cached(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs) {
+  forward(tokens, count, options, outputs, true);
+}
+
+void Gpt2Model::clear_cache() { truncate_cache(0); }
+
+void Gpt2Model::truncate_cache(int32_t length) {
+  State& s = *state_;
+  const int32_t kept = std::clamp(length, 0, cached_length());
+  for (Block& block : s.blocks) {
+    block.cache.truncate(kept);
+    block.cached_ln_1_out.resize(size_t(kept) * s.config.n_embd);
+  }
+  if (s.last_cached) s.length = kept;
+}
+
+int32_t Gpt2Model::cached_length() const { return state_->blocks.empty() ? 0 : state_->blocks[0].cache.length; }
+
+void Gpt2Model::forward(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs,
+                        bool use_cache) {
   State& s = *state_;
   const Gpt2Config& c = s.config;
-  if (count <= 0) throw ArgumentError("tokens: expected at least 1 token, got " + std::to_string(count));
-  if (count > c.n_positions)
-    throw ArgumentError("tokens: expected at most n_positions = " + std::to_string(c.n_positions) + " tokens, got " +
-                        std::to_string(count));
-  for (int32_t t = 0; t < count; ++t)
-    if (tokens[t] < 0 || tokens[t] >= c.vocab_size)
-      throw ArgumentError("tokens[" + std::to_string(t) + "]: expected an id in [0, " + std::to_string(c.vocab_size) +
-                          "), got " + std::to_string(tokens[t]));
+  const int32_t cached = use_cache ? cached_length() : 0;
+  check_decoder_tokens(tokens, count, cached, c.n_positions, "n_positions", c.vocab_size);
   const int32_t T = count, E = c.n_embd, H = c.n_head, L = c.n_layer, V = c.vocab_size;
-  s.length = 0;  // invalid until this run completes
+  const int32_t keys = cached + T;  // keys each token may see
+  s.length = 0;                     // invalid until this run completes
+  s.last_cached = use_cache;
   s.residual.resize(size_t(T) * E);
   s.normed.resize(size_t(T) * E);
   s.attention_out.resize(size_t(T) * E);
   s.hidden.resize(size_t(T) * 4 * E);
-  s.ln_1_inputs.resize(size_t(L) * T * E);
-  outputs.attention.resize(options.attention ? size_t(L) * H * T * T : 0);
+  if (!use_cache) s.ln_1_inputs.resize(size_t(L) * T * E);
+  outputs.attention.resize(options.attention ? size_t(L) * H * T * keys : 0);
 
   // x = wte[token] + wpe[position]
   for (int32_t t = 0; t < T; ++t) {
     const float* token_row = s.token_embedding.data() + int64_t(tokens[t]) * E;
-    const float* position_row = s.position_embedding.data() + int64_t(t) * E;
+    const float* position_row = s.position_embedding.data() + int64_t(cached + t) * E;
     for (int32_t e = 0; e < E; ++e) s.residual[size_t(t) * E + e] = token_row[e] + position_row[e];
   }
   for (int32_t layer = 0; layer < L; ++layer) {
     Block& block = s.blocks[layer];
-    float* ln_1_out = s.ln_1_inputs.data() + size_t(layer) * T * E;
+    // LN_1 outputs [T, E] go where layer_qkv finds them: after the cached tokens' or in run()'s [L, T, E]
+    if (use_cache) block.cached_ln_1_out.resize(size_t(keys) * E);
+    float* ln_1_out =
+        use_cache ? block.cached_ln_1_out.data() + size_t(cached) * E : s.ln_1_inputs.data() + size_t(layer) * T * E;
     kernels::layer_norm(ln_1_out, s.residual.data(), T, E, block.ln_1_weight.data(), block.ln_1_bias.data(),
                         c.layer_norm_epsilon);
-    AttentionInputs in;
-    in.query = in.key = in.value = {ln_1_out, size_t(T) * E};
-    in.query_len = in.key_len = T;
-    in.is_causal = true;
     const AttentionOutputs out = layer_attention_outputs(
         s.attention_out.data(), size_t(T) * E,
-        options.attention ? outputs.attention.data() + size_t(layer) * H * T * T : nullptr, H, T, T,
+        options.attention ? outputs.attention.data() + size_t(layer) * H * T * keys : nullptr, H, T, keys,
         s.unreported_weights, options.head_enabled ? options.head_enabled + size_t(layer) * H : nullptr);
-    block.attention.forward(in, out);
+    if (use_cache) {
+      block.attention.forward_cached(ln_1_out, T, block.cache, out);
+    } else {
+      AttentionInputs in;
+      in.query = in.key = in.value = {ln_1_out, size_t(T) * E};
+      in.query_len = in.key_len = T;
+      in.is_causal = true;
+      block.attention.forward(in, out);
+    }
     kernels::add_scaled_row(s.residual.data(), s.attention_out.data(), T * E, 1.0f);
     // MLP: x += gelu(LN_2(x) . W_fc + b_fc) . W_proj + b_proj
     kernels::layer_norm(s.normed.data(), s.residual.data(), T, E, block.ln_2_weight.data(), block.ln_2_bias.data(),
@@ -164,20 +194,26 @@ void Gpt2Model::run(const int32_t* tokens, int32_t count, const RunOptions& opti
     kernels::gemm(s.attention_out.data(), E, s.hidden.data(), 4 * E, T, block.mlp_proj);
     kernels::add_scaled_row(s.residual.data(), s.attention_out.data(), T * E, 1.0f);
   }
-  // logits = LN_f(x) . wte^T, for every position or only the last
+  // logits = LN_f(x) . wte^T, for every position or only the last: the LM head runs for those rows alone
   const int32_t first = options.all_logits ? 0 : T - 1, rows = T - first;
   kernels::layer_norm(s.normed.data(), s.residual.data() + size_t(first) * E, rows, E, s.ln_f_weight.data(),
                       s.ln_f_bias.data(), c.layer_norm_epsilon);
   outputs.logits.resize(size_t(rows) * V);
   kernels::gemm(outputs.logits.data(), V, s.normed.data(), E, rows, s.lm_head);
-  s.length = T;
+  s.length = keys;
+}
+
+std::vector<int32_t> Gpt2Model::generate_greedy(const int32_t* tokens, int32_t count, int32_t new_tokens) {
+  return greedy_decode(*this, tokens, count, new_tokens);
 }
 
 void Gpt2Model::layer_qkv(int32_t layer, std::vector<float>& q, std::vector<float>& k, std::vector<float>& v) {
   State& s = *state_;
-  const int32_t n_layer = s.config.n_layer;
-  project_layer_qkv(s.blocks[std::clamp(layer, 0, n_layer - 1)].attention, s.ln_1_inputs.data(), layer, n_layer,
-                    s.length, s.config.n_embd, q, k, v);
+  const int32_t n_layer = s.config.n_layer, in_range = std::clamp(layer, 0, n_layer - 1);
+  Block& block = s.blocks[in_range];
+  const float* inputs = s.last_cached ? block.cached_ln_1_out.data()
+                                      : s.ln_1_inputs.data() + size_t(in_range) * s.length * s.config.n_embd;
+  project_layer_qkv(block.attention, inputs, layer, n_layer, s.length, s.config.n_embd, q, k, v);
 }
 
 }  // namespace mha

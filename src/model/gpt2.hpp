@@ -49,17 +49,33 @@ class Gpt2Model {
     std::vector<float> logits;     // [T, V] with all_logits, else [V] for the last position
     std::vector<float> attention;  // [n_layer, n_head, T, T] per-head causal attention weights
   };
-  // Runs the model over token ids. Throws ArgumentError for an empty or too long sequence
-  // (T > n_positions) or an id outside [0, vocab_size).
+  // Runs the model over token ids (positions 0..T-1; the KV cache is left as it is). Throws ArgumentError for
+  // an empty or too long sequence (T > n_positions) or an id outside [0, vocab_size).
   void run(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs);
 
-  // Per-head internals of one layer for the tokens of the last run(): q, k, v each [n_head, T, d_k]
-  // (q unscaled). Throws ArgumentError for a bad layer or when nothing has run yet.
+  // Incremental decoding with the model's KV cache (one per block): runs `count` new tokens at positions
+  // cached_length() .. after the cached ones and appends them to the cache. Outputs as run() for the new
+  // tokens: logits [count, V] (all_logits) or [V]; attention [L, H, count, cached_length() after the call].
+  // Throws ArgumentError as run(), counting the cached tokens in the length (the cache is then unchanged).
+  void run_cached(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs);
+  void clear_cache();                   // forget every cached token
+  void truncate_cache(int32_t length);  // keep the first `length` cached tokens (clamped to [0, cached_length()])
+  int32_t cached_length() const;        // tokens in the cache
+
+  // Greedy decoding: appends `new_tokens` ids, each the argmax (lowest id on a tie) of the last position's
+  // logits. The prompt runs once through the KV cache (which this clears first), then one token per step.
+  // Returns prompt + new ids.
+  std::vector<int32_t> generate_greedy(const int32_t* tokens, int32_t count, int32_t new_tokens);
+
+  // Per-head internals of one layer for the tokens of the last run() (or, after run_cached(), of every cached
+  // token): q, k, v each [n_head, T, d_k] (q unscaled). Throws ArgumentError for a bad layer or when nothing
+  // has run yet.
   void layer_qkv(int32_t layer, std::vector<float>& q, std::vector<float>& k, std::vector<float>& v);
   int32_t last_length() const;
 
  private:
   Gpt2Model();
+  void forward(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs, bool use_cache);
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -48,6 +48,7 @@ Gpt2Config parse_gpt2_config(std::string_view json_text, const Gpt2ConfigLimits&
     out.activation_function = activation->string;
   }
 
+  out.eos_token_ids = config_fields::token_ids(config, "eos_token_id");
   require_flag(config, "scale_attn_weights", true);
   require_flag(config, "scale_attn_by_inverse_layer_idx", false);
   require_flag(config, "add_cross_attention", false);

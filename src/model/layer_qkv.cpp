@@ -24,7 +24,7 @@ AttentionOutputs layer_attention_outputs(float* output, size_t output_size, floa
   return out;
 }
 
-void project_layer_qkv(MultiheadAttention& attention, const float* layer_inputs, int32_t layer, int32_t n_layer,
+void project_layer_qkv(MultiheadAttention& attention, const float* layer_input, int32_t layer, int32_t n_layer,
                        int32_t length, int32_t width, std::vector<float>& q, std::vector<float>& k,
                        std::vector<float>& v) {
   if (layer < 0 || layer >= n_layer)
@@ -35,7 +35,7 @@ void project_layer_qkv(MultiheadAttention& attention, const float* layer_inputs,
   q.resize(size);
   k.resize(size);
   v.resize(size);
-  attention.project_qkv(layer_inputs + size_t(layer) * size, length, q.data(), k.data(), v.data());
+  attention.project_qkv(layer_input, length, q.data(), k.data(), v.data());
 }
 
 }  // namespace mha

@@ -19,10 +19,10 @@ AttentionOutputs layer_attention_outputs(float* output, size_t output_size, floa
                                          int32_t queries, int32_t keys, std::vector<float>& scratch,
                                          const uint8_t* head_enabled);
 
-// layer_inputs: [n_layer, length, width], the input of each layer's attention in the last run.
+// layer_input: [length, width], the input of that layer's attention for the tokens of the last run.
 // q, k, v are resized to [length, width] (heads side by side, as the attention layer lays them out).
 // Throws ArgumentError for a layer outside [0, n_layer) or when nothing has run yet (length 0).
-void project_layer_qkv(MultiheadAttention& attention, const float* layer_inputs, int32_t layer, int32_t n_layer,
+void project_layer_qkv(MultiheadAttention& attention, const float* layer_input, int32_t layer, int32_t n_layer,
                        int32_t length, int32_t width, std::vector<float>& q, std::vector<float>& k,
                        std::vector<float>& v);
 

@@ -8,6 +8,7 @@
 #include "kernels/gemm.hpp"
 #include "kernels/softmax.hpp"
 #include "kernels/transformer_ops.hpp"
+#include "model/decoding.hpp"
 #include "model/layer_qkv.hpp"
 
 namespace mha {
@@ -138,8 +139,11 @@ void LlamaModel::run_cached(const int32_t* tokens, int32_t count, const RunOptio
   forward(tokens, count, options, outputs, true);
 }
 
-void LlamaModel::clear_cache() {
-  for (Layer& layer : state_->layers) layer.cache.clear();
+void LlamaModel::clear_cache() { truncate_cache(0); }
+
+void LlamaModel::truncate_cache(int32_t length) {
+  const int32_t kept = std::clamp(length, 0, cached_length());
+  for (Layer& layer : state_->layers) layer.cache.truncate(kept);
 }
 
 int32_t LlamaModel::cached_length() const { return state_->layers.empty() ? 0 : state_->layers[0].cache.length; }
@@ -149,16 +153,7 @@ void LlamaModel::forward(const int32_t* tokens, int32_t count, const RunOptions&
   State& s = *state_;
   const LlamaConfig& c = s.config;
   const int32_t cached = use_cache ? cached_length() : 0;
-  if (count <= 0) throw ArgumentError("tokens: expected at least 1 token, got " + std::to_string(count));
-  if (int64_t(cached) + count > c.max_position_embeddings)
-    throw ArgumentError(
-        "tokens: expected at most max_position_embeddings = " + std::to_string(c.max_position_embeddings) + " tokens" +
-        (cached ? " with the " + std::to_string(cached) + " cached ones" : std::string()) + ", got " +
-        std::to_string(cached + count));
-  for (int32_t t = 0; t < count; ++t)
-    if (tokens[t] < 0 || tokens[t] >= c.vocab_size)
-      throw ArgumentError("tokens[" + std::to_string(t) + "]: expected an id in [0, " + std::to_string(c.vocab_size) +
-                          "), got " + std::to_string(tokens[t]));
+  check_decoder_tokens(tokens, count, cached, c.max_position_embeddings, "max_position_embeddings", c.vocab_size);
   const int32_t T = count, E = c.hidden_size, H = c.num_attention_heads, L = c.num_hidden_layers;
   const int32_t V = c.vocab_size, I = c.intermediate_size, keys = cached + T;  // keys each token may see
   s.residual.resize(size_t(T) * E);
@@ -214,20 +209,7 @@ void LlamaModel::forward(const int32_t* tokens, int32_t count, const RunOptions&
 }
 
 std::vector<int32_t> LlamaModel::generate_greedy(const int32_t* tokens, int32_t count, int32_t new_tokens) {
-  if (new_tokens < 0) throw ArgumentError("new_tokens: expected a count >= 0, got " + std::to_string(new_tokens));
-  std::vector<int32_t> sequence(tokens, tokens + std::max(count, 0));
-  if (new_tokens == 0) return sequence;
-  RunOptions options;
-  options.attention = false;
-  RunOutputs outputs;
-  clear_cache();
-  run_cached(sequence.data(), int32_t(sequence.size()), options, outputs);  // the prompt once
-  for (int32_t step = 0; step < new_tokens; ++step) {
-    const auto best = std::max_element(outputs.logits.begin(), outputs.logits.end());  // first maximum
-    sequence.push_back(int32_t(best - outputs.logits.begin()));
-    if (step + 1 < new_tokens) run_cached(&sequence.back(), 1, options, outputs);  // then one token per step
-  }
-  return sequence;
+  return greedy_decode(*this, tokens, count, new_tokens);
 }
 
 }  // namespace mha

@@ -61,8 +61,9 @@ class LlamaModel {
   // tokens: logits [count, V] (all_logits) or [V]; attention [L, H, count, cached_length() after the call];
   // hidden_states [L + 1, count, E]. Throws ArgumentError as run(), counting the cached tokens in the length.
   void run_cached(const int32_t* tokens, int32_t count, const RunOptions& options, RunOutputs& outputs);
-  void clear_cache();             // forget every cached token
-  int32_t cached_length() const;  // tokens in the cache
+  void clear_cache();                   // forget every cached token
+  void truncate_cache(int32_t length);  // keep the first `length` cached tokens (clamped to [0, cached_length()])
+  int32_t cached_length() const;        // tokens in the cache
 
   // Greedy decoding: appends `new_tokens` ids, each the argmax (lowest id on a tie) of the last position's
   // logits. The prompt runs once through the KV cache (which this clears first), then one token per step.

@@ -147,6 +147,7 @@ LlamaConfig parse_llama_config(std::string_view json_text, const LlamaConfigLimi
   out.rotary.interleaved = false;  // Hugging Face's rotate_half
   if (const json::Value* scaling = config.find("rope_scaling"))
     out.rotary.scaling = parse_rope_scaling(*scaling, limits.max_positions);
+  out.eos_token_ids = config_fields::token_ids(config, "eos_token_id");
   return out;
 }
 

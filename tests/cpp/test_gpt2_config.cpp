@@ -2,6 +2,7 @@
 // and an error naming the field with the expected and the actual value for everything else.
 #include <catch_amalgamated.hpp>
 #include <string>
+#include <vector>
 
 #include "model/gpt2_config.hpp"
 
@@ -78,6 +79,17 @@ TEST_CASE("config: GPT-2 small", "[config]") {
   CHECK(c.vocab_size == 50257);
   CHECK(c.layer_norm_epsilon == 1e-5f);
   CHECK(c.activation_function == "gelu_new");
+  CHECK(c.eos_token_ids == std::vector<int32_t>{50256});
+}
+
+TEST_CASE("config: eos_token_id, one id, a list or none", "[config]") {
+  CHECK(parse_gpt2_config(minimal()).eos_token_ids.empty());
+  CHECK(parse_gpt2_config(minimal("\"eos_token_id\": null")).eos_token_ids.empty());
+  CHECK(parse_gpt2_config(minimal("\"eos_token_id\": [2, 7]")).eos_token_ids == std::vector<int32_t>{2, 7});
+  CHECK(parse_gpt2_config(minimal("\"eos_token_id\": 50256")).eos_token_ids == std::vector<int32_t>{50256});
+  CHECK_THAT(error_of(minimal("\"eos_token_id\": -1")),
+             Equals("config.json: eos_token_id: expected a token id (an integer >= 0) or a list of them, got -1"));
+  CHECK_THAT(error_of(minimal("\"eos_token_id\": [1, \"2\"]")), ContainsSubstring("eos_token_id: expected a token id"));
 }
 
 TEST_CASE("config: fallbacks and defaults", "[config]") {

@@ -39,7 +39,7 @@ test('loads an HF GPT-2 file set (both tensor namings, F16 and F32) and runs it'
     { config: configJson, weights, vocab, merges },
     { onProgress: (p) => progress.push(p) },
   );
-  assert.deepEqual(model.config, { ...config, headDim: 4, layerNormEpsilon: Math.fround(1e-5) });
+  assert.deepEqual(model.config, { ...config, headDim: 4, layerNormEpsilon: Math.fround(1e-5), eosTokenIds: [] });
   assert.ok(progress.some((p) => p.file === 'model.safetensors' && p.loaded === weights.length));
   const text = "The animal didn't cross the street because it was tired";
   const { ids, tokens } = model.tokenize(text);
