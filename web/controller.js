@@ -10,8 +10,6 @@ import {
   headLabels,
   isDelimiterText,
   mostInformativeHead,
-  softmax,
-  topTokens,
 } from './analysis.js';
 import { $, escapeHtml, setAttribute, setHtml, setText } from './dom.js';
 import { loadHeadPatterns, loadMeasured } from './model-store.js';
@@ -20,10 +18,10 @@ import { renderExplain, renderExplainEmpty } from './views/explain.js';
 import { renderMeasured } from './views/measured.js';
 import { AblationGrid, renderPredictions } from './views/predictions.js';
 import { VIEWS } from './views/registry.js';
-import { EncoderModel, threadCount } from '../dist/index.js';
+import { SUPERSEDED } from './model-client.js';
+import { MODEL_TEXT } from './model-text.js';
 
 const DEBOUNCE_MS = 120;
-const TOP_K = 5;
 
 export const app = createApp();
 
@@ -77,6 +75,7 @@ export function relayout() {
  */
 export function setState(patch, { recompute = false, debounce = false } = {}) {
   Object.assign(app.state, patch);
+  if ('text' in patch && app.generation) stopGeneration();
   if ('layer' in patch || 'head' in patch) app.explained = null;
   writeUrl();
   if (recompute) scheduleCompute(debounce ? DEBOUNCE_MS : 0);
@@ -114,40 +113,25 @@ function headMask() {
 }
 
 /**
- * Token ids of a text, at most the model's context. GPT-2: the last nPositions tokens (a sliding window), so
- * "Next token" predicts what follows the end of the text. An encoder: [CLS] text [SEP], cut by its tokenizer
- * to the first nPositions tokens. total: the text's token count; special: per kept token, 1 = [CLS]/[SEP].
+ * Runs the model (in the worker) on the current text, and on B when the open view shows it, then renders. A run
+ * that a newer one overtook is dropped (no stale picture); a failure is shown, not thrown. Resolves when done.
  */
-export function idsOf(text) {
-  const limit = app.model.config.nPositions;
-  if (app.encoder) {
-    const { ids, special, untruncatedLength } = app.model.tokenize(text);
-    return { ids, special, total: untruncatedLength };
-  }
-  const ids = app.model.tokenizer.encode(text); // run() returns the readable tokens
-  const kept = ids.length > limit ? ids.slice(ids.length - limit) : ids;
-  return { ids: kept, special: new Uint8Array(kept.length), total: ids.length };
-}
-
-/** A WordPiece entry as the page shows it: a "##" continuation as "·" + the rest ("##ing" -> "·ing"). */
-export const readablePiece = (piece) => (piece.startsWith('##') ? `·${piece.slice(2)}` : piece);
-
-/** Per token: a delimiter (analysis.isDelimiterText; an encoder's [SEP] counts, its [CLS] does not)? */
-function delimiterFlags(ids, special) {
-  const cache = app.delimiterCache;
-  const text = (id) => (app.encoder ? app.model.tokenizer.token(id) : app.model.tokenizer.decode([id]));
-  return Array.from(ids, (id, n) => {
-    if (special[n]) return n > 0;
-    if (!cache.has(id)) cache.set(id, isDelimiterText(text(id)));
-    return cache.get(id);
-  });
-}
-
-/** Runs the model for the current text (and B in compare), then renders; a failure is shown, not thrown. */
-export function update() {
+export async function update() {
+  if (!app.model || app.generation || app.loading) return;
+  const start = performance.now();
+  const model = app.model;
+  const request = {
+    text: app.state.text,
+    textB: viewById(app.state.view)?.needsTextB ? app.state.textB : null,
+    headMask: headMask(),
+  };
+  let result;
   try {
-    runAndRender();
+    result = await app.worker.latest('compute', request);
+    if (result === SUPERSEDED || app.model !== model || app.generation) return;
+    acceptResult(result, start);
   } catch (error) {
+    if (app.model !== model) return;
     app.error = error.message;
     showMessage(`Could not run the model on this text: ${error.message}`, 'error');
   }
@@ -176,17 +160,30 @@ function contextMessage() {
   );
 }
 
-function runAndRender() {
-  if (!app.model) return;
-  const start = performance.now();
-  const { ids, special, total } = idsOf(app.state.text);
-  if (!ids.length) return showMessage('Type some text: the model needs at least one token.', 'notice');
-  app.context = { kept: ids.length, total };
+/** Takes the worker's answer to a compute request (page-model.js compute) and renders it. */
+function acceptResult({ a, b, predictionKind, forwardMs }, start) {
+  if (!a) return showMessage('Type some text: the model needs at least one token.', 'notice');
+  app.context = { kept: a.run.ids.length, total: a.total };
   showMessage(contextMessage(), app.context.total > app.context.kept || app.notice ? 'notice' : '');
-  const forwardMs = runText(ids, special);
+  Object.assign(app, {
+    predictionKind,
+    predictions: a.predictions,
+    baselineProbabilities: a.baselineProbabilities,
+    delimiters: a.delimiters,
+  });
+  acceptRun(a.run, b, start, forwardMs);
+}
+
+/** Makes `run` (and B's { run, predictions }, or null) the page's runs: labels, words, compare, then renders. */
+function acceptRun(run, b, start, forwardMs) {
+  Object.assign(app, { run, explained: null });
+  app.explainCache.clear();
+  const T = run.ids.length;
+  app.labels = headLabels(run.attention, app.model.config, T, run.ids, app.delimiters, !app.encoder);
+  if (app.openOn) openChosenHead();
   app.words = app.state.units === 'words' ? mergeRunWords(app.run) : null;
   app.shown = shownOf(app.words ?? app.run);
-  computeCompare();
+  computeCompare(b);
   clampState(app.state, app.model.config, app.shown.T);
   // the address bar is updated after the frame (history.replaceState can take milliseconds)
   clearTimeout(app.urlPending);
@@ -198,95 +195,30 @@ function runAndRender() {
   render();
   renderTokens();
   const end = performance.now();
-  const tokens = app.run.ids.length;
   Object.assign(app.timings, {
     forwardMs,
     computeMs: computed - start,
     renderMs: end - computed,
     updateMs: end - start,
-    tokens,
+    tokens: T,
   });
   renderTiming();
   app.updates += 1;
 }
 
-/**
- * Runs the model on ids: GptModel.run, or EncoderModel.run with the tokenizer's special flags kept and the
- * pieces made readable (run.pieces keeps the vocabulary entries).
- */
-function runIds(ids, special, options) {
-  const run = app.model.run(ids, options);
-  if (!app.encoder) return Object.assign(run, { special });
-  return { ...run, special, pieces: run.tokens, tokens: run.tokens.map(readablePiece) };
-}
-
-/** The position of the first [MASK] of an encoder's run, or -1 (also without an MLM head). */
-function maskPosition(run) {
-  const maskId = app.encoder && app.model.config.hasMlmHead ? app.model.tokenizer.maskId : undefined;
-  return maskId === undefined ? -1 : run.ids.indexOf(maskId);
-}
-
-/**
- * The side panel's top tokens for a run: GPT-2's next token; an encoder's guesses for its first [MASK]
- * ([] without one). probabilitiesOf(logits): the same tokens' probabilities in other logits (the baseline).
- */
-function predictionsOf(run) {
-  if (!app.encoder) return app.model.topK(run.logits, TOP_K);
-  const at = maskPosition(run);
-  if (at < 0 || !run.logits) return [];
-  const { vocabSize } = app.model.config;
-  return topTokens(run.logits.subarray(at * vocabSize, (at + 1) * vocabSize), TOP_K).map((p) => ({
-    ...p,
-    token: readablePiece(app.model.tokenizer.token(p.id)),
-  }));
-}
-
-/** Runs text A (with the ablation, and without it for the baseline); returns the forward time in ms. */
-function runText(ids, special) {
-  const mask = headMask();
-  let forwardMs = 0;
-  app.baselineLogits = null;
-  app.predictionKind = !app.encoder ? 'next' : app.model.config.hasMlmHead ? 'masked' : null;
-  if (mask && app.predictionKind) {
-    const base = app.model.run(ids, { attention: false });
-    app.baselineLogits = base.logits;
-    forwardMs += base.timeMs;
-  }
-  const run = runIds(ids, special, { headMask: mask });
-  forwardMs += run.timeMs;
-  Object.assign(app, { run, lastRun: 'A', explained: null });
-  app.explainCache.clear();
-  app.delimiters = delimiterFlags(run.ids, special);
-  const T = run.ids.length;
-  app.labels = headLabels(run.attention, app.model.config, T, run.ids, app.delimiters, !app.encoder);
-  if (app.openOn) openChosenHead();
-  app.predictions = app.predictionKind ? predictionsOf(run) : [];
-  let baseline = null;
-  if (app.baselineLogits && app.predictions.length) {
-    const { vocabSize } = app.model.config,
-      at = app.encoder ? maskPosition(run) : 0;
-    const row = app.encoder ? app.baselineLogits.subarray(at * vocabSize, (at + 1) * vocabSize) : app.baselineLogits;
-    baseline = softmax(row).weights;
-  }
-  app.baselineProbabilities = baseline ? app.predictions.map((p) => baseline[p.id]) : null;
-  return forwardMs;
-}
-
-function computeCompare() {
+/** B's run for the compare view (b: the worker's { run, predictions } of text B, or null). */
+function computeCompare(b) {
   app.runB = null;
   app.difference = null;
   app.predictionsB = [];
   app.compareShown = { a: shownOf(app.run), b: null };
-  if (!viewById(app.state.view)?.needsTextB) return;
-  const { ids, special } = idsOf(app.state.textB);
-  if (!ids.length) return;
-  app.runB = runIds(ids, special, { headMask: headMask() });
-  app.lastRun = 'B';
+  if (!b || !viewById(app.state.view)?.needsTextB) return;
+  app.runB = b.run;
   const { a } = app.compareShown,
-    b = shownOf(app.runB);
-  app.compareShown.b = b;
-  app.difference = attentionDifference(a.attention, a.T, b.attention, b.T, app.model.config, !app.encoder);
-  app.predictionsB = app.predictionKind ? predictionsOf(app.runB) : [];
+    shownB = shownOf(app.runB);
+  app.compareShown.b = shownB;
+  app.difference = attentionDifference(a.attention, a.T, shownB.attention, shownB.T, app.model.config, !app.encoder);
+  app.predictionsB = b.predictions;
 }
 
 /** A run merged into words (analysis.mergeWords): { groups, tokens, attention [nLayer, nHead, W, W], special }. */
@@ -320,16 +252,40 @@ function shownOf({ tokens, attention, special }) {
   };
 }
 
-/** q, k, v of a layer for the current text (re-running it if the last run was another text). */
+/**
+ * q, k, v of a layer for the current run, each [nHead, T, headDim] (kv heads repeated for each query head that
+ * reads them): from the cache, or null while the worker computes them (the panel renders again when they come),
+ * or { error }.
+ */
 function layerInternals(layer) {
-  if (!app.explainCache.has(layer)) {
-    if (app.lastRun !== 'A') {
-      app.model.run(app.run.ids, { headMask: headMask(), attention: false });
-      app.lastRun = 'A';
-    }
-    app.explainCache.set(layer, app.model.explain(layer));
-  }
+  if (app.explainCache.has(layer)) return app.explainCache.get(layer);
+  app.explainCache.set(layer, { pending: true });
+  const run = app.run;
+  const keep = (value) => {
+    if (app.run !== run) return;
+    app.explainCache.set(layer, value);
+    render();
+  };
+  const args = { ids: Array.from(run.ids), headMask: headMask(), layer };
+  app.worker.request('explain', args).then(
+    (qkv) => keep(perQueryHead(qkv, app.model.config)),
+    (error) => keep({ error: error.message }),
+  );
   return app.explainCache.get(layer);
+}
+
+/** explain()'s q, k, v with k and v repeated per query head when nKvHead < nHead (query head h reads h / group). */
+function perQueryHead(qkv, { nHead, nKvHead = nHead }) {
+  if (nKvHead === nHead || qkv.k.length === qkv.q.length) return qkv;
+  const per = qkv.k.length / nKvHead,
+    group = nHead / nKvHead;
+  const repeat = (x) => {
+    const out = new Float32Array(nHead * per);
+    for (let h = 0; h < nHead; ++h)
+      out.set(x.subarray(Math.floor(h / group) * per, (Math.floor(h / group) + 1) * per), h * per);
+    return out;
+  };
+  return { ...qkv, k: repeat(qkv.k), v: repeat(qkv.v) };
 }
 
 /**
@@ -420,6 +376,7 @@ export function render() {
   if (specialToggle.hidden === app.encoder) specialToggle.hidden = !app.encoder;
   setAttribute(specialToggle, 'aria-pressed', String(app.state.special === 'hide'));
   renderSide(current);
+  renderGeneration();
   const refocus = document.activeElement?.id === 'scale-toggle';
   const legend = view.legend(current) + (app.words && !viewById(app.state.view).tokensOnly ? WORDS_LEGEND : '');
   if (setHtml($('legend'), legend) && refocus) $('scale-toggle')?.focus();
@@ -541,7 +498,14 @@ function renderExplainPanel() {
     config = app.model.config,
     causal = !app.encoder;
   const { i, j } = s.cell;
-  const info = explainCell(layerInternals(s.layer), T, config.headDim, s.head, i, j, causal);
+  const internals = layerInternals(s.layer);
+  if (internals.pending || internals.error) {
+    app.explained = null;
+    const text = internals.error ?? 'Computing q, k and v of this layer…';
+    setHtml(container, `<p class="muted">${escapeHtml(text)}</p>`);
+    return;
+  }
+  const info = explainCell(internals, T, config.headDim, s.head, i, j, causal);
   const shown = app.run.attention[((s.layer * config.nHead + s.head) * T + i) * T + j];
   const vectors = { qi: Array.from(info.qi), kj: Array.from(info.kj), product: undefined };
   app.explained = { layer: s.layer, head: s.head, i, j, ...info, shown, ...vectors };
@@ -579,55 +543,204 @@ function renderTiming() {
   if (timing.title !== title) timing.title = title;
 }
 
+// ---- generation --------------------------------------------------------------------------------
+
+/**
+ * Generates after text A (decoders; greedy): each token is appended to the run as it comes, with its attention
+ * row, and drawn with the head view locked on it; stopGeneration() aborts. When it ends, the text box holds the
+ * text with what was generated, and the page runs that text as usual.
+ */
+export async function generate({ maxNewTokens }) {
+  if (!app.model || app.encoder || app.generation || app.loading) return;
+  clearTimeout(app.pending);
+  app.pending = null;
+  await update();
+  if (!app.run || app.generation) return;
+  const prompt = app.state.text;
+  const generation = { id: null, prompt, text: '', count: 0, max: maxNewTokens, steps: [] };
+  app.generation = generation;
+  renderGeneration();
+  const { id, promise } = app.worker.send(
+    'generate',
+    { text: prompt, options: { maxNewTokens } },
+    { onToken: (step) => appendToken(generation, step) },
+  );
+  generation.id = id;
+  let message, text;
+  try {
+    const out = await promise;
+    text = out.text;
+    app.generated = { ids: Array.from(out.ids), newIds: Array.from(out.newIds), text, stopReason: out.stopReason };
+    message = MODEL_TEXT.generated(out.newIds.length, out.stopReason);
+  } catch (error) {
+    const aborted = error.name === 'AbortError';
+    text = generation.text;
+    app.generated = {
+      ids: null,
+      newIds: generation.steps.map((x) => x.id),
+      text,
+      stopReason: aborted ? 'abort' : 'error',
+    };
+    message = aborted ? MODEL_TEXT.stopped(generation.count) : MODEL_TEXT.generateFailed(error.message);
+  } finally {
+    app.generated.steps = generation.steps;
+    app.generation = null;
+  }
+  setText($('generate-status'), message);
+  renderGeneration();
+  if (app.state.text !== prompt) return update(); // typed into meanwhile: the typing wins
+  if (!text) return undefined;
+  $('text-input').value = prompt + text;
+  setState({ text: prompt + text, lock: null, cell: null }, { recompute: true });
+  return undefined;
+}
+
+/** Stops the generation in progress, if any (its tokens so far stay in the text). */
+export function stopGeneration() {
+  if (app.generation?.id) app.worker.abort(app.generation.id);
+}
+
+/** Appends a generated token (a generate step: id, text, token, index, attention [nLayer, nHead, index + 1]). */
+function appendToken(generation, step) {
+  if (app.generation !== generation || !app.run) return;
+  const previous = app.run,
+    T = previous.ids.length,
+    U = T + 1;
+  if (step.index !== T) return; // (the page's run is not the prompt the worker continues: nothing to extend)
+  const heads = app.model.config.nLayer * app.model.config.nHead;
+  const attention = new Float32Array(heads * U * U); // [nLayer, nHead, U, U]: the old rows, then the new one
+  for (let lh = 0; lh < heads; ++lh) {
+    for (let i = 0; i < T; ++i)
+      attention.set(previous.attention.subarray((lh * T + i) * T, (lh * T + i + 1) * T), (lh * U + i) * U);
+    attention.set(step.attention.subarray(lh * U, (lh + 1) * U), (lh * U + T) * U);
+  }
+  const ids = new Int32Array(U);
+  ids.set(previous.ids);
+  ids[T] = step.id;
+  const run = { ...previous, ids, tokens: [...previous.tokens, step.token], attention, special: new Uint8Array(U) };
+  generation.text += step.text;
+  generation.count += 1;
+  generation.steps.push({ id: step.id, index: step.index, text: step.text, shownTokens: U });
+  $('text-input').value = generation.prompt + generation.text;
+  Object.assign(app, { delimiters: [...app.delimiters, isDelimiterText(step.text)], predictions: [] });
+  app.baselineProbabilities = null;
+  app.context = { kept: U, total: app.context.total + 1 };
+  app.state.lock = { side: 'q', index: U - 1 };
+  app.state.cell = null;
+  acceptRun(run, null, performance.now(), 0);
+}
+
+/** The Generate and Stop buttons and the status beside them (decoders only). */
+function renderGeneration() {
+  const row = $('generate-row');
+  const decoder = Boolean(app.model) && !app.encoder;
+  if (row.hidden === decoder) row.hidden = !decoder;
+  const busy = Boolean(app.generation);
+  $('generate-button').disabled = busy;
+  $('stop-button').hidden = !busy;
+  if (busy) setText($('generate-status'), MODEL_TEXT.generating(app.generation.count, app.generation.max));
+}
+
 // ---- model loading -----------------------------------------------------------------------------
 
-function showProgress(fraction, name) {
-  const bar = $('load-progress');
-  bar.hidden = fraction === null;
-  if (fraction === null) return;
-  bar.value = fraction;
-  $('model-info').textContent = `loading ${name}… ${Math.round(100 * fraction)}%`;
+/** Per file of the load, a bar with its status and bytes (the loader's onProgress events); null hides them. */
+function showProgress(event, name) {
+  const bar = $('load-progress'),
+    list = $('load-files');
+  if (event === null) {
+    app.progress.clear();
+    bar.hidden = list.hidden = true;
+    return;
+  }
+  app.progress.set(event.file, event);
+  let loaded = 0,
+    total = 0;
+  for (const file of app.progress.values()) {
+    loaded += file.loaded;
+    total += Math.max(file.total ?? 0, file.loaded);
+  }
+  $('model-info').textContent = MODEL_TEXT.loadingBytes(name, loaded, total);
+  bar.hidden = list.hidden = false;
+  bar.value = total ? loaded / total : 0;
+  const rows = [...app.progress.values()].map(({ file, status, loaded: got, total: size }) => {
+    const value = size ? ` value="${got / size}"` : status === 'done' ? ' value="1"' : '';
+    return (
+      `<li data-file="${escapeHtml(file)}"><span class="file">${escapeHtml(file)}</span>` +
+      `<progress max="1"${value}></progress><span class="status">${MODEL_TEXT.fileStatus[status] ?? status} · ` +
+      `${MODEL_TEXT.fileBytes(got, size)}</span></li>`
+    );
+  });
+  setHtml(list, rows.join(''));
+}
+
+/** The model line under the picker: sizes, the family's kind, and the memory it holds. */
+function modelInfoText(name, c, memoryBytes) {
+  const kind = app.encoder
+    ? ` · ${c.modelType} encoder: bidirectional, no causal mask; ${c.hasMlmHead ? 'masked-LM head' : 'no LM head'}`
+    : '';
+  const kv = c.nKvHead < c.nHead ? MODEL_TEXT.kvHeads(c.nKvHead) : '';
+  return (
+    `${name}: ${c.nLayer} layers × ${c.nHead} heads${kv}, d_model ${c.nEmbd}, d_k ${c.headDim}, ` +
+    `context ${c.nPositions}, vocabulary ${c.vocabSize}${kind} · ${MODEL_TEXT.memory(memoryBytes)}`
+  );
+}
+
+/** Makes the worker's loaded model (its { config, memoryBytes, threads }) the page's model. */
+async function adoptModel(loaded, source, meta) {
+  Object.assign(app, {
+    model: { config: loaded.config, memoryBytes: loaded.memoryBytes },
+    loaded: { source, meta },
+    modelName: meta.name,
+    encoder: loaded.config.family === 'encoder',
+    threads: loaded.threads,
+    patterns: null,
+    measured: null,
+  });
+  app.state.modelUrl = meta.modelUrl;
+  app.state.hub = meta.hub ?? null;
+  if (meta.patternsFile) app.patterns = await loadHeadPatterns(meta.modelUrl, meta.patternsFile).catch(() => null);
+  if (meta.measuredFile) app.measured = await loadMeasured(meta.measuredFile).catch(() => null);
+  const info = $('model-info');
+  info.textContent = modelInfoText(meta.name, loaded.config, loaded.memoryBytes);
+  info.title = MODEL_TEXT.memoryTitle;
 }
 
 /**
- * Loads a model with `load(onFraction)` and makes it the page's model; on failure the old model stays and
- * the error is rethrown. modelUrl: what state.modelUrl becomes (a folder, or state.FILES_MODEL).
+ * Loads a model in the worker and makes it the page's model. source: what the worker loads ({ kind: 'folder',
+ * url } with an absolute url, { kind: 'files', files }, { kind: 'hub', id, revision, hubUrl }); meta: { name,
+ * modelUrl (what state.modelUrl becomes: a folder, state.FILES_MODEL or state.HUB_MODEL), hub ({ id, revision }
+ * or null), patternsFile, measuredFile }. The worker disposes the model in use before it loads the next; when
+ * the next fails, the previous one is loaded again and the error is rethrown.
  */
-export async function useModel(load, { name, modelUrl, patternsFile, measuredFile }) {
+export async function useModel(source, meta) {
   app.loading = true;
   const info = $('model-info');
-  info.textContent = `loading ${name}…`;
-  showProgress(0, name);
+  info.textContent = MODEL_TEXT.loading(meta.name);
+  stopGeneration();
+  const previous = app.loaded;
   try {
-    const model = await load((fraction) => showProgress(fraction, name));
-    app.model?.dispose();
-    Object.assign(app, {
-      model,
-      modelName: name,
-      encoder: model instanceof EncoderModel,
-      threads: await threadCount(),
-      delimiterCache: new Map(),
-      patterns: null,
-      measured: null,
-    });
-    app.state.modelUrl = modelUrl;
-    if (patternsFile) app.patterns = await loadHeadPatterns(modelUrl, patternsFile).catch(() => null);
-    if (measuredFile) app.measured = await loadMeasured(measuredFile).catch(() => null);
-    const c = model.config;
-    const kind = app.encoder
-      ? ` · ${c.modelType} encoder: bidirectional, no causal mask; ${c.hasMlmHead ? 'masked-LM head' : 'no LM head'}`
-      : '';
-    info.textContent =
-      `${name}: ${c.nLayer} layers × ${c.nHead} heads, d_model ${c.nEmbd}, d_k ${c.headDim}, ` +
-      `context ${c.nPositions}, vocabulary ${c.vocabSize}${kind}`;
+    const loaded = await app.worker.request('load', { source }, { onProgress: (e) => showProgress(e, meta.name) });
+    await adoptModel(loaded, source, meta);
     app.error = null;
   } catch (error) {
     app.error = error.message;
-    info.textContent = app.model ? `${app.modelName} (kept: the new model did not load)` : 'no model loaded';
+    showProgress(null);
+    if (previous) await restoreModel(previous);
+    info.textContent = app.model ? MODEL_TEXT.kept(app.modelName) : MODEL_TEXT.noModel;
     throw error;
   } finally {
     app.loading = false;
     showProgress(null);
+  }
+}
+
+/** Loads the model that was in use again, after another failed to load (the worker had disposed it). */
+async function restoreModel({ source, meta }) {
+  $('model-info').textContent = MODEL_TEXT.restoring(meta.name);
+  try {
+    await adoptModel(await app.worker.request('load', { source }), source, meta);
+  } catch {
+    Object.assign(app, { model: null, loaded: null, run: null });
   }
 }
 

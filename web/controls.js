@@ -2,11 +2,24 @@
 // shortcuts, the √ scale, the model picker and "your own model" panel, exports and the link. Each one
 // turns a DOM event into an action of the controller (controller.js).
 import { $, escapeHtml, setHtml } from './dom.js';
-import { app, frame, relayout, setState, showMessage, update, useModel, viewById, writeUrl } from './controller.js';
+import {
+  app,
+  frame,
+  generate,
+  relayout,
+  setState,
+  showMessage,
+  stopGeneration,
+  update,
+  useModel,
+  viewById,
+  writeUrl,
+} from './controller.js';
 import { attentionJson, canvasesToPng, canvasesToSvg, download } from './export.js';
-import { fileLimitText, loadModelFromFiles, loadModelFromUrl } from './model-store.js';
-import { fullContextText, randomRepeatedText } from './preset-texts.js';
-import { COMPARE_PAIR, FILES_MODEL, PRESETS } from './state.js';
+import { downloadBytes, HUB_MODELS } from './hub-models.js';
+import { checkModelFiles, fileLimitText } from './model-store.js';
+import { MODEL_TEXT } from './model-text.js';
+import { COMPARE_PAIR, FILES_MODEL, HUB_MODEL, isHubId, PRESETS } from './state.js';
 import { VIEW_IDS } from './views/registry.js';
 
 const RESIZE_DEBOUNCE_MS = 100;
@@ -18,7 +31,9 @@ export function wireControls() {
   wireTabs();
   wireShortcuts();
   wireModelChoice();
+  wireHub();
   wireFiles();
+  wireGenerate();
   wireExports();
   let resizeTimer;
   window.addEventListener('resize', () => {
@@ -61,10 +76,13 @@ function wirePresets() {
     if (preset === undefined || !app.model) return;
     if (preset === 'pair') return setText(COMPARE_PAIR[0], { textB: COMPARE_PAIR[1], view: 'compare' });
     if (preset === 'encoder-pair') return openEncoderPair(encoder);
-    if (preset === 'long') return setText(fullContextText(app.model));
+    if (preset === 'long') return setText(await app.worker.request('presetText', { kind: 'long' }));
     const chosen = PRESETS[Number(preset)];
+    const text = chosen.random
+      ? await app.worker.request('presetText', { kind: 'random', options: chosen.random })
+      : (chosen.text ?? '');
     app.openOn = chosen.open ?? null;
-    setText(chosen.text ?? (chosen.random ? randomRepeatedText(app.model, chosen.random) : ''));
+    return setText(text);
   });
 }
 
@@ -142,18 +160,42 @@ function wireShortcuts() {
 // ---- model choice --------------------------------------------------------------------------------
 
 /**
- * The model picker's options: the models.json entries, plus the model of the address (a folder not in the
- * list, or local files) as its own option, so that choosing a listed model is always a change.
+ * The model picker's options: the models.json entries, the Hub entries (hub-models.js, with their download
+ * sizes), plus the model of the address (a folder not in the list, a Hub id not in it, or local files) as its
+ * own option, so that choosing a listed model is always a change. Values: 'n' (models.json), 'hub:n', 'other'.
  */
 export function syncModelSelect() {
-  const url = app.state.modelUrl,
-    index = app.modelList.findIndex((m) => m.url === url);
-  const options = app.modelList.map((m, n) => `<option value="${n}">${escapeHtml(m.name)}</option>`);
-  if (url === FILES_MODEL) options.push('<option value="other">your model (files)</option>');
-  else if (index < 0 && url) options.push(`<option value="other">${escapeHtml(url)}</option>`);
+  const s = app.state,
+    url = s.modelUrl;
+  const index = app.modelList.findIndex((m) => m.url === url);
+  const hubIndex = url === HUB_MODEL ? HUB_MODELS.findIndex((m) => m.id === s.hub?.id) : -1;
+  const builtIn = app.modelList.map((m, n) => `<option value="${n}">${escapeHtml(m.name)}</option>`);
+  const hub = HUB_MODELS.map(
+    (m, n) =>
+      `<option value="hub:${n}" data-hub="${escapeHtml(m.id)}">${escapeHtml(MODEL_TEXT.hubOption(m, downloadBytes(m)))}</option>`,
+  );
+  let other = '';
+  if (url === FILES_MODEL) other = '<option value="other">your model (files)</option>';
+  else if (url === HUB_MODEL && hubIndex < 0 && s.hub)
+    other = `<option value="other" data-hub="${escapeHtml(s.hub.id)}">${escapeHtml(MODEL_TEXT.hubOther(s.hub.id))}</option>`;
+  else if (url !== HUB_MODEL && index < 0 && url) other = `<option value="other">${escapeHtml(url)}</option>`;
   const select = $('model-select');
-  setHtml(select, options.join(''));
-  select.value = index >= 0 ? String(index) : 'other';
+  setHtml(
+    select,
+    `<optgroup label="${escapeHtml(MODEL_TEXT.builtInGroup)}">${builtIn.join('')}${other}</optgroup>` +
+      `<optgroup label="${escapeHtml(MODEL_TEXT.hubGroup)}">${hub.join('')}</optgroup>`,
+  );
+  select.value = index >= 0 ? String(index) : hubIndex >= 0 ? `hub:${hubIndex}` : 'other';
+}
+
+/** The page's own server's address of a folder, or an Error that says it is elsewhere. */
+function folderSource(url) {
+  const folder = new URL(url, location.href);
+  if (folder.origin !== location.origin)
+    throw new Error(
+      `${folder.href} is not on this page's server (${location.origin}); the page loads models from its own server only`,
+    );
+  return { kind: 'folder', url: folder.href };
 }
 
 /** Loads a model folder on this server (a models.json entry, or any folder) and runs it. */
@@ -161,7 +203,7 @@ export async function loadFolder(url, { openInformative = true } = {}) {
   const entry = app.modelList.find((m) => m.url === url) ?? { name: url, url };
   if (openInformative) app.openOn = 'informative';
   try {
-    await useModel((p) => loadModelFromUrl(entry.url, p), {
+    await useModel(folderSource(entry.url), {
       name: entry.name,
       modelUrl: entry.url,
       patternsFile: entry.patterns,
@@ -170,19 +212,35 @@ export async function loadFolder(url, { openInformative = true } = {}) {
   } finally {
     syncModelSelect();
   }
-  update();
+  await update();
+}
+
+/** Loads a model from the Hub (state.hubUrl) by id and revision, and runs it. */
+export async function loadHub(id, revision = 'main', { openInformative = true } = {}) {
+  if (!isHubId(id)) throw new Error(MODEL_TEXT.hubIdInvalid(id));
+  if (openInformative) app.openOn = 'informative';
+  const name = HUB_MODELS.find((m) => m.id === id)?.name ?? id;
+  const hubUrl = app.state.hubUrl;
+  try {
+    await useModel({ kind: 'hub', id, revision, hubUrl }, { name, modelUrl: HUB_MODEL, hub: { id, revision } });
+  } finally {
+    syncModelSelect();
+  }
+  await update();
 }
 
 function wireModelChoice() {
   const select = $('model-select');
   select.addEventListener('change', async () => {
-    const entry = app.modelList[Number(select.value)];
-    if (!entry) return;
+    const hubEntry = select.value.startsWith('hub:') ? HUB_MODELS[Number(select.value.slice(4))] : null;
+    const entry = hubEntry ? null : app.modelList[Number(select.value)];
+    if (!entry && !hubEntry) return;
     app.notice = '';
     try {
-      await loadFolder(entry.url);
+      if (hubEntry) await loadHub(hubEntry.id);
+      else await loadFolder(entry.url);
     } catch (error) {
-      showMessage(`Could not load ${entry.name}: ${error.message}`, 'error');
+      showMessage(`Could not load ${hubEntry?.id ?? entry.name}: ${error.message}`, 'error');
     }
   });
   const filesButton = $('model-files-button');
@@ -208,6 +266,43 @@ function wireModelChoice() {
   });
 }
 
+/** The "any Hub id" form: an id, a revision, and the Hub's address (kept in the URL when not the default). */
+function wireHub() {
+  $('hub-url').value = app.state.hubUrl;
+  $('hub-url').addEventListener('change', () => {
+    const value = $('hub-url').value.trim();
+    if (/^https?:\/\/\S+$/.test(value)) setState({ hubUrl: value.endsWith('/') ? value : `${value}/` });
+  });
+  $('hub-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const id = $('hub-id').value.trim(),
+      revision = $('hub-revision').value.trim() || 'main';
+    if (!id) return;
+    const message = $('load-message');
+    message.classList.remove('error');
+    try {
+      app.notice = '';
+      await loadHub(id, revision);
+      message.textContent = MODEL_TEXT.hubLoaded(id);
+    } catch (error) {
+      message.classList.add('error');
+      message.textContent = MODEL_TEXT.hubFailed(id, error.message, app.model ? app.modelName : '');
+    }
+  });
+}
+
+// ---- generation ----------------------------------------------------------------------------------
+
+function wireGenerate() {
+  $('generate-button').textContent = MODEL_TEXT.generate;
+  $('stop-button').textContent = MODEL_TEXT.stop;
+  $('generate-button').addEventListener('click', () => {
+    const count = Math.max(1, Math.min(512, Math.floor(Number($('generate-count').value)) || 20));
+    generate({ maxNewTokens: count });
+  });
+  $('stop-button').addEventListener('click', stopGeneration);
+}
+
 // ---- your own files ------------------------------------------------------------------------------
 
 async function loadFiles(files) {
@@ -215,14 +310,15 @@ async function loadFiles(files) {
   message.classList.remove('error');
   message.textContent = 'Reading the files…';
   try {
-    await useModel((progress) => loadModelFromFiles(files, progress), { name: 'your model', modelUrl: FILES_MODEL });
+    checkModelFiles(files);
+    await useModel({ kind: 'files', files: [...files] }, { name: 'your model', modelUrl: FILES_MODEL });
     app.openOn = 'informative';
     app.notice = '';
     syncModelSelect();
     message.textContent =
       `Loaded: ${[...files].map((f) => f.name).join(', ')}. A link cannot carry your files: ` +
       '"Link" and a reload will ask for them again.';
-    update();
+    await update();
   } catch (error) {
     message.classList.add('error');
     const kept = app.model ? ` The page keeps using ${app.modelName}.` : '';

@@ -1,11 +1,12 @@
 // The page's start: reads the model list and the address, creates the views (views/registry.js) and the
-// controls (controls.js), loads the model and runs it. With ?test=1 in the address the end-to-end tests'
+// controls (controls.js), starts the model worker (model-client.js), loads the model there and runs it. With ?test=1 in the address the end-to-end tests'
 // hook (test-hook.js) is installed as window.mhaDemo; the page never loads it otherwise.
 import { app, createViews, showMessage } from './controller.js';
-import { loadFolder, syncModelSelect, wireControls } from './controls.js';
+import { loadFolder, loadHub, syncModelSelect, wireControls } from './controls.js';
 import { $ } from './dom.js';
+import { ModelClient } from './model-client.js';
 import { loadModelList } from './model-store.js';
-import { FILES_MODEL, stateFromUrl } from './state.js';
+import { FILES_MODEL, HUB_MODEL, stateFromUrl } from './state.js';
 import { VIEW_IDS } from './views/registry.js';
 
 const FILES_NOTICE =
@@ -15,6 +16,7 @@ const FILES_NOTICE =
 async function start() {
   const query = new URLSearchParams(location.search);
   if (query.has('test')) (await import('./test-hook.js')).installTestHook();
+  app.worker = new ModelClient();
   try {
     app.modelList = await loadModelList();
   } catch (error) {
@@ -31,11 +33,13 @@ async function start() {
   createViews();
   wireControls();
   syncModelSelect();
+  const hub = app.state.modelUrl === HUB_MODEL ? app.state.hub : null;
   try {
-    await loadFolder(app.state.modelUrl, { openInformative: false });
+    if (hub) await loadHub(hub.id, hub.revision, { openInformative: false });
+    else await loadFolder(app.state.modelUrl, { openInformative: false });
   } catch (error) {
-    const message = `Could not load the model at ${app.state.modelUrl}: ${error.message}. Pick one above or load your own files.`;
-    showMessage(message, 'error');
+    const where = hub ? `${hub.id} from ${app.state.hubUrl}` : `the model at ${app.state.modelUrl}`;
+    showMessage(`Could not load ${where}: ${error.message}. Pick one above or load your own files.`, 'error');
   }
 }
 
