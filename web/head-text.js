@@ -3,6 +3,19 @@
 import { labelThreshold, SCORE_NAMES } from './analysis.js';
 
 const ALL_SCORES = [...SCORE_NAMES.values()];
+
+/**
+ * The name of query head h: "H5", or with grouped-query attention (config.nKvHead < nHead) "H5 · kv1", the
+ * key/value head it reads (h / (nHead / nKvHead), rounded down).
+ */
+export function headName({ nHead, nKvHead = nHead }, h) {
+  return nKvHead < nHead ? `H${h} · kv${Math.floor(h / (nHead / nKvHead))}` : `H${h}`;
+}
+
+/** The kv head of query head h in words (" (kv head 1)"), or '' without grouped-query attention. */
+export function kvHeadText({ nHead, nKvHead = nHead }, h) {
+  return nKvHead < nHead ? ` (kv head ${Math.floor(h / (nHead / nKvHead))})` : '';
+}
 const counted = (scores, key) => scores[key] !== null && scores[key] !== undefined;
 
 /** The chip caption of a head: its first (most specific) label's score and chance on this text, or ''. */

@@ -2,6 +2,7 @@
 // run, next to the formulas with this model's dimensions.
 import { headColor, UI } from '../colors.js';
 import { escapeHtml, setHtml } from '../dom.js';
+import { kvHeadText } from '../head-text.js';
 
 // ---- layout of the bar strips ----
 const STRIP_HEIGHT = 34;
@@ -92,7 +93,7 @@ export function renderExplain(container, { layer, head, i, j, tokens, info, show
   setHtml(
     container,
     `
-    <p><span class="swatch-inline" style="color:${headColor(head)}">●</span> layer ${layer}, head ${head}:
+    <p><span class="swatch-inline" style="color:${headColor(head)}">●</span> layer ${layer}, head ${head}${kvHeadText(config, head)}:
       how much <code>${qTok}</code> (query ${i}) attends to <code>${kTok}</code> (key ${j})</p>
     <div class="explain-grid">
       <span class="k">q<sub>${i}</sub></span><canvas class="strip" data-strip="q" aria-label="query vector, ${headDim} values"></canvas>
