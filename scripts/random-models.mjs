@@ -159,8 +159,17 @@ function smolTokenizer(size) {
     .map((line) => line.split(' '));
   const tokens = [...specials, ...bytes, ...merges.map(([a, b]) => a + b)];
   const vocab = Object.fromEntries(tokens.map((token, id) => [token, id]));
-  if (Object.keys(vocab).length !== size) throw new Error(`tokenizer: ${Object.keys(vocab).length} entries, expected ${size}`);
-  const special = (content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  if (Object.keys(vocab).length !== size)
+    throw new Error(`tokenizer: ${Object.keys(vocab).length} entries, expected ${size}`);
+  const special = (content, id) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
   return {
     version: '1.0',

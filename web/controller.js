@@ -129,6 +129,7 @@ export async function update() {
   try {
     result = await app.worker.latest('compute', request);
     if (result === SUPERSEDED || app.model !== model || app.generation) return;
+    Object.assign(app.roundTrip, { requestedAt: start, receivedAt: performance.now() });
     acceptResult(result, start);
   } catch (error) {
     if (app.model !== model) return;

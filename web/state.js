@@ -104,6 +104,7 @@ export function createApp() {
     generated: null, // the last generation's { ids, newIds, text, stopReason, steps }
     explained: null, // the explained cell's numbers (for the test hook)
     timings: { forwardMs: 0, computeMs: 0, renderMs: 0, updateMs: 0, lastRenderMs: 0, tokens: 0 },
+    roundTrip: { requestedAt: 0, receivedAt: 0 }, // performance.now() when the last run went to the worker, and came
     updates: 0, // model runs so far
     pending: null, // the debounce timer of the next run
     urlPending: null, // the timer of the next address-bar write

@@ -58,6 +58,10 @@ const hook = {
   get generating() {
     return Boolean(app.generation);
   },
+  /** A compute request is in the worker or waiting for it. */
+  get computing() {
+    return app.worker.busy('compute');
+  },
   get config() {
     return app.model?.config;
   },
@@ -100,6 +104,10 @@ const hook = {
   },
   get timings() {
     return { ...app.timings };
+  },
+  /** performance.now() when the last run went to the worker and when its answer came. */
+  get roundTrip() {
+    return { ...app.roundTrip };
   },
   /** With state.units 'words': { tokens, groups, attention [nLayer, nHead, W, W] }; else null. */
   get words() {
