@@ -558,7 +558,7 @@ export async function generate({ maxNewTokens }) {
   await update();
   if (!app.run || app.generation) return;
   const prompt = app.state.text;
-  const generation = { id: null, prompt, text: '', count: 0, max: maxNewTokens, steps: [] };
+  const generation = { id: null, prompt, text: '', count: 0, max: maxNewTokens, steps: [], queue: [], flush: null };
   app.generation = generation;
   renderGeneration();
   const { id, promise } = app.worker.send(
@@ -570,6 +570,7 @@ export async function generate({ maxNewTokens }) {
   let message, text;
   try {
     const out = await promise;
+    drawTokens(generation); // the last steps, before the page runs the whole text
     text = out.text;
     app.generated = { ids: Array.from(out.ids), newIds: Array.from(out.newIds), text, stopReason: out.stopReason };
     message = MODEL_TEXT.generated(out.newIds.length, out.stopReason);
@@ -601,31 +602,53 @@ export function stopGeneration() {
   if (app.generation?.id) app.worker.abort(app.generation.id);
 }
 
-/** Appends a generated token (a generate step: id, text, token, index, attention [nLayer, nHead, index + 1]). */
+/**
+ * Takes a generated token (a generate step: id, text, token, index, attention [nLayer, nHead, index + 1]). Steps
+ * are drawn in a task of their own, all that came since the last drawing at once, so that a fast generator
+ * cannot keep the main thread busy drawing (Stop and typing stay reachable).
+ */
 function appendToken(generation, step) {
-  if (app.generation !== generation || !app.run) return;
-  const previous = app.run,
-    T = previous.ids.length,
-    U = T + 1;
-  if (step.index !== T) return; // (the page's run is not the prompt the worker continues: nothing to extend)
+  if (app.generation !== generation) return;
+  generation.count += 1;
+  generation.text += step.text;
+  generation.queue.push(step);
+  generation.steps.push({ id: step.id, index: step.index, text: step.text, shownTokens: null });
+  generation.flush ??= setTimeout(() => drawTokens(generation), 0);
+}
+
+/** Extends the page's run by the queued steps (their rows after the old ones) and draws it. */
+function drawTokens(generation) {
+  clearTimeout(generation.flush);
+  generation.flush = null;
+  const steps = generation.queue.splice(0);
+  const previous = app.run;
+  if (app.generation !== generation || !previous || !steps.length) return;
+  const T = previous.ids.length,
+    U = T + steps.length;
+  if (steps[0].index !== T) return; // (the page's run is not the prompt the worker continues: nothing to extend)
   const heads = app.model.config.nLayer * app.model.config.nHead;
-  const attention = new Float32Array(heads * U * U); // [nLayer, nHead, U, U]: the old rows, then the new one
+  const attention = new Float32Array(heads * U * U); // [nLayer, nHead, U, U]: the old rows, then the new ones
   for (let lh = 0; lh < heads; ++lh) {
     for (let i = 0; i < T; ++i)
       attention.set(previous.attention.subarray((lh * T + i) * T, (lh * T + i + 1) * T), (lh * U + i) * U);
-    attention.set(step.attention.subarray(lh * U, (lh + 1) * U), (lh * U + T) * U);
+    steps.forEach((step, n) => {
+      const row = step.attention.subarray(lh * (T + n + 1), (lh + 1) * (T + n + 1));
+      attention.set(row, (lh * U + T + n) * U);
+    });
   }
   const ids = new Int32Array(U);
   ids.set(previous.ids);
-  ids[T] = step.id;
-  const run = { ...previous, ids, tokens: [...previous.tokens, step.token], attention, special: new Uint8Array(U) };
-  generation.text += step.text;
-  generation.count += 1;
-  generation.steps.push({ id: step.id, index: step.index, text: step.text, shownTokens: U });
+  ids.set(
+    steps.map((step) => step.id),
+    T,
+  );
+  const tokens = [...previous.tokens, ...steps.map((step) => step.token)];
+  const run = { ...previous, ids, tokens, attention, special: new Uint8Array(U) };
+  for (const record of generation.steps.slice(-steps.length)) record.shownTokens = U;
   $('text-input').value = generation.prompt + generation.text;
-  Object.assign(app, { delimiters: [...app.delimiters, isDelimiterText(step.text)], predictions: [] });
-  app.baselineProbabilities = null;
-  app.context = { kept: U, total: app.context.total + 1 };
+  const delimiters = steps.map((step) => isDelimiterText(step.text));
+  Object.assign(app, { delimiters: [...app.delimiters, ...delimiters], predictions: [], baselineProbabilities: null });
+  app.context = { kept: U, total: app.context.total + steps.length };
   app.state.lock = { side: 'q', index: U - 1 };
   app.state.cell = null;
   acceptRun(run, null, performance.now(), 0);

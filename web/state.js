@@ -100,7 +100,7 @@ export function createApp() {
     focusScore: null, // the score the last preset looked for (named in the model view's heading)
     openOn: null, // after the next run, open the head chosen by this: 'informative' or a score key
     explainCache: new Map(), // layer -> { q, k, v } of the run (the worker's explain), { pending } or { error }
-    generation: null, // the generation in progress: { id, prompt, text, count, max, steps } (controller.generate)
+    generation: null, // the generation in progress: { id, prompt, text, count, max, steps, queue, flush } (controller)
     generated: null, // the last generation's { ids, newIds, text, stopReason, steps }
     explained: null, // the explained cell's numbers (for the test hook)
     timings: { forwardMs: 0, computeMs: 0, renderMs: 0, updateMs: 0, lastRenderMs: 0, tokens: 0 },
