@@ -734,27 +734,38 @@ async function adoptModel(loaded, source, meta) {
  * url } with an absolute url, { kind: 'files', files }, { kind: 'hub', id, revision, hubUrl }); meta: { name,
  * modelUrl (what state.modelUrl becomes: a folder, state.FILES_MODEL or state.HUB_MODEL), hub ({ id, revision }
  * or null), patternsFile, measuredFile }. The worker disposes the model in use before it loads the next; when
- * the next fails, the previous one is loaded again and the error is rethrown.
+ * the next fails, the previous one is loaded again and the error is rethrown. A newer call replaces a load in
+ * progress (aborted): the older call resolves to false, an adopted model to true.
  */
 export async function useModel(source, meta) {
-  app.loading = true;
+  if (app.loading) app.worker.abort(app.loading); // a newer choice replaces a load in progress
+  stopGeneration();
   const info = $('model-info');
   info.textContent = MODEL_TEXT.loading(meta.name);
-  stopGeneration();
+  showProgress(null);
   const previous = app.loaded;
+  const current = () => app.loading === id;
+  const onProgress = (event) => current() && showProgress(event, meta.name);
+  const { id, promise } = app.worker.send('load', { source }, { onProgress });
+  app.loading = id;
   try {
-    const loaded = await app.worker.request('load', { source }, { onProgress: (e) => showProgress(e, meta.name) });
+    const loaded = await promise;
+    if (!current()) return false; // (the worker loads the newer choice next, disposing this one)
     await adoptModel(loaded, source, meta);
     app.error = null;
+    return true;
   } catch (error) {
+    if (!current()) return false;
     app.error = error.message;
     showProgress(null);
     if (previous) await restoreModel(previous);
     info.textContent = app.model ? MODEL_TEXT.kept(app.modelName) : MODEL_TEXT.noModel;
     throw error;
   } finally {
-    app.loading = false;
-    showProgress(null);
+    if (current()) {
+      app.loading = false;
+      showProgress(null);
+    }
   }
 }
 

@@ -198,12 +198,13 @@ function folderSource(url) {
   return { kind: 'folder', url: folder.href };
 }
 
-/** Loads a model folder on this server (a models.json entry, or any folder) and runs it. */
+/** Loads a model folder on this server (a models.json entry, or any folder) and runs it; false when replaced. */
 export async function loadFolder(url, { openInformative = true } = {}) {
   const entry = app.modelList.find((m) => m.url === url) ?? { name: url, url };
   if (openInformative) app.openOn = 'informative';
+  let adopted;
   try {
-    await useModel(folderSource(entry.url), {
+    adopted = await useModel(folderSource(entry.url), {
       name: entry.name,
       modelUrl: entry.url,
       patternsFile: entry.patterns,
@@ -212,21 +213,27 @@ export async function loadFolder(url, { openInformative = true } = {}) {
   } finally {
     syncModelSelect();
   }
-  await update();
+  if (adopted) await update();
+  return adopted;
 }
 
-/** Loads a model from the Hub (state.hubUrl) by id and revision, and runs it. */
+/** Loads a model from the Hub (state.hubUrl) by id and revision, and runs it; false when replaced. */
 export async function loadHub(id, revision = 'main', { openInformative = true } = {}) {
   if (!isHubId(id)) throw new Error(MODEL_TEXT.hubIdInvalid(id));
   if (openInformative) app.openOn = 'informative';
   const name = HUB_MODELS.find((m) => m.id === id)?.name ?? id;
   const hubUrl = app.state.hubUrl;
+  let adopted;
   try {
-    await useModel({ kind: 'hub', id, revision, hubUrl }, { name, modelUrl: HUB_MODEL, hub: { id, revision } });
+    adopted = await useModel(
+      { kind: 'hub', id, revision, hubUrl },
+      { name, modelUrl: HUB_MODEL, hub: { id, revision } },
+    );
   } finally {
     syncModelSelect();
   }
-  await update();
+  if (adopted) await update();
+  return adopted;
 }
 
 function wireModelChoice() {
@@ -257,8 +264,7 @@ function wireModelChoice() {
     message.classList.remove('error');
     try {
       app.notice = '';
-      await loadFolder(url);
-      message.textContent = `Loaded ${url}: "Link" and a reload open this model again.`;
+      if (await loadFolder(url)) message.textContent = `Loaded ${url}: "Link" and a reload open this model again.`;
     } catch (error) {
       message.classList.add('error');
       message.textContent = `Could not load ${url}: ${error.message}${app.model ? ` The page keeps using ${app.modelName}.` : ''}`;
@@ -282,8 +288,7 @@ function wireHub() {
     message.classList.remove('error');
     try {
       app.notice = '';
-      await loadHub(id, revision);
-      message.textContent = MODEL_TEXT.hubLoaded(id);
+      if (await loadHub(id, revision)) message.textContent = MODEL_TEXT.hubLoaded(id);
     } catch (error) {
       message.classList.add('error');
       message.textContent = MODEL_TEXT.hubFailed(id, error.message, app.model ? app.modelName : '');
@@ -311,7 +316,7 @@ async function loadFiles(files) {
   message.textContent = 'Reading the files…';
   try {
     checkModelFiles(files);
-    await useModel({ kind: 'files', files: [...files] }, { name: 'your model', modelUrl: FILES_MODEL });
+    if (!(await useModel({ kind: 'files', files: [...files] }, { name: 'your model', modelUrl: FILES_MODEL }))) return;
     app.openOn = 'informative';
     app.notice = '';
     syncModelSelect();

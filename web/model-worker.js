@@ -12,6 +12,7 @@ import { loadModelFromFiles, loadModelFromUrl } from './model-store.js';
 import { PageModel } from './page-model.js';
 
 let current = null; // the PageModel in use
+let loads = Promise.resolve(); // the loads in order: each waits for the one before to end (or abort)
 const running = new Map(); // request id -> its AbortController
 
 /** Loads source { kind: 'folder', url } | { kind: 'files', files } | { kind: 'hub', id, revision, hubUrl }. */
@@ -22,23 +23,31 @@ function loadSource(source, onProgress, signal) {
   return loadModel(id, { hub: true, revision, hubUrl, onProgress, signal });
 }
 
+/** Disposes the model in use, then loads the next: { config, memoryBytes, threads }. */
+async function loadAfter({ source }, { id, signal }) {
+  current?.dispose();
+  current = null;
+  signal.throwIfAborted();
+  const model = await loadSource(source, (event) => postMessage({ id, progress: event }), signal);
+  try {
+    current = new PageModel(model);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return { config: current.config, memoryBytes: current.memoryBytes, threads: await moduleInfo() };
+}
+
 function need() {
   if (!current) throw new TypeError('no model is loaded: pick one');
   return current;
 }
 
 const HANDLERS = {
-  async load({ source }, { id, signal }) {
-    current?.dispose();
-    current = null;
-    const model = await loadSource(source, (event) => postMessage({ id, progress: event }), signal);
-    try {
-      current = new PageModel(model);
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
-    return { config: current.config, memoryBytes: current.memoryBytes, threads: await moduleInfo() };
+  load(args, context) {
+    const load = loads.then(() => loadAfter(args, context));
+    loads = load.catch(() => {});
+    return load;
   },
   compute: (args) => need().compute(args),
   explain: (args) => need().explain(args),

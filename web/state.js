@@ -109,7 +109,7 @@ export function createApp() {
     pending: null, // the debounce timer of the next run
     urlPending: null, // the timer of the next address-bar write
     error: null, // the last error message
-    loading: false, // a model is loading
+    loading: false, // while a model loads, the id of the worker's load request (model-client.js send)
     notice: '', // a message about the model that outlives one run (e.g. a link that named local files)
   });
 }

@@ -100,6 +100,19 @@ test('the picker loads a model from the Hub (any id), the URL names it, and the 
     );
     assert.match(await page.textContent('#model-info'), /4 layers × 8 heads.* · in memory (—|[\d.]+ [MG]iB)$/);
     first = await pageRun(page);
+
+    // a missing repository: the Hub's message, and the page loads the model it had again
+    await page.fill('#hub-id', 'test-org/nope');
+    await page.click('#hub-form button[type="submit"]');
+    await page.waitForFunction(() => document.querySelector('#load-message').classList.contains('error'));
+    await ready(page);
+    assert.match(
+      await page.textContent('#load-message'),
+      /^Could not load test-org\/nope: config\.json: no repository "test-org\/nope" on .* The page keeps using test-org\/austen-gpt\.$/,
+    );
+    assert.equal(await hook(page, () => window.mhaDemo.modelName), 'test-org/austen-gpt');
+    await afterUpdate(page, () => page.fill('#text-input', 'Still working after a missing repository'));
+    assert.equal(await hook(page, () => new URLSearchParams(location.search).get('hub')), 'test-org/austen-gpt');
   });
   await demo.onPage(t, link, async (page) => {
     assert.equal(await hook(page, () => window.mhaDemo.modelName), 'test-org/austen-gpt');
