@@ -665,11 +665,11 @@ test(
       for (const target of [16, 32, 64, nPositions]) {
         const text = await demo(
           page,
-          (n) => {
+          async (n) => {
             const words = "the animal didn't cross the street because it was tired and the road was wide".split(' ');
             let text = 'The';
-            for (let k = 0; window.mhaDemo.tokenCount(text) < n; ++k) text += ` ${words[k % words.length]}`;
-            while (window.mhaDemo.tokenCount(text) > n) text = text.slice(0, text.lastIndexOf(' '));
+            for (let k = 0; (await window.mhaDemo.tokenCount(text)) < n; ++k) text += ` ${words[k % words.length]}`;
+            while ((await window.mhaDemo.tokenCount(text)) > n) text = text.slice(0, text.lastIndexOf(' '));
             return text;
           },
           target,
@@ -679,7 +679,11 @@ test(
           for (const count of threads.maxThreads > 1 ? [1, threads.maxThreads] : [1]) {
             await page.click(`#tab-${view}`);
             await demo(page, (n) => window.mhaDemo.setThreads(n), count);
-            const samples = await demo(page, () => Array.from({ length: 7 }, () => window.mhaDemo.updateNow()));
+            const samples = await demo(page, async () => {
+              const all = [];
+              for (let n = 0; n < 7; ++n) all.push(await window.mhaDemo.updateNow());
+              return all;
+            });
             const median = (key) => samples.map((s) => s[key]).sort((a, b) => a - b)[3];
             rows.push({
               tokens: samples[0].tokens,
