@@ -771,7 +771,7 @@ const BN = {
   'model.kvHeads': (p) => ` (${p.n}টি কী-ভ্যালু হেড: গ্রুপড-কোয়েরি অ্যাটেনশন)`,
   'model.restoring': 'নতুন মডেল লোড হয়নি; {name} আবার লোড হচ্ছে…',
   'model.builtInGroup': 'এই সার্ভারে',
-  'model.hubGroup': 'Hugging Face Hub থেকে',
+  'model.hubGroup': 'Hugging Face হাব থেকে',
   'model.hubOption': '{name} · {id} · ডাউনলোড ≈ {bytes}',
   'model.hubOther': '{id} (হাব)',
   'model.workerStopped': 'মডেলের ওয়ার্কার থেমে গেছে: {message}',
@@ -784,7 +784,7 @@ const BN = {
     '{hubUrl} থেকে {hub} লোড করা গেল না: {message}। ওপর থেকে একটি মডেল বেছে নিন, বা নিজের ফাইল দিন।',
   'hub.note.multilingual': 'বাংলা আর আরও 103টি ভাষা',
   'hub.idLabel':
-    'অথবা Hugging Face Hub-এর যেকোনো মানানসই মডেল (GPT-2, BERT, DistilBERT, Llama, Qwen2, Mistral; একটি <code>model.safetensors</code> বা তার টুকরোগুলো), তার আইডি দিয়ে; পেজের লিংকে এটি থেকে যায়:',
+    'অথবা Hugging Face হাবের যেকোনো মানানসই মডেল (GPT-2, BERT, DistilBERT, Llama, Qwen2, Mistral; একটি <code>model.safetensors</code> বা তার টুকরোগুলো), তার আইডি দিয়ে; পেজের লিংকে এটি থেকে যায়:',
   'hub.idPlaceholder': 'মালিক/নাম',
   'hub.revisionAria': 'সংস্করণ (ব্রাঞ্চ, ট্যাগ বা কমিট)',
   'hub.load': 'হাব থেকে লোড করুন',
