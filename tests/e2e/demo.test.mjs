@@ -333,6 +333,7 @@ test('model view: clicking a cell explains it with the weight the page shows', {
     const tip = await page.textContent('#tooltip');
     assert.match(tip, new RegExp(`query ${i} [\\s\\S]*key   ${j} [\\s\\S]*weight \\d\\.\\d{4}`));
     await page.mouse.click(cellX, cellY);
+    await page.waitForFunction(() => window.mhaDemo.explained !== null); // (q, k, v come from the worker)
     const e = await demo(page, () => window.mhaDemo.explained);
     assert.deepEqual([e.layer, e.head, e.i, e.j], [1, 2, i, j]);
     const page_ = await demo(
