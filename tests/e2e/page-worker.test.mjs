@@ -5,10 +5,12 @@
 // ~/.cache/mha-wasm at test time) run in the page, the latter with its heads named by their kv head.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 import { GptModel, loadModel } from '../../dist/index.js';
 import { randomModel } from '../../scripts/random-models.mjs';
+import { embeddingMatrix, embeddingRows } from '../../web/embeddings.js';
 import { startHubServer } from '../js/hub-server.mjs';
 import { afterUpdate, ready, useDemoPage } from './demo-page.mjs';
 
@@ -100,6 +102,16 @@ test('the picker loads a model from the Hub (any id), the URL names it, and the 
     );
     assert.match(await page.textContent('#model-info'), /4 layers × 8 heads.* · in memory (—|[\d.]+ [MG]iB)$/);
     first = await pageRun(page);
+
+    // the token embeddings of the kinds view and the walkthrough's first step: read by the worker from the Hub's
+    // model.safetensors (the main thread holds no weights), the rows of the run's ids
+    await page.click('#tab-kinds');
+    await page.waitForFunction(() => window.mhaDemo.kinds && !window.mhaDemo.kinds.semantic.missing);
+    await page.click('#tab-steps');
+    await page.waitForFunction(() => window.mhaDemo.steps?.embedding);
+    const steps = await hook(page, () => window.mhaDemo.steps);
+    const matrix = embeddingMatrix(new Uint8Array(await readFile(`${AUSTEN}model.safetensors`)).buffer);
+    assert.deepEqual(steps.embedding, Array.from(embeddingRows(matrix, [first.ids[steps.i]])));
 
     // a missing repository: the Hub's message, and the page loads the model it had again
     await page.fill('#hub-id', 'test-org/nope');
