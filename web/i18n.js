@@ -27,7 +27,6 @@ const EN = {
   'model.ownButton': 'Your own model…',
   'model.loadingShort': 'loading…',
   'model.loading': 'loading {name}…',
-  'model.loadingPercent': 'loading {name}… {percent}%',
   'model.info':
     '{name}: {layers} layers × {heads} heads{kv}, d_model {dModel}, d_k {dK}, context {context}, vocabulary {vocab}',
   'model.encoderKind': ' · {type} encoder: bidirectional, no causal mask; {head}',
@@ -426,7 +425,6 @@ const BN = {
   'model.ownButton': 'নিজের মডেল…',
   'model.loadingShort': 'লোড হচ্ছে…',
   'model.loading': '{name} লোড হচ্ছে…',
-  'model.loadingPercent': '{name} লোড হচ্ছে… {percent}%',
   'model.info':
     '{name}: {layers}টি লেয়ার × {heads}টি হেড{kv}, d_model {dModel}, d_k {dK}, কনটেক্সট {context} টোকেন, শব্দভান্ডার {vocab}',
   'model.encoderKind': ' · {type} এনকোডার: দুই দিকেই দেখে, কোনো কজাল মাস্ক নেই; {head}',
