@@ -7,11 +7,11 @@ import { t } from './i18n.js';
 const ALL_SCORES = [...SCORE_NAMES.keys()];
 
 /**
- * The name of query head h: "H5", or with grouped-query attention (config.nKvHead < nHead) "H5 · kv1", the
- * key/value head it reads (h / (nHead / nKvHead), rounded down).
+ * The name of query head h: "H5", or with grouped-query attention (config.nKvHead < nHead) "H5 · kv1" (in Bengali
+ * "H5 · কেভি1"), the key/value head it reads (h / (nHead / nKvHead), rounded down).
  */
 export function headName({ nHead, nKvHead = nHead }, h) {
-  return nKvHead < nHead ? `H${h} · kv${Math.floor(h / (nHead / nKvHead))}` : `H${h}`; // (notation: both languages)
+  return nKvHead < nHead ? t('head.nameKv', { head: h, kv: Math.floor(h / (nHead / nKvHead)) }) : `H${h}`;
 }
 
 /** The kv head of query head h in words (" (kv head 1)"), or '' without grouped-query attention. */

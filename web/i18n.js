@@ -412,6 +412,7 @@ const EN = {
   'explain.computing': 'Computing q, k and v of this layer…',
   'explain.unsupported': "explain: this package's {type} models do not give their q, k and v yet (update mha-wasm)",
   'head.kvText': ' (kv head {kv})',
+  'head.nameKv': 'H{head} · kv{kv}',
 };
 
 const BN = {
@@ -806,6 +807,7 @@ const BN = {
   'explain.computing': 'এই লেয়ারের q, k আর v হিসাব হচ্ছে…',
   'explain.unsupported': 'explain: এই প্যাকেজের {type} মডেল এখনো তাদের q, k আর v দেয় না (mha-wasm হালনাগাদ করুন)',
   'head.kvText': ' (কী-ভ্যালু হেড {kv})',
+  'head.nameKv': 'H{head} · কেভি{kv}',
 };
 
 export const CATALOGUES = { en: EN, bn: BN };

@@ -285,5 +285,15 @@ test('a SmolLM2-135M-shaped model runs in the page: 9 query heads on 3 kv heads,
     await ready(page);
     const generated = await hook(page, () => window.mhaDemo.generated);
     assert.deepEqual(generated.newIds, await nodeGreedy(model, run.ids, 3));
+    // in Bengali: the kv heads named in Bengali, in the chips and the model line
+    await afterUpdate(page, () => page.click('#lang-toggle [data-lang="bn"]'));
+    const chipsBn = await page.$$eval('#view-heads .chip', (all) =>
+      all.map((c) => c.firstChild.nextSibling.textContent),
+    );
+    assert.deepEqual(
+      chipsBn.slice(2, 4).map((c) => c.trim()),
+      ['H2 · কেভি0', 'H3 · কেভি1'],
+    );
+    assert.match(await page.textContent('#model-info'), /9টি হেড \(3টি কী-ভ্যালু হেড: গ্রুপড-কোয়েরি অ্যাটেনশন\)/);
   });
 });
