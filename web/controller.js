@@ -11,8 +11,6 @@ import {
   headLabels,
   isDelimiterText,
   mostInformativeHead,
-  softmax,
-  topTokens,
 } from './analysis.js';
 import { $, escapeHtml, setAttribute, setHtml, setText } from './dom.js';
 import { setLanguage, t, translatePage } from './i18n.js';
@@ -23,10 +21,10 @@ import { renderMeasured } from './views/measured.js';
 import { AblationGrid, renderPredictions } from './views/predictions.js';
 import { VIEWS } from './views/registry.js';
 import { renderPresets, staticParams, syncModelSelect } from './controls.js';
-import { EncoderModel, threadCount } from '../dist/index.js';
+import { SUPERSEDED } from './model-client.js';
+import { formatBytes } from '../dist/runtime.js';
 
 const DEBOUNCE_MS = 120;
-const TOP_K = 5;
 
 export const app = createApp();
 
@@ -80,6 +78,8 @@ export function relayout() {
  */
 export function setState(patch, { recompute = false, debounce = false } = {}) {
   Object.assign(app.state, patch);
+  if ('text' in patch && app.generation) stopGeneration();
+  if ('lang' in patch) applyLanguage(); // (before the run it asks for: the worker's messages follow it too)
   if ('layer' in patch || 'head' in patch) app.explained = null;
   writeUrl();
   if (recompute) scheduleCompute(debounce ? DEBOUNCE_MS : 0);
@@ -117,40 +117,26 @@ function headMask() {
 }
 
 /**
- * Token ids of a text, at most the model's context. GPT-2: the last nPositions tokens (a sliding window), so
- * "Next token" predicts what follows the end of the text. An encoder: [CLS] text [SEP], cut by its tokenizer
- * to the first nPositions tokens. total: the text's token count; special: per kept token, 1 = [CLS]/[SEP].
+ * Runs the model (in the worker) on the current text, and on B when the open view shows it, then renders. A run
+ * that a newer one overtook is dropped (no stale picture); a failure is shown, not thrown. Resolves when done.
  */
-export function idsOf(text) {
-  const limit = app.model.config.nPositions;
-  if (app.encoder) {
-    const { ids, special, untruncatedLength } = app.model.tokenize(text);
-    return { ids, special, total: untruncatedLength };
-  }
-  const ids = app.model.tokenizer.encode(text); // run() returns the readable tokens
-  const kept = ids.length > limit ? ids.slice(ids.length - limit) : ids;
-  return { ids: kept, special: new Uint8Array(kept.length), total: ids.length };
-}
-
-/** A WordPiece entry as the page shows it: a "##" continuation as "·" + the rest ("##ing" -> "·ing"). */
-export const readablePiece = (piece) => (piece.startsWith('##') ? `·${piece.slice(2)}` : piece);
-
-/** Per token: a delimiter (analysis.isDelimiterText; an encoder's [SEP] counts, its [CLS] does not)? */
-function delimiterFlags(ids, special) {
-  const cache = app.delimiterCache;
-  const text = (id) => (app.encoder ? app.model.tokenizer.token(id) : app.model.tokenizer.decode([id]));
-  return Array.from(ids, (id, n) => {
-    if (special[n]) return n > 0;
-    if (!cache.has(id)) cache.set(id, isDelimiterText(text(id)));
-    return cache.get(id);
-  });
-}
-
-/** Runs the model for the current text (and B in compare), then renders; a failure is shown, not thrown. */
-export function update() {
+export async function update() {
+  if (!app.model || app.generation || app.loading) return;
+  const start = performance.now();
+  const model = app.model;
+  const request = {
+    text: app.state.text,
+    textB: viewById(app.state.view)?.needsTextB ? app.state.textB : null,
+    headMask: headMask(),
+  };
+  let result;
   try {
-    runAndRender();
+    result = await app.worker.latest('compute', request);
+    if (result === SUPERSEDED || app.model !== model || app.generation) return;
+    Object.assign(app.roundTrip, { requestedAt: start, receivedAt: performance.now() });
+    acceptResult(result, start);
   } catch (error) {
+    if (app.model !== model) return;
     app.error = error.message;
     showMessage(t('run.failed', { message: error.message }), 'error');
   }
@@ -172,17 +158,30 @@ function contextMessage() {
   return t(app.encoder ? 'context.encoder' : 'context.decoder', params) + (notice ? ` ${notice}` : '');
 }
 
-function runAndRender() {
-  if (!app.model) return;
-  const start = performance.now();
-  const { ids, special, total } = idsOf(app.state.text);
-  if (!ids.length) return showMessage(t('run.empty'), 'notice');
-  app.context = { kept: ids.length, total };
+/** Takes the worker's answer to a compute request (page-model.js compute) and renders it. */
+function acceptResult({ a, b, predictionKind, forwardMs }, start) {
+  if (!a) return showMessage(t('run.empty'), 'notice');
+  app.context = { kept: a.run.ids.length, total: a.total };
   showMessage(contextMessage(), app.context.total > app.context.kept || app.notice ? 'notice' : '');
-  const forwardMs = runText(ids, special);
+  Object.assign(app, {
+    predictionKind,
+    predictions: a.predictions,
+    baselineProbabilities: a.baselineProbabilities,
+    delimiters: a.delimiters,
+  });
+  acceptRun(a.run, b, start, forwardMs);
+}
+
+/** Makes `run` (and B's { run, predictions }, or null) the page's runs: labels, words, compare, then renders. */
+function acceptRun(run, b, start, forwardMs) {
+  Object.assign(app, { run, explained: null });
+  app.explainCache.clear();
+  const T = run.ids.length;
+  app.labels = headLabels(run.attention, app.model.config, T, run.ids, app.delimiters, !app.encoder);
+  if (app.openOn) openChosenHead();
   app.words = app.state.units === 'words' ? mergeRunWords(app.run) : null;
   app.shown = shownOf(app.words ?? app.run);
-  computeCompare();
+  computeCompare(b);
   clampState(app.state, app.model.config, app.shown.T);
   // the address bar is updated after the frame (history.replaceState can take milliseconds)
   clearTimeout(app.urlPending);
@@ -194,97 +193,33 @@ function runAndRender() {
   render();
   renderTokens();
   const end = performance.now();
-  const tokens = app.run.ids.length;
   Object.assign(app.timings, {
     forwardMs,
     computeMs: computed - start,
     renderMs: end - computed,
     updateMs: end - start,
-    tokens,
+    tokens: T,
   });
   renderTiming();
   app.updates += 1;
 }
 
-/**
- * Runs the model on ids: GptModel.run, or EncoderModel.run with the tokenizer's special flags kept and the
- * pieces made readable (run.pieces keeps the vocabulary entries).
- */
-function runIds(ids, special, options) {
-  const run = app.model.run(ids, options);
-  if (!app.encoder) return Object.assign(run, { special });
-  return { ...run, special, pieces: run.tokens, tokens: run.tokens.map(readablePiece) };
-}
-
-/** The position of the first [MASK] of an encoder's run, or -1 (also without an MLM head). */
-function maskPosition(run) {
-  const maskId = app.encoder && app.model.config.hasMlmHead ? app.model.tokenizer.maskId : undefined;
-  return maskId === undefined ? -1 : run.ids.indexOf(maskId);
-}
-
-/**
- * The side panel's top tokens for a run: GPT-2's next token; an encoder's guesses for its first [MASK]
- * ([] without one). probabilitiesOf(logits): the same tokens' probabilities in other logits (the baseline).
- */
-function predictionsOf(run) {
-  if (!app.encoder) return app.model.topK(run.logits, TOP_K);
-  const at = maskPosition(run);
-  if (at < 0 || !run.logits) return [];
-  const { vocabSize } = app.model.config;
-  return topTokens(run.logits.subarray(at * vocabSize, (at + 1) * vocabSize), TOP_K).map((p) => ({
-    ...p,
-    token: readablePiece(app.model.tokenizer.token(p.id)),
-  }));
-}
-
-/** Runs text A (with the ablation, and without it for the baseline); returns the forward time in ms. */
-function runText(ids, special) {
-  const mask = headMask();
-  let forwardMs = 0;
-  app.baselineLogits = null;
-  app.predictionKind = !app.encoder ? 'next' : app.model.config.hasMlmHead ? 'masked' : null;
-  if (mask && app.predictionKind) {
-    const base = app.model.run(ids, { attention: false });
-    app.baselineLogits = base.logits;
-    forwardMs += base.timeMs;
-  }
-  const run = runIds(ids, special, { headMask: mask });
-  forwardMs += run.timeMs;
-  Object.assign(app, { run, lastRun: 'A', explained: null });
-  app.explainCache.clear();
-  app.delimiters = delimiterFlags(run.ids, special);
-  const T = run.ids.length;
-  app.labels = headLabels(run.attention, app.model.config, T, run.ids, app.delimiters, !app.encoder);
-  if (app.openOn) openChosenHead();
-  app.predictions = app.predictionKind ? predictionsOf(run) : [];
-  let baseline = null;
-  if (app.baselineLogits && app.predictions.length) {
-    const { vocabSize } = app.model.config,
-      at = app.encoder ? maskPosition(run) : 0;
-    const row = app.encoder ? app.baselineLogits.subarray(at * vocabSize, (at + 1) * vocabSize) : app.baselineLogits;
-    baseline = softmax(row).weights;
-  }
-  app.baselineProbabilities = baseline ? app.predictions.map((p) => baseline[p.id]) : null;
-  return forwardMs;
-}
-
-function computeCompare() {
+/** B's run for the compare view (b: the worker's { run, predictions } of text B, or null). */
+function computeCompare(b) {
   app.runB = null;
   app.difference = null;
   app.predictionsB = [];
   app.compareShown = { a: shownOf(app.run), b: null };
-  if (!viewById(app.state.view)?.needsTextB) return;
-  const { ids, special } = idsOf(app.state.textB);
-  if (!ids.length) return;
-  app.runB = runIds(ids, special, { headMask: headMask() });
-  app.lastRun = 'B';
+  if (!b || !viewById(app.state.view)?.needsTextB) return;
+  app.runB = b.run;
   const { a } = app.compareShown,
-    b = shownOf(app.runB);
-  app.compareShown.b = b;
-  const { ops, pairs } = alignTokens(a.tokens, b.tokens); // rows and columns by token text, not position
-  const difference = alignedDifference(a.attention, a.T, b.attention, b.T, pairs, app.model.config, !app.encoder);
+    shownB = shownOf(app.runB);
+  app.compareShown.b = shownB;
+  const { ops, pairs } = alignTokens(a.tokens, shownB.tokens); // rows and columns by token text, not position
+  const { config } = app.model;
+  const difference = alignedDifference(a.attention, a.T, shownB.attention, shownB.T, pairs, config, !app.encoder);
   app.difference = { ...difference, ops };
-  app.predictionsB = app.predictionKind ? predictionsOf(app.runB) : [];
+  app.predictionsB = b.predictions;
 }
 
 /** A run merged into words (analysis.mergeWords): { groups, tokens, attention [nLayer, nHead, W, W], special }. */
@@ -318,16 +253,62 @@ function shownOf({ tokens, attention, special }) {
   };
 }
 
-/** q, k, v of a layer for the current text (re-running it if the last run was another text). */
+/**
+ * q, k, v of a layer for the current run, each [nHead, T, headDim] (kv heads repeated for each query head that
+ * reads them): from the cache, or null while the worker computes them (the panel renders again when they come),
+ * or { error }.
+ */
 function layerInternals(layer) {
-  if (!app.explainCache.has(layer)) {
-    if (app.lastRun !== 'A') {
-      app.model.run(app.run.ids, { headMask: headMask(), attention: false });
-      app.lastRun = 'A';
-    }
-    app.explainCache.set(layer, app.model.explain(layer));
-  }
+  if (app.explainCache.has(layer)) return app.explainCache.get(layer);
+  app.explainCache.set(layer, { pending: true });
+  const run = app.run;
+  const keep = (value) => {
+    if (app.run !== run) return;
+    app.explainCache.set(layer, value);
+    render();
+  };
+  const args = { ids: Array.from(run.ids), headMask: headMask(), layer };
+  app.worker.request('explain', args).then(
+    (qkv) => keep(perQueryHead(qkv, app.model.config)),
+    (error) => keep({ error: error.message }),
+  );
   return app.explainCache.get(layer);
+}
+
+/**
+ * The model's token embeddings of ids (the worker reads them from its model.safetensors): { rows [ids.length,
+ * dim], dim }, null when the model has none that can be read, or undefined while the worker reads them (the
+ * page renders again when they come).
+ */
+function tokenEmbeddings(ids) {
+  const key = Array.from(ids).join(','),
+    cache = app.embeddingCache;
+  if (!cache.has(key)) {
+    cache.set(key, { pending: true });
+    const model = app.model;
+    const keep = (value) => {
+      if (app.model !== model || cache !== app.embeddingCache) return;
+      cache.set(key, value);
+      render();
+    };
+    app.worker.request('embeddings', { ids: Array.from(ids) }).then(keep, () => keep(null));
+  }
+  const value = cache.get(key);
+  return value?.pending ? undefined : value;
+}
+
+/** explain()'s q, k, v with k and v repeated per query head when nKvHead < nHead (query head h reads h / group). */
+function perQueryHead(qkv, { nHead, nKvHead = nHead }) {
+  if (nKvHead === nHead || qkv.k.length === qkv.q.length) return qkv;
+  const per = qkv.k.length / nKvHead,
+    group = nHead / nKvHead;
+  const repeat = (x) => {
+    const out = new Float32Array(nHead * per);
+    for (let h = 0; h < nHead; ++h)
+      out.set(x.subarray(Math.floor(h / group) * per, (Math.floor(h / group) + 1) * per), h * per);
+    return out;
+  };
+  return { ...qkv, k: repeat(qkv.k), v: repeat(qkv.v) };
 }
 
 /**
@@ -396,7 +377,8 @@ export function frame() {
     predictions,
     predictionsB,
     predictionKind: app.predictionKind,
-    internals: layerInternals, // (layer) -> { q, k, v } of text A's run (model.explain), for the walkthrough
+    internals: layerInternals, // (layer) -> { q, k, v } of text A's run (the worker's explain), { pending } or { error }
+    embeddings: tokenEmbeddings, // (ids) -> { rows, dim } of the model's token embeddings, null, or undefined (reading)
     delimiters: app.delimiters, // per token of the run: a delimiter (analysis.isDelimiterText)?
   };
 }
@@ -413,6 +395,7 @@ export function applyLanguage() {
   if (lang === appliedLanguage) return;
   appliedLanguage = lang;
   setLanguage(lang);
+  app.worker?.request('language', { lang }).catch(() => {}); // (the worker's messages: errors of loads and runs)
   translatePage(document, staticParams());
   for (const button of $('lang-toggle').querySelectorAll('button'))
     setAttribute(button, 'aria-pressed', String(button.dataset.lang === lang));
@@ -441,6 +424,7 @@ export function render() {
   if (specialToggle.hidden === app.encoder) specialToggle.hidden = !app.encoder;
   setAttribute(specialToggle, 'aria-pressed', String(app.state.special === 'hide'));
   renderSide(current);
+  renderGeneration();
   const refocus = document.activeElement?.id === 'scale-toggle';
   const legend = view.legend(current) + (app.words && !viewById(app.state.view).tokensOnly ? wordsLegend() : '');
   if (setHtml($('legend'), legend) && refocus) $('scale-toggle')?.focus();
@@ -545,7 +529,14 @@ function renderExplainPanel() {
     config = app.model.config,
     causal = !app.encoder;
   const { i, j } = s.cell;
-  const info = explainCell(layerInternals(s.layer), T, config.headDim, s.head, i, j, causal);
+  const internals = layerInternals(s.layer);
+  if (internals.pending || internals.error) {
+    app.explained = null;
+    const text = internals.error ?? t('explain.computing');
+    setHtml(container, `<p class="muted">${escapeHtml(text)}</p>`);
+    return;
+  }
+  const info = explainCell(internals, T, config.headDim, s.head, i, j, causal);
   const shown = app.run.attention[((s.layer * config.nHead + s.head) * T + i) * T + j];
   const vectors = { qi: Array.from(info.qi), kj: Array.from(info.kj), product: undefined };
   app.explained = { layer: s.layer, head: s.head, i, j, ...info, shown, ...vectors };
@@ -589,59 +580,251 @@ function renderTiming() {
   if (timing.title !== title) timing.title = title;
 }
 
-// ---- model loading -----------------------------------------------------------------------------
+// ---- generation --------------------------------------------------------------------------------
 
-function showProgress(fraction, name) {
-  const bar = $('load-progress');
-  bar.hidden = fraction === null;
-  if (fraction === null) return;
-  bar.value = fraction;
-  $('model-info').textContent = t('model.loadingPercent', { name, percent: Math.round(100 * fraction) });
+/**
+ * Generates after text A (decoders; greedy): each token is appended to the run as it comes, with its attention
+ * row, and drawn with the head view locked on it; stopGeneration() aborts. When it ends, the text box holds the
+ * text with what was generated, and the page runs that text as usual.
+ */
+export async function generate({ maxNewTokens }) {
+  if (!app.model || app.encoder || app.generation || app.loading) return;
+  clearTimeout(app.pending);
+  app.pending = null;
+  await update();
+  if (!app.run || app.generation) return;
+  const prompt = app.state.text;
+  const generation = { id: null, prompt, text: '', count: 0, max: maxNewTokens, steps: [], queue: [], flush: null };
+  app.generation = generation;
+  renderGeneration();
+  const { id, promise } = app.worker.send(
+    'generate',
+    { text: prompt, options: { maxNewTokens } },
+    { onToken: (step) => appendToken(generation, step) },
+  );
+  generation.id = id;
+  let message, text;
+  try {
+    const out = await promise;
+    drawTokens(generation); // the last steps, before the page runs the whole text
+    text = out.text;
+    app.generated = { ids: Array.from(out.ids), newIds: Array.from(out.newIds), text, stopReason: out.stopReason };
+    message = t('generate.done', { n: out.newIds.length, reason: out.stopReason });
+  } catch (error) {
+    const aborted = error.name === 'AbortError';
+    text = generation.text;
+    app.generated = {
+      ids: null,
+      newIds: generation.steps.map((x) => x.id),
+      text,
+      stopReason: aborted ? 'abort' : 'error',
+    };
+    message = aborted
+      ? t('generate.stopped', { n: generation.count })
+      : t('generate.failed', { message: error.message });
+  } finally {
+    app.generated.steps = generation.steps;
+    app.generation = null;
+  }
+  setText($('generate-status'), message);
+  renderGeneration();
+  if (app.state.text !== prompt) return update(); // typed into meanwhile: the typing wins
+  if (!text) return undefined;
+  $('text-input').value = prompt + text;
+  setState({ text: prompt + text, lock: null, cell: null }, { recompute: true });
+  return undefined;
+}
+
+/** Stops the generation in progress, if any (its tokens so far stay in the text). */
+export function stopGeneration() {
+  if (app.generation?.id) app.worker.abort(app.generation.id);
 }
 
 /**
- * Loads a model with `load(onFraction)` and makes it the page's model; on failure the old model stays and
- * the error is rethrown. modelUrl: what state.modelUrl becomes (a folder, or state.FILES_MODEL).
+ * Takes a generated token (a generate step: id, text, token, index, attention [nLayer, nHead, index + 1]). Steps
+ * are drawn in a task of their own, all that came since the last drawing at once, so that a fast generator
+ * cannot keep the main thread busy drawing (Stop and typing stay reachable).
  */
-export async function useModel(load, { name, modelUrl, patternsFile, measuredFile }) {
-  app.loading = true;
-  const info = $('model-info');
-  info.textContent = t('model.loading', { name });
-  showProgress(0, name);
-  try {
-    const model = await load((fraction) => showProgress(fraction, name));
-    app.model?.dispose();
-    Object.assign(app, {
-      model,
-      modelName: name,
-      encoder: model instanceof EncoderModel,
-      threads: await threadCount(),
-      delimiterCache: new Map(),
-      patterns: null,
-      measured: null,
+function appendToken(generation, step) {
+  if (app.generation !== generation) return;
+  generation.count += 1;
+  generation.text += step.text;
+  generation.queue.push(step);
+  generation.steps.push({ id: step.id, index: step.index, text: step.text, shownTokens: null });
+  generation.flush ??= setTimeout(() => drawTokens(generation), 0);
+}
+
+/** Extends the page's run by the queued steps (their rows after the old ones) and draws it. */
+function drawTokens(generation) {
+  clearTimeout(generation.flush);
+  generation.flush = null;
+  const steps = generation.queue.splice(0);
+  const previous = app.run;
+  if (app.generation !== generation || !previous || !steps.length) return;
+  const T = previous.ids.length,
+    U = T + steps.length;
+  if (steps[0].index !== T) return; // (the page's run is not the prompt the worker continues: nothing to extend)
+  const heads = app.model.config.nLayer * app.model.config.nHead;
+  const attention = new Float32Array(heads * U * U); // [nLayer, nHead, U, U]: the old rows, then the new ones
+  for (let lh = 0; lh < heads; ++lh) {
+    for (let i = 0; i < T; ++i)
+      attention.set(previous.attention.subarray((lh * T + i) * T, (lh * T + i + 1) * T), (lh * U + i) * U);
+    steps.forEach((step, n) => {
+      const row = step.attention.subarray(lh * (T + n + 1), (lh + 1) * (T + n + 1));
+      attention.set(row, (lh * U + T + n) * U);
     });
-    app.state.modelUrl = modelUrl;
-    if (patternsFile) app.patterns = await loadHeadPatterns(modelUrl, patternsFile).catch(() => null);
-    if (measuredFile) app.measured = await loadMeasured(measuredFile).catch(() => null);
-    describeModel();
+  }
+  const ids = new Int32Array(U);
+  ids.set(previous.ids);
+  ids.set(
+    steps.map((step) => step.id),
+    T,
+  );
+  const tokens = [...previous.tokens, ...steps.map((step) => step.token)];
+  const run = { ...previous, ids, tokens, attention, special: new Uint8Array(U) };
+  for (const record of generation.steps.slice(-steps.length)) record.shownTokens = U;
+  $('text-input').value = generation.prompt + generation.text;
+  const delimiters = steps.map((step) => isDelimiterText(step.text));
+  Object.assign(app, { delimiters: [...app.delimiters, ...delimiters], predictions: [], baselineProbabilities: null });
+  app.context = { kept: U, total: app.context.total + steps.length };
+  app.state.lock = { side: 'q', index: U - 1 };
+  app.state.cell = null;
+  acceptRun(run, null, performance.now(), 0);
+}
+
+/** The Generate and Stop buttons and the status beside them (decoders only). */
+function renderGeneration() {
+  const row = $('generate-row');
+  const decoder = Boolean(app.model) && !app.encoder;
+  if (row.hidden === decoder) row.hidden = !decoder;
+  const busy = Boolean(app.generation);
+  $('generate-button').disabled = busy;
+  $('stop-button').hidden = !busy;
+  if (busy) setText($('generate-status'), t('generate.running', { n: app.generation.count, max: app.generation.max }));
+}
+
+// ---- model loading -----------------------------------------------------------------------------
+
+/** A file's load status in words (the loader's initiate | download | progress | done, else as it came). */
+const fileStatus = (status) => (FILE_STATUSES.includes(status) ? t(`model.fileStatus.${status}`) : status);
+const FILE_STATUSES = ['initiate', 'download', 'progress', 'done'];
+
+/** Per file of the load, a bar with its status and bytes (the loader's onProgress events); null hides them. */
+function showProgress(event, name) {
+  const bar = $('load-progress'),
+    list = $('load-files');
+  if (event === null) {
+    app.progress.clear();
+    bar.hidden = list.hidden = true;
+    return;
+  }
+  app.progress.set(event.file, event);
+  let loaded = 0,
+    total = 0;
+  for (const file of app.progress.values()) {
+    loaded += file.loaded;
+    total += Math.max(file.total ?? 0, file.loaded);
+  }
+  const bytes = { loaded: formatBytes(loaded), total: total ? formatBytes(total) : 0 };
+  const percent = total ? Math.round((100 * loaded) / total) : 0;
+  $('model-info').textContent = t('model.loadingBytes', { name, percent, ...bytes });
+  bar.hidden = list.hidden = false;
+  bar.value = total ? loaded / total : 0;
+  const rows = [...app.progress.values()].map(({ file, status, loaded: got, total: size }) => {
+    const value = size ? ` value="${got / size}"` : status === 'done' ? ' value="1"' : '';
+    return (
+      `<li data-file="${escapeHtml(file)}"><span class="file" data-raw>${escapeHtml(file)}</span>` +
+      `<progress max="1"${value}></progress><span class="status">${fileStatus(status)} · ` +
+      `${t('model.fileBytes', { loaded: formatBytes(got), total: size ? formatBytes(size) : 0 })}</span></li>`
+    );
+  });
+  setHtml(list, rows.join(''));
+}
+
+/** Makes the worker's loaded model (its { config, memoryBytes, threads }) the page's model. */
+async function adoptModel(loaded, source, meta) {
+  Object.assign(app, {
+    model: { config: loaded.config, memoryBytes: loaded.memoryBytes },
+    loaded: { source, meta },
+    modelName: meta.name,
+    encoder: loaded.config.family === 'encoder',
+    threads: loaded.threads,
+    patterns: null,
+    measured: null,
+    embeddingCache: new Map(),
+  });
+  app.state.modelUrl = meta.modelUrl;
+  app.state.hub = meta.hub ?? null;
+  if (meta.patternsFile) app.patterns = await loadHeadPatterns(meta.modelUrl, meta.patternsFile).catch(() => null);
+  if (meta.measuredFile) app.measured = await loadMeasured(meta.measuredFile).catch(() => null);
+  describeModel();
+}
+
+/**
+ * Loads a model in the worker and makes it the page's model. source: what the worker loads ({ kind: 'folder',
+ * url } with an absolute url, { kind: 'files', files }, { kind: 'hub', id, revision, hubUrl }); meta: { name,
+ * modelUrl (what state.modelUrl becomes: a folder, state.FILES_MODEL or state.HUB_MODEL), hub ({ id, revision }
+ * or null), patternsFile, measuredFile }. The worker disposes the model in use before it loads the next; when
+ * the next fails, the previous one is loaded again and the error is rethrown. A newer call replaces a load in
+ * progress (aborted): the older call resolves to false, an adopted model to true.
+ */
+export async function useModel(source, meta) {
+  if (app.loading) app.worker.abort(app.loading); // a newer choice replaces a load in progress
+  stopGeneration();
+  const info = $('model-info');
+  info.textContent = t('model.loading', { name: meta.name });
+  showProgress(null);
+  const previous = app.loaded;
+  const current = () => app.loading === id;
+  const onProgress = (event) => current() && showProgress(event, meta.name);
+  const { id, promise } = app.worker.send('load', { source }, { onProgress });
+  app.loading = id;
+  try {
+    const loaded = await promise;
+    if (!current()) return false; // (the worker loads the newer choice next, disposing this one)
+    await adoptModel(loaded, source, meta);
     app.error = null;
+    return true;
   } catch (error) {
+    if (!current()) return false;
     app.error = error.message;
+    showProgress(null);
+    if (previous) await restoreModel(previous);
     info.textContent = app.model ? t('model.kept', { name: app.modelName }) : t('model.none');
     throw error;
   } finally {
-    app.loading = false;
-    showProgress(null);
+    if (current()) {
+      app.loading = false;
+      showProgress(null);
+    }
   }
 }
 
-/** The model line under the picker: name, shape, and for an encoder its kind. */
+/** Loads the model that was in use again, after another failed to load (the worker had disposed it). */
+async function restoreModel({ source, meta }) {
+  $('model-info').textContent = t('model.restoring', { name: meta.name });
+  try {
+    await adoptModel(await app.worker.request('load', { source }), source, meta);
+  } catch {
+    Object.assign(app, { model: null, loaded: null, run: null });
+  }
+}
+
+/**
+ * The model line under the picker: name, shape (with its kv heads when fewer than its query heads), for an
+ * encoder its kind, and the memory the model holds in the worker's engine.
+ */
 function describeModel() {
-  const c = app.model.config;
+  const c = app.model.config,
+    bytes = app.model.memoryBytes;
   const head = t(c.hasMlmHead ? 'model.mlmHead' : 'model.noLmHead');
   const kind = app.encoder ? t('model.encoderKind', { type: c.modelType, head }) : '';
-  const shape = { layers: c.nLayer, heads: c.nHead, dModel: c.nEmbd, dK: c.headDim, context: c.nPositions };
-  $('model-info').textContent = t('model.info', { name: app.modelName, ...shape, vocab: c.vocabSize }) + kind;
+  const kv = c.nKvHead < c.nHead ? t('model.kvHeads', { n: c.nKvHead }) : '';
+  const shape = { layers: c.nLayer, heads: c.nHead, kv, dModel: c.nEmbd, dK: c.headDim, context: c.nPositions };
+  const memory = t('model.memory', { bytes: bytes === null ? '—' : formatBytes(bytes) });
+  const info = $('model-info');
+  info.textContent = `${t('model.info', { name: app.modelName, ...shape, vocab: c.vocabSize })}${kind} · ${memory}`;
+  info.title = t('model.memoryTitle');
 }
 
 /** Creates every view of the registry: its tab, its panel, and the view itself (once, at start). */

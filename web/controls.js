@@ -2,12 +2,25 @@
 // shortcuts, the √ scale, the model picker and "your own model" panel, exports and the link. Each one
 // turns a DOM event into an action of the controller (controller.js).
 import { $, escapeHtml, setHtml } from './dom.js';
-import { app, frame, relayout, setState, showMessage, update, useModel, viewById, writeUrl } from './controller.js';
+import {
+  app,
+  frame,
+  generate,
+  relayout,
+  setState,
+  showMessage,
+  stopGeneration,
+  update,
+  useModel,
+  viewById,
+  writeUrl,
+} from './controller.js';
 import { attentionJson, canvasesToPng, canvasesToSvg, download } from './export.js';
-import { fileLimitText, loadModelFromFiles, loadModelFromUrl } from './model-store.js';
-import { fullContextText, randomRepeatedText } from './preset-texts.js';
+import { downloadBytes, HUB_MODELS } from './hub-models.js';
 import { language, LANGUAGE_NAMES, t } from './i18n.js';
-import { COMPARE_PAIR, COMPARE_PAIR_BN, FILES_MODEL, PRESETS } from './state.js';
+import { checkModelFiles, fileLimitText } from './model-store.js';
+import { formatBytes } from '../dist/runtime.js';
+import { COMPARE_PAIR, COMPARE_PAIR_BN, FILES_MODEL, HUB_MODEL, isHubId, PRESETS } from './state.js';
 import { VIEW_IDS } from './views/registry.js';
 
 const RESIZE_DEBOUNCE_MS = 100;
@@ -19,7 +32,9 @@ export function wireControls() {
   wireTabs();
   wireShortcuts();
   wireModelChoice();
+  wireHub();
   wireFiles();
+  wireGenerate();
   wireExports();
   wireLanguage();
   let resizeTimer;
@@ -79,10 +94,13 @@ function wirePresets() {
     if (preset === 'pair') return setText(COMPARE_PAIR[0], { textB: COMPARE_PAIR[1], view: 'compare' });
     if (preset === 'pair-bn') return setText(COMPARE_PAIR_BN[0], { textB: COMPARE_PAIR_BN[1], view: 'compare' });
     if (preset === 'encoder-pair') return openEncoderPair(pairModel());
-    if (preset === 'long') return setText(fullContextText(app.model));
+    if (preset === 'long') return setText(await app.worker.request('presetText', { kind: 'long' }));
     const chosen = PRESETS[Number(preset)];
+    const text = chosen.random
+      ? await app.worker.request('presetText', { kind: 'random', options: chosen.random })
+      : (chosen.text ?? '');
     app.openOn = chosen.open ?? null;
-    setText(chosen.text ?? (chosen.random ? randomRepeatedText(app.model, chosen.random) : ''));
+    return setText(text);
   });
 }
 
@@ -160,26 +178,54 @@ function wireShortcuts() {
 // ---- model choice --------------------------------------------------------------------------------
 
 /**
- * The model picker's options: the models.json entries, plus the model of the address (a folder not in the
- * list, or local files) as its own option, so that choosing a listed model is always a change.
+ * The model picker's options: the models.json entries, the Hub entries (hub-models.js, with their download
+ * sizes), plus the model of the address (a folder not in the list, a Hub id not in it, or local files) as its
+ * own option, so that choosing a listed model is always a change. Values: 'n' (models.json), 'hub:n', 'other'.
  */
 export function syncModelSelect() {
-  const url = app.state.modelUrl,
-    index = app.modelList.findIndex((m) => m.url === url);
-  const options = app.modelList.map((m, n) => `<option value="${n}">${escapeHtml(m.name)}</option>`);
-  if (url === FILES_MODEL) options.push(`<option value="other">${escapeHtml(t('model.yourFiles'))}</option>`);
-  else if (index < 0 && url) options.push(`<option value="other">${escapeHtml(url)}</option>`);
+  const s = app.state,
+    url = s.modelUrl;
+  const index = app.modelList.findIndex((m) => m.url === url);
+  const hubIndex = url === HUB_MODEL ? HUB_MODELS.findIndex((m) => m.id === s.hub?.id) : -1;
+  const builtIn = app.modelList.map((m, n) => `<option value="${n}">${escapeHtml(m.name)}</option>`);
+  const hub = HUB_MODELS.map(
+    (m, n) => `<option value="hub:${n}" data-hub="${escapeHtml(m.id)}">${escapeHtml(hubOptionText(m))}</option>`,
+  );
+  let other = '';
+  if (url === FILES_MODEL) other = `<option value="other">${escapeHtml(t('model.yourFiles'))}</option>`;
+  else if (url === HUB_MODEL && hubIndex < 0 && s.hub)
+    other = `<option value="other" data-hub="${escapeHtml(s.hub.id)}">${escapeHtml(t('model.hubOther', { id: s.hub.id }))}</option>`;
+  else if (url !== HUB_MODEL && index < 0 && url) other = `<option value="other">${escapeHtml(url)}</option>`;
   const select = $('model-select');
-  setHtml(select, options.join(''));
-  select.value = index >= 0 ? String(index) : 'other';
+  setHtml(
+    select,
+    `<optgroup label="${escapeHtml(t('model.builtInGroup'))}">${builtIn.join('')}${other}</optgroup>` +
+      `<optgroup label="${escapeHtml(t('model.hubGroup'))}">${hub.join('')}</optgroup>`,
+  );
+  select.value = index >= 0 ? String(index) : hubIndex >= 0 ? `hub:${hubIndex}` : 'other';
 }
 
-/** Loads a model folder on this server (a models.json entry, or any folder) and runs it. */
+/** The page's own server's address of a folder, or an Error that says it is elsewhere. */
+function folderSource(url) {
+  const folder = new URL(url, location.href);
+  if (folder.origin !== location.origin)
+    throw new Error(t('files.notOnServer', { url: folder.href, origin: location.origin }));
+  return { kind: 'folder', url: folder.href };
+}
+
+/** A Hub entry's option: its name (and note), its id and the bytes its files download. */
+function hubOptionText(entry) {
+  const name = entry.note ? `${entry.name} (${t(entry.note)})` : entry.name;
+  return t('model.hubOption', { name, id: entry.id, bytes: formatBytes(downloadBytes(entry)) });
+}
+
+/** Loads a model folder on this server (a models.json entry, or any folder) and runs it; false when replaced. */
 export async function loadFolder(url, { openInformative = true } = {}) {
   const entry = app.modelList.find((m) => m.url === url) ?? { name: url, url };
   if (openInformative) app.openOn = 'informative';
+  let adopted;
   try {
-    await useModel((p) => loadModelFromUrl(entry.url, p), {
+    adopted = await useModel(folderSource(entry.url), {
       name: entry.name,
       modelUrl: entry.url,
       patternsFile: entry.patterns,
@@ -188,19 +234,41 @@ export async function loadFolder(url, { openInformative = true } = {}) {
   } finally {
     syncModelSelect();
   }
-  update();
+  if (adopted) await update();
+  return adopted;
+}
+
+/** Loads a model from the Hub (state.hubUrl) by id and revision, and runs it; false when replaced. */
+export async function loadHub(id, revision = 'main', { openInformative = true } = {}) {
+  if (!isHubId(id)) throw new Error(t('hub.idInvalid', { id }));
+  if (openInformative) app.openOn = 'informative';
+  const name = HUB_MODELS.find((m) => m.id === id)?.name ?? id;
+  const hubUrl = app.state.hubUrl;
+  let adopted;
+  try {
+    adopted = await useModel(
+      { kind: 'hub', id, revision, hubUrl },
+      { name, modelUrl: HUB_MODEL, hub: { id, revision } },
+    );
+  } finally {
+    syncModelSelect();
+  }
+  if (adopted) await update();
+  return adopted;
 }
 
 function wireModelChoice() {
   const select = $('model-select');
   select.addEventListener('change', async () => {
-    const entry = app.modelList[Number(select.value)];
-    if (!entry) return;
+    const hubEntry = select.value.startsWith('hub:') ? HUB_MODELS[Number(select.value.slice(4))] : null;
+    const entry = hubEntry ? null : app.modelList[Number(select.value)];
+    if (!entry && !hubEntry) return;
     app.notice = '';
     try {
-      await loadFolder(entry.url);
+      if (hubEntry) await loadHub(hubEntry.id);
+      else await loadFolder(entry.url);
     } catch (error) {
-      showMessage(t('load.failed', { name: entry.name, message: error.message }), 'error');
+      showMessage(t('load.failed', { name: hubEntry?.id ?? entry.name, message: error.message }), 'error');
     }
   });
   const filesButton = $('model-files-button');
@@ -217,14 +285,48 @@ function wireModelChoice() {
     message.classList.remove('error');
     try {
       app.notice = '';
-      await loadFolder(url);
-      message.textContent = t('files.loadedUrl', { url });
+      if (await loadFolder(url)) message.textContent = t('files.loadedUrl', { url });
     } catch (error) {
       message.classList.add('error');
       const keeps = app.model ? t('files.keeps', { name: app.modelName }) : '';
       message.textContent = t('files.failedUrl', { url, message: error.message }) + keeps;
     }
   });
+}
+
+/** The "any Hub id" form: an id, a revision, and the Hub's address (kept in the URL when not the default). */
+function wireHub() {
+  $('hub-url').value = app.state.hubUrl;
+  $('hub-url').addEventListener('change', () => {
+    const value = $('hub-url').value.trim();
+    if (/^https?:\/\/\S+$/.test(value)) setState({ hubUrl: value.endsWith('/') ? value : `${value}/` });
+  });
+  $('hub-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const id = $('hub-id').value.trim(),
+      revision = $('hub-revision').value.trim() || 'main';
+    if (!id) return;
+    const message = $('load-message');
+    message.classList.remove('error');
+    try {
+      app.notice = '';
+      if (await loadHub(id, revision)) message.textContent = t('hub.loaded', { id });
+    } catch (error) {
+      message.classList.add('error');
+      const keeps = app.model ? t('files.keeps', { name: app.modelName }) : '';
+      message.textContent = t('hub.failed', { id, message: error.message }) + keeps;
+    }
+  });
+}
+
+// ---- generation ----------------------------------------------------------------------------------
+
+function wireGenerate() {
+  $('generate-button').addEventListener('click', () => {
+    const count = Math.max(1, Math.min(512, Math.floor(Number($('generate-count').value)) || 20));
+    generate({ maxNewTokens: count });
+  });
+  $('stop-button').addEventListener('click', stopGeneration);
 }
 
 // ---- your own files ------------------------------------------------------------------------------
@@ -234,15 +336,14 @@ async function loadFiles(files) {
   message.classList.remove('error');
   message.textContent = t('files.reading');
   try {
-    await useModel((progress) => loadModelFromFiles(files, progress), {
-      name: t('model.yourModel'),
-      modelUrl: FILES_MODEL,
-    });
+    checkModelFiles(files);
+    const meta = { name: t('model.yourModel'), modelUrl: FILES_MODEL };
+    if (!(await useModel({ kind: 'files', files: [...files] }, meta))) return;
     app.openOn = 'informative';
     app.notice = '';
     syncModelSelect();
     message.textContent = t('files.loaded', { names: [...files].map((f) => f.name).join(', ') });
-    update();
+    await update();
   } catch (error) {
     message.classList.add('error');
     const kept = app.model ? t('files.keeps', { name: app.modelName }) : '';

@@ -1,6 +1,8 @@
-// A model's input (token) embeddings for the head-kinds view's similarity measure (analysis.headKinds): the
-// embedding matrix of its model.safetensors (GPT-2 wte, BERT word_embeddings), read once per model folder;
-// only that matrix's bytes are kept, rows are decoded on demand. Models read from local files have none.
+// A model's input (token) embeddings for the head-kinds view's similarity measure (analysis.headKinds) and the
+// walkthrough's first step: the embedding matrix of its model.safetensors (GPT-2 wte, BERT word_embeddings, Llama
+// embed_tokens). The model worker (model-worker.js) reads it once per loaded model from the source it loaded
+// (matrixOfSource: the folder's or the Hub's file, or the user's File, only the matrix's bytes kept) and answers
+// the page's rows by id; a sharded Hub model or an unreadable file has none.
 
 const TABLE = /(^|\.)(wte|word_embeddings|embed_tokens)\.weight$/;
 const BYTES = { F32: 4, F16: 2, BF16: 2 };
@@ -49,35 +51,51 @@ export function embeddingRows({ bytes, dtype, dim }, ids) {
   return out;
 }
 
-const cache = new Map(); // model folder -> Promise of its matrix (or null when it has none)
-const loaded = new Map(); // model folder -> its matrix (or null), once the promise settled
+/**
+ * The embedding matrix of a file read by ranges: read(start, end) -> Promise<ArrayBuffer> of bytes [start, end).
+ * Only the header and the matrix are read (a File is sliced; nothing else of the weights is held).
+ */
+async function matrixByRanges(read) {
+  const headerLength = Number(new DataView(await read(0, 8)).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(await read(8, 8 + headerLength)));
+  const name = Object.keys(header).find((key) => TABLE.test(key));
+  if (!name) return null;
+  const { dtype, shape, data_offsets: offsets } = header[name];
+  if (!BYTES[dtype] || shape.length !== 2) return null;
+  const base = 8 + headerLength;
+  return {
+    bytes: new Uint8Array(await read(base + offsets[0], base + offsets[1])),
+    dtype,
+    vocab: shape[0],
+    dim: shape[1],
+  };
+}
 
-/** The embedding matrix of a model folder on this page's server (cached), or null when it cannot be read. */
-export function loadEmbeddings(modelUrl) {
-  if (!cache.has(modelUrl)) {
-    const url = new URL('model.safetensors', new URL(modelUrl, location.href));
-    const load = fetch(url)
-      .then((response) => (response.ok ? response.arrayBuffer() : null))
-      .then((buffer) => buffer && embeddingMatrix(buffer))
-      .catch(() => null);
-    cache.set(modelUrl, load);
-  }
-  return cache.get(modelUrl);
+/** A URL's bytes: from the Hub loader's cache when it holds them (cacheName), else fetched; null when absent. */
+async function fetchBuffer(url, cacheName) {
+  const cached = cacheName && globalThis.caches ? await (await caches.open(cacheName)).match(url) : undefined;
+  const response = cached ?? (await fetch(url));
+  return response.ok ? response.arrayBuffer() : null;
 }
 
 /**
- * The matrix of a model folder now: the matrix, null (none: local files, or unreadable), or undefined while it
- * loads -- then onReady() is called once it has (the caller renders again).
+ * The embedding matrix of a model the worker loaded, from its source ({ kind: 'files', files } | { kind: 'folder',
+ * url } | { kind: 'hub', id, revision, hubUrl }), or null when it has none that can be read. hubCache: the Hub
+ * loader's cache name (its downloads are read from there, not again).
  */
-export function embeddingsNow(modelUrl, onReady, filesModel) {
-  if (modelUrl === filesModel) return null;
-  if (loaded.has(modelUrl)) return loaded.get(modelUrl);
-  const first = !cache.has(modelUrl);
-  const load = loadEmbeddings(modelUrl);
-  if (first)
-    load.then((matrix) => {
-      loaded.set(modelUrl, matrix);
-      onReady();
-    });
-  return undefined;
+export async function matrixOfSource(source, hubCache) {
+  try {
+    if (source.kind === 'files') {
+      const file = [...source.files].find((f) => f.name === 'model.safetensors');
+      return file ? await matrixByRanges((start, end) => file.slice(start, end).arrayBuffer()) : null;
+    }
+    const url =
+      source.kind === 'folder'
+        ? new URL('model.safetensors', source.url)
+        : new URL(`${source.id}/resolve/${encodeURIComponent(source.revision)}/model.safetensors`, source.hubUrl);
+    const buffer = await fetchBuffer(url.href, source.kind === 'hub' ? hubCache : null);
+    return buffer && embeddingMatrix(buffer);
+  } catch {
+    return null;
+  }
 }

@@ -27,9 +27,8 @@ const EN = {
   'model.ownButton': 'Your own model…',
   'model.loadingShort': 'loading…',
   'model.loading': 'loading {name}…',
-  'model.loadingPercent': 'loading {name}… {percent}%',
   'model.info':
-    '{name}: {layers} layers × {heads} heads, d_model {dModel}, d_k {dK}, context {context}, vocabulary {vocab}',
+    '{name}: {layers} layers × {heads} heads{kv}, d_model {dModel}, d_k {dK}, context {context}, vocabulary {vocab}',
   'model.encoderKind': ' · {type} encoder: bidirectional, no causal mask; {head}',
   'model.mlmHead': 'masked-LM head',
   'model.noLmHead': 'no LM head',
@@ -297,7 +296,7 @@ const EN = {
   'kinds.missing.pronoun':
     'The page knows the antecedent only in the seed sentences (English and Bengali, tired / wide): choose one of those presets to measure this kind.',
   'kinds.missing.embeddings':
-    "This model's token embeddings cannot be read here (a model from local files): this kind is not measured.",
+    "This model's token embeddings cannot be read here (its model.safetensors has no embedding matrix the page can read, or it is split into shards): this kind is not measured.",
   'kinds.missing.semantic': 'No token has another token to compare with.',
   'kinds.missing.loading': "Reading the model's token embeddings…",
   'explain.empty':
@@ -365,6 +364,55 @@ const EN = {
   'score.short.first': 'first',
   'score.short.delimiter': 'delim',
   'score.short.local': 'local',
+  'model.loadingBytes': (p) =>
+    p.total ? `loading ${p.name}… ${p.percent}% (${p.loaded} of ${p.total})` : `loading ${p.name}… ${p.loaded}`,
+  'model.fileBytes': (p) => (p.total ? `${p.loaded} of ${p.total}` : p.loaded),
+  'model.fileStatus.initiate': 'asked',
+  'model.fileStatus.download': 'downloading',
+  'model.fileStatus.progress': 'downloading',
+  'model.fileStatus.done': 'done',
+  'model.memory': 'in memory {bytes}',
+  'model.memoryTitle': "bytes the model holds in the engine's memory (weights, caches and scratch)",
+  'model.kvHeads': (p) => ` (${p.n} ${plural(p.n, 'kv head', 'kv heads')}: grouped-query attention)`,
+  'model.restoring': 'the new model did not load; loading {name} again…',
+  'model.builtInGroup': 'On this server',
+  'model.hubGroup': 'From the Hugging Face Hub',
+  'model.hubOption': '{name} · {id} · download ≈ {bytes}',
+  'model.hubOther': '{id} (Hub)',
+  'model.workerStopped': 'the model worker stopped: {message}',
+  'model.workerNoStart': 'it could not start',
+  'model.noneLoaded': 'no model is loaded: pick one',
+  'model.noRequest': 'model worker: no request "{type}"',
+  'model.needsTokenizer':
+    "tokenizer.json: the page needs the model's tokenizer.json to turn text into tokens, got none",
+  'load.failedStartHub': 'Could not load {hub} from {hubUrl}: {message}. Pick one above or load your own files.',
+  'hub.note.multilingual': 'Bengali and 103 more languages',
+  'hub.idLabel':
+    'Or any compatible model of the Hugging Face Hub (GPT-2, BERT, DistilBERT, Llama, Qwen2, Mistral; one <code>model.safetensors</code> or its shards), by id; a link to the page keeps it:',
+  'hub.idPlaceholder': 'owner/name',
+  'hub.revisionAria': 'Revision (branch, tag or commit)',
+  'hub.load': 'Load from the Hub',
+  'hub.urlLabel': 'Hub address (a mirror):',
+  'hub.filesAria': 'Files of the model being loaded',
+  'hub.loaded': 'Loaded {id} from the Hub: "Link" and a reload open this model again.',
+  'hub.failed': 'Could not load {id}: {message}',
+  'hub.idInvalid': '"{id}" is not a Hub id: expected "owner/name" (letters, digits, "-", "_" and ".")',
+  'generate.button': 'Generate',
+  'generate.stop': 'Stop',
+  'generate.count': 'new tokens',
+  'generate.running': 'generating… {n} of {max} tokens',
+  'generate.done': (p) =>
+    `${p.n} ${plural(p.n, 'token', 'tokens')} generated (` +
+    `${{ length: 'the count asked', stop: 'an end token', callback: 'stopped' }[p.reason] ?? p.reason})`,
+  'generate.stopped': (p) => `stopped after ${p.n} ${plural(p.n, 'token', 'tokens')}`,
+  'generate.failed': 'Could not generate: {message}',
+  'generate.encoder': 'generate: an encoder does not generate text; pick a decoder model',
+  'generate.empty': 'text: expected at least 1 token to continue, got 0',
+  'generate.full': "text: {n} tokens fill the model's context of {context}: no room to generate",
+  'explain.computing': 'Computing q, k and v of this layer…',
+  'explain.unsupported': "explain: this package's {type} models do not give their q, k and v yet (update mha-wasm)",
+  'head.kvText': ' (kv head {kv})',
+  'head.nameKv': 'H{head} · kv{kv}',
 };
 
 const BN = {
@@ -378,9 +426,8 @@ const BN = {
   'model.ownButton': 'নিজের মডেল…',
   'model.loadingShort': 'লোড হচ্ছে…',
   'model.loading': '{name} লোড হচ্ছে…',
-  'model.loadingPercent': '{name} লোড হচ্ছে… {percent}%',
   'model.info':
-    '{name}: {layers}টি লেয়ার × {heads}টি হেড, d_model {dModel}, d_k {dK}, কনটেক্সট {context} টোকেন, শব্দভান্ডার {vocab}',
+    '{name}: {layers}টি লেয়ার × {heads}টি হেড{kv}, d_model {dModel}, d_k {dK}, কনটেক্সট {context} টোকেন, শব্দভান্ডার {vocab}',
   'model.encoderKind': ' · {type} এনকোডার: দুই দিকেই দেখে, কোনো কজাল মাস্ক নেই; {head}',
   'model.mlmHead': 'মাস্কড-ভাষা-মডেল হেড আছে',
   'model.noLmHead': 'ভাষা-মডেল হেড নেই',
@@ -643,7 +690,7 @@ const BN = {
   'kinds.missing.pronoun':
     'পেজ পূর্বপদ জানে শুধু মূল বাক্যগুলোতে (ইংরেজি ও বাংলা, ক্লান্ত / চওড়া): এই রকমটি মাপতে ওই উদাহরণগুলোর একটি বেছে নিন।',
   'kinds.missing.embeddings':
-    'এই মডেলের টোকেন এমবেডিং এখানে পড়া যায় না (কম্পিউটারের ফাইল থেকে আনা মডেল): এই রকমটি মাপা হয়নি।',
+    'এই মডেলের টোকেন এমবেডিং এখানে পড়া যায় না (এর model.safetensors-এ পেজের পড়ার মতো এমবেডিং ম্যাট্রিক্স নেই, বা ফাইলটি কয়েক টুকরোয় ভাগ করা): এই রকমটি মাপা হয়নি।',
   'kinds.missing.semantic': 'তুলনা করার মতো অন্য কোনো টোকেন নেই।',
   'kinds.missing.loading': 'মডেলের টোকেন এমবেডিং পড়া হচ্ছে…',
   'explain.empty':
@@ -711,6 +758,56 @@ const BN = {
   'score.short.first': 'প্রথম',
   'score.short.delimiter': 'বিরতি',
   'score.short.local': 'কাছের',
+  'model.loadingBytes': (p) =>
+    p.total ? `${p.name} লোড হচ্ছে… ${p.percent}% (${p.total}-এর ${p.loaded})` : `${p.name} লোড হচ্ছে… ${p.loaded}`,
+  'model.fileBytes': (p) => (p.total ? `${p.total}-এর ${p.loaded}` : p.loaded),
+  'model.fileStatus.initiate': 'চাওয়া হয়েছে',
+  'model.fileStatus.download': 'নামছে',
+  'model.fileStatus.progress': 'নামছে',
+  'model.fileStatus.done': 'শেষ',
+  'model.memory': 'মেমরিতে {bytes}',
+  'model.memoryTitle': 'ইঞ্জিনের মেমরিতে মডেল যত বাইট ধরে রেখেছে (ওজন, ক্যাশ আর কাজের জায়গা)',
+  'model.kvHeads': (p) => ` (${p.n}টি কী-ভ্যালু হেড: গ্রুপড-কোয়েরি অ্যাটেনশন)`,
+  'model.restoring': 'নতুন মডেল লোড হয়নি; {name} আবার লোড হচ্ছে…',
+  'model.builtInGroup': 'এই সার্ভারে',
+  'model.hubGroup': 'Hugging Face হাব থেকে',
+  'model.hubOption': '{name} · {id} · ডাউনলোড ≈ {bytes}',
+  'model.hubOther': '{id} (হাব)',
+  'model.workerStopped': 'মডেলের ওয়ার্কার থেমে গেছে: {message}',
+  'model.workerNoStart': 'এটি চালু হতে পারেনি',
+  'model.noneLoaded': 'কোনো মডেল লোড হয়নি: একটি বেছে নিন',
+  'model.noRequest': 'মডেলের ওয়ার্কার: "{type}" নামে কোনো অনুরোধ নেই',
+  'model.needsTokenizer':
+    'tokenizer.json: লেখাকে টোকেনে ভাঙতে পেজের দরকার মডেলের tokenizer.json, কিন্তু সেটি পাওয়া যায়নি',
+  'load.failedStartHub':
+    '{hubUrl} থেকে {hub} লোড করা গেল না: {message}। ওপর থেকে একটি মডেল বেছে নিন, বা নিজের ফাইল দিন।',
+  'hub.note.multilingual': 'বাংলা আর আরও 103টি ভাষা',
+  'hub.idLabel':
+    'অথবা Hugging Face হাবের যেকোনো মানানসই মডেল (GPT-2, BERT, DistilBERT, Llama, Qwen2, Mistral; একটি <code>model.safetensors</code> বা তার টুকরোগুলো), তার আইডি দিয়ে; পেজের লিংকে এটি থেকে যায়:',
+  'hub.idPlaceholder': 'মালিক/নাম',
+  'hub.revisionAria': 'সংস্করণ (ব্রাঞ্চ, ট্যাগ বা কমিট)',
+  'hub.load': 'হাব থেকে লোড করুন',
+  'hub.urlLabel': 'হাবের ঠিকানা (একটি মিরর):',
+  'hub.filesAria': 'যে মডেলটি লোড হচ্ছে তার ফাইলগুলো',
+  'hub.loaded': 'হাব থেকে {id} লোড হয়েছে: "লিংক" বা পেজ রিলোড করলে এই মডেলই আবার খুলবে।',
+  'hub.failed': '{id} লোড করা গেল না: {message}',
+  'hub.idInvalid': '"{id}" হাবের আইডি নয়: "মালিক/নাম" আকারে হওয়ার কথা (অক্ষর, অঙ্ক, "-", "_" আর ".")',
+  'generate.button': 'লেখা তৈরি করুন',
+  'generate.stop': 'থামান',
+  'generate.count': 'নতুন টোকেন',
+  'generate.running': 'তৈরি হচ্ছে… {max}টির মধ্যে {n}টি টোকেন',
+  'generate.done': (p) =>
+    `${p.n}টি টোকেন তৈরি হয়েছে (` +
+    `${{ length: 'যত চাওয়া হয়েছিল', stop: 'শেষের টোকেন এসেছে', callback: 'থামানো হয়েছে' }[p.reason] ?? p.reason})`,
+  'generate.stopped': (p) => `${p.n}টি টোকেনের পরে থামানো হয়েছে`,
+  'generate.failed': 'লেখা তৈরি করা গেল না: {message}',
+  'generate.encoder': 'generate: এনকোডার লেখা তৈরি করে না; একটি ডিকোডার মডেল বেছে নিন',
+  'generate.empty': 'text: চালিয়ে যেতে অন্তত 1টি টোকেন দরকার, পাওয়া গেল 0',
+  'generate.full': 'text: {n}টি টোকেনেই মডেলের কনটেক্সট ({context}) ভরে গেছে: নতুন টোকেনের জায়গা নেই',
+  'explain.computing': 'এই লেয়ারের q, k আর v হিসাব হচ্ছে…',
+  'explain.unsupported': 'explain: এই প্যাকেজের {type} মডেল এখনো তাদের q, k আর v দেয় না (mha-wasm হালনাগাদ করুন)',
+  'head.kvText': ' (কী-ভ্যালু হেড {kv})',
+  'head.nameKv': 'H{head} · কেভি{kv}',
 };
 
 export const CATALOGUES = { en: EN, bn: BN };

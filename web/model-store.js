@@ -1,5 +1,7 @@
 // Model loading: the bundled models listed in models.json, or the user's own Hugging Face GPT-2 file
-// set picked or dropped into the page. Progress is reported as a fraction of all bytes.
+// set picked or dropped into the page. The model itself loads in the model worker (model-worker.js calls
+// loadModelFromUrl and loadModelFromFiles there, with the loader's onProgress events); the main thread reads the
+// lists and the offline tables.
 import { GptModel, loadModel } from '../dist/index.js';
 import { formatBytes } from '../dist/runtime.js';
 import { SCORES } from './analysis.js';
@@ -32,36 +34,20 @@ export async function loadModelList(url = new URL('models.json', import.meta.url
   return list.filter((m) => !m.cached || present.has(folderName(m)));
 }
 
-function progressTracker(onFraction) {
-  const files = new Map();
-  return ({ file, loaded, total }) => {
-    files.set(file, { loaded, total: total ?? 0 });
-    let sumLoaded = 0,
-      sumTotal = 0;
-    for (const f of files.values()) {
-      sumLoaded += f.loaded;
-      sumTotal += Math.max(f.total, f.loaded);
-    }
-    onFraction(sumTotal ? sumLoaded / sumTotal : 0);
-  };
-}
-
 /**
- * Loads the model folder at `url` (relative to the page; only this page's own server is accepted): the
- * class its config.json's model_type names (GptModel, or EncoderModel for BERT / DistilBERT).
+ * Loads the model folder at `url` (absolute, or relative to this module; only this page's own server is
+ * accepted): the class its config.json's model_type names (GptModel, EncoderModel or LlamaModel).
+ * onProgress: the loader's events { status, file, loaded, total }.
  */
-export async function loadModelFromUrl(url, onFraction = () => {}) {
+export async function loadModelFromUrl(url, onProgress, signal) {
   const folder = new URL(url, location.href);
   if (folder.origin !== location.origin)
     throw new Error(t('files.notOnServer', { url: folder.href, origin: location.origin }));
-  return loadModel(folder.href, { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES });
+  return loadModel(folder.href, { onProgress, maxBytes: MAX_FILE_BYTES, signal });
 }
 
-/**
- * Loads the four files from a FileList / File[]; throws an Error with a message for people (missing
- * or unexpected files, a file over the limit, a malformed file) before or while reading.
- */
-export async function loadModelFromFiles(fileList, onFraction = () => {}) {
+/** Throws an Error with a message for people when a FileList / File[] is not the four files, or one is over the limit or empty. */
+export function checkModelFiles(fileList) {
   const files = new Map([...fileList].map((f) => [f.name, f]));
   const missing = REQUIRED_FILES.filter((name) => !files.has(name));
   if (missing.length) {
@@ -74,6 +60,15 @@ export async function loadModelFromFiles(fileList, onFraction = () => {}) {
       throw new Error(t('files.tooLarge', { name, size: formatBytes(size), limit: fileLimitText() }));
     if (size === 0) throw new Error(t('files.empty', { name }));
   }
+  return files;
+}
+
+/**
+ * Loads the four files from a FileList / File[]; throws an Error with a message for people (missing
+ * or unexpected files, a file over the limit, a malformed file) before or while reading.
+ */
+export async function loadModelFromFiles(fileList, onProgress, signal) {
+  const files = checkModelFiles(fileList);
   return GptModel.load(
     {
       config: files.get('config.json'),
@@ -81,7 +76,7 @@ export async function loadModelFromFiles(fileList, onFraction = () => {}) {
       vocab: files.get('vocab.json'),
       merges: files.get('merges.txt'),
     },
-    { onProgress: progressTracker(onFraction), maxBytes: MAX_FILE_BYTES },
+    { onProgress, maxBytes: MAX_FILE_BYTES, signal },
   );
 }
 

@@ -1,4 +1,5 @@
-// Texts that presets make for the model in use (they depend on its tokenizer and context).
+// Texts that presets make for the model in use (they depend on its tokenizer and context). They run in the
+// model worker (page-model.js), on { config (page-model.js pageConfig), tokenizer, tokenize(text) }.
 
 /**
  * A seeded random sequence of word tokens (a space and letters: each one encodes back to itself alone, so
@@ -8,7 +9,7 @@
 export function randomRepeatedText(model, { length, seed }) {
   const tokenizer = model.tokenizer,
     vocabSize = model.config.vocabSize;
-  const encoder = Boolean(model.config.modelType); // WordPiece: whole words of letters, [CLS] and [SEP] around
+  const encoder = model.config.family === 'encoder'; // WordPiece: whole words of letters, [CLS] and [SEP] around
   const next = mulberry32(seed);
   const words = new Set();
   const limit = Math.min(length, Math.floor((model.config.nPositions - (encoder ? 2 : 0)) / 2));

@@ -5,9 +5,12 @@
 //                   opened head, explained cell, ablated heads, aggregate mode, colour scale, tokens or words);
 //   createApp()     what the page computed or loaded: the model, its runs, labels and timings.
 //
+//   ?model=../models/x/&text=...  or a Hub model: ?hub=owner/name&rev=<revision>&hubUrl=<a Hub's address>&text=...
 //   ?model=../models/x/&text=...&view=heads&layer=2&head=5&hide=0,3&lock=q4&cell=7,2&ablate=1.3,2.0&agg=rollout&scale=sqrt&units=words&special=hide&lang=bn&b=...
 
 import { LANGUAGES } from './i18n.js';
+
+import { DEFAULT_HUB_URL, isHubId } from '../dist/hub.js';
 
 export const AGGREGATES = ['mean', 'max', 'rollout'];
 
@@ -39,11 +42,16 @@ export const PRESETS = [
 export const COMPARE_PAIR = [SEED_SENTENCE, "The animal didn't cross the street because it was wide"];
 /** state.modelUrl of a model read from local files: a link cannot carry the files, only this marker. */
 export const FILES_MODEL = 'files';
+/** state.modelUrl of a model from the Hub (state.hub names it). */
+export const HUB_MODEL = 'hub';
+export { DEFAULT_HUB_URL, isHubId };
 
 /** A fresh state with defaults (model: the caller's default). */
 export function defaultState(modelUrl) {
   return Object.seal({
-    modelUrl, // the model folder (relative to the page), or FILES_MODEL
+    modelUrl, // the model folder (relative to the page), FILES_MODEL, or HUB_MODEL
+    hub: null, // with HUB_MODEL: { id: 'owner/name', revision } of the Hub model
+    hubUrl: DEFAULT_HUB_URL, // the Hub the page loads ids from (a mirror, or the tests' fake Hub)
     text: SEED_SENTENCE,
     textB: COMPARE_PAIR[1],
     view: 'heads',
@@ -68,7 +76,10 @@ export function createApp() {
     views: new Map(), // view id -> the view instance (views/registry.js)
     ablationGrid: null, // the side panel's AblationGrid (views/predictions.js), made on the first render
     card: { width: 0, windowWidth: 0, observer: null }, // the views' content width and the window's (controller)
-    model: null, // the GptModel or EncoderModel in use
+    worker: null, // the ModelClient of the model worker (model-client.js), which holds the model itself
+    model: null, // what the worker says of the model in use: { config (page-model.js pageConfig), memoryBytes }
+    loaded: null, // { source, meta } of the model in use (controller.useModel), to load it again after a failure
+    progress: new Map(), // file -> the loader's last onProgress event, while a model loads
     encoder: false, // the model is a bidirectional encoder (EncoderModel): no causal mask, [CLS]/[SEP]
     modelName: '',
     modelList: [], // the entries of models.json
@@ -81,7 +92,6 @@ export function createApp() {
     predictionKind: null, // the side panel's predictions: 'next' (GPT-2), 'masked' (an encoder's MLM head), or null
     measured: null, // the models.json entry's measured table (e.g. all-MiniLM-L6-v2.it-attention.json), or null
     context: { kept: 0, total: 0 }, // tokens kept of the text (its last nPositions) and its token count
-    baselineLogits: null, // logits without ablation when some head is ablated
     baselineProbabilities: null, // the top-5 tokens' probabilities without ablation
     predictions: [], // top-5 next tokens after the text: [{ id, token, probability }]
     runB: null, // the run of text B (compare view)
@@ -90,19 +100,21 @@ export function createApp() {
     predictionsB: [],
     labels: null, // analysis.headLabels of the run
     delimiters: [], // per token of the run: a delimiter?
-    delimiterCache: new Map(), // token id -> a delimiter? (per model)
     patterns: null, // the model's offline head_patterns.json (model-store.loadHeadPatterns)
     focusScore: null, // the score the last preset looked for (named in the model view's heading)
     openOn: null, // after the next run, open the head chosen by this: 'informative' or a score key
-    explainCache: new Map(), // layer -> { q, k, v } of the run (model.explain)
-    lastRun: null, // 'A' or 'B': the text the model's internals belong to
+    explainCache: new Map(), // layer -> { q, k, v } of the run (the worker's explain), { pending } or { error }
+    embeddingCache: new Map(), // ids (joined) -> { rows, dim } of the model's token embeddings, null, or { pending }
+    generation: null, // the generation in progress: { id, prompt, text, count, max, steps, queue, flush } (controller)
+    generated: null, // the last generation's { ids, newIds, text, stopReason, steps }
     explained: null, // the explained cell's numbers (for the test hook)
     timings: { forwardMs: 0, computeMs: 0, renderMs: 0, updateMs: 0, lastRenderMs: 0, tokens: 0 },
+    roundTrip: { requestedAt: 0, receivedAt: 0 }, // performance.now() when the last run went to the worker, and came
     updates: 0, // model runs so far
     pending: null, // the debounce timer of the next run
     urlPending: null, // the timer of the next address-bar write
     error: null, // the last error message
-    loading: false, // a model is loading
+    loading: false, // while a model loads, the id of the worker's load request (model-client.js send)
     notice: '', // the i18n key of a message about the model that outlives one run (e.g. a link that named local files)
   });
 }
@@ -119,6 +131,11 @@ function parseIntList(text) {
 export function stateFromUrl(search, fallbackModelUrl, views) {
   const p = new URLSearchParams(search);
   const s = defaultState(p.get('model') || fallbackModelUrl);
+  if (isHubId(p.get('hub'))) {
+    s.modelUrl = HUB_MODEL;
+    s.hub = { id: p.get('hub'), revision: p.get('rev') || 'main' };
+  }
+  if (p.has('hubUrl') && /^https?:\/\//.test(p.get('hubUrl'))) s.hubUrl = p.get('hubUrl');
   if (p.has('text')) s.text = p.get('text');
   if (p.has('b')) s.textB = p.get('b');
   if (views.includes(p.get('view'))) s.view = p.get('view');
@@ -143,7 +160,11 @@ export function stateFromUrl(search, fallbackModelUrl, views) {
 /** The query string of a state ('' fields and defaults left out, so URLs stay short). */
 export function stateToUrl(s, defaultModelUrl) {
   const p = new URLSearchParams();
-  if (s.modelUrl && s.modelUrl !== defaultModelUrl) p.set('model', s.modelUrl);
+  if (s.modelUrl === HUB_MODEL && s.hub) {
+    p.set('hub', s.hub.id);
+    if (s.hub.revision !== 'main') p.set('rev', s.hub.revision);
+  } else if (s.modelUrl && s.modelUrl !== defaultModelUrl) p.set('model', s.modelUrl);
+  if (s.hubUrl !== DEFAULT_HUB_URL) p.set('hubUrl', s.hubUrl);
   p.set('text', s.text);
   p.set('view', s.view);
   p.set('layer', String(s.layer));

@@ -1,8 +1,8 @@
 // The end-to-end tests' view of the page (tests/e2e/demo.test.mjs): window.mhaDemo, installed only when
-// the address has ?test=1 (main.js). Read-only numbers, plus a few calls for latency measurements.
-import { app, idsOf, update } from './controller.js';
+// the address has ?test=1 (main.js). Read-only numbers, plus a few calls for latency measurements. The model
+// lives in the worker: what needs its tokenizer (tokenCount, tokenIds, contextIds) returns a promise.
+import { app, update } from './controller.js';
 import { exports } from './export.js';
-import { setThreadCount } from '../dist/index.js';
 
 /** Per query row: the largest |A - B| over every layer, head and key. */
 function rowMaxAbs({ diff, T }) {
@@ -26,7 +26,16 @@ const firstLabel = (h) => {
 
 const hook = {
   get ready() {
-    return Boolean(app.run) && !app.loading && app.pending === null && !app.urlPending;
+    const explaining = [...app.explainCache.values()].some((x) => x.pending);
+    return (
+      Boolean(app.run) &&
+      !app.loading &&
+      app.pending === null &&
+      !app.urlPending &&
+      !app.worker.busy('compute') &&
+      !app.generation &&
+      !explaining
+    );
   },
   get updates() {
     return app.updates;
@@ -37,6 +46,21 @@ const hook = {
   },
   get modelName() {
     return app.modelName;
+  },
+  /** Bytes the model holds in the wasm heap, as the worker reported them (null: the package does not say). */
+  get memoryBytes() {
+    return app.model ? app.model.memoryBytes : undefined;
+  },
+  /** The last generation: { ids, newIds, text, stopReason, steps: [{ id, index, text, shownTokens }] }, or null. */
+  get generated() {
+    return app.generated;
+  },
+  get generating() {
+    return Boolean(app.generation);
+  },
+  /** A compute request is in the worker or waiting for it. */
+  get computing() {
+    return app.worker.busy('compute');
   },
   get config() {
     return app.model?.config;
@@ -80,6 +104,10 @@ const hook = {
   },
   get timings() {
     return { ...app.timings };
+  },
+  /** performance.now() when the last run went to the worker and when its answer came. */
+  get roundTrip() {
+    return { ...app.roundTrip };
   },
   /** With state.units 'words': { tokens, groups, attention [nLayer, nHead, W, W] }; else null. */
   get words() {
@@ -146,30 +174,30 @@ const hook = {
   get geometry() {
     return { large: app.views.get('model').inspect().geometry, headView: app.views.get('heads').inspect().geometry };
   },
-  /** Number of tokens of a text under the current model. */
-  tokenCount(text) {
-    return app.model.tokenize(text).ids.length;
+  /** Number of tokens of a text under the current model (a promise). */
+  async tokenCount(text) {
+    return (await app.worker.request('tokenIds', { text })).length;
   },
-  /** Token ids of a text under the current model (all of them, not cut to the context). */
-  tokenIds(text) {
-    return Array.from(app.model.tokenize(text).ids);
+  /** Token ids of a text under the current model (all of them, not cut to the context; a promise). */
+  async tokenIds(text) {
+    return Array.from(await app.worker.request('tokenIds', { text }));
   },
-  /** The ids the page runs for a text (its last nPositions tokens). */
-  contextIds(text) {
-    return Array.from(idsOf(text).ids);
+  /** The ids the page runs for a text (its last nPositions tokens; a promise). */
+  async contextIds(text) {
+    return Array.from(await app.worker.request('contextIds', { text }));
   },
-  /** Runs an update now (no debounce) and returns the timings: for latency measurements. */
-  updateNow() {
+  /** Runs an update now (no debounce) and resolves to the timings: for latency measurements. */
+  async updateNow() {
     clearTimeout(app.pending);
     app.pending = null;
-    update();
+    await update();
     return { ...app.timings };
   },
   get threads() {
     return { ...app.threads };
   },
   async setThreads(count) {
-    app.threads = { ...app.threads, threads: await setThreadCount(count) };
+    app.threads = { ...app.threads, threads: await app.worker.request('setThreads', { count }) };
     return app.threads.threads;
   },
 };

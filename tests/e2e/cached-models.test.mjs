@@ -71,7 +71,9 @@ test(
           `${serverUrl(server)}/web/?test=1`, // the page installs its test hook (mhaDemo) only with test=1
           async (page) => {
             await page.waitForFunction(() => window.mhaDemo?.ready, null, { timeout: 60_000 });
-            return page.$$eval('#model-select option', (all) => all.filter((o) => !o.hidden).map((o) => o.textContent));
+            return page.$$eval('#model-select option', (all) =>
+              all.filter((o) => !o.hidden && !o.dataset.hub).map((o) => o.textContent),
+            );
           },
           { browser },
         );

@@ -24,17 +24,15 @@ export const DESKTOP = { width: 1400, height: 1000 };
 export const PHONE = { width: 390, height: 844 };
 
 /** Waits until the page's model has run `minUpdates` times and nothing is pending. */
-export async function ready(page, minUpdates = 1) {
-  await page.waitForFunction((n) => window.mhaDemo?.ready && window.mhaDemo.updates >= n, minUpdates, {
-    timeout: 30_000,
-  });
+export async function ready(page, minUpdates = 1, { timeout = 30_000 } = {}) {
+  await page.waitForFunction((n) => window.mhaDemo?.ready && window.mhaDemo.updates >= n, minUpdates, { timeout });
 }
 
-/** Waits for the next model update after `action`. */
-export async function afterUpdate(page, action) {
+/** Waits for the next model update after `action` (options.timeout: ms, for loads of big models). */
+export async function afterUpdate(page, action, options) {
   const before = await page.evaluate(() => window.mhaDemo.updates);
   await action();
-  await ready(page, before + 1);
+  await ready(page, before + 1, options);
 }
 
 /** Starts the server before the file's tests and stops it (and the browser) after them. */

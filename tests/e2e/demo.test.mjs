@@ -333,6 +333,7 @@ test('model view: clicking a cell explains it with the weight the page shows', {
     const tip = await page.textContent('#tooltip');
     assert.match(tip, new RegExp(`query ${i} [\\s\\S]*key   ${j} [\\s\\S]*weight \\d\\.\\d{4}`));
     await page.mouse.click(cellX, cellY);
+    await page.waitForFunction(() => window.mhaDemo.explained !== null); // (q, k, v come from the worker)
     const e = await demo(page, () => window.mhaDemo.explained);
     assert.deepEqual([e.layer, e.head, e.i, e.j], [1, 2, i, j]);
     const page_ = await demo(
@@ -665,11 +666,11 @@ test(
       for (const target of [16, 32, 64, nPositions]) {
         const text = await demo(
           page,
-          (n) => {
+          async (n) => {
             const words = "the animal didn't cross the street because it was tired and the road was wide".split(' ');
             let text = 'The';
-            for (let k = 0; window.mhaDemo.tokenCount(text) < n; ++k) text += ` ${words[k % words.length]}`;
-            while (window.mhaDemo.tokenCount(text) > n) text = text.slice(0, text.lastIndexOf(' '));
+            for (let k = 0; (await window.mhaDemo.tokenCount(text)) < n; ++k) text += ` ${words[k % words.length]}`;
+            while ((await window.mhaDemo.tokenCount(text)) > n) text = text.slice(0, text.lastIndexOf(' '));
             return text;
           },
           target,
@@ -679,7 +680,11 @@ test(
           for (const count of threads.maxThreads > 1 ? [1, threads.maxThreads] : [1]) {
             await page.click(`#tab-${view}`);
             await demo(page, (n) => window.mhaDemo.setThreads(n), count);
-            const samples = await demo(page, () => Array.from({ length: 7 }, () => window.mhaDemo.updateNow()));
+            const samples = await demo(page, async () => {
+              const all = [];
+              for (let n = 0; n < 7; ++n) all.push(await window.mhaDemo.updateNow());
+              return all;
+            });
             const median = (key) => samples.map((s) => s[key]).sort((a, b) => a - b)[3];
             rows.push({
               tokens: samples[0].tokens,

@@ -9,12 +9,12 @@ import { afterUpdate, PHONE, ready, useDemoPage } from './demo-page.mjs';
 
 const demo = useDemoPage();
 
-// Latin words a Bengali page keeps: product and format names, the math's symbols, key names, the English
+// Latin words a Bengali page keeps: product, model family and format names, the math's symbols, key names, the English
 // words the seed sentences' notes quote, and unit symbols.
 const KEPT = [
   'GPT-2', 'GPT', 'BERT', 'WebAssembly', 'SIMD', 'C', 'mha-wasm', 'wasm', 'PNG', 'SVG', 'JSON', 'CLS', 'SEP', 'MASK',
   'A', 'B', 'I', 'Q', 'K', 'V', 'W', 'O', 'M', 'x', 'e', 'i', 'j', 'm', 'h', 'd_model', 'd_k', 'd_v', 'LayerNorm',
-  'Hugging', 'Face', 'F32', 'F16', 'WordPiece', 'Esc', 'Enter', 'S', 'ms', 'MiB', 'GiB', 'it', 'tired', 'wide',
+  'Hugging', 'Face', 'DistilBERT', 'Llama', 'Qwen2', 'Mistral', 'F32', 'F16', 'WordPiece', 'Esc', 'Enter', 'S', 'ms', 'MiB', 'GiB', 'it', 'tired', 'wide',
 ]; // prettier-ignore
 
 /** The Latin words of what a person can read on the page now, outside token text, code and formulas. */

@@ -233,9 +233,9 @@ test(
       const ending = ' and at last the animal crossed the street';
       const text = await hook(
         page,
-        ([n, end]) => {
+        async ([n, end]) => {
           let text = 'The';
-          while (window.mhaDemo.tokenCount(text + end) < n + 40) text += ' animal was tired';
+          while ((await window.mhaDemo.tokenCount(text + end)) < n + 40) text += ' animal was tired';
           return text + end;
         },
         [nPositions, ending],

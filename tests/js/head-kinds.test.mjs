@@ -1,12 +1,13 @@
 // The seed's three kinds of head (analysis.headKinds) on hand-made attention with known answers: the
 // neighbour proxy of syntax, the pronoun's weight on its antecedent (English and Bengali seed sentences),
 // the weight on the most similar token by embedding cosine; each best head against chance and the label
-// threshold. And the token-embedding reader of the similarity measure (web/embeddings.js).
+// threshold. And the token-embedding reader of the similarity measure (web/embeddings.js), also as the model
+// worker reads it from the user's files (by ranges of the File).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { findPronounCase, headKinds, labelThreshold, similarRows, wordSpans } from '../../web/analysis.js';
-import { embeddingMatrix, embeddingRows } from '../../web/embeddings.js';
+import { embeddingMatrix, embeddingRows, matrixOfSource } from '../../web/embeddings.js';
 import { writeSafetensors } from './safetensors.mjs';
 
 const close = (a, b, what, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
@@ -200,4 +201,19 @@ test('embeddings.js reads the token embedding of a safetensors file (F32 and F16
   }
   const none = writeSafetensors({ 'x.weight': { shape: [1, 1], data: [0] } });
   assert.throws(() => embeddingMatrix(none.buffer), /expected a token embedding/);
+});
+
+test("the worker's reader takes the matrix from a File by ranges, and gives null without one", async () => {
+  const data = [1, -2, 0.5, 3, 0.25, -8]; // vocabulary 3 x dim 2
+  const file = writeSafetensors(
+    { 'model.norm.weight': { shape: [2], data: [1, 1] }, 'model.embed_tokens.weight': { shape: [3, 2], data } },
+    { dtype: 'F16' }, // (these values are exact in F16)
+  );
+  const files = [new File(['{}'], 'config.json'), new File([file], 'model.safetensors')];
+  const matrix = await matrixOfSource({ kind: 'files', files });
+  assert.deepEqual([matrix.vocab, matrix.dim, matrix.dtype, matrix.bytes.length], [3, 2, 'F16', 12]);
+  assert.deepEqual(Array.from(embeddingRows(matrix, [2, 0])), [0.25, -8, 1, -2]);
+  const none = writeSafetensors({ 'x.weight': { shape: [1, 1], data: [0] } });
+  assert.equal(await matrixOfSource({ kind: 'files', files: [new File([none], 'model.safetensors')] }), null);
+  assert.equal(await matrixOfSource({ kind: 'files', files: [] }), null);
 });

@@ -2,6 +2,7 @@
 // run, next to the formulas with this model's dimensions.
 import { headColor, UI } from '../colors.js';
 import { escapeHtml, setHtml } from '../dom.js';
+import { kvHeadText } from '../head-text.js';
 import { t } from '../i18n.js';
 
 // ---- layout of the bar strips ----
@@ -92,7 +93,7 @@ export function renderExplain(container, { layer, head, i, j, tokens, info, show
     `
     <p><span class="swatch-inline" style="color:${headColor(head)}">●</span> ${t('explain.heading', {
       layer,
-      head,
+      head: `${head}${kvHeadText(config, head)}`,
       i,
       j,
       query: `<code data-raw>${qTok}</code>`,

@@ -2,7 +2,7 @@
 // Click toggles a head, double-click or S solos it (again: all heads back).
 import { headColor } from '../colors.js';
 import { setAttribute, setText } from '../dom.js';
-import { chipText, describeOffline, describeScores } from '../head-text.js';
+import { chipText, describeOffline, describeScores, headName } from '../head-text.js';
 import { t } from '../i18n.js';
 
 export class HeadChips {
@@ -50,7 +50,7 @@ export class HeadChips {
   render(frame) {
     this.frame = frame;
     const { state: s, config, labels, patterns } = frame;
-    this.build(config.nHead);
+    this.build(config);
     for (const chip of this.container.children) {
       const h = Number(chip.dataset.head);
       setAttribute(chip, 'aria-pressed', String(!s.hiddenHeads.has(h)));
@@ -65,11 +65,14 @@ export class HeadChips {
     }
   }
 
-  build(nHead) {
-    if (this.container.childElementCount === nHead) return;
+  build(config) {
+    const { nHead } = config;
+    const names = Array.from({ length: nHead }, (_, h) => headName(config, h));
+    if (this.container.dataset.names === names.join()) return;
+    this.container.dataset.names = names.join();
     const chip = (h) =>
       `<button type="button" class="chip" data-head="${h}"><span class="swatch" ` +
-      `style="background:${headColor(h)};color:${headColor(h)}"></span>H${h} <span class="label"></span></button>`;
-    this.container.innerHTML = Array.from({ length: nHead }, (_, h) => chip(h)).join('');
+      `style="background:${headColor(h)};color:${headColor(h)}"></span>${names[h]} <span class="label"></span></button>`;
+    this.container.innerHTML = names.map((_, h) => chip(h)).join('');
   }
 }

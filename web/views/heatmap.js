@@ -332,7 +332,7 @@ export class LargeHeatmap {
 /**
  * Grid of small heatmaps (layers x heads) on one canvas. initialize() binds events; render() draws.
  *   data = { nLayer, nHead, T, get(l, h) -> [T, T], kind, range, causal (default true), selected: {layer, head}, caption(l, h) -> text,
- *            ablated(l, h) -> bool, headColor(h) }
+ *            ablated(l, h) -> bool, headColor(h), headName(h) -> the column heading (default "H<h>") }
  */
 export class HeatmapGrid {
   static PAD = 8;
@@ -405,7 +405,7 @@ export class HeatmapGrid {
     const height = HEADER + nLayer * (size + PAD + CAPTION);
     this.canvas.hidden = false;
     const ctx = sizeCanvas(this.canvas, width, height);
-    if (data.headers !== false) this.drawHeaders(ctx, nHead, data.headColor);
+    if (data.headers !== false) this.drawHeaders(ctx, nHead, data.headColor, data.headName);
     const maps = [];
     for (let l = 0; l < nLayer; ++l)
       for (let h = 0; h < nHead; ++h) {
@@ -419,7 +419,7 @@ export class HeatmapGrid {
   }
 
   /** The head dots and names above the columns. */
-  drawHeaders(ctx, nHead, headColor) {
+  drawHeaders(ctx, nHead, headColor, headName = (h) => `H${h}`) {
     const { PAD, HEADER, ROW_LABEL } = HeatmapGrid;
     ctx.font = '11px system-ui, "DejaVu Sans", sans-serif';
     ctx.textBaseline = 'middle';
@@ -431,7 +431,7 @@ export class HeatmapGrid {
       ctx.arc(x + 6, HEADER / 2, 4.5, 0, 2 * Math.PI);
       ctx.fill();
       ctx.fillStyle = UI.ink;
-      ctx.fillText(`H${h}`, x + 14, HEADER / 2);
+      ctx.fillText(headName(h), x + 14, HEADER / 2, Math.max(8, this.size - 14));
     }
   }
 

@@ -1,12 +1,10 @@
 // Three kinds of head (the seed example's grammar, pronoun and meaning heads), measured on this model and
 // text by analysis.headKinds: for each kind the best head, its score beside chance and the label threshold,
 // or plainly that no head clears it. The similarity kind needs the model's token embeddings (embeddings.js),
-// read once per model folder. The default export is the view (views/registry.js).
+// which the model worker reads from its model.safetensors (frame.embeddings). The default export is the view (views/registry.js).
 import { headKinds } from '../analysis.js';
 import { escapeHtml, setHtml } from '../dom.js';
-import { embeddingRows, embeddingsNow } from '../embeddings.js';
 import { t } from '../i18n.js';
-import { FILES_MODEL } from '../state.js';
 
 const KINDS = ['syntax', 'pronoun', 'semantic'];
 
@@ -67,17 +65,11 @@ class KindsView {
     });
   }
 
-  /** The token embeddings of the run's ids: { rows, dim }, {} when the model has none, { loading } before. */
-  embeddingsOf(modelUrl, ids) {
-    const matrix = embeddingsNow(modelUrl, () => this.actions.setState({}), FILES_MODEL);
-    if (matrix === undefined) return { loading: true };
-    return matrix ? { rows: embeddingRows(matrix, Array.from(ids)), dim: matrix.dim } : {};
-  }
-
   /** frame: controller.frame() */
-  render({ state, config, run, causal, delimiters }) {
+  render({ config, run, causal, delimiters, embeddings }) {
     const skip = Array.from(run.ids, (_, n) => Boolean(run.special?.[n]) || Boolean(delimiters[n]));
-    const embedded = this.embeddingsOf(state.modelUrl, run.ids);
+    const value = embeddings(run.ids); // { rows, dim }, null (none) or undefined (the worker reads them)
+    const embedded = value === undefined ? { loading: true } : (value ?? {});
     const { tokens, ids, attention } = run;
     const options = {
       attention,

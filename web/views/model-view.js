@@ -3,7 +3,7 @@
 import { headSlice } from '../analysis.js';
 import { headColor } from '../colors.js';
 import { escapeHtml, setHtml } from '../dom.js';
-import { chipText, describeOffline, describeScores, headCaption } from '../head-text.js';
+import { chipText, describeOffline, describeScores, headCaption, headName, kvHeadText } from '../head-text.js';
 import { describeCell, HeatmapGrid, LargeHeatmap } from './heatmap.js';
 import { weightLegend } from './legend.js';
 import { t } from '../i18n.js';
@@ -34,7 +34,8 @@ export class ModelView {
   }
 
   /** frame: controller.frame() */
-  render({ state: s, config: { nLayer, nHead }, attention, tokens, T, labels, patterns, focusScore, causal, special }) {
+  render({ state: s, config, attention, tokens, T, labels, patterns, focusScore, causal, special }) {
+    const { nLayer, nHead } = config;
     const sqrt = s.scale === 'sqrt';
     const maskHint = this.hint.querySelector('[data-causal-only]');
     if (maskHint && maskHint.hidden === causal) maskHint.hidden = !causal;
@@ -47,6 +48,7 @@ export class ModelView {
       sqrt,
       causal,
       headColor,
+      headName: (h) => headName(config, h),
       get: (l, h) => headSlice(attention, T, nHead, l, h),
       selected: { layer: s.layer, head: s.head },
       caption: (l, h) => chipText(labels, l, h),
@@ -74,7 +76,7 @@ export class ModelView {
     const offline = describeOffline(patterns, s.layer, s.head);
     setHtml(
       this.title,
-      `${t('model.title', { layer: s.layer, head: s.head })} <span class="muted">${escapeHtml(caption)}</span>` +
+      `${t('model.title', { layer: s.layer, head: s.head })}${kvHeadText(config, s.head)} <span class="muted">${escapeHtml(caption)}</span>` +
         (offline ? `<br><span class="muted small">${escapeHtml(offline)}</span>` : ''),
     );
   }

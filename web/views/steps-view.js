@@ -6,9 +6,8 @@
 import { attentionSteps } from '../analysis.js';
 import { headColor } from '../colors.js';
 import { escapeHtml, setHtml } from '../dom.js';
-import { embeddingRows, embeddingsNow } from '../embeddings.js';
+import { headName } from '../head-text.js';
 import { t } from '../i18n.js';
-import { FILES_MODEL } from '../state.js';
 
 const SHOWN_VALUES = 6; // of a vector: the first few values, then "…"
 const LISTED_KEYS = 12; // keys in the table (the largest weights when there are more)
@@ -167,20 +166,28 @@ class StepsView {
   render(frame) {
     const { state: s, config, run, causal } = frame;
     const T = run.ids.length;
-    const note = s.units === 'words' ? t('explain.words') : frame.T !== T ? t('explain.hidden') : '';
+    const internals = frame.internals(s.layer); // (q, k, v from the worker: pending until they come)
+    const note =
+      s.units === 'words'
+        ? t('explain.words')
+        : frame.T !== T
+          ? t('explain.hidden')
+          : internals.pending
+            ? t('explain.computing')
+            : escapeHtml(internals.error ?? '');
     setHtml(this.note, note);
     this.note.hidden = !note;
-    this.renderPickers(run.tokens, s, config.nHead, T);
+    this.renderPickers(run.tokens, s, config, T);
     if (note) {
       this.current = null;
       setHtml(this.list, '');
       return;
     }
     const i = stepQuery(s, T);
-    const steps = attentionSteps(frame.internals(s.layer), T, config.nHead, config.headDim, s.head, i, causal);
+    const steps = attentionSteps(internals, T, config.nHead, config.headDim, s.head, i, causal);
     this.current = { i, layer: s.layer, head: s.head, steps, embedding: null };
-    const matrix = embeddingsNow(s.modelUrl, () => this.actions.setState({}), FILES_MODEL);
-    const embedding = matrix ? embeddingRows(matrix, [run.ids[i]]) : null;
+    const embedded = frame.embeddings(run.ids); // the run's rows, shared with the kinds view
+    const embedding = embedded ? embedded.rows.slice(i * embedded.dim, (i + 1) * embedded.dim) : null;
     const context = { steps, tokens: run.tokens, i, layer: s.layer, head: s.head, config, causal, embedding };
     const bodies = stepBodies(context);
     this.current.embedding = embedding;
@@ -196,12 +203,15 @@ class StepsView {
     setHtml(this.list, items.join(''));
   }
 
-  renderPickers(tokens, s, nHead, T) {
+  renderPickers(tokens, s, config, T) {
     const i = stepQuery(s, T);
     const options = tokens.map((text, n) => `<option value="${n}">${n}: ${escapeHtml(text)}</option>`);
     setHtml(this.querySelect, options.join(''));
     if (this.querySelect.value !== String(i)) this.querySelect.value = String(i);
-    const heads = Array.from({ length: nHead }, (_, h) => `<option value="${h}">H${h}</option>`);
+    const heads = Array.from(
+      { length: config.nHead },
+      (_, h) => `<option value="${h}">${headName(config, h)}</option>`,
+    );
     setHtml(this.headSelect, heads.join(''));
     if (this.headSelect.value !== String(s.head)) this.headSelect.value = String(s.head);
   }
