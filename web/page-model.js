@@ -4,7 +4,6 @@
 // these answers (controller.js).
 import { EncoderModel, GptModel, LlamaModel } from '../dist/index.js';
 import { isDelimiterText, softmax, topTokens } from './analysis.js';
-import { generateByRuns } from './generate-shim.js';
 import { t } from './i18n.js';
 import { fullContextText, randomRepeatedText } from './preset-texts.js';
 
@@ -47,9 +46,6 @@ export function pageConfig(model) {
     hasMlmHead: Boolean(encoder && c.hasMlmHead),
   };
 }
-
-/** The package's generate() when this build has it (the shared contract), else the page's stand-in. */
-const packageGenerates = typeof GptModel.prototype.generate === 'function' && GptModel.prototype.generate.length < 2;
 
 export class PageModel {
   #model;
@@ -229,7 +225,7 @@ export class PageModel {
     const step = (s) => onToken({ ...s, token: this.#display(s.id) });
     const args = { ...options, maxNewTokens, attention: true, onToken: step, signal };
     this.#lastRun = '';
-    const out = packageGenerates ? await this.#model.generate(ids, args) : await generateByRuns(this.#model, ids, args);
+    const out = await this.#model.generate(ids, args);
     return { ...out, promptLength: ids.length };
   }
 }
