@@ -5,8 +5,7 @@
 // the tokens after them; a changed token reruns from that token on. Rows of the results before the first token
 // that runs (causal attention rows, all-position logits, hidden states) never change, so they are kept from the
 // previous run() when it returned them with the same head mask; otherwise the sequence runs from the first row
-// missing. A cached run gives a whole run's numbers within 1e-5 relative (a one-token step sums q . k in
-// another order than the whole run's gemm; tests/cpp/test_gpt2_cache.cpp).
+// missing. The engine gives a cached run the bits of a whole run (tests/cpp/test_gpt2_cache.cpp).
 import { live, throwEngineError } from './runtime.js';
 import { ModelBase, checkIdRange, runHandle, toIds } from './model-base.js';
 import { checkGenerateOptions, generateTokens } from './generation.js';

@@ -460,7 +460,7 @@ export class GptModel implements Disposable {
    * Runs on a text or token ids (1..nPositions of them). The model keeps the keys and values of the tokens it ran
    * (a KV cache): when the ids start with the previous run's, only the tokens after them run; a changed token
    * reruns from there on. Rows of earlier positions (attention, all logits) are kept from the previous run when
-   * it returned them with the same headMask. Results equal a run from scratch within 1e-5 relative.
+   * it returned them with the same headMask. Results have the bits of a run from scratch.
    */
   run(input: string | Int32Array | ArrayLike<number>, options: RunOptions & { attention: false; allLogits: true }): RunResult<false, true>;
   run(input: string | Int32Array | ArrayLike<number>, options: RunOptions & { attention: false; allLogits?: false }): RunResult<false, false>;

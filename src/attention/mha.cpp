@@ -472,30 +472,19 @@ void MultiheadAttention::forward_cached(const float* x, int32_t count, KvCache& 
   float* scores = grow(s.scores, size_t(count) * T);
   float* context = grow(s.context, size_t(count) * E);
   if (out.weights_mode == WeightsMode::averaged) std::fill(out.weights, out.weights + out.weights_size, 0.0f);
-  // One new token (decoding) reads the cached rows where they are: a dot product per key and a scaled row
-  // of V added per key, instead of packing all T keys and values of each kv head for a one-row product.
-  const bool one_token = count == 1;
   for (int32_t h = 0; h < H; ++h) {
     const int64_t kv_offset = int64_t(h / group) * d_k;
-    if (!one_token && h % group == 0) {
+    if (h % group == 0) {
       kernels::gemm_pack(s.packed_keys, cache.keys.data() + kv_offset, 1, E_kv, d_k, T);
       kernels::gemm_pack(s.packed_values, cache.values.data() + kv_offset, E_kv, 1, T, d_k);
     }
-    if (one_token)
-      for (int32_t j = 0; j < T; ++j)
-        scores[j] = scale * kernels::dot_row(q + h * d_k, cache.keys.data() + int64_t(j) * E_kv + kv_offset, d_k);
-    else
-      kernels::gemm(scores, T, q + h * d_k, E, count, s.packed_keys, scale);
+    kernels::gemm(scores, T, q + h * d_k, E, count, s.packed_keys, scale);
     for (int32_t i = 0; i < count; ++i) softmax_visible(scores + int64_t(i) * T, T, offset + i + 1);
     if (out.weights_mode == WeightsMode::per_head)
       std::copy(scores, scores + int64_t(count) * T, out.weights + int64_t(h) * count * T);
     if (out.weights_mode == WeightsMode::averaged) kernels::add_scaled_row(out.weights, scores, count * T, 1.0f / H);
     float* context_h = context + int64_t(h) * d_k;  // [count, d_k], row stride E
-    if ((!out.head_enabled || out.head_enabled[h]) && one_token) {
-      std::fill_n(context_h, d_k, 0.0f);
-      for (int32_t j = 0; j < T; ++j)
-        kernels::add_scaled_row(context_h, cache.values.data() + int64_t(j) * E_kv + kv_offset, d_k, scores[j]);
-    } else if (!out.head_enabled || out.head_enabled[h])
+    if (!out.head_enabled || out.head_enabled[h])
       kernels::gemm(context_h, E, scores, T, count, s.packed_values);
     else
       for (int32_t i = 0; i < count; ++i) std::fill_n(context_h + int64_t(i) * E, d_k, 0.0f);

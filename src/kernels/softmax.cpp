@@ -89,22 +89,6 @@ void add_scaled_row(float* dst, const float* src, int32_t n, float factor) noexc
   for (; j < n; ++j) dst[j] += factor * src[j];
 }
 
-float dot_row(const float* a, const float* b, int32_t n) noexcept {
-  batch sum0(0.0f), sum1(0.0f), sum2(0.0f), sum3(0.0f);
-  int32_t j = 0;
-  for (; j + 4 * kLanes <= n; j += 4 * kLanes) {
-    sum0 = simd::madd(batch::load_unaligned(a + j), batch::load_unaligned(b + j), sum0);
-    sum1 = simd::madd(batch::load_unaligned(a + j + kLanes), batch::load_unaligned(b + j + kLanes), sum1);
-    sum2 = simd::madd(batch::load_unaligned(a + j + 2 * kLanes), batch::load_unaligned(b + j + 2 * kLanes), sum2);
-    sum3 = simd::madd(batch::load_unaligned(a + j + 3 * kLanes), batch::load_unaligned(b + j + 3 * kLanes), sum3);
-  }
-  for (; j + kLanes <= n; j += kLanes)
-    sum0 = simd::madd(batch::load_unaligned(a + j), batch::load_unaligned(b + j), sum0);
-  float sum = xsimd::reduce_add((sum0 + sum1) + (sum2 + sum3));
-  for (; j < n; ++j) sum += a[j] * b[j];
-  return sum;
-}
-
 void scale_row(float* row, int32_t n, float factor) noexcept {
   const batch f(factor);
   int32_t j = 0;

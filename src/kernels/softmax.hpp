@@ -22,7 +22,5 @@ float softmax_online_step(float* row, int32_t n, float& running_max, float& runn
 void add_scaled_row(float* dst, const float* src, int32_t n, float factor) noexcept;
 // row[0..n) *= factor
 void scale_row(float* row, int32_t n, float factor) noexcept;
-// sum over j < n of a[j] * b[j] (four vector accumulators, summed at the end; a single decoded query's scores)
-float dot_row(const float* a, const float* b, int32_t n) noexcept;
 
 }  // namespace mha::kernels

@@ -17,12 +17,9 @@ using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
-// Chunks through the cache give run()'s numbers: every row's arithmetic is independent of the rows beside it
-// (the gemms' row splits) and a causal row is normalised over its visible keys alone (softmax_visible), so
-// chunks of several tokens give the same bits; but one decoded token reads the cached keys in place
-// (kernels::dot_row), which sums q . k in another order than the packed gemm, and the later layers and tokens
-// inherit that last-bit difference (worst seen 1.4e-6 relative).
-constexpr double kCachedTolerance = 1e-5;  // relative
+// Chunks through the cache give run()'s bits: every row's arithmetic is independent of the rows beside it
+// (the gemms' row splits) and a causal row is normalised over its visible keys alone (softmax_visible).
+constexpr double kCachedTolerance = 0;  // bit-identical
 
 // A model folder read as a user's files would be (the bytes stay alive as long as the model reads them).
 struct Gpt2Folder {

@@ -139,21 +139,6 @@ TEST_CASE("add_scaled_row and scale_row at the edge sizes, misaligned", "[kernel
     }
 }
 
-TEST_CASE("dot_row at the edge sizes, misaligned", "[kernels][rows]") {
-  std::mt19937 rng(23);
-  for (int32_t n : kEdgeSizes)
-    for (int32_t offset : {0, 1}) {
-      const Buffer a = random_buffer(rng, n, offset), b = random_buffer(rng, n, 1 - offset, 3.0f);
-      double want = 0.0, magnitude = 0.0;
-      for (int32_t j = 0; j < n; ++j) {
-        want += double(a.data()[j]) * b.data()[j];
-        magnitude += std::fabs(double(a.data()[j]) * b.data()[j]);
-      }
-      INFO("n " << n << " offset " << offset << " got " << kernels::dot_row(a.data(), b.data(), n) << " want " << want);
-      CHECK(std::fabs(kernels::dot_row(a.data(), b.data(), n) - want) <= kTolerance * std::max(1.0, magnitude));
-    }
-}
-
 TEST_CASE("layer_norm against the two-pass formula in double, in place and not", "[kernels][layer_norm]") {
   std::mt19937 rng(19);
   for (int32_t n : kEdgeSizes)
