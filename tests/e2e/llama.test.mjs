@@ -37,15 +37,18 @@ async function runInPage(page, jobs) {
     const models = [];
     for (const { name, sequences } of jobs) {
       const model = await mha.loadModel(new URL(`/tests/fixtures/llama/${name}/`, location.href));
-      const runs = sequences.map(({ ids, newTokens }) => {
+      const runs = [];
+      for (const { ids, newTokens } of sequences) {
         const r = model.run(ids, { allLogits: true, hiddenStates: true });
-        return {
+        // the references were made without an end-of-sequence token: stop: null keeps eos from ending early
+        const generated = await model.generate(ids, { maxNewTokens: newTokens, stop: null });
+        runs.push({
           logits: Array.from(r.logits),
           attentions: Array.from(r.attention),
           hidden_states: Array.from(r.hiddenStates),
-          generated: Array.from(model.generate(ids, newTokens)),
-        };
-      });
+          generated: Array.from(generated.ids),
+        });
+      }
       models.push({ name, className: model.constructor.name, runs });
       model.dispose();
     }
