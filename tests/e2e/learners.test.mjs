@@ -72,7 +72,7 @@ test(
       assert.ok(range < 1e-5, `the same tokens attend alike up to float rounding (${range})`);
       assert.doesNotMatch(hint, /Largest changes|0\.00/, `B extends A: ${hint}`);
       assert.match(hint, /B repeats all \d+ tokens of A and goes on/);
-      assert.match(hint, /A − B is 0 everywhere \(up to float rounding: largest \|A − B\| \d\.\de-?\d+\)/);
+      assert.match(hint, /A − B is 0 everywhere \(up to float rounding: largest \|A − B\| \d\.\de[+-]?\d+\)/);
       assert.match(await page.textContent('#legend'), /±0\.01/, 'rounding noise is not stretched to full colour');
       assert.deepEqual(await drawn(), [true, true]);
       // the compare JSON holds both texts and both runs
