@@ -142,40 +142,6 @@ const char* dtype_name(Dtype dtype) { return dtype_entry(dtype).name; }
 size_t dtype_size(Dtype dtype) { return dtype_entry(dtype).size; }
 bool dtype_converts_to_f32(Dtype dtype) { return dtype == Dtype::F32 || dtype == Dtype::F16 || dtype == Dtype::BF16; }
 
-float half_to_float(uint16_t bits) {
-  const uint32_t sign = static_cast<uint32_t>(bits & 0x8000) << 16;
-  const uint32_t exponent = (bits >> 10) & 0x1F;
-  const uint32_t mantissa = bits & 0x3FF;
-  uint32_t out;
-  if (exponent == 0x1F) {
-    out = sign | 0x7F800000u | (mantissa << 13);  // infinity, or NaN with its payload kept
-  } else if (exponent != 0) {
-    out = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);  // normal: rebias the exponent
-  } else if (mantissa == 0) {
-    out = sign;  // +-0
-  } else {
-    // Subnormal half: mantissa * 2^-24, a normal float. Shift the leading 1 up to bit 10 and lower
-    // the exponent once per shift.
-    uint32_t m = mantissa;
-    int32_t e = 127 - 15 + 1;
-    while ((m & 0x400) == 0) {
-      m <<= 1;
-      --e;
-    }
-    out = sign | (static_cast<uint32_t>(e) << 23) | ((m & 0x3FF) << 13);
-  }
-  float value;
-  std::memcpy(&value, &out, sizeof value);
-  return value;
-}
-
-float bfloat16_to_float(uint16_t bits) {
-  const uint32_t out = static_cast<uint32_t>(bits) << 16;  // bfloat16 is the top half of a float32
-  float value;
-  std::memcpy(&value, &out, sizeof value);
-  return value;
-}
-
 SafetensorsFile SafetensorsFile::parse(const uint8_t* data, size_t size, const SafetensorsLimits& limits) {
   if (data == nullptr && size != 0) fail("no buffer");
   if (size < 8) fail("file of " + std::to_string(size) + " bytes is shorter than the 8-byte header length");
@@ -263,6 +229,16 @@ std::vector<float> SafetensorsFile::read_f32(const TensorInfo& tensor) const {
   tensor_bytes(tensor);  // validates num_elements before the allocation
   std::vector<float> out(static_cast<size_t>(tensor.num_elements));
   read_f32(tensor, out.data(), out.size());
+  return out;
+}
+
+std::vector<uint16_t> SafetensorsFile::read_bits16(const TensorInfo& tensor) const {
+  const uint8_t* bytes = tensor_bytes(tensor);  // validates num_elements before the allocation
+  if (tensor.dtype != Dtype::F16 && tensor.dtype != Dtype::BF16)
+    fail(tensor_label(tensor.name) + ": expected dtype F16 or BF16 for 16-bit weights, got " +
+         dtype_name(tensor.dtype));
+  std::vector<uint16_t> out(static_cast<size_t>(tensor.num_elements));
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint16_t>(bytes[2 * i] | bytes[2 * i + 1] << 8);
   return out;
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "errors.hpp"
+#include "kernels/widen.hpp"
 
 namespace mha {
 
@@ -71,6 +72,10 @@ class SafetensorsFile {
   // Same into a caller's buffer of exactly tensor.num_elements floats (FormatError otherwise).
   void read_f32(const TensorInfo& tensor, float* out, size_t out_size) const;
 
+  // The raw 16-bit values of an F16 or BF16 tensor (little-endian), for weights kept 16-bit in memory.
+  // Throws FormatError for other dtypes.
+  std::vector<uint16_t> read_bits16(const TensorInfo& tensor) const;
+
   // Where the data area starts in the file (8 + header length) and its size.
   uint64_t data_offset() const { return data_offset_; }
   size_t data_size() const { return data_size_; }
@@ -84,8 +89,8 @@ class SafetensorsFile {
   std::map<std::string, std::string> metadata_;
 };
 
-// Exact conversions of one value (exposed for tests and for other readers).
-float half_to_float(uint16_t bits);
-float bfloat16_to_float(uint16_t bits);
+// Exact conversions of one value (kernels/widen.hpp; exposed here for tests and for other readers).
+using kernels::bfloat16_to_float;
+using kernels::half_to_float;
 
 }  // namespace mha

@@ -101,23 +101,66 @@ inline void row_kernel(float* c, const float* a, int32_t depth, const float* pan
 
 int32_t gemm_panel_width() { return kPanel; }
 
-void gemm_pack(PackedMatrix& out, const float* src, int64_t row_stride, int64_t col_stride, int32_t rows, int32_t cols,
-               const float* bias) {
+size_t PackedMatrix::memory_bytes() const {
+  return panels.size() * sizeof(float) + panels16.size() * sizeof(uint16_t) + bias.size() * sizeof(float);
+}
+
+namespace {
+
+// Fills `panels` (ceil(cols / NR) panels of [rows][NR], zero-padded) from src with the strides of gemm_pack.
+template <typename T>
+void pack_panels(std::vector<T>& panels, const T* src, int64_t row_stride, int64_t col_stride, int32_t rows,
+                 int32_t cols) {
   const int32_t panel_count = (cols + kPanel - 1) / kPanel;
-  out.rows = rows;
-  out.cols = cols;
-  out.panels.assign(static_cast<size_t>(panel_count) * rows * kPanel, 0.0f);
+  panels.assign(static_cast<size_t>(panel_count) * rows * kPanel, T(0));
   for (int32_t p = 0; p < panel_count; ++p) {
-    float* panel = out.panels.data() + static_cast<size_t>(p) * rows * kPanel;
+    T* panel = panels.data() + static_cast<size_t>(p) * rows * kPanel;
     const int32_t width = std::min(kPanel, cols - p * kPanel);
     for (int32_t k = 0; k < rows; ++k)
       for (int32_t n = 0; n < width; ++n)
         panel[k * kPanel + n] = src[k * row_stride + static_cast<int64_t>(p * kPanel + n) * col_stride];
   }
+}
+
+void pack_bias(PackedMatrix& out, const float* bias) {
   out.bias.clear();
   if (bias) {
-    out.bias.assign(static_cast<size_t>(panel_count) * kPanel, 0.0f);
-    std::copy(bias, bias + cols, out.bias.begin());
+    out.bias.assign(static_cast<size_t>((out.cols + kPanel - 1) / kPanel) * kPanel, 0.0f);
+    std::copy(bias, bias + out.cols, out.bias.begin());
+  }
+}
+
+}  // namespace
+
+void gemm_pack(PackedMatrix& out, const float* src, int64_t row_stride, int64_t col_stride, int32_t rows, int32_t cols,
+               const float* bias) {
+  out.rows = rows;
+  out.cols = cols;
+  out.format = WeightFormat::f32;
+  out.panels16 = {};
+  pack_panels(out.panels, src, row_stride, col_stride, rows, cols);
+  pack_bias(out, bias);
+}
+
+void gemm_pack(PackedMatrix& out, const uint16_t* src, WeightFormat format, int64_t row_stride, int64_t col_stride,
+               int32_t rows, int32_t cols, const float* bias) {
+  out.rows = rows;
+  out.cols = cols;
+  out.format = format;
+  out.panels = {};
+  pack_panels(out.panels16, src, row_stride, col_stride, rows, cols);
+  pack_bias(out, bias);
+}
+
+void gemm_packed_column(float* out, const PackedMatrix& b, int32_t col) noexcept {
+  const size_t first = static_cast<size_t>(col / kPanel) * b.rows * kPanel + col % kPanel;  // B[0][col]
+  if (b.format == WeightFormat::f32) {
+    for (int32_t k = 0; k < b.rows; ++k) out[k] = b.panels[first + static_cast<size_t>(k) * kPanel];
+  } else {
+    for (int32_t k = 0; k < b.rows; ++k) {
+      const uint16_t bits = b.panels16[first + static_cast<size_t>(k) * kPanel];
+      out[k] = b.format == WeightFormat::f16 ? half_to_float(bits) : bfloat16_to_float(bits);
+    }
   }
 }
 
@@ -153,11 +196,20 @@ void gemm_tiles(float* c, int64_t ldc, const float* a, int64_t lda, int32_t row_
     panel_begin = p;
   }
   const int32_t block_rows = block_rows_for(depth);
+  // 16-bit panels: each panel's rows k_begin..k_end widened here, once per block of rows of A.
+  static thread_local std::vector<float> widened;
+  if (b.format != WeightFormat::f32 && widened.size() < static_cast<size_t>(depth) * kPanel)
+    widened.resize(static_cast<size_t>(depth) * kPanel);
   for (int32_t i0 = row_begin; i0 < row_end; i0 += block_rows) {
     const int32_t i_end = std::min(row_end, i0 + block_rows);
     for (int32_t p = panel_begin; p < panel_end; ++p) {
-      // panel p holds B[k][p*NR ..], k = 0..rows-1; rows k_begin.. start k_begin*NR floats in.
-      const float* panel = b.panels.data() + (static_cast<size_t>(p) * b.rows + k_begin) * kPanel;
+      // panel p holds B[k][p*NR ..], k = 0..rows-1; rows k_begin.. start k_begin*NR values in.
+      const size_t panel_offset = (static_cast<size_t>(p) * b.rows + k_begin) * kPanel;
+      const float* panel = widened.data();
+      if (b.format == WeightFormat::f32)
+        panel = b.panels.data() + panel_offset;
+      else
+        widen(widened.data(), b.panels16.data() + panel_offset, int64_t(depth) * kPanel, b.format);
       const float* bias_panel = bias ? bias + p * kPanel : nullptr;
       const int32_t valid = std::min(kPanel, n_end - p * kPanel);
       float* c_panel = c + (p * kPanel - n_begin);
