@@ -55,6 +55,13 @@ class SafetensorsFile {
   // alive and unchanged for as long as the object (or a copy of it) is used; it is never written.
   static SafetensorsFile parse(const uint8_t* data, size_t size, const SafetensorsLimits& limits = {});
 
+  // The same checks with only the start of a file in memory: `available` bytes of a file of `size` bytes, at
+  // least the header. The tensors' bytes are then read apart, one tensor at a time (a model loads without
+  // holding the whole file): tensor_bytes() and the one-argument readers throw FormatError, the readers
+  // below that take the tensor's bytes work.
+  static SafetensorsFile parse_header(const uint8_t* data, size_t available, uint64_t size,
+                                      const SafetensorsLimits& limits = {});
+
   // Tensors in header order.
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
   // nullptr when there is no tensor of that name.
@@ -76,12 +83,18 @@ class SafetensorsFile {
   // Throws FormatError for other dtypes.
   std::vector<uint16_t> read_bits16(const TensorInfo& tensor) const;
 
+  // read_f32 and read_bits16 over the tensor's own bytes (end - begin of them) held apart from the file.
+  std::vector<float> read_f32(const TensorInfo& tensor, const uint8_t* bytes) const;
+  std::vector<uint16_t> read_bits16(const TensorInfo& tensor, const uint8_t* bytes) const;
+
   // Where the data area starts in the file (8 + header length) and its size.
   uint64_t data_offset() const { return data_offset_; }
   size_t data_size() const { return data_size_; }
 
  private:
-  const uint8_t* data_ = nullptr;  // start of the data area in the caller's buffer
+  void check_range(const TensorInfo& tensor) const;  // FormatError unless the tensor's range is in the data area
+  void decode_f32(const TensorInfo& tensor, const uint8_t* bytes, float* out, size_t out_size) const;
+  const uint8_t* data_ = nullptr;  // start of the data area in the caller's buffer; null after parse_header()
   size_t data_size_ = 0;
   uint64_t data_offset_ = 0;
   std::vector<TensorInfo> tensors_;

@@ -39,18 +39,26 @@ NamedTensor require(const TensorLookup& lookup, const std::string& name, const s
 
 TensorLookup sharded_safetensors_lookup(const SafetensorsIndex& index,
                                         const std::map<std::string, const SafetensorsFile*>& shards) {
+  std::map<std::string, TensorLookup> lookups;
+  for (const auto& [name, file] : shards)
+    if (file) lookups[name] = safetensors_lookup(*file);
+  return sharded_safetensors_lookup(index, lookups);
+}
+
+TensorLookup sharded_safetensors_lookup(const SafetensorsIndex& index,
+                                        const std::map<std::string, TensorLookup>& shards) {
   for (const std::string& shard : index.shards)
-    if (shards.find(shard) == shards.end() || shards.at(shard) == nullptr)
+    if (shards.find(shard) == shards.end() || !shards.at(shard))
       throw FormatError("model.safetensors.index.json: the shard " + io_detail::quoted(shard) +
                         " named by weight_map was not given");
   return [index, shards](const std::string& name) -> std::optional<NamedTensor> {
     const auto entry = index.weight_map.find(name);
     if (entry == index.weight_map.end()) return std::nullopt;
-    const SafetensorsFile& file = *shards.at(entry->second);
-    if (file.find(name) == nullptr)
+    std::optional<NamedTensor> tensor = shards.at(entry->second)(name);
+    if (!tensor)
       throw FormatError(entry->second + ": expected tensor " + name + " (model.safetensors.index.json puts it here), " +
                         "got a shard without it");
-    return safetensors_lookup(file)(name);
+    return tensor;
   };
 }
 

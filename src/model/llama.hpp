@@ -26,6 +26,9 @@ namespace mha {
 // shard named by the index does not hold the tensor.
 TensorLookup sharded_safetensors_lookup(const SafetensorsIndex& index,
                                         const std::map<std::string, const SafetensorsFile*>& shards);
+// The same over one lookup per shard (e.g. SafetensorsStream::lookup()).
+TensorLookup sharded_safetensors_lookup(const SafetensorsIndex& index,
+                                        const std::map<std::string, TensorLookup>& shards);
 
 class LlamaModel {
  public:

@@ -1,5 +1,6 @@
 #include "model/weights.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "errors.hpp"
@@ -20,26 +21,64 @@ MatrixSpan NamedTensor::matrix() const {
   return {bits16.data(), bits16.size(), format};
 }
 
+namespace {
+
+// The tensor `info` of `file` in its own width; `bytes` are its bytes held apart, or null to read them from the
+// file.
+NamedTensor tensor_of(const SafetensorsFile& file, const TensorInfo& info, const uint8_t* bytes) {
+  NamedTensor tensor;
+  tensor.shape = info.shape;
+  switch (info.dtype) {
+    case Dtype::F32:
+      tensor.values = bytes ? file.read_f32(info, bytes) : file.read_f32(info);
+      break;
+    case Dtype::F16:
+    case Dtype::BF16:
+      tensor.format = info.dtype == Dtype::F16 ? WeightFormat::f16 : WeightFormat::bf16;
+      tensor.bits16 = bytes ? file.read_bits16(info, bytes) : file.read_bits16(info);
+      break;
+    default:
+      throw FormatError("model.safetensors: " + info.name + ": expected dtype F32, F16 or BF16, got " +
+                        dtype_name(info.dtype));
+  }
+  return tensor;
+}
+
+}  // namespace
+
 TensorLookup safetensors_lookup(const SafetensorsFile& file) {
   return [&file](const std::string& name) -> std::optional<NamedTensor> {
     const TensorInfo* info = file.find(name);
     if (!info) return std::nullopt;
-    NamedTensor tensor;
-    tensor.shape = info->shape;
-    switch (info->dtype) {
-      case Dtype::F32:
-        tensor.values = file.read_f32(*info);
-        break;
-      case Dtype::F16:
-      case Dtype::BF16:
-        tensor.format = info->dtype == Dtype::F16 ? WeightFormat::f16 : WeightFormat::bf16;
-        tensor.bits16 = file.read_bits16(*info);
-        break;
-      default:
-        throw FormatError("model.safetensors: " + name + ": expected dtype F32, F16 or BF16, got " +
-                          dtype_name(info->dtype));
-    }
-    return tensor;
+    return tensor_of(file, *info, nullptr);
+  };
+}
+
+SafetensorsStream SafetensorsStream::open(ByteReader read, uint64_t size) {
+  SafetensorsStream stream;
+  stream.read_ = std::move(read);
+  uint8_t length[8] = {};
+  if (size >= 8) stream.read_(0, 8, length);
+  uint64_t header_size = 0;
+  for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | length[i];
+  // parse_header() checks the length against the file size and the limits before this much is read
+  const uint64_t wanted = size >= 8 && header_size <= size - 8 && header_size <= SafetensorsLimits{}.max_header_bytes
+                              ? 8 + header_size
+                              : std::min<uint64_t>(size, 8);
+  stream.header_bytes_.resize(size_t(wanted));
+  if (wanted) stream.read_(0, size_t(wanted), stream.header_bytes_.data());
+  stream.header_ = SafetensorsFile::parse_header(stream.header_bytes_.data(), stream.header_bytes_.size(), size);
+  return stream;
+}
+
+TensorLookup SafetensorsStream::lookup() const {
+  return [this](const std::string& name) -> std::optional<NamedTensor> {
+    const TensorInfo* info = header_.find(name);
+    if (!info) return std::nullopt;
+    std::vector<uint8_t> bytes(size_t(info->end - info->begin));  // parse_header() bounded it by the file size
+    if (!bytes.empty()) read_(header_.data_offset() + info->begin, bytes.size(), bytes.data());
+    static const uint8_t kNoBytes = 0;  // an empty tensor's bytes: not null, which would mean "from the file"
+    return tensor_of(header_, *info, bytes.empty() ? &kNoBytes : bytes.data());
   };
 }
 

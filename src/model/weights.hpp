@@ -34,6 +34,24 @@ using TensorLookup = std::function<std::optional<NamedTensor>(const std::string&
 // A lookup over a parsed safetensors file: F32 tensors as float32, F16 and BF16 as 16-bit values; other
 // dtypes throw FormatError naming the tensor. The file object must outlive the lookup.
 TensorLookup safetensors_lookup(const SafetensorsFile& file);
+// A safetensors file read a piece at a time through `read(offset, size, out)` (copy the file's bytes
+// [offset, offset + size) to out): the header at open(), then each tensor's bytes when it is looked up, so that
+// loading never holds the whole file beside the weights made from it. The stream must outlive its lookup.
+class SafetensorsStream {
+ public:
+  using ByteReader = std::function<void(uint64_t offset, size_t size, uint8_t* out)>;
+  // Reads and validates the header of a file of `size` bytes. Throws FormatError as SafetensorsFile::parse.
+  static SafetensorsStream open(ByteReader read, uint64_t size);
+  const SafetensorsFile& header() const { return header_; }
+  // As safetensors_lookup(), reading each tensor's bytes when asked for.
+  TensorLookup lookup() const;
+
+ private:
+  ByteReader read_;
+  std::vector<uint8_t> header_bytes_;  // the file's first 8 + header length bytes
+  SafetensorsFile header_;
+};
+
 // The same tensors widened to float32 (for the scalar references).
 TensorLookup float32_lookup(TensorLookup lookup);
 
