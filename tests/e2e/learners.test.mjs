@@ -117,7 +117,7 @@ test(
 );
 
 test(
-  '4. the file size limit is what fits in wasm memory, stated in the package's binary units',
+  '4. the file size limit is what fits in wasm memory, in the binary units the package writes',
   { timeout: 90_000 },
   async (t) => {
     await demo.onPage(t, '', async (page) => {
