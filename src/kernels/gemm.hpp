@@ -8,9 +8,11 @@
 //   keys of head h, K [Lk, E]  -> B = K_h^T: row_stride 1, col_stride E (offset h*d_k)
 //   values of head h, V [Lk, E] -> B = V_h : row_stride E, col_stride 1 (offset h*d_k)
 //
-// 16-bit weights (F16, BF16) are packed 16-bit, in the same panel layout, and widened to float32 while the
+// 16-bit weights (F16, BF16) are packed 16-bit, in the same panel layout (within a row, value j and value
+// j + NR/2 side by side, so that widening needs only integer shifts and masks), and widened to float32 while the
 // gemm reads them: for each block of rows of A, a panel is widened once into a per-thread float buffer and
-// then read by the same micro-kernel as a float32 panel. Widening is exact, so a 16-bit matrix gives the same
+// then read by the same micro-kernel as a float32 panel; for one to three rows of A (a token's step) the
+// micro-kernel widens each panel row in registers instead. Widening is exact, so a 16-bit matrix gives the same
 // bits as the float32 matrix of its widened values, whatever the thread count.
 #pragma once
 
@@ -30,7 +32,8 @@ struct PackedMatrix {
   int32_t cols = 0;                         // N
   WeightFormat format = WeightFormat::f32;  // of the panels
   std::vector<float> panels;                // f32: ceil(N / NR) panels of [K][NR]
-  std::vector<uint16_t> panels16;           // f16, bf16: the same layout, 16-bit
+  std::vector<uint16_t> panels16;           // f16, bf16: the same layout, 16-bit, each row pairwise interleaved
+  bool finite16 = true;                     // f16: no infinity or NaN among the values (a faster widening)
   std::vector<float> bias;                  // [ceil(N / NR) * NR], zero-padded; empty = no bias
   size_t memory_bytes() const;              // bytes held (panels, padding and bias)
 };

@@ -3,37 +3,20 @@
 #include <cstring>
 
 #include "kernels/simd.hpp"
+#include "kernels/widen_simd.hpp"
 
 namespace mha::kernels {
 namespace {
 
 using simd::batch;
+using simd::half_lanes_to_float;
 using simd::kLanes;
-using int_batch = xsimd::batch<int32_t>;
-using half_batch = xsimd::batch<uint16_t>;  // 2 * kLanes halves, the same register width
+using simd::top_halves;
 
 float from_bits(uint32_t bits) {
   float value;
   std::memcpy(&value, &bits, sizeof value);
   return value;
-}
-
-// The 2 * kLanes 16-bit values at `in`, each moved to the top half of a 32-bit lane (the low half 0): lanes
-// 0..kLanes-1 in `low`, the rest in `high`, in order.
-inline void top_halves(const uint16_t* in, int_batch& low, int_batch& high) noexcept {
-  const half_batch bits = half_batch::load_unaligned(in);
-  const half_batch zero(uint16_t(0));
-  low = xsimd::bitwise_cast<int32_t>(xsimd::zip_lo(zero, bits));  // little-endian: (0, h) is h << 16
-  high = xsimd::bitwise_cast<int32_t>(xsimd::zip_hi(zero, bits));
-}
-
-// Half values held as y = h << 16 (see the header) to float32.
-inline batch half_lanes_to_float(const int_batch& y) noexcept {
-  const int_batch shifted = (y >> 3) & int_batch(int32_t(0x8FFFFFFFu));  // sign | 000 | e5 | m10 << 13
-  const batch scaled = xsimd::bitwise_cast<float>(shifted) * batch(from_bits(0x77800000u));  // * 2^112
-  const int_batch special = xsimd::bitwise_cast<int32_t>(
-      xsimd::select((shifted & int_batch(0x0F800000)) == int_batch(0x0F800000), int_batch(0x7F800000), int_batch(0)));
-  return xsimd::bitwise_cast<float>(xsimd::bitwise_cast<int32_t>(scaled) | special);  // e5 = 31: infinity, NaN
 }
 
 }  // namespace
@@ -76,17 +59,15 @@ void widen(float* out, const uint16_t* in, int64_t n, WeightFormat format) noexc
   int64_t i = 0;
   if (format == WeightFormat::f16) {
     for (; i + kStep <= n; i += kStep) {
-      int_batch low, high;
-      top_halves(in + i, low, high);
-      half_lanes_to_float(low).store_unaligned(out + i);
-      half_lanes_to_float(high).store_unaligned(out + i + kLanes);
+      const simd::TopHalves y = top_halves(in + i);
+      half_lanes_to_float<>(y.low).store_unaligned(out + i);
+      half_lanes_to_float<>(y.high).store_unaligned(out + i + kLanes);
     }
   } else if (format == WeightFormat::bf16) {
     for (; i + kStep <= n; i += kStep) {
-      int_batch low, high;
-      top_halves(in + i, low, high);
-      xsimd::bitwise_cast<float>(low).store_unaligned(out + i);
-      xsimd::bitwise_cast<float>(high).store_unaligned(out + i + kLanes);
+      const simd::TopHalves y = top_halves(in + i);
+      xsimd::bitwise_cast<float>(y.low).store_unaligned(out + i);
+      xsimd::bitwise_cast<float>(y.high).store_unaligned(out + i + kLanes);
     }
   }
   widen_reference(out + i, in + i, n - i, format);  // tail

@@ -142,6 +142,23 @@ TEST_CASE("gemm_block: 16-bit panels give the bits of the float32 panels of thei
                  << " m " << m << " n " << n << " k " << k << " accumulate " << accumulate);
             CHECK(c16.storage == c32.storage);
           }
+          // Infinity and NaN among F16 weights (the widening's slower path): the same bits as float32 panels.
+          if (format == WeightFormat::f16 && k > 1) {
+            std::vector<uint16_t> special = weight;
+            special[0] = 0x7C00;                                          // +infinity at B[0][0]
+            special[size_t(k_total) * (n_total - 1) + k_begin] = 0xFE01;  // a NaN with payload
+            std::vector<float> special_widened(special.size());
+            kernels::widen_reference(special_widened.data(), special.data(), int64_t(special.size()), format);
+            kernels::PackedMatrix s16, s32;
+            kernels::gemm_pack(s16, special.data(), format, 1, k_total, k_total, n_total, bias.data());
+            kernels::gemm_pack(s32, special_widened.data(), 1, k_total, k_total, n_total, bias.data());
+            CHECK_FALSE(s16.finite16);
+            CHECK(packed16.finite16);
+            std::vector<float> c16(size_t(m) * n_total), c32(size_t(m) * n_total);
+            kernels::gemm(c16.data(), n_total, a.data(), lda, m, s16);
+            kernels::gemm(c32.data(), n_total, a.data(), lda, m, s32);
+            CHECK(std::memcmp(c16.data(), c32.data(), c16.size() * sizeof(float)) == 0);
+          }
           // A column of B (an embedding row) widened from the packing.
           std::vector<float> column(static_cast<size_t>(k_total));
           const int32_t col = n_total - 1;
