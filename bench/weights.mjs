@@ -126,7 +126,7 @@ async function measure(dist, dtype, file, label) {
   for (let i = 0; i < iterations + 1; ++i) {
     const [ms, result] = cpu(() => model.run(ids, { attention: true }));
     const [msOne] = cpu(() => model.run(ids.subarray(0, 1), { attention: false }));
-    if (i > 0) forward.push(ms), one.push(msOne); // the first round warms up
+    if (i > 0) (forward.push(ms), one.push(msOne)); // the first round warms up
     logits = result.logits;
   }
   const row = {
@@ -154,7 +154,11 @@ if (args.one) {
   if (args['baseline-dist'] && runs.some(([dtype]) => dtype === 'F32'))
     runs.push(['F32', pathToFileURL(args['baseline-dist'].replace(/\/?$/, '/')).href, 'F32-baseline']);
   for (const one of runs) {
-    const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--one', one.join(' ')], { maxBuffer: 1 << 20 });
+    const out = execFileSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--one', one.join(' ')],
+      { maxBuffer: 1 << 20 },
+    );
     rows.push(JSON.parse(out.toString().trim().split('\n').at(-1)));
   }
   const load = (await import('node:os')).loadavg()[0].toFixed(2);

@@ -34,7 +34,7 @@ function expectedWeightBytes(tensors, columnsOf) {
       continue;
     }
     const columns = columnsOf(name, shape);
-    const depth = shape[0] * shape[1] / columns;
+    const depth = (shape[0] * shape[1]) / columns;
     bytes += padded(columns) * depth * (dtype === 'F32' ? 4 : 2);
   }
   return bytes;
@@ -47,7 +47,9 @@ test('GptModel (F16 file): weightBytes is the tensors at 2 bytes a value, wte he
   const folder = fileURLToPath(new URL('../../models/austen-gpt/', import.meta.url));
   const model = await GptModel.load(folder);
   // what the loader reads (not a tied lm_head copy, not the causal-mask buffers of old checkpoints)
-  const tensors = tensorsOf(`${folder}model.safetensors`).filter(({ name }) => !/lm_head|\.attn\.(masked_)?bias$/.test(name));
+  const tensors = tensorsOf(`${folder}model.safetensors`).filter(
+    ({ name }) => !/lm_head|\.attn\.(masked_)?bias$/.test(name),
+  );
   // Conv1D weights are [in, out]: out is the packed width; wte and wpe [rows, E]: their rows are
   const want = expectedWeightBytes(tensors, (name, shape) => (/w[tp]e\.weight$/.test(name) ? shape[0] : shape[1]));
   assert.equal(model.weightBytes, want);
@@ -68,7 +70,10 @@ for (const name of ['llama_mqa_tied_f32', 'llama_gqa_untied_bf16', 'llama_rope_l
       : ['model.safetensors'];
     const tensors = [...new Set(files)].flatMap((file) => tensorsOf(`${folder}${file}`));
     // nn.Linear [out, in] and the tables [V, E]: the first dimension is the packed width
-    assert.equal(model.weightBytes, expectedWeightBytes(tensors, (_, shape) => shape[0]));
+    assert.equal(
+      model.weightBytes,
+      expectedWeightBytes(tensors, (_, shape) => shape[0]),
+    );
     assert.ok(model.memoryBytes >= model.weightBytes);
     model.dispose();
   });
@@ -79,6 +84,9 @@ test('EncoderModel (F16 DistilBERT): weightBytes counts the tied decoder once', 
   const model = await EncoderModel.load(folder);
   // nn.Linear [out, in] and the tables: the first dimension is the packed width
   const tensors = tensorsOf(`${folder}model.safetensors`).filter((t) => t.name !== 'vocab_projector.weight');
-  assert.equal(model.weightBytes, expectedWeightBytes(tensors, (_, shape) => shape[0]));
+  assert.equal(
+    model.weightBytes,
+    expectedWeightBytes(tensors, (_, shape) => shape[0]),
+  );
   model.dispose();
 });
