@@ -110,18 +110,19 @@ inline void micro_kernel(float* c, int64_t ldc, const float* a, int64_t lda, int
 // one query) through micro_kernel<1> has two accumulators, i.e. two dependent multiply-add chains as long as
 // the depth; taking several panels at once gives the same per-element arithmetic (each output is still
 // madd(a[k], b[k], acc) for k = 0.. in order, then madd(acc, alpha, bias or C)) with 2 * kRowPanels
-// independent chains. `panel_stride`: floats from one panel to the next.
+// independent chains. `panels`: kRowPanels row loaders (FloatRows, or the 16-bit ones, widening in registers).
 constexpr int32_t kRowPanels = 4;
-inline void row_kernel(float* c, const float* a, int32_t depth, const float* panel, size_t panel_stride,
-                       const float* bias_panel, float alpha, bool accumulate) noexcept {
+template <typename Rows>
+inline void row_kernel(float* c, const float* a, int32_t depth, const Rows* panels, const float* bias_panel,
+                       float alpha, bool accumulate) noexcept {
   batch acc[2 * kRowPanels];
   for (batch& sum : acc) sum = batch(0.0f);
   for (int32_t k = 0; k < depth; ++k) {
     const batch a_k(a[k]);
     for (int32_t j = 0; j < kRowPanels; ++j) {
-      const float* b = panel + j * panel_stride + k * kPanel;
-      acc[2 * j] = simd::madd(a_k, batch::load_unaligned(b), acc[2 * j]);
-      acc[2 * j + 1] = simd::madd(a_k, batch::load_unaligned(b + kLanes), acc[2 * j + 1]);
+      const PanelRow b = panels[j].load(k);
+      acc[2 * j] = simd::madd(a_k, b.low, acc[2 * j]);
+      acc[2 * j + 1] = simd::madd(a_k, b.high, acc[2 * j + 1]);
     }
   }
   const batch scale(alpha);
@@ -260,10 +261,25 @@ void gemm_tiles(float* c, int64_t ldc, const float* a, int64_t lda, int32_t row_
   const size_t panel_stride = static_cast<size_t>(b.rows) * kPanel;
   if (row_end - row_begin == 1) {  // one row: full panels kRowPanels at a time (row_kernel), then the rest
     int32_t p = panel_begin;
-    for (; p + kRowPanels <= panel_end && (p + kRowPanels) * kPanel <= n_end; p += kRowPanels)
-      row_kernel(c + row_begin * ldc + (p * kPanel - n_begin), a + row_begin * lda, depth,
-                 b.panels.data() + p * panel_stride + static_cast<size_t>(k_begin) * kPanel, panel_stride,
-                 bias ? bias + p * kPanel : nullptr, alpha, accumulate);
+    // make(offset) -> the row loader of the panel that starts `offset` values into the packing
+    const auto full_panels = [&](const auto& make) {
+      for (; p + kRowPanels <= panel_end && (p + kRowPanels) * kPanel <= n_end; p += kRowPanels) {
+        decltype(make(size_t(0))) panels[kRowPanels];
+        for (int32_t j = 0; j < kRowPanels; ++j)
+          panels[j] = make((p + j) * panel_stride + static_cast<size_t>(k_begin) * kPanel);
+        row_kernel(c + row_begin * ldc + (p * kPanel - n_begin), a + row_begin * lda, depth, panels,
+                   bias ? bias + p * kPanel : nullptr, alpha, accumulate);
+      }
+    };
+    const uint16_t* bits = b.panels16.data();
+    if (b.format == WeightFormat::f32)
+      full_panels([&](size_t offset) { return FloatRows{b.panels.data() + offset}; });
+    else if (b.format == WeightFormat::bf16)
+      full_panels([&](size_t offset) { return BfloatRows{bits + offset}; });
+    else if (b.finite16)
+      full_panels([&](size_t offset) { return HalfRows<true>{bits + offset}; });
+    else
+      full_panels([&](size_t offset) { return HalfRows<false>{bits + offset}; });
     panel_begin = p;
   }
   const int32_t block_rows = block_rows_for(depth);

@@ -7,9 +7,10 @@
 #include "kernels/simd.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)
-// GCC 12's AVX-512 shift intrinsics start from _mm512_undefined_epi32(), which -Wmaybe-uninitialized flags
+// GCC 12's AVX-512 shift intrinsics start from _mm512_undefined_epi32(), which -W(maybe-)uninitialized flags
 // wherever they are inlined (a false positive); clang (wasm) has no such warning.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace mha::kernels::simd {
@@ -26,18 +27,19 @@ inline TopHalves top_halves(const uint16_t* in) noexcept {
   const half_batch bits = half_batch::load_unaligned(in);
   const half_batch zero(uint16_t(0));
   // little-endian: the pair (0, h) is h << 16
-  return {xsimd::bitwise_cast<int32_t>(xsimd::zip_lo(zero, bits)), xsimd::bitwise_cast<int32_t>(xsimd::zip_hi(zero, bits))};
+  return {xsimd::bitwise_cast<int32_t>(xsimd::zip_lo(zero, bits)),
+          xsimd::bitwise_cast<int32_t>(xsimd::zip_hi(zero, bits))};
 }
 
 // Half values held as y = h << 16 (see the header) to float32. Finite = false also handles exponent 31
 // (infinity, NaN), which costs four more operations; Finite = true is exact only for finite halves.
 template <bool Finite = false>
 inline batch half_lanes_to_float(const int_batch& y) noexcept {
-  const int_batch shifted = (y >> 3) & int_batch(int32_t(0x8FFFFFFFu));  // sign | 000 | e5 | m10 << 13
+  const int_batch shifted = (y >> 3) & int_batch(int32_t(0x8FFFFFFFu));        // sign | 000 | e5 | m10 << 13
   const batch scaled = xsimd::bitwise_cast<float>(shifted) * batch(0x1p112f);  // exact
   if (Finite) return scaled;
-  const int_batch special = xsimd::select((shifted & int_batch(0x0F800000)) == int_batch(0x0F800000),
-                                          int_batch(0x7F800000), int_batch(0));
+  const int_batch special =
+      xsimd::select((shifted & int_batch(0x0F800000)) == int_batch(0x0F800000), int_batch(0x7F800000), int_batch(0));
   return xsimd::bitwise_cast<float>(xsimd::bitwise_cast<int32_t>(scaled) | special);  // e5 = 31: infinity, NaN
 }
 
