@@ -134,8 +134,8 @@ test(
       });
       assert.equal(
         message,
-        "model.safetensors: 4.1 GiB cannot fit in wasm memory: the engine holds weights at about the file's size, " +
-          'more than the 3.94 GiB a wasm32 module can use (4 GiB less 64 MiB reserved).',
+        'model.safetensors is 4.1 GiB, over the 3.94 GiB whose weights can fit in wasm memory ' +
+          "(the model holds its weights at about the file's size, in 4 GiB less 64 MiB reserved).",
       );
       assert.doesNotMatch(await page.textContent('#model-files-panel'), /\bMB\b/);
     });
