@@ -259,7 +259,10 @@ void gemm_tiles(float* c, int64_t ldc, const float* a, int64_t lda, int32_t row_
   const int32_t depth = k_end - k_begin;
   const float* bias = accumulate || b.bias.empty() ? nullptr : b.bias.data();
   const size_t panel_stride = static_cast<size_t>(b.rows) * kPanel;
-  if (row_end - row_begin == 1) {  // one row: full panels kRowPanels at a time (row_kernel), then the rest
+  // One row of float32 panels: kRowPanels panels at a time (row_kernel), then the rest. 16-bit panels keep the
+  // per-panel micro-kernel for one row: widening in row_kernel's 8-accumulator loop measured about 10 % slower
+  // for F16 under V8 (bench/weights.mjs, one token: 23.0-24.3 ms against 19.2-21.1 ms).
+  if (row_end - row_begin == 1 && b.format == WeightFormat::f32) {
     int32_t p = panel_begin;
     // make(offset) -> the row loader of the panel that starts `offset` values into the packing
     const auto full_panels = [&](const auto& make) {
