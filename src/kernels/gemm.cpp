@@ -110,7 +110,7 @@ inline void micro_kernel(float* c, int64_t ldc, const float* a, int64_t lda, int
 // one query) through micro_kernel<1> has two accumulators, i.e. two dependent multiply-add chains as long as
 // the depth; taking several panels at once gives the same per-element arithmetic (each output is still
 // madd(a[k], b[k], acc) for k = 0.. in order, then madd(acc, alpha, bias or C)) with 2 * kRowPanels
-// independent chains. `panels`: kRowPanels row loaders (FloatRows, or the 16-bit ones, widening in registers).
+// independent chains. `panels`: kRowPanels row loaders (FloatRows).
 constexpr int32_t kRowPanels = 4;
 template <typename Rows>
 inline void row_kernel(float* c, const float* a, int32_t depth, const Rows* panels, const float* bias_panel,
@@ -264,25 +264,13 @@ void gemm_tiles(float* c, int64_t ldc, const float* a, int64_t lda, int32_t row_
   // for F16 under V8 (bench/weights.mjs, one token: 23.0-24.3 ms against 19.2-21.1 ms).
   if (row_end - row_begin == 1 && b.format == WeightFormat::f32) {
     int32_t p = panel_begin;
-    // make(offset) -> the row loader of the panel that starts `offset` values into the packing
-    const auto full_panels = [&](const auto& make) {
-      for (; p + kRowPanels <= panel_end && (p + kRowPanels) * kPanel <= n_end; p += kRowPanels) {
-        decltype(make(size_t(0))) panels[kRowPanels];
-        for (int32_t j = 0; j < kRowPanels; ++j)
-          panels[j] = make((p + j) * panel_stride + static_cast<size_t>(k_begin) * kPanel);
-        row_kernel(c + row_begin * ldc + (p * kPanel - n_begin), a + row_begin * lda, depth, panels,
-                   bias ? bias + p * kPanel : nullptr, alpha, accumulate);
-      }
-    };
-    const uint16_t* bits = b.panels16.data();
-    if (b.format == WeightFormat::f32)
-      full_panels([&](size_t offset) { return FloatRows{b.panels.data() + offset}; });
-    else if (b.format == WeightFormat::bf16)
-      full_panels([&](size_t offset) { return BfloatRows{bits + offset}; });
-    else if (b.finite16)
-      full_panels([&](size_t offset) { return HalfRows<true>{bits + offset}; });
-    else
-      full_panels([&](size_t offset) { return HalfRows<false>{bits + offset}; });
+    for (; p + kRowPanels <= panel_end && (p + kRowPanels) * kPanel <= n_end; p += kRowPanels) {
+      FloatRows panels[kRowPanels];
+      for (int32_t j = 0; j < kRowPanels; ++j)
+        panels[j] = {b.panels.data() + (p + j) * panel_stride + static_cast<size_t>(k_begin) * kPanel};
+      row_kernel(c + row_begin * ldc + (p * kPanel - n_begin), a + row_begin * lda, depth, panels,
+                 bias ? bias + p * kPanel : nullptr, alpha, accumulate);
+    }
     panel_begin = p;
   }
   const int32_t block_rows = block_rows_for(depth);
