@@ -73,7 +73,8 @@ class WordPiece {
 
 class Encoder : public bindings::ModelHandle<BertModel, BertConfig> {
  public:
-  std::string load(uintptr_t config, uint32_t config_size, uintptr_t weights, uint32_t weights_size) {
+  // weights: read(offset, size, address) over model.safetensors of weights_size bytes (ModelHandle::load_single)
+  std::string load(uintptr_t config, uint32_t config_size, emscripten::val weights, double weights_size) {
     return load_single([](std::string_view json) { return parse_bert_config(json); }, config, config_size, weights,
                        weights_size);
   }

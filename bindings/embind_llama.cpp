@@ -1,7 +1,8 @@
 // Embind surface of the Llama-family runtime (src/model/llama.hpp). Like embind_model.cpp it only moves bytes
 // and turns C++ exceptions into an error string ("" = success); bindings/js/llama.js owns the user-facing
-// checks. Loading takes several calls inside one withHeap() of the wrapper, while every file is on the heap:
-// addShard() for each safetensors file, then load() with config.json and, for a sharded checkpoint, the index.
+// checks. Loading takes several calls inside one withHeap() of the wrapper: addShard() for each safetensors file
+// (a reader: the file stays in JS and is read a tensor at a time), then load() with config.json and, for a
+// sharded checkpoint, the index.
 // HfTokenizer reads tokenizer.json (byte-level BPE, src/text/hf_tokenizer.hpp).
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -25,9 +26,9 @@ using mha::bindings::bytes_at;
 using mha::bindings::guarded;
 using mha::bindings::view_of;
 
-struct ByteRange {
-  uintptr_t address = 0;
-  uint32_t size = 0;
+struct PendingShard {
+  val read = val::undefined();  // read(offset, size, address), see bindings::js_reader
+  double size = 0;
 };
 
 // The Embind object behind the wrapper's HfTokenizer (tokenizer.json).
@@ -36,25 +37,26 @@ using HfTokenizerHandle = bindings::ByteBpeHandle<text::HfTokenizer>;
 // The Embind object behind the wrapper's LlamaModel. Its load() takes shards, so it does not use load_single().
 class LlamaModelHandle : public bindings::ModelHandle<LlamaModel, LlamaConfig> {
  public:
-  // Remembers where one safetensors file lies (the wrapper keeps it on the heap until load() returns).
-  void add_shard(const std::string& name, uintptr_t address, uint32_t size) { pending_[name] = {address, size}; }
+  // Remembers one safetensors file of `size` bytes that stays in JavaScript, read a tensor at a time through
+  // `read` during load() (the wrapper keeps it until load() returns).
+  void add_shard(const std::string& name, val read, double size) { pending_[name] = {read, size}; }
 
   // index_size 0: one file, the shard added as "model.safetensors".
   std::string load(uintptr_t config, uint32_t config_size, uintptr_t index, uint32_t index_size) {
     const std::string error = guarded([&] {
       model_.reset();  // free the previous model before building the next one
       config_ = parse_llama_config(bytes_at(config, config_size));
-      std::map<std::string, SafetensorsFile> files;
-      for (const auto& [name, range] : pending_)
-        files.emplace(name, SafetensorsFile::parse(reinterpret_cast<const uint8_t*>(range.address), range.size));
+      std::map<std::string, SafetensorsStream> files;
+      for (const auto& [name, shard] : pending_)
+        files.emplace(name, SafetensorsStream::open(bindings::js_reader(shard.read), uint64_t(shard.size)));
       if (index_size == 0) {
         const auto single = files.find("model.safetensors");
         if (single == files.end()) throw FormatError("model.safetensors: expected the weights file, got none");
-        model_ = LlamaModel::load(config_, safetensors_lookup(single->second));
+        model_ = LlamaModel::load(config_, single->second.lookup());
       } else {
         const SafetensorsIndex parsed = parse_safetensors_index(bytes_at(index, index_size));
-        std::map<std::string, const SafetensorsFile*> shards;
-        for (const auto& [name, file] : files) shards[name] = &file;
+        std::map<std::string, TensorLookup> shards;
+        for (const auto& [name, file] : files) shards[name] = file.lookup();
         model_ = LlamaModel::load(config_, sharded_safetensors_lookup(parsed, shards));
       }
     });
@@ -94,7 +96,7 @@ class LlamaModelHandle : public bindings::ModelHandle<LlamaModel, LlamaConfig> {
   val hidden_states() const { return view_of(outputs_.hidden_states); }  // [L + 1, T, hidden]
 
  private:
-  std::map<std::string, ByteRange> pending_;
+  std::map<std::string, PendingShard> pending_;
 };
 
 }  // namespace

@@ -25,7 +25,8 @@ using TokenizerHandle = bindings::ByteBpeHandle<text::BpeTokenizer>;
 // The Embind object behind the wrapper's GptModel.
 class GptModelHandle : public bindings::ModelHandle<Gpt2Model, Gpt2Config> {
  public:
-  std::string load(uintptr_t config, uint32_t config_size, uintptr_t weights, uint32_t weights_size) {
+  // weights: read(offset, size, address) over model.safetensors of weights_size bytes (ModelHandle::load_single)
+  std::string load(uintptr_t config, uint32_t config_size, emscripten::val weights, double weights_size) {
     return load_single([](std::string_view json) { return parse_gpt2_config(json); }, config, config_size, weights,
                        weights_size);
   }

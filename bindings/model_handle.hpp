@@ -16,12 +16,21 @@
 #include "errors.hpp"
 #include "guarded.hpp"
 #include "io/safetensors.hpp"
+#include "model/weights.hpp"
 
 namespace mha::bindings {
 
 // A file the wrapper copied onto the wasm heap (it stays there for the whole call).
 inline std::string_view bytes_at(uintptr_t address, uint32_t size) {
   return {reinterpret_cast<const char*>(address), size};
+}
+
+// A file that stays in JavaScript, read a piece at a time: read(offset, size, address) copies its bytes
+// [offset, offset + size) to that heap address (bindings/js/runtime.js heapReader).
+inline SafetensorsStream::ByteReader js_reader(emscripten::val read) {
+  return [read](uint64_t offset, size_t size, uint8_t* out) {
+    read(double(offset), double(size), double(reinterpret_cast<uintptr_t>(out)));
+  };
 }
 
 // A typed_memory_view of a buffer the handle owns: valid until the next call or heap growth, so the
@@ -63,21 +72,26 @@ class ModelHandle {
     for (int32_t id : config_.eos_token_ids) ids.call<void>("push", id);
     return ids;
   }
+  // Bytes the model holds in the wasm heap (Model::memory_bytes: weights, caches, work buffers); 0 before load().
+  double memory_bytes() const { return model_ ? double(model_->memory_bytes()) : 0.0; }
+  double weight_bytes() const { return model_ ? double(model_->weight_bytes()) : 0.0; }
 
   emscripten::val q() const { return view_of(q_); }
   emscripten::val k() const { return view_of(k_); }
   emscripten::val v() const { return view_of(v_); }
 
  protected:
-  // config.json through parse_config (string_view -> Config), then the model from one safetensors file.
+  // config.json through parse_config (string_view -> Config), then the model from one safetensors file of
+  // `size` bytes that stays in JavaScript, read a tensor at a time through `read` (js_reader): the heap never
+  // holds the whole file beside the weights.
   template <typename ParseConfig>
-  std::string load_single(ParseConfig parse_config, uintptr_t config, uint32_t config_size, uintptr_t weights,
-                          uint32_t weights_size) {
+  std::string load_single(ParseConfig parse_config, uintptr_t config, uint32_t config_size, emscripten::val read,
+                          double size) {
     return guarded([&] {
       model_.reset();  // free the previous model before building the next one
       config_ = parse_config(bytes_at(config, config_size));
-      const SafetensorsFile file = SafetensorsFile::parse(reinterpret_cast<const uint8_t*>(weights), weights_size);
-      model_ = Model::load(config_, safetensors_lookup(file));
+      const SafetensorsStream file = SafetensorsStream::open(js_reader(read), uint64_t(size));
+      model_ = Model::load(config_, file.lookup());
     });
   }
   Model& require() {
@@ -96,8 +110,11 @@ class ModelHandle {
 template <typename Handle>
 void bind_outputs(const emscripten::class_<Handle>& bound) {
   using View = emscripten::val (Handle::*)() const;
+  using Bytes = double (Handle::*)() const;
   bound.function("logits", static_cast<View>(&Handle::logits))
-      .function("attention", static_cast<View>(&Handle::attention));
+      .function("attention", static_cast<View>(&Handle::attention))
+      .function("memoryBytes", static_cast<Bytes>(&Handle::memory_bytes))
+      .function("weightBytes", static_cast<Bytes>(&Handle::weight_bytes));
 }
 template <typename Handle>
 void bind_explain(const emscripten::class_<Handle>& bound) {

@@ -39,7 +39,7 @@ const EN = {
   'model.listError': 'models.json: {message}',
   'files.heading': 'Bring your own GPT-2 model',
   'files.intro':
-    'Pick or drop the four Hugging Face GPT-2 files: <code>config.json</code>, <code>model.safetensors</code> (F32 or F16), <code>vocab.json</code>, <code>merges.txt</code>. Nothing is uploaded: the files are read in this tab. Files over {limit} each are refused.',
+    'Pick or drop the four Hugging Face GPT-2 files: <code>config.json</code>, <code>model.safetensors</code> (F32 or F16), <code>vocab.json</code>, <code>merges.txt</code>. Nothing is uploaded: the files are read in this tab. A file over {limit} is refused: its weights, about its size, cannot fit in wasm memory.',
   'files.drop': 'Drop the files here, or',
   'files.choose': 'choose files',
   'files.urlLabel': "Or a model folder on this page's server (the same four files); a link to the page keeps it:",
@@ -55,7 +55,8 @@ const EN = {
   'files.notOnServer': "{url} is not on this page's server ({origin}); the page loads models from its own server only",
   'files.missing': 'Missing {missing} (got {got}). Pick all four files: {required}.',
   'files.nothing': 'nothing',
-  'files.tooLarge': "{name} is {size}, over this page's limit of {limit} per file.",
+  'files.tooLarge':
+    "{name} is {size}, over the {limit} whose weights can fit in wasm memory (the model holds its weights at about the file's size, in 4 GiB less 64 MiB reserved).",
   'files.empty': '{name} is empty.',
   'files.badMeasured': '{file}: format: expected "mha-it-attention" with heads and sentences, got {format}',
   'load.failed': 'Could not load {name}: {message}',

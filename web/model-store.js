@@ -3,12 +3,15 @@
 // loadModelFromUrl and loadModelFromFiles there, with the loader's onProgress events); the main thread reads the
 // lists and the offline tables.
 import { GptModel, loadModel } from '../dist/index.js';
-import { formatBytes } from '../dist/runtime.js';
+import { formatBytes, MAX_WEIGHTS_BYTES } from '../dist/runtime.js';
 import { SCORES } from './analysis.js';
 import { t } from './i18n.js';
 
-/** Largest file the page reads (the wasm32 heap must hold the model twice while it loads). */
-export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+/**
+ * Largest file the page reads: the package's rule for a weights file (the engine's weights, about the file's
+ * size, must fit in wasm memory); no other file comes near it.
+ */
+export const MAX_FILE_BYTES = MAX_WEIGHTS_BYTES;
 /** The limit in words, in the package's binary units (MiB), as every message of the page states it. */
 export const fileLimitText = () => formatBytes(MAX_FILE_BYTES);
 export const REQUIRED_FILES = ['config.json', 'model.safetensors', 'vocab.json', 'merges.txt'];

@@ -13,6 +13,7 @@ import {
   ModelFormatError,
   throwEngineError,
   WasmObject,
+  heapReader,
   withHeap,
 } from './runtime.js';
 import { checkLoadOptions, GptModel, readSource } from './model.js';
@@ -203,8 +204,8 @@ export class EncoderModel extends ModelBase {
     super(module, {
       handle,
       kind: 'EncoderModel',
-      files: [configBytes, weightBytes],
-      load: ([config, weights]) => handle.load(config, configBytes.length, weights, weightBytes.length),
+      files: [configBytes], // the weights stay here, read a tensor at a time (heapReader)
+      load: ([config]) => handle.load(config, configBytes.length, heapReader(module, weightBytes), weightBytes.length),
       // config: { modelType, nLayer, nHead, nEmbd, nPositions, vocabSize, typeVocabSize, headDim, hasMlmHead, hasPooler }
       readConfig: (h) => ({
         modelType: h.architecture(),

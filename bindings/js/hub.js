@@ -5,14 +5,12 @@
 // cause: the Hub's x-error-code header tells a missing repository, revision and file apart.
 import {
   describe,
-  formatBytes,
   isNode,
   localFileSize,
   locationUrl,
-  MAX_HEAP_BYTES,
   ModelFormatError,
   readLocalFile,
-  RESERVED_HEAP_BYTES,
+  weightsFitError,
 } from './runtime.js';
 import { INDEX_NAME, shardNames } from './llama.js';
 import { DEFAULT_MAX_BYTES, overLimitError, readStream } from './model.js';
@@ -231,10 +229,6 @@ async function openCache(cache, id, revision) {
 
 // ---- one repository at one revision ----------------------------------------------------------------
 
-// The most a weights file may be: the load holds the file and the engine's float copy of its weights in wasm
-// memory at once, so at least twice the file has to fit beside the reserved part.
-const MAX_WEIGHTS_BYTES = Math.floor((MAX_HEAP_BYTES - RESERVED_HEAP_BYTES) / 2);
-
 class HubRepository {
   #id;
   #revision;
@@ -336,14 +330,8 @@ class HubRepository {
   #checkSize(file, size, refuse) {
     if (size === undefined) return;
     if (size > this.#maxBytes) refuse(size);
-    if (file === 'model.safetensors' && size > MAX_WEIGHTS_BYTES) {
-      const usable = formatBytes(MAX_HEAP_BYTES - RESERVED_HEAP_BYTES);
-      throw new RangeError(
-        `${file} of "${this.#id}": ${formatBytes(size)} cannot fit in wasm memory: loading holds the file ` +
-          `and the engine's copy of its weights (at least ${formatBytes(2 * size)}) in the ${usable} a wasm32 module can use ` +
-          `(${formatBytes(MAX_HEAP_BYTES)} less ${formatBytes(RESERVED_HEAP_BYTES)} reserved)`,
-      );
-    }
+    const tooBig = file === 'model.safetensors' && weightsFitError(`${file} of "${this.#id}"`, size);
+    if (tooBig) throw tooBig;
   }
 
   async #fetch(file, url) {

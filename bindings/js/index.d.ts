@@ -454,6 +454,14 @@ export class GptModel implements Disposable {
    */
   static load(source: string | URL | Gpt2Files, options?: LoadOptions): Promise<GptModel>;
   readonly config: Readonly<GptConfig>;
+  /**
+   * Bytes this model holds in the wasm heap, as the engine counts them: its weights (F16/BF16 files stay
+   * 16-bit, F32 stay F32; embedding tables are held once, also serving a tied LM head), caches and the work
+   * buffers of its last run. Read after a run to see that run's buffers counted.
+   */
+  readonly memoryBytes: number;
+  /** The part of memoryBytes that is weights. */
+  readonly weightBytes: number;
   readonly tokenizer: Tokenizer;
   tokenize(text: string): { ids: Int32Array; tokens: string[] };
   /**
@@ -578,6 +586,14 @@ export class EncoderModel {
   static load(source: string | URL | { config: FileSource | object; weights: FileSource; vocab?: FileSource;
     tokenizerConfig?: FileSource; tokenizer?: FileSource }, options?: LoadOptions): Promise<EncoderModel>;
   readonly config: Readonly<EncoderConfig>;
+  /**
+   * Bytes this model holds in the wasm heap, as the engine counts them: its weights (F16/BF16 files stay
+   * 16-bit, F32 stay F32; embedding tables are held once, also serving a tied LM head), caches and the work
+   * buffers of its last run. Read after a run to see that run's buffers counted.
+   */
+  readonly memoryBytes: number;
+  /** The part of memoryBytes that is weights. */
+  readonly weightBytes: number;
   readonly tokenizer: WordPieceTokenizer;
   tokenize(text: string, pair?: string): WordPieceEncoding & { tokens: string[] };
   /** Runs on a text, a sentence pair { text, pair }, or token ids. */
@@ -746,6 +762,14 @@ export class LlamaModel implements Disposable {
    */
   static load(source: string | URL | LlamaFiles, options?: LoadOptions): Promise<LlamaModel>;
   readonly config: Readonly<LlamaConfig>;
+  /**
+   * Bytes this model holds in the wasm heap, as the engine counts them: its weights (F16/BF16 files stay
+   * 16-bit, F32 stay F32; embedding tables are held once, also serving a tied LM head), caches and the work
+   * buffers of its last run. Read after a run to see that run's buffers counted.
+   */
+  readonly memoryBytes: number;
+  /** The part of memoryBytes that is weights. */
+  readonly weightBytes: number;
   /** The tokenizer from tokenizer.json, or null when none was loaded. */
   readonly tokenizer: HfTokenizer | null;
   /** The kv head that query head `head` reads. */

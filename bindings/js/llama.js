@@ -3,7 +3,16 @@
 // model.safetensors.index.json; F32, F16 or BF16) and a forward pass that returns logits, every query head's
 // attention and the hidden states. Text in through tokenizer.json (byte-level BPE with the pre-tokenizers of
 // Llama-3, Qwen2, SmolLM2 and GPT-2), or token ids.
-import { checkBoolean, checkOptions, describe, live, loadModule, locationUrl, ModelFormatError } from './runtime.js';
+import {
+  checkBoolean,
+  checkOptions,
+  describe,
+  heapReader,
+  live,
+  loadModule,
+  locationUrl,
+  ModelFormatError,
+} from './runtime.js';
 import { ByteBpeTokenizer, checkLoadOptions, loadBytes, readSource } from './model.js';
 import { headMaskOf } from './model-base.js';
 import { DecoderModel, idsOf, runDecoder } from './decoder.js';
@@ -134,10 +143,11 @@ export class LlamaModel extends DecoderModel {
     super(module, {
       handle,
       kind: 'LlamaModel',
-      // Every file stays on the heap for the whole load: addShard() only notes where each one lies.
-      files: [files.config, index, ...files.shards.map(([, bytes]) => bytes)],
-      load: ([config, indexAddress, ...shards]) => {
-        files.shards.forEach(([name, bytes], n) => handle.addShard(name, shards[n], bytes.length));
+      // The shards stay here: the engine reads each one a tensor at a time during load() (heapReader), so that
+      // wasm memory never holds a whole file beside the weights made from it.
+      files: [files.config, index],
+      load: ([config, indexAddress]) => {
+        for (const [name, bytes] of files.shards) handle.addShard(name, heapReader(module, bytes), bytes.length);
         return handle.load(config, files.config.length, indexAddress, index.length);
       },
       // config: { modelType, nLayer, nHead, nKvHead, hiddenSize, intermediateSize, headDim, vocabSize,

@@ -77,6 +77,19 @@ export class ModelBase extends WasmObject {
     return this.#tokenizer;
   }
 
+  /**
+   * Bytes this model holds in the wasm heap (counted by the engine): its weights (F16/BF16 stay 16-bit, F32
+   * stay F32), caches and the work buffers of its last run.
+   */
+  get memoryBytes() {
+    return this[live]('memoryBytes').memoryBytes();
+  }
+
+  /** The part of memoryBytes that is weights. */
+  get weightBytes() {
+    return this[live]('weightBytes').weightBytes();
+  }
+
   get [engine]() {
     return this.#module;
   }

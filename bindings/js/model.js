@@ -8,6 +8,7 @@ import {
   checkPositiveInteger,
   describe,
   formatBytes,
+  heapReader,
   live,
   loadModule,
   localFileSize,
@@ -311,8 +312,8 @@ export class GptModel extends DecoderModel {
     super(module, {
       handle,
       kind: 'GptModel',
-      files: [configBytes, weightBytes],
-      load: ([config, weights]) => handle.load(config, configBytes.length, weights, weightBytes.length),
+      files: [configBytes], // the weights stay here, read a tensor at a time (heapReader)
+      load: ([config]) => handle.load(config, configBytes.length, heapReader(module, weightBytes), weightBytes.length),
       // config: { nLayer, nHead, nEmbd, nPositions, vocabSize, headDim, layerNormEpsilon, eosTokenIds }
       readConfig: (h) => ({
         nLayer: h.nLayer(),

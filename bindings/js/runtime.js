@@ -33,6 +33,22 @@ const MAX_THREADS = 8;
 const THREADED_START_MS = 10_000; // a threaded start that takes longer falls back to the single build
 export const MAX_HEAP_BYTES = 4 * 1024 ** 3; // -sMAXIMUM_MEMORY=4GB
 export const RESERVED_HEAP_BYTES = 64 * 1024 ** 2; // static data, stack, weights and allocator slack
+/**
+ * The largest model.safetensors that can fit: the engine holds its weights at about the file's size (F16/BF16
+ * stay 16-bit, F32 stay F32, each table once) and reads the file a tensor at a time while it loads, so the file
+ * itself never sits in wasm memory whole. A file up to this size may still fail to load with an out-of-memory
+ * error when its largest tensors, briefly held a few times over while they are packed, do not fit beside it.
+ */
+export const MAX_WEIGHTS_BYTES = MAX_HEAP_BYTES - RESERVED_HEAP_BYTES;
+
+export function weightsFitError(name, size) {
+  if (!(size > MAX_WEIGHTS_BYTES)) return null;
+  return new RangeError(
+    `${name}: ${formatBytes(size)} cannot fit in wasm memory: the engine holds weights at about the file's size, ` +
+      `more than the ${formatBytes(MAX_WEIGHTS_BYTES)} a wasm32 module can use ` +
+      `(${formatBytes(MAX_HEAP_BYTES)} less ${formatBytes(RESERVED_HEAP_BYTES)} reserved)`,
+  );
+}
 export const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
 /** Thrown when the engine reports a failure that argument checks could not predict. */
@@ -574,6 +590,15 @@ export function copyToHeap(module, array, address) {
  * the block whatever happens. `inputs` are typed arrays (or null); `outputs` are element counts of
  * Float32 results (or 0). Refuses before allocating when the block cannot fit in wasm memory.
  */
+/**
+ * A reader the engine calls while it loads a file that stays here: read(offset, size, address) copies
+ * bytes[offset, offset + size) to that heap address, a tensor at a time, so that wasm memory never holds the
+ * whole file beside the weights made from it (bindings/model_handle.hpp js_reader).
+ */
+export function heapReader(module, bytes) {
+  return (offset, size, address) => heap(module).u8.set(bytes.subarray(offset, offset + size), address);
+}
+
 export function withHeap(module, inputs, outputs, body, engineScratchBytes = 0) {
   const sizes = [...inputs.map((a) => (a ? a.byteLength : 0)), ...outputs.map((n) => n * 4)];
   const { offsets, total } = heapLayout(sizes, engineScratchBytes);

@@ -165,6 +165,17 @@ void attend_streaming(float* context, const float* q, const PackedMatrix& keys, 
   }
 }
 
+// Packs the first `out_features` rows of an nn.Linear weight W [out, in] (in `in_features` columns) as the
+// gemm's B = W^T [in, out], in the span's format; `bias` is [out_features] or null.
+void pack_transposed(PackedMatrix& packed, const MatrixSpan& w, int32_t in_features, int32_t out_features,
+                     const float* bias) {
+  if (w.format == kernels::WeightFormat::f32)
+    kernels::gemm_pack(packed, static_cast<const float*>(w.data), 1, in_features, in_features, out_features, bias);
+  else
+    kernels::gemm_pack(packed, static_cast<const uint16_t*>(w.data), w.format, 1, in_features, in_features,
+                       out_features, bias);
+}
+
 }  // namespace
 
 MultiheadAttention::MultiheadAttention(const AttentionConfig& config) : state_(std::make_unique<State>()) {
@@ -182,22 +193,43 @@ MultiheadAttention& MultiheadAttention::operator=(MultiheadAttention&&) noexcept
 const AttentionConfig& MultiheadAttention::config() const { return state_->config; }
 bool MultiheadAttention::has_weights() const { return state_->has_weights; }
 
+size_t MultiheadAttention::memory_bytes() const {
+  const State& s = *state_;
+  size_t bytes = s.w_o.memory_bytes() + s.packed_keys.memory_bytes() + s.packed_values.memory_bytes();
+  for (const auto* heads : {&s.w_q, &s.w_k, &s.w_v})
+    for (const PackedMatrix& m : *heads) bytes += m.memory_bytes();
+  for (const std::vector<float>* buffer : {&s.q, &s.k, &s.v, &s.scores, &s.context}) bytes += buffer->capacity() * 4;
+  for (const HeadScratch& h : s.heads) {
+    for (const std::vector<float>* buffer : {&h.q, &h.k, &h.v, &h.context, &h.block}) bytes += buffer->capacity() * 4;
+    bytes += h.keys.panels.capacity() * 4 + h.values.panels.capacity() * 4;
+  }
+  return bytes;
+}
+
+size_t MultiheadAttention::weight_bytes() const {
+  const State& s = *state_;
+  size_t bytes = s.w_o.memory_bytes();
+  for (const auto* heads : {&s.w_q, &s.w_k, &s.w_v})
+    for (const PackedMatrix& m : *heads) bytes += m.memory_bytes();
+  return bytes;
+}
+
 void MultiheadAttention::load_weights(const AttentionWeights& w) {
   const AttentionConfig& c = state_->config;
   validate_weights(c, w);
   const int64_t e = c.embed_dim, e_kv = int64_t(c.num_kv_heads) * (e / c.num_heads);
-  const float* wq = w.in_proj_weight.data ? w.in_proj_weight.data : w.q_proj_weight.data;
-  const float* wk = w.in_proj_weight.data ? w.in_proj_weight.data + e * e : w.k_proj_weight.data;
-  const float* wv = w.in_proj_weight.data ? w.in_proj_weight.data + 2 * e * e : w.v_proj_weight.data;
+  const MatrixSpan wq = w.in_proj_weight.data ? w.in_proj_weight : w.q_proj_weight;
+  const MatrixSpan wk = w.in_proj_weight.data ? w.in_proj_weight.from(size_t(e * e)) : w.k_proj_weight;
+  const MatrixSpan wv = w.in_proj_weight.data ? w.in_proj_weight.from(size_t(2 * e * e)) : w.v_proj_weight;
   const float* b_in = c.bias ? w.in_proj_bias.data : nullptr;
   // nn.Linear weight W [out, in] is packed as B = W^T [in, out], one head (d_k output columns) at a time.
   const int32_t d_k = c.embed_dim / c.num_heads;
-  const auto pack_heads = [&](std::vector<PackedMatrix>& packed, const float* w, int32_t in_features,
+  const auto pack_heads = [&](std::vector<PackedMatrix>& packed, const MatrixSpan& w, int32_t in_features,
                               const float* bias) {
     const int32_t heads = int32_t(packed.size());
     for (int32_t h = 0; h < heads; ++h)
-      kernels::gemm_pack(packed[h], w + int64_t(h) * d_k * in_features, 1, in_features, in_features, d_k,
-                         bias ? bias + int64_t(h) * d_k : nullptr);
+      pack_transposed(packed[h], w.from(size_t(h) * d_k * in_features), in_features, d_k,
+                      bias ? bias + int64_t(h) * d_k : nullptr);
   };
   state_->w_q.resize(c.num_heads);
   state_->w_k.resize(c.num_kv_heads);
@@ -205,8 +237,8 @@ void MultiheadAttention::load_weights(const AttentionWeights& w) {
   pack_heads(state_->w_q, wq, c.embed_dim, b_in);
   pack_heads(state_->w_k, wk, c.kdim, b_in ? b_in + e : nullptr);
   pack_heads(state_->w_v, wv, c.vdim, b_in ? b_in + e + e_kv : nullptr);
-  kernels::gemm_pack(state_->w_o, w.out_proj_weight.data, 1, e, c.embed_dim, c.embed_dim,
-                     c.bias && c.out_bias ? w.out_proj_bias.data : nullptr);
+  pack_transposed(state_->w_o, w.out_proj_weight, c.embed_dim, c.embed_dim,
+                  c.bias && c.out_bias ? w.out_proj_bias.data : nullptr);
   state_->has_weights = true;
 }
 

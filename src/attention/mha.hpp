@@ -32,6 +32,7 @@
 
 #include "errors.hpp"          // ArgumentError
 #include "kernels/rotary.hpp"  // RotaryConfig
+#include "kernels/widen.hpp"   // WeightFormat
 
 namespace mha {
 
@@ -39,6 +40,23 @@ namespace mha {
 struct FloatSpan {
   const float* data = nullptr;
   size_t size = 0;
+};
+// A read-only weight matrix: float32 values, or 16-bit values (F16, BF16) that load_weights keeps 16-bit.
+struct MatrixSpan {
+  const void* data = nullptr;  // const float* for f32, const uint16_t* otherwise
+  size_t size = 0;             // in elements
+  kernels::WeightFormat format = kernels::WeightFormat::f32;
+  MatrixSpan() = default;
+  MatrixSpan(const float* values, size_t count) : data(values), size(count) {}
+  MatrixSpan(FloatSpan span) : MatrixSpan(span.data, span.size) {}  // NOLINT: a float span is a matrix span
+  MatrixSpan(const uint16_t* values, size_t count, kernels::WeightFormat f) : data(values), size(count), format(f) {}
+  // The span from element `first` on.
+  MatrixSpan from(size_t first) const {
+    MatrixSpan out = *this;
+    out.data = static_cast<const uint8_t*>(data) + first * kernels::weight_format_size(format);
+    out.size = size - first;
+    return out;
+  }
 };
 struct MaskSpan {  // boolean mask: nonzero = forbidden (PyTorch's `True`)
   const uint8_t* data = nullptr;
@@ -56,17 +74,18 @@ struct AttentionConfig {
   kernels::RotaryConfig rotary = {};  // rotary.dim 0 = no rotary embeddings
 };
 
-// Weights in PyTorch's names and layouts (row-major, [out_features, in_features] like nn.Linear).
+// Weights in PyTorch's names and layouts (row-major, [out_features, in_features] like nn.Linear). The matrices
+// may be float32 or 16-bit (each its own format); the biases are float32.
 // Either in_proj_weight (only when kdim == vdim == E and H_kv == H) or the three separate q/k/v weights are given.
 // E_kv = H_kv * d_k (= E without grouped-query attention).
 struct AttentionWeights {
-  FloatSpan in_proj_weight;   // [3E, E]          rows: q, k, v
-  FloatSpan q_proj_weight;    // [E, E]           used when in_proj_weight is empty
-  FloatSpan k_proj_weight;    // [E_kv, kdim]
-  FloatSpan v_proj_weight;    // [E_kv, vdim]
-  FloatSpan in_proj_bias;     // [E + 2 E_kv]     q, k, v biases; required iff config.bias
-  FloatSpan out_proj_weight;  // [E, E]
-  FloatSpan out_proj_bias;    // [E]              required iff config.bias and config.out_bias
+  MatrixSpan in_proj_weight;   // [3E, E]          rows: q, k, v
+  MatrixSpan q_proj_weight;    // [E, E]           used when in_proj_weight is empty
+  MatrixSpan k_proj_weight;    // [E_kv, kdim]
+  MatrixSpan v_proj_weight;    // [E_kv, vdim]
+  FloatSpan in_proj_bias;      // [E + 2 E_kv]     q, k, v biases; required iff config.bias
+  MatrixSpan out_proj_weight;  // [E, E]
+  FloatSpan out_proj_bias;     // [E]              required iff config.bias and config.out_bias
 };
 
 enum class AttnMaskLayout : uint8_t {
@@ -147,7 +166,11 @@ class MultiheadAttention {
 
   const AttentionConfig& config() const;
   bool has_weights() const;
-  // Copies and packs the weights; the caller's buffers may be freed afterwards.
+  // Bytes held: the packed weights (16-bit matrices stay 16-bit), and with memory_bytes also the scratch
+  // buffers of the calls so far.
+  size_t weight_bytes() const;
+  size_t memory_bytes() const;
+  // Copies and packs the weights (16-bit matrices stay 16-bit); the caller's buffers may be freed afterwards.
   void load_weights(const AttentionWeights& weights);  // throws ArgumentError
   // Validates, then runs the SIMD forward pass.
   void forward(const AttentionInputs& in, const AttentionOutputs& out);  // throws ArgumentError

@@ -51,6 +51,19 @@ std::vector<double> linear(const float* x, int64_t rows, int64_t n_in, const flo
   return y;
 }
 
+// A weight matrix as float32 values (empty for none).
+std::vector<float> as_floats(const MatrixSpan& span) {
+  if (span.data == nullptr) return {};
+  const size_t n = span.size;
+  if (span.format == kernels::WeightFormat::f32) {
+    const float* values = static_cast<const float*>(span.data);
+    return std::vector<float>(values, values + n);
+  }
+  std::vector<float> out(n);
+  kernels::widen_reference(out.data(), static_cast<const uint16_t*>(span.data), int64_t(n), span.format);
+  return out;
+}
+
 }  // namespace
 
 void reference_forward(const AttentionConfig& c, const AttentionWeights& w, const AttentionInputs& in,
@@ -63,10 +76,13 @@ void reference_forward(const AttentionConfig& c, const AttentionWeights& w, cons
   const int64_t H_kv = c.num_kv_heads ? c.num_kv_heads : H, E_kv = H_kv * d_k, group = H / H_kv;
   const double neg_inf = -std::numeric_limits<double>::infinity();
 
-  // Projections.
-  const float* wq = w.in_proj_weight.data ? w.in_proj_weight.data : w.q_proj_weight.data;
-  const float* wk = w.in_proj_weight.data ? w.in_proj_weight.data + E * E : w.k_proj_weight.data;
-  const float* wv = w.in_proj_weight.data ? w.in_proj_weight.data + 2 * E * E : w.v_proj_weight.data;
+  // Projections (16-bit matrices widened first).
+  const std::vector<float> in_proj = as_floats(w.in_proj_weight), q_proj = as_floats(w.q_proj_weight),
+                           k_proj = as_floats(w.k_proj_weight), v_proj = as_floats(w.v_proj_weight),
+                           out_proj = as_floats(w.out_proj_weight);
+  const float* wq = w.in_proj_weight.data ? in_proj.data() : q_proj.data();
+  const float* wk = w.in_proj_weight.data ? in_proj.data() + E * E : k_proj.data();
+  const float* wv = w.in_proj_weight.data ? in_proj.data() + 2 * E * E : v_proj.data();
   const float* bq = c.bias ? w.in_proj_bias.data : nullptr;
   const float* bk = c.bias ? w.in_proj_bias.data + E : nullptr;
   const float* bv = c.bias ? w.in_proj_bias.data + E + E_kv : nullptr;
@@ -123,7 +139,7 @@ void reference_forward(const AttentionConfig& c, const AttentionWeights& w, cons
 
   if (out.context) std::copy(ctx.begin(), ctx.end(), out.context);
   const std::vector<double> y =
-      linear(ctx.data(), B * Lq, E, w.out_proj_weight.data, c.bias && c.out_bias ? w.out_proj_bias.data : nullptr, E);
+      linear(ctx.data(), B * Lq, E, out_proj.data(), c.bias && c.out_bias ? w.out_proj_bias.data : nullptr, E);
   for (size_t n = 0; n < y.size(); ++n) out.output[n] = float(y[n]);
 }
 

@@ -30,6 +30,9 @@ void check_size(const Span& span, const char* name, const char* dim_names, std::
          shape_text(dims) + ", got " + std::to_string(span.size));
 }
 
+// What a matrix span holds, for messages.
+const char* unit(const MatrixSpan& span) { return span.format == kernels::WeightFormat::f32 ? "floats" : "values"; }
+
 void check_positive(int64_t value, const char* name) {
   if (value <= 0) fail(std::string(name) + ": expected a positive integer, got " + std::to_string(value));
 }
@@ -68,9 +71,9 @@ void validate_weights(const AttentionConfig& c, const AttentionWeights& w) {
     if (w.in_proj_weight.data)
       fail("in_proj_weight: only valid when num_kv_heads == num_heads (got num_kv_heads " + std::to_string(kv_heads) +
            ", num_heads " + std::to_string(c.num_heads) + "); pass q_proj_weight, k_proj_weight and v_proj_weight");
-    check_size(w.q_proj_weight, "q_proj_weight", "[E, E]", {e, e}, "floats");
-    check_size(w.k_proj_weight, "k_proj_weight", "[E_kv, kdim]", {e_kv, kdim}, "floats");
-    check_size(w.v_proj_weight, "v_proj_weight", "[E_kv, vdim]", {e_kv, vdim}, "floats");
+    check_size(w.q_proj_weight, "q_proj_weight", "[E, E]", {e, e}, unit(w.q_proj_weight));
+    check_size(w.k_proj_weight, "k_proj_weight", "[E_kv, kdim]", {e_kv, kdim}, unit(w.k_proj_weight));
+    check_size(w.v_proj_weight, "v_proj_weight", "[E_kv, vdim]", {e_kv, vdim}, unit(w.v_proj_weight));
     if (c.bias)
       check_size(w.in_proj_bias, "in_proj_bias", "[E + 2 E_kv]", {e + 2 * e_kv}, "floats");
     else if (w.in_proj_bias.data)
@@ -80,13 +83,13 @@ void validate_weights(const AttentionConfig& c, const AttentionWeights& w) {
       fail("in_proj_weight: only valid when kdim == vdim == embed_dim (got kdim " + std::to_string(kdim) + ", vdim " +
            std::to_string(vdim) + ", embed_dim " + std::to_string(e) +
            "); pass q_proj_weight, k_proj_weight and v_proj_weight");
-    check_size(w.in_proj_weight, "in_proj_weight", "[3E, E]", {3 * e, e}, "floats");
+    check_size(w.in_proj_weight, "in_proj_weight", "[3E, E]", {3 * e, e}, unit(w.in_proj_weight));
   } else {
-    check_size(w.q_proj_weight, "q_proj_weight", "[E, E]", {e, e}, "floats");
-    check_size(w.k_proj_weight, "k_proj_weight", "[E, kdim]", {e, kdim}, "floats");
-    check_size(w.v_proj_weight, "v_proj_weight", "[E, vdim]", {e, vdim}, "floats");
+    check_size(w.q_proj_weight, "q_proj_weight", "[E, E]", {e, e}, unit(w.q_proj_weight));
+    check_size(w.k_proj_weight, "k_proj_weight", "[E, kdim]", {e, kdim}, unit(w.k_proj_weight));
+    check_size(w.v_proj_weight, "v_proj_weight", "[E, vdim]", {e, vdim}, unit(w.v_proj_weight));
   }
-  check_size(w.out_proj_weight, "out_proj.weight", "[E, E]", {e, e}, "floats");
+  check_size(w.out_proj_weight, "out_proj.weight", "[E, E]", {e, e}, unit(w.out_proj_weight));
   if (c.bias) {
     if (kv_heads == c.num_heads) check_size(w.in_proj_bias, "in_proj_bias", "[3E]", {3 * e}, "floats");
     if (c.out_bias)

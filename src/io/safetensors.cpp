@@ -142,43 +142,18 @@ const char* dtype_name(Dtype dtype) { return dtype_entry(dtype).name; }
 size_t dtype_size(Dtype dtype) { return dtype_entry(dtype).size; }
 bool dtype_converts_to_f32(Dtype dtype) { return dtype == Dtype::F32 || dtype == Dtype::F16 || dtype == Dtype::BF16; }
 
-float half_to_float(uint16_t bits) {
-  const uint32_t sign = static_cast<uint32_t>(bits & 0x8000) << 16;
-  const uint32_t exponent = (bits >> 10) & 0x1F;
-  const uint32_t mantissa = bits & 0x3FF;
-  uint32_t out;
-  if (exponent == 0x1F) {
-    out = sign | 0x7F800000u | (mantissa << 13);  // infinity, or NaN with its payload kept
-  } else if (exponent != 0) {
-    out = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);  // normal: rebias the exponent
-  } else if (mantissa == 0) {
-    out = sign;  // +-0
-  } else {
-    // Subnormal half: mantissa * 2^-24, a normal float. Shift the leading 1 up to bit 10 and lower
-    // the exponent once per shift.
-    uint32_t m = mantissa;
-    int32_t e = 127 - 15 + 1;
-    while ((m & 0x400) == 0) {
-      m <<= 1;
-      --e;
-    }
-    out = sign | (static_cast<uint32_t>(e) << 23) | ((m & 0x3FF) << 13);
-  }
-  float value;
-  std::memcpy(&value, &out, sizeof value);
-  return value;
-}
-
-float bfloat16_to_float(uint16_t bits) {
-  const uint32_t out = static_cast<uint32_t>(bits) << 16;  // bfloat16 is the top half of a float32
-  float value;
-  std::memcpy(&value, &out, sizeof value);
-  return value;
-}
-
 SafetensorsFile SafetensorsFile::parse(const uint8_t* data, size_t size, const SafetensorsLimits& limits) {
-  if (data == nullptr && size != 0) fail("no buffer");
+  return parse_header(data, size, size, limits);
+}
+
+SafetensorsFile SafetensorsFile::parse_header(const uint8_t* data, size_t available, uint64_t size,
+                                              const SafetensorsLimits& limits) {
+  if (data == nullptr && available != 0) fail("no buffer");
+  if (available > size)
+    fail("expected at most the file's " + std::to_string(size) + " bytes, got " + std::to_string(available));
   if (size < 8) fail("file of " + std::to_string(size) + " bytes is shorter than the 8-byte header length");
+  if (available < 8)
+    fail("expected the first 8 bytes of the file (the header length), got " + std::to_string(available));
   // A PyTorch checkpoint (pytorch_model.bin) is a zip archive (torch >= 1.6) or a raw pickle: say so and
   // how to convert it, rather than "header length ... is larger than ...".
   const bool zip = data[0] == 'P' && data[1] == 'K' && data[2] == 3 && data[3] == 4;
@@ -195,6 +170,9 @@ SafetensorsFile SafetensorsFile::parse(const uint8_t* data, size_t size, const S
   if (header_size > size - 8)
     fail("header length " + std::to_string(header_size) + " is larger than the " + std::to_string(size - 8) +
          " bytes after the length field (file size " + std::to_string(size) + ")");
+  if (header_size > available - 8)
+    fail("expected the whole header (" + std::to_string(8 + header_size) + " bytes), got the first " +
+         std::to_string(available));
 
   const std::string_view header_text(reinterpret_cast<const char*>(data + 8), static_cast<size_t>(header_size));
   json::Value header;
@@ -208,8 +186,8 @@ SafetensorsFile SafetensorsFile::parse(const uint8_t* data, size_t size, const S
 
   SafetensorsFile file;
   file.data_offset_ = 8 + header_size;
-  file.data_ = data + file.data_offset_;
-  file.data_size_ = size - static_cast<size_t>(file.data_offset_);
+  file.data_ = available == size ? data + file.data_offset_ : nullptr;  // null: read a tensor at a time
+  file.data_size_ = static_cast<size_t>(size - file.data_offset_);
   if (header.object.size() > limits.max_tensors + 1)
     fail("header: more than the limit of " + std::to_string(limits.max_tensors) + " tensors");
 
@@ -249,6 +227,13 @@ const TensorInfo* SafetensorsFile::find(std::string_view name) const {
 }
 
 const uint8_t* SafetensorsFile::tensor_bytes(const TensorInfo& tensor) const {
+  if (data_ == nullptr && data_size_ != 0)
+    fail(tensor_label(tensor.name) + ": the data area is not in memory (parse_header): read its bytes apart");
+  check_range(tensor);
+  return data_ + tensor.begin;
+}
+
+void SafetensorsFile::check_range(const TensorInfo& tensor) const {
   // Re-checked so that a TensorInfo from another file (or edited by the caller) cannot read out of
   // bounds.
   if (tensor.begin > tensor.end || tensor.end > data_size_ || tensor.num_elements > data_size_ ||
@@ -256,7 +241,6 @@ const uint8_t* SafetensorsFile::tensor_bytes(const TensorInfo& tensor) const {
     fail(tensor_label(tensor.name) + ": byte range [" + std::to_string(tensor.begin) + ", " +
          std::to_string(tensor.end) + ") does not belong to this file's data area of " + std::to_string(data_size_) +
          " bytes");
-  return data_ + tensor.begin;
 }
 
 std::vector<float> SafetensorsFile::read_f32(const TensorInfo& tensor) const {
@@ -266,8 +250,32 @@ std::vector<float> SafetensorsFile::read_f32(const TensorInfo& tensor) const {
   return out;
 }
 
+std::vector<uint16_t> SafetensorsFile::read_bits16(const TensorInfo& tensor) const {
+  return read_bits16(tensor, tensor_bytes(tensor));  // validates num_elements before the allocation
+}
+
+std::vector<float> SafetensorsFile::read_f32(const TensorInfo& tensor, const uint8_t* bytes) const {
+  check_range(tensor);  // validates num_elements before the allocation
+  std::vector<float> out(static_cast<size_t>(tensor.num_elements));
+  decode_f32(tensor, bytes, out.data(), out.size());
+  return out;
+}
+
+std::vector<uint16_t> SafetensorsFile::read_bits16(const TensorInfo& tensor, const uint8_t* bytes) const {
+  check_range(tensor);
+  if (tensor.dtype != Dtype::F16 && tensor.dtype != Dtype::BF16)
+    fail(tensor_label(tensor.name) + ": expected dtype F16 or BF16 for 16-bit weights, got " +
+         dtype_name(tensor.dtype));
+  std::vector<uint16_t> out(static_cast<size_t>(tensor.num_elements));
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint16_t>(bytes[2 * i] | bytes[2 * i + 1] << 8);
+  return out;
+}
+
 void SafetensorsFile::read_f32(const TensorInfo& tensor, float* out, size_t out_size) const {
-  const uint8_t* bytes = tensor_bytes(tensor);
+  decode_f32(tensor, tensor_bytes(tensor), out, out_size);
+}
+
+void SafetensorsFile::decode_f32(const TensorInfo& tensor, const uint8_t* bytes, float* out, size_t out_size) const {
   if (!dtype_converts_to_f32(tensor.dtype))
     fail(tensor_label(tensor.name) + ": unsupported dtype " + dtype_name(tensor.dtype) +
          " (only F32, F16 and BF16 convert to float32)");

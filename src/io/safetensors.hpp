@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "errors.hpp"
+#include "kernels/widen.hpp"
 
 namespace mha {
 
@@ -54,6 +55,13 @@ class SafetensorsFile {
   // alive and unchanged for as long as the object (or a copy of it) is used; it is never written.
   static SafetensorsFile parse(const uint8_t* data, size_t size, const SafetensorsLimits& limits = {});
 
+  // The same checks with only the start of a file in memory: `available` bytes of a file of `size` bytes, at
+  // least the header. The tensors' bytes are then read apart, one tensor at a time (a model loads without
+  // holding the whole file): tensor_bytes() and the one-argument readers throw FormatError, the readers
+  // below that take the tensor's bytes work.
+  static SafetensorsFile parse_header(const uint8_t* data, size_t available, uint64_t size,
+                                      const SafetensorsLimits& limits = {});
+
   // Tensors in header order.
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
   // nullptr when there is no tensor of that name.
@@ -71,12 +79,22 @@ class SafetensorsFile {
   // Same into a caller's buffer of exactly tensor.num_elements floats (FormatError otherwise).
   void read_f32(const TensorInfo& tensor, float* out, size_t out_size) const;
 
+  // The raw 16-bit values of an F16 or BF16 tensor (little-endian), for weights kept 16-bit in memory.
+  // Throws FormatError for other dtypes.
+  std::vector<uint16_t> read_bits16(const TensorInfo& tensor) const;
+
+  // read_f32 and read_bits16 over the tensor's own bytes (end - begin of them) held apart from the file.
+  std::vector<float> read_f32(const TensorInfo& tensor, const uint8_t* bytes) const;
+  std::vector<uint16_t> read_bits16(const TensorInfo& tensor, const uint8_t* bytes) const;
+
   // Where the data area starts in the file (8 + header length) and its size.
   uint64_t data_offset() const { return data_offset_; }
   size_t data_size() const { return data_size_; }
 
  private:
-  const uint8_t* data_ = nullptr;  // start of the data area in the caller's buffer
+  void check_range(const TensorInfo& tensor) const;  // FormatError unless the tensor's range is in the data area
+  void decode_f32(const TensorInfo& tensor, const uint8_t* bytes, float* out, size_t out_size) const;
+  const uint8_t* data_ = nullptr;  // start of the data area in the caller's buffer; null after parse_header()
   size_t data_size_ = 0;
   uint64_t data_offset_ = 0;
   std::vector<TensorInfo> tensors_;
@@ -84,8 +102,8 @@ class SafetensorsFile {
   std::map<std::string, std::string> metadata_;
 };
 
-// Exact conversions of one value (exposed for tests and for other readers).
-float half_to_float(uint16_t bits);
-float bfloat16_to_float(uint16_t bits);
+// Exact conversions of one value (kernels/widen.hpp; exposed here for tests and for other readers).
+using kernels::bfloat16_to_float;
+using kernels::half_to_float;
 
 }  // namespace mha

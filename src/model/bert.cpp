@@ -102,8 +102,8 @@ class TensorReader {
         find({p + name + ".bias", name + ".bias", p + name + ".beta", name + ".beta"}, name + ".bias", {width});
     if (!w) missing(name + ".weight", " (also looked for " + p + name + ".weight and .gamma)");
     if (!b) missing(name + ".bias", " (also looked for " + p + name + ".bias and .beta)");
-    weight = std::move(w->values);
-    bias = std::move(b->values);
+    weight = w->floats();
+    bias = b->floats();
   }
   std::optional<NamedTensor> head(const std::string& name, const std::vector<int64_t>& shape) const {
     return find({name, names_.prefix + name}, name, shape);
@@ -141,7 +141,8 @@ void apply_activation(EncoderActivation activation, float* x, int64_t n) {
 // A nn.Linear (weight [N, K], bias [N]) packed as the gemm's B = W^T [K, N].
 void pack_linear(PackedMatrix& out, const NamedTensor& weight, const NamedTensor& bias) {
   const int32_t n = int32_t(weight.shape[0]), k = int32_t(weight.shape[1]);
-  kernels::gemm_pack(out, weight.values.data(), 1, k, k, n, bias.values.data());
+  const std::vector<float> bias_values = bias.floats();
+  pack_tensor(out, weight, 1, k, k, n, &bias_values);
 }
 
 struct Block {
@@ -157,8 +158,8 @@ struct Block {
 
 struct BertModel::State {
   BertConfig config;
-  std::vector<float> word_embedding;                              // [V, E]
-  std::vector<float> position_embedding;                          // [P, E]
+  EmbeddingTable word_embedding;                                  // [V, E] (packed as word^T: the tied decoder)
+  EmbeddingTable position_embedding;                              // [P, E]
   std::vector<float> token_type_embedding;                        // [types, E] (empty for DistilBERT)
   std::vector<float> embedding_norm_weight, embedding_norm_bias;  // [E]
   std::vector<Block> blocks;
@@ -167,7 +168,8 @@ struct BertModel::State {
   bool has_head = false;
   PackedMatrix head_transform;                          // [E, E] + bias
   std::vector<float> head_norm_weight, head_norm_bias;  // [E]
-  PackedMatrix decoder;                                 // word^T (or the file's decoder)^T [E, V] + bias [V]
+  PackedMatrix decoder;                                 // the file's own decoder^T [E, V]; empty = word^T (tied)
+  std::vector<float> decoder_bias;                      // [V]
   // Work buffers of the last run.
   int32_t length = 0;
   std::vector<float> hidden;         // [T, E] the residual stream
@@ -175,6 +177,8 @@ struct BertModel::State {
   std::vector<float> ffn_hidden;     // [T, I]
   std::vector<uint8_t> key_padding;  // [T] 1 = ignore that key
   std::vector<float> block_inputs;   // [L, T, E] each block's input, for layer_qkv
+  std::vector<float> position_row;   // [E] position[t] widened
+  const PackedMatrix& decoder_weight() const { return decoder.rows ? decoder : word_embedding.transposed; }
 };
 
 BertModel::BertModel() : state_(std::make_unique<State>()) {}
@@ -186,6 +190,26 @@ bool BertModel::has_mlm_head() const { return state_->has_head; }
 bool BertModel::has_pooler() const { return state_->has_pooler; }
 int32_t BertModel::last_length() const { return state_->length; }
 
+size_t BertModel::weight_bytes() const {
+  const State& s = *state_;
+  size_t bytes = s.word_embedding.memory_bytes() + s.position_embedding.memory_bytes() + s.decoder.memory_bytes() +
+                 s.head_transform.memory_bytes() +
+                 vector_bytes(s.token_type_embedding, s.embedding_norm_weight, s.embedding_norm_bias, s.pooler_weight,
+                              s.pooler_bias, s.head_norm_weight, s.head_norm_bias, s.decoder_bias);
+  for (const Block& b : s.blocks)
+    bytes += b.attention.weight_bytes() + b.ffn_in.memory_bytes() + b.ffn_out.memory_bytes() +
+             vector_bytes(b.attention_norm_weight, b.attention_norm_bias, b.output_norm_weight, b.output_norm_bias);
+  return bytes;
+}
+
+size_t BertModel::memory_bytes() const {
+  const State& s = *state_;
+  size_t bytes = weight_bytes() +
+                 vector_bytes(s.hidden, s.attention_out, s.ffn_hidden, s.key_padding, s.block_inputs, s.position_row);
+  for (const Block& b : s.blocks) bytes += b.attention.memory_bytes() - b.attention.weight_bytes();
+  return bytes;
+}
+
 BertModel BertModel::load(const BertConfig& config, const TensorLookup& lookup) {
   BertModel model;
   State& s = *model.state_;
@@ -194,10 +218,10 @@ BertModel BertModel::load(const BertConfig& config, const TensorLookup& lookup) 
   const TensorReader reader(lookup, n);
   const int64_t E = config.hidden_size, V = config.vocab_size, P = config.max_position_embeddings,
                 I = config.intermediate_size;
-  s.word_embedding = reader.base(std::string(n.word) + ".weight", {V, E}).values;
-  s.position_embedding = reader.base(std::string(n.position) + ".weight", {P, E}).values;
+  s.word_embedding.load(reader.base(std::string(n.word) + ".weight", {V, E}));
+  s.position_embedding.load(reader.base(std::string(n.position) + ".weight", {P, E}));
   if (config.architecture == EncoderArchitecture::bert)
-    s.token_type_embedding = reader.base(std::string(n.token_type) + ".weight", {config.type_vocab_size, E}).values;
+    s.token_type_embedding = reader.base(std::string(n.token_type) + ".weight", {config.type_vocab_size, E}).floats();
   reader.norm(n.embedding_norm, E, s.embedding_norm_weight, s.embedding_norm_bias);
 
   s.blocks.reserve(config.num_hidden_layers);
@@ -213,15 +237,18 @@ BertModel BertModel::load(const BertConfig& config, const TensorLookup& lookup) 
     const auto [v, v_bias] = linear(n.value, E, E);
     const auto [o, o_bias] = linear(n.attention_out, E, E);
     // in_proj [3E, E] = rows of W_q, W_k, W_v (nn.MultiheadAttention's layout)
-    std::vector<float> in_proj, in_bias;
-    for (const NamedTensor* w : {&q, &k, &v}) in_proj.insert(in_proj.end(), w->values.begin(), w->values.end());
-    for (const NamedTensor* b : {&q_bias, &k_bias, &v_bias})
-      in_bias.insert(in_bias.end(), b->values.begin(), b->values.end());
+    const NamedTensor in_proj = stacked_rows({&q, &k, &v});
+    std::vector<float> in_bias;
+    for (const NamedTensor* b : {&q_bias, &k_bias, &v_bias}) {
+      const std::vector<float> values = b->floats();
+      in_bias.insert(in_bias.end(), values.begin(), values.end());
+    }
+    const std::vector<float> out_bias = o_bias.floats();
     AttentionWeights w;
-    w.in_proj_weight = {in_proj.data(), in_proj.size()};
+    w.in_proj_weight = in_proj.matrix();
     w.in_proj_bias = {in_bias.data(), in_bias.size()};
-    w.out_proj_weight = {o.values.data(), o.values.size()};
-    w.out_proj_bias = {o_bias.values.data(), o_bias.values.size()};
+    w.out_proj_weight = o.matrix();
+    w.out_proj_bias = {out_bias.data(), out_bias.size()};
     block.attention.load_weights(w);
     reader.norm(p + n.attention_norm, E, block.attention_norm_weight, block.attention_norm_bias);
     const auto [ffn_in, ffn_in_bias] = linear(n.ffn_in, I, E);
@@ -236,8 +263,8 @@ BertModel BertModel::load(const BertConfig& config, const TensorLookup& lookup) 
     std::optional<NamedTensor> bias = reader.find_base(std::string(n.pooler) + ".bias", {E});
     if (weight && bias) {
       s.has_pooler = true;
-      s.pooler_weight = std::move(weight->values);
-      s.pooler_bias = std::move(bias->values);
+      s.pooler_weight = weight->floats();
+      s.pooler_bias = bias->floats();
     }
   }
   std::optional<NamedTensor> transform = reader.head(std::string(n.head_transform) + ".weight", {E, E});
@@ -250,8 +277,8 @@ BertModel BertModel::load(const BertConfig& config, const TensorLookup& lookup) 
     pack_linear(s.head_transform, *transform, *transform_bias);
     // The decoder is tied to the word embeddings; a file may still carry its own copy.
     const std::optional<NamedTensor> decoder = reader.head(std::string(n.decoder) + ".weight", {V, E});
-    const std::vector<float>& decoder_weight = decoder ? decoder->values : s.word_embedding;
-    kernels::gemm_pack(s.decoder, decoder_weight.data(), 1, E, int32_t(E), int32_t(V), decoder_bias->values.data());
+    if (decoder) pack_tensor(s.decoder, *decoder, 1, E, int32_t(E), int32_t(V));
+    s.decoder_bias = decoder_bias->floats();
     s.has_head = true;
   }
   return model;
@@ -300,11 +327,12 @@ void BertModel::run(const int32_t* tokens, int32_t count, const RunOptions& opti
   };
 
   // x = LN_emb(word[token] + position[t] + token_type[type])
+  s.position_row.resize(size_t(E));
   for (int32_t t = 0; t < T; ++t) {
-    const float* word_row = s.word_embedding.data() + int64_t(tokens[t]) * E;
-    const float* position_row = s.position_embedding.data() + int64_t(t) * E;
     float* x = s.hidden.data() + size_t(t) * E;
-    for (int32_t e = 0; e < E; ++e) x[e] = word_row[e] + position_row[e];
+    s.word_embedding.row(x, tokens[t]);
+    s.position_embedding.row(s.position_row.data(), t);
+    for (int32_t e = 0; e < E; ++e) x[e] += s.position_row[size_t(e)];
     if (!s.token_type_embedding.empty()) {
       const int32_t type = options.token_type_ids ? options.token_type_ids[t] : 0;
       kernels::add_scaled_row(x, s.token_type_embedding.data() + int64_t(type) * E, E, 1.0f);
@@ -376,7 +404,10 @@ void BertModel::run(const int32_t* tokens, int32_t count, const RunOptions& opti
     kernels::layer_norm(s.attention_out.data(), s.attention_out.data(), T, E, s.head_norm_weight.data(),
                         s.head_norm_bias.data(), c.layer_norm_eps);
     outputs.logits.resize(size_t(T) * V);
-    kernels::gemm(outputs.logits.data(), V, s.attention_out.data(), E, T, s.decoder);
+    // . word^T, then + bias: the gemm would add the bias in the same rounding step (acc * 1 + bias)
+    kernels::gemm(outputs.logits.data(), V, s.attention_out.data(), E, T, s.decoder_weight());
+    for (int32_t t = 0; t < T; ++t)
+      kernels::add_scaled_row(outputs.logits.data() + size_t(t) * V, s.decoder_bias.data(), V, 1.0f);
   }
   s.length = T;
 }
@@ -391,9 +422,10 @@ void BertModel::layer_qkv(int32_t layer, std::vector<float>& q, std::vector<floa
 
 // ---- scalar reference ------------------------------------------------------------------------------
 
-void bert_reference_forward(const BertConfig& c, const TensorLookup& lookup, const std::vector<int32_t>& tokens,
+void bert_reference_forward(const BertConfig& c, const TensorLookup& file_lookup, const std::vector<int32_t>& tokens,
                             const std::vector<int32_t>& token_type_ids, const std::vector<uint8_t>& attention_mask,
                             BertModel::RunOutputs& outputs) {
+  const TensorLookup lookup = float32_lookup(file_lookup);
   // Shapes: x [T, E]; per layer scores through reference_forward: weights [H, T, T]; ffn [T, I];
   // logits [T, V]; pooled [E].
   const TensorNames& n = names_of(c.architecture);

@@ -31,6 +31,10 @@ class BertModel {
   BertModel& operator=(BertModel&&) noexcept;
 
   const BertConfig& config() const;
+  // Bytes of the weights as held (F16/BF16 matrices and embedding tables 16-bit, the rest float32), and
+  // everything the model holds: the weights, the attention layers' scratch and the work buffers of the last run.
+  size_t weight_bytes() const;
+  size_t memory_bytes() const;
   bool has_mlm_head() const;
   bool has_pooler() const;
 

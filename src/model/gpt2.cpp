@@ -40,30 +40,19 @@ NamedTensor require(const TensorLookup& lookup, const std::string& name, const s
 
 }  // namespace
 
-TensorLookup safetensors_lookup(const SafetensorsFile& file) {
-  return [&file](const std::string& name) -> std::optional<NamedTensor> {
-    const TensorInfo* info = file.find(name);
-    if (!info) return std::nullopt;
-    if (!dtype_converts_to_f32(info->dtype))
-      throw FormatError("model.safetensors: " + name + ": expected dtype F32, F16 or BF16, got " +
-                        dtype_name(info->dtype));
-    return NamedTensor{info->shape, file.read_f32(*info)};
-  };
-}
-
 struct Gpt2Model::State {
   Gpt2Config config;
-  std::vector<float> token_embedding;     // wte [V, E]
-  std::vector<float> position_embedding;  // wpe [P, E]
+  EmbeddingTable token_embedding;     // wte [V, E], packed as wte^T [E, V]: also the LM head
+  EmbeddingTable position_embedding;  // wpe [P, E]
   std::vector<Block> blocks;
   std::vector<float> ln_f_weight, ln_f_bias;
-  PackedMatrix lm_head;  // wte^T [E, V]
   // Work buffers of the last run (T tokens run, `keys` positions seen: T + the cached ones).
   int32_t length = 0;        // positions of the last run() or of the cache after run_cached(); 0 = none
   bool last_cached = false;  // whether the last run went through the cache (where layer_qkv's inputs are)
   std::vector<float> residual, normed, attention_out, hidden;  // [T, E], [T, E], [T, E], [T, 4E]
   std::vector<float> ln_1_inputs;                              // [L, T, E] LN_1 outputs of run(), for layer_qkv
   std::vector<float> unreported_weights;                       // [T, keys] weights nobody asked for (see run)
+  std::vector<float> position_row;                             // [E] wpe[t] widened
 };
 
 Gpt2Model::Gpt2Model() : state_(std::make_unique<State>()) {}
@@ -73,48 +62,62 @@ Gpt2Model& Gpt2Model::operator=(Gpt2Model&&) noexcept = default;
 const Gpt2Config& Gpt2Model::config() const { return state_->config; }
 int32_t Gpt2Model::last_length() const { return state_->length; }
 
+size_t Gpt2Model::weight_bytes() const {
+  const State& s = *state_;
+  size_t bytes =
+      s.token_embedding.memory_bytes() + s.position_embedding.memory_bytes() + vector_bytes(s.ln_f_weight, s.ln_f_bias);
+  for (const Block& b : s.blocks)
+    bytes += vector_bytes(b.ln_1_weight, b.ln_1_bias, b.ln_2_weight, b.ln_2_bias) + b.attention.weight_bytes() +
+             b.mlp_fc.memory_bytes() + b.mlp_proj.memory_bytes();
+  return bytes;
+}
+
+size_t Gpt2Model::memory_bytes() const {
+  const State& s = *state_;
+  size_t bytes = weight_bytes() + vector_bytes(s.residual, s.normed, s.attention_out, s.hidden, s.ln_1_inputs,
+                                               s.unreported_weights, s.position_row);
+  for (const Block& b : s.blocks)
+    bytes += b.attention.memory_bytes() - b.attention.weight_bytes() +
+             vector_bytes(b.cache.keys, b.cache.values, b.cached_ln_1_out);
+  return bytes;
+}
+
 Gpt2Model Gpt2Model::load(const Gpt2Config& config, const TensorLookup& lookup) {
   Gpt2Model model;
   State& s = *model.state_;
   s.config = config;
   const int64_t E = config.n_embd, V = config.vocab_size, P = config.n_positions;
-  s.token_embedding = require(lookup, "wte.weight", {V, E}).values;
-  s.position_embedding = require(lookup, "wpe.weight", {P, E}).values;
-  s.ln_f_weight = require(lookup, "ln_f.weight", {E}).values;
-  s.ln_f_bias = require(lookup, "ln_f.bias", {E}).values;
-  kernels::gemm_pack(s.lm_head, s.token_embedding.data(), 1, E, int32_t(E), int32_t(V));
+  s.token_embedding.load(require(lookup, "wte.weight", {V, E}));
+  s.position_embedding.load(require(lookup, "wpe.weight", {P, E}));
+  s.ln_f_weight = require(lookup, "ln_f.weight", {E}).floats();
+  s.ln_f_bias = require(lookup, "ln_f.bias", {E}).floats();
 
   s.blocks.reserve(config.n_layer);
   for (int32_t layer = 0; layer < config.n_layer; ++layer) {
     const std::string p = "h." + std::to_string(layer) + ".";
     Block& block = s.blocks.emplace_back(AttentionConfig{config.n_embd, config.n_head, 0, 0, true});
-    block.ln_1_weight = require(lookup, p + "ln_1.weight", {E}).values;
-    block.ln_1_bias = require(lookup, p + "ln_1.bias", {E}).values;
-    block.ln_2_weight = require(lookup, p + "ln_2.weight", {E}).values;
-    block.ln_2_bias = require(lookup, p + "ln_2.bias", {E}).values;
+    block.ln_1_weight = require(lookup, p + "ln_1.weight", {E}).floats();
+    block.ln_1_bias = require(lookup, p + "ln_1.bias", {E}).floats();
+    block.ln_2_weight = require(lookup, p + "ln_2.weight", {E}).floats();
+    block.ln_2_bias = require(lookup, p + "ln_2.bias", {E}).floats();
     // Conv1D stores W as [in, out]; nn.MultiheadAttention wants in_proj_weight [3E, E] = W^T.
-    const NamedTensor c_attn = require(lookup, p + "attn.c_attn.weight", {E, 3 * E});
-    const NamedTensor c_attn_bias = require(lookup, p + "attn.c_attn.bias", {3 * E});
-    const NamedTensor c_proj = require(lookup, p + "attn.c_proj.weight", {E, E});
-    const NamedTensor c_proj_bias = require(lookup, p + "attn.c_proj.bias", {E});
-    std::vector<float> in_proj(size_t(3 * E * E)), out_proj(size_t(E * E));
-    for (int64_t i = 0; i < E; ++i) {
-      for (int64_t o = 0; o < 3 * E; ++o) in_proj[o * E + i] = c_attn.values[i * 3 * E + o];
-      for (int64_t o = 0; o < E; ++o) out_proj[o * E + i] = c_proj.values[i * E + o];
-    }
+    const NamedTensor in_proj = transposed(require(lookup, p + "attn.c_attn.weight", {E, 3 * E}));
+    const std::vector<float> in_proj_bias = require(lookup, p + "attn.c_attn.bias", {3 * E}).floats();
+    const NamedTensor out_proj = transposed(require(lookup, p + "attn.c_proj.weight", {E, E}));
+    const std::vector<float> out_proj_bias = require(lookup, p + "attn.c_proj.bias", {E}).floats();
     AttentionWeights w;
-    w.in_proj_weight = {in_proj.data(), in_proj.size()};
-    w.in_proj_bias = {c_attn_bias.values.data(), c_attn_bias.values.size()};
-    w.out_proj_weight = {out_proj.data(), out_proj.size()};
-    w.out_proj_bias = {c_proj_bias.values.data(), c_proj_bias.values.size()};
+    w.in_proj_weight = in_proj.matrix();
+    w.in_proj_bias = {in_proj_bias.data(), in_proj_bias.size()};
+    w.out_proj_weight = out_proj.matrix();
+    w.out_proj_bias = {out_proj_bias.data(), out_proj_bias.size()};
     block.attention.load_weights(w);
     // MLP weights are already [in, out], the gemm's B layout.
     const NamedTensor fc = require(lookup, p + "mlp.c_fc.weight", {E, 4 * E});
-    const NamedTensor fc_bias = require(lookup, p + "mlp.c_fc.bias", {4 * E});
+    const std::vector<float> fc_bias = require(lookup, p + "mlp.c_fc.bias", {4 * E}).floats();
     const NamedTensor proj = require(lookup, p + "mlp.c_proj.weight", {4 * E, E});
-    const NamedTensor proj_bias = require(lookup, p + "mlp.c_proj.bias", {E});
-    kernels::gemm_pack(block.mlp_fc, fc.values.data(), 4 * E, 1, int32_t(E), int32_t(4 * E), fc_bias.values.data());
-    kernels::gemm_pack(block.mlp_proj, proj.values.data(), E, 1, int32_t(4 * E), int32_t(E), proj_bias.values.data());
+    const std::vector<float> proj_bias = require(lookup, p + "mlp.c_proj.bias", {E}).floats();
+    pack_tensor(block.mlp_fc, fc, 4 * E, 1, int32_t(E), int32_t(4 * E), &fc_bias);
+    pack_tensor(block.mlp_proj, proj, E, 1, int32_t(4 * E), int32_t(E), &proj_bias);
   }
   return model;
 }
@@ -159,10 +162,12 @@ void Gpt2Model::forward(const int32_t* tokens, int32_t count, const RunOptions& 
   outputs.attention.resize(options.attention ? size_t(L) * H * T * keys : 0);
 
   // x = wte[token] + wpe[position]
+  s.position_row.resize(size_t(E));
   for (int32_t t = 0; t < T; ++t) {
-    const float* token_row = s.token_embedding.data() + int64_t(tokens[t]) * E;
-    const float* position_row = s.position_embedding.data() + int64_t(cached + t) * E;
-    for (int32_t e = 0; e < E; ++e) s.residual[size_t(t) * E + e] = token_row[e] + position_row[e];
+    float* x = s.residual.data() + size_t(t) * E;
+    s.token_embedding.row(x, tokens[t]);
+    s.position_embedding.row(s.position_row.data(), cached + t);
+    for (int32_t e = 0; e < E; ++e) x[e] += s.position_row[size_t(e)];
   }
   for (int32_t layer = 0; layer < L; ++layer) {
     Block& block = s.blocks[layer];
@@ -199,7 +204,7 @@ void Gpt2Model::forward(const int32_t* tokens, int32_t count, const RunOptions& 
   kernels::layer_norm(s.normed.data(), s.residual.data() + size_t(first) * E, rows, E, s.ln_f_weight.data(),
                       s.ln_f_bias.data(), c.layer_norm_epsilon);
   outputs.logits.resize(size_t(rows) * V);
-  kernels::gemm(outputs.logits.data(), V, s.normed.data(), E, rows, s.lm_head);
+  kernels::gemm(outputs.logits.data(), V, s.normed.data(), E, rows, s.token_embedding.transposed);
   s.length = keys;
 }
 

@@ -3,31 +3,19 @@
 //   for each block: x += Attn(LN_1(x)) (causal); x += MLP(LN_2(x))   MLP = c_proj(gelu_tanh(c_fc(.)))
 //   logits = LN_f(x) . wte^T                                         [T, V] (tied LM head)
 // Weights come from Hugging Face GPT-2 tensor names and Conv1D layouts ([in, out]), with or without
-// the "transformer." prefix; see load().
+// the "transformer." prefix; see load(). F16/BF16 weights stay 16-bit; wte is held once, as the LM head's
+// packed wte^T, and its rows are widened from there on lookup.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "io/safetensors.hpp"
 #include "model/gpt2_config.hpp"
+#include "model/weights.hpp"  // NamedTensor, TensorLookup, safetensors_lookup
 
 namespace mha {
-
-struct NamedTensor {
-  std::vector<int64_t> shape;
-  std::vector<float> values;  // row-major, converted to f32
-};
-// Returns the tensor of that name, or nothing when the file has no such tensor.
-using TensorLookup = std::function<std::optional<NamedTensor>(const std::string& name)>;
-
-// A lookup over a parsed safetensors file (F32/F16/BF16 converted to f32 one tensor at a time).
-// The file object must outlive the lookup.
-TensorLookup safetensors_lookup(const SafetensorsFile& file);
 
 class Gpt2Model {
  public:
@@ -39,6 +27,10 @@ class Gpt2Model {
   Gpt2Model& operator=(Gpt2Model&&) noexcept;
 
   const Gpt2Config& config() const;
+  // Bytes of the weights as held (F16/BF16 matrices and embedding tables 16-bit, norms and biases float32), and
+  // everything the model holds: the weights, the attention layers' scratch and the work buffers of the last run.
+  size_t weight_bytes() const;
+  size_t memory_bytes() const;
 
   struct RunOptions {
     bool attention = true;                  // fill RunOutputs::attention (the logits are the same either way)

@@ -39,27 +39,36 @@ NamedTensor require(const TensorLookup& lookup, const std::string& name, const s
 
 TensorLookup sharded_safetensors_lookup(const SafetensorsIndex& index,
                                         const std::map<std::string, const SafetensorsFile*>& shards) {
+  std::map<std::string, TensorLookup> lookups;
+  for (const auto& [name, file] : shards)
+    if (file) lookups[name] = safetensors_lookup(*file);
+  return sharded_safetensors_lookup(index, lookups);
+}
+
+TensorLookup sharded_safetensors_lookup(const SafetensorsIndex& index,
+                                        const std::map<std::string, TensorLookup>& shards) {
   for (const std::string& shard : index.shards)
-    if (shards.find(shard) == shards.end() || shards.at(shard) == nullptr)
+    if (shards.find(shard) == shards.end() || !shards.at(shard))
       throw FormatError("model.safetensors.index.json: the shard " + io_detail::quoted(shard) +
                         " named by weight_map was not given");
   return [index, shards](const std::string& name) -> std::optional<NamedTensor> {
     const auto entry = index.weight_map.find(name);
     if (entry == index.weight_map.end()) return std::nullopt;
-    const SafetensorsFile& file = *shards.at(entry->second);
-    if (file.find(name) == nullptr)
+    std::optional<NamedTensor> tensor = shards.at(entry->second)(name);
+    if (!tensor)
       throw FormatError(entry->second + ": expected tensor " + name + " (model.safetensors.index.json puts it here), " +
                         "got a shard without it");
-    return safetensors_lookup(file)(name);
+    return tensor;
   };
 }
 
 struct LlamaModel::State {
   LlamaConfig config;
-  std::vector<float> embed_tokens;  // [V, E]
+  EmbeddingTable embed_tokens;  // [V, E], packed as its transpose: also the LM head when tied
   std::vector<Layer> layers;
   std::vector<float> final_norm;  // [E]
-  PackedMatrix lm_head;           // lm_head^T [E, V]
+  PackedMatrix lm_head;           // lm_head^T [E, V] (empty when tied)
+  const PackedMatrix& head() const { return config.tie_word_embeddings ? embed_tokens.transposed : lm_head; }
   // Work buffers of the last run.
   std::vector<float> residual, normed, attention_out, gate, up;  // [T, E], [T, E], [T, E], [T, I], [T, I]
   std::vector<float> unreported_weights;                         // [T, T] weights nobody asked for (see run)
@@ -77,14 +86,10 @@ LlamaModel LlamaModel::load(const LlamaConfig& config, const TensorLookup& looku
   s.config = config;
   const int64_t E = config.hidden_size, V = config.vocab_size, I = config.intermediate_size;
   const int64_t E_kv = int64_t(config.num_key_value_heads) * config.head_dim;
-  s.embed_tokens = require(lookup, "model.embed_tokens.weight", {V, E}).values;
-  s.final_norm = require(lookup, "model.norm.weight", {E}).values;
-  if (config.tie_word_embeddings) {
-    kernels::gemm_pack(s.lm_head, s.embed_tokens.data(), 1, E, int32_t(E), int32_t(V));
-  } else {
-    const NamedTensor lm_head = require(lookup, "lm_head.weight", {V, E});
-    kernels::gemm_pack(s.lm_head, lm_head.values.data(), 1, E, int32_t(E), int32_t(V));
-  }
+  s.embed_tokens.load(require(lookup, "model.embed_tokens.weight", {V, E}));
+  s.final_norm = require(lookup, "model.norm.weight", {E}).floats();
+  if (!config.tie_word_embeddings)
+    pack_tensor(s.lm_head, require(lookup, "lm_head.weight", {V, E}), 1, E, int32_t(E), int32_t(V));
 
   AttentionConfig attention_config{int32_t(E), config.num_attention_heads, 0, 0, config.qkv_bias};
   attention_config.num_kv_heads = config.num_key_value_heads;
@@ -94,39 +99,39 @@ LlamaModel LlamaModel::load(const LlamaConfig& config, const TensorLookup& looku
   for (int32_t index = 0; index < config.num_hidden_layers; ++index) {
     const std::string p = "model.layers." + std::to_string(index) + ".";
     Layer& layer = s.layers.emplace_back(attention_config);
-    layer.input_norm = require(lookup, p + "input_layernorm.weight", {E}).values;
-    layer.post_attention_norm = require(lookup, p + "post_attention_layernorm.weight", {E}).values;
+    layer.input_norm = require(lookup, p + "input_layernorm.weight", {E}).floats();
+    layer.post_attention_norm = require(lookup, p + "post_attention_layernorm.weight", {E}).floats();
     const NamedTensor q = require(lookup, p + "self_attn.q_proj.weight", {E, E});
     const NamedTensor k = require(lookup, p + "self_attn.k_proj.weight", {E_kv, E});
     const NamedTensor v = require(lookup, p + "self_attn.v_proj.weight", {E_kv, E});
     const NamedTensor o = require(lookup, p + "self_attn.o_proj.weight", {E, E});
     AttentionWeights w;
-    w.q_proj_weight = {q.values.data(), q.values.size()};
-    w.k_proj_weight = {k.values.data(), k.values.size()};
-    w.v_proj_weight = {v.values.data(), v.values.size()};
-    w.out_proj_weight = {o.values.data(), o.values.size()};
+    w.q_proj_weight = q.matrix();
+    w.k_proj_weight = k.matrix();
+    w.v_proj_weight = v.matrix();
+    w.out_proj_weight = o.matrix();
     std::vector<float> qkv_bias;  // [E + 2 E_kv]: q, k, v
-    NamedTensor o_bias;
+    std::vector<float> o_bias;
     if (config.qkv_bias) {
       for (const auto& [name, size] :
            {std::pair<const char*, int64_t>{"q_proj", E}, {"k_proj", E_kv}, {"v_proj", E_kv}}) {
-        const NamedTensor bias = require(lookup, p + "self_attn." + name + ".bias", {size});
-        qkv_bias.insert(qkv_bias.end(), bias.values.begin(), bias.values.end());
+        const std::vector<float> bias = require(lookup, p + "self_attn." + name + ".bias", {size}).floats();
+        qkv_bias.insert(qkv_bias.end(), bias.begin(), bias.end());
       }
       w.in_proj_bias = {qkv_bias.data(), qkv_bias.size()};
     }
     if (config.o_bias) {
-      o_bias = require(lookup, p + "self_attn.o_proj.bias", {E});
-      w.out_proj_bias = {o_bias.values.data(), o_bias.values.size()};
+      o_bias = require(lookup, p + "self_attn.o_proj.bias", {E}).floats();
+      w.out_proj_bias = {o_bias.data(), o_bias.size()};
     }
     layer.attention.load_weights(w);
     // nn.Linear W [out, in] packed as W^T [in, out]
     const NamedTensor gate = require(lookup, p + "mlp.gate_proj.weight", {I, E});
     const NamedTensor up = require(lookup, p + "mlp.up_proj.weight", {I, E});
     const NamedTensor down = require(lookup, p + "mlp.down_proj.weight", {E, I});
-    kernels::gemm_pack(layer.gate, gate.values.data(), 1, E, int32_t(E), int32_t(I));
-    kernels::gemm_pack(layer.up, up.values.data(), 1, E, int32_t(E), int32_t(I));
-    kernels::gemm_pack(layer.down, down.values.data(), 1, I, int32_t(I), int32_t(E));
+    pack_tensor(layer.gate, gate, 1, E, int32_t(E), int32_t(I));
+    pack_tensor(layer.up, up, 1, E, int32_t(E), int32_t(I));
+    pack_tensor(layer.down, down, 1, I, int32_t(I), int32_t(E));
   }
   return model;
 }
@@ -144,6 +149,24 @@ void LlamaModel::clear_cache() { truncate_cache(0); }
 void LlamaModel::truncate_cache(int32_t length) {
   const int32_t kept = std::clamp(length, 0, cached_length());
   for (Layer& layer : state_->layers) layer.cache.truncate(kept);
+}
+
+size_t LlamaModel::weight_bytes() const {
+  const State& s = *state_;
+  size_t bytes = s.embed_tokens.memory_bytes() + s.lm_head.memory_bytes() + vector_bytes(s.final_norm);
+  for (const Layer& l : s.layers)
+    bytes += vector_bytes(l.input_norm, l.post_attention_norm) + l.attention.weight_bytes() + l.gate.memory_bytes() +
+             l.up.memory_bytes() + l.down.memory_bytes();
+  return bytes;
+}
+
+size_t LlamaModel::memory_bytes() const {
+  const State& s = *state_;
+  size_t bytes =
+      weight_bytes() + vector_bytes(s.residual, s.normed, s.attention_out, s.gate, s.up, s.unreported_weights);
+  for (const Layer& l : s.layers)
+    bytes += l.attention.memory_bytes() - l.attention.weight_bytes() + vector_bytes(l.cache.keys, l.cache.values);
+  return bytes;
 }
 
 int32_t LlamaModel::cached_length() const { return state_->layers.empty() ? 0 : state_->layers[0].cache.length; }
@@ -169,8 +192,7 @@ void LlamaModel::forward(const int32_t* tokens, int32_t count, const RunOptions&
   };
 
   // x = embed_tokens[token]
-  for (int32_t t = 0; t < T; ++t)
-    std::copy_n(s.embed_tokens.data() + int64_t(tokens[t]) * E, E, s.residual.data() + size_t(t) * E);
+  for (int32_t t = 0; t < T; ++t) s.embed_tokens.row(s.residual.data() + size_t(t) * E, tokens[t]);
   for (int32_t index = 0; index < L; ++index) {
     record_hidden(index, s.residual.data());
     Layer& layer = s.layers[index];
@@ -205,7 +227,7 @@ void LlamaModel::forward(const int32_t* tokens, int32_t count, const RunOptions&
   record_hidden(L, s.normed.data());
   const int32_t logit_first = options.all_logits ? 0 : T - 1, rows = T - logit_first;
   outputs.logits.resize(size_t(rows) * V);
-  kernels::gemm(outputs.logits.data(), V, s.normed.data() + size_t(logit_first - first) * E, E, rows, s.lm_head);
+  kernels::gemm(outputs.logits.data(), V, s.normed.data() + size_t(logit_first - first) * E, E, rows, s.head());
 }
 
 std::vector<int32_t> LlamaModel::generate_greedy(const int32_t* tokens, int32_t count, int32_t new_tokens) {

@@ -26,6 +26,9 @@ namespace mha {
 // shard named by the index does not hold the tensor.
 TensorLookup sharded_safetensors_lookup(const SafetensorsIndex& index,
                                         const std::map<std::string, const SafetensorsFile*>& shards);
+// The same over one lookup per shard (e.g. SafetensorsStream::lookup()).
+TensorLookup sharded_safetensors_lookup(const SafetensorsIndex& index,
+                                        const std::map<std::string, TensorLookup>& shards);
 
 class LlamaModel {
  public:
@@ -38,6 +41,10 @@ class LlamaModel {
   LlamaModel& operator=(LlamaModel&&) noexcept;
 
   const LlamaConfig& config() const;
+  // Bytes of the weights as held (F16/BF16 matrices and embedding tables 16-bit, norms and biases float32), and
+  // everything the model holds: the weights, the KV cache, the attention layers' scratch and the work buffers.
+  size_t weight_bytes() const;
+  size_t memory_bytes() const;
 
   struct RunOptions {
     bool attention = true;                  // fill RunOutputs::attention (the logits are the same either way)

@@ -65,8 +65,10 @@ struct RandomGpt2 {
     std::vector<TensorSpec> specs;
     for (const auto& [name, tensor] : tensors) {
       if (name == skip) continue;
-      specs.push_back(
-          {prefix + name, dtype, tensor.first, dtype == "F16" ? bytes_f16(tensor.second) : bytes_f32(tensor.second)});
+      specs.push_back({prefix + name, dtype, tensor.first,
+                       dtype == "F16"    ? bytes_f16(tensor.second)
+                       : dtype == "BF16" ? bytes_bf16(tensor.second)
+                                         : bytes_f32(tensor.second)});
     }
     return write_safetensors(specs, {{"format", "pt"}});
   }
@@ -280,4 +282,77 @@ TEST_CASE("GPT-2 runtime: one path, one answer: the last logits row is the same 
     }
   }
   set_num_threads(1);
+}
+
+TEST_CASE("GPT-2 runtime: F16 and BF16 weights stay 16-bit and give the float32 file's logits bit for bit",
+          "[gpt2][memory]") {
+  // Every matrix width a multiple of 32 (the widest gemm panel, AVX-512): no padding, so the bytes held are
+  // exactly the tensors' sizes: matrices and embedding tables at 2 bytes a value (4 from an F32 file), norms
+  // and biases widened to 4.
+  RandomGpt2 random(2, 2, 64, 32, 96, 5);
+  const std::vector<int32_t> ids = {3, 95, 0, 17, 17, 40, 8};
+  for (const std::string dtype : {"F16", "BF16"}) {
+    CAPTURE(dtype);
+    if (dtype == "BF16")  // values a bfloat16 can hold, so that the F32 file holds the same ones
+      for (auto& entry : random.tensors)
+        for (float& v : entry.second.second) v = bfloat16_to_float(float_to_bfloat16(v));
+    size_t want16 = 0, want32 = 0;
+    for (const auto& [name, tensor] : random.tensors) {
+      size_t count = 1;
+      for (int64_t d : tensor.first) count *= size_t(d);
+      want16 += count * (tensor.first.size() == 2 ? 2 : 4);
+      want32 += count * 4;
+    }
+    Gpt2Model narrow = load_model(random, random.file("", dtype));
+    Gpt2Model wide = load_model(random, random.file("", "F32"));
+    CHECK(narrow.weight_bytes() == want16);
+    CHECK(wide.weight_bytes() == want32);
+    for (const int32_t threads : {1, 3}) {
+      CAPTURE(threads);
+      set_num_threads(threads);
+      Gpt2Model::RunOutputs from16, from32;
+      narrow.run(ids.data(), int32_t(ids.size()), {true, true, nullptr}, from16);
+      wide.run(ids.data(), int32_t(ids.size()), {true, true, nullptr}, from32);
+      CHECK(from16.logits == from32.logits);
+      CHECK(from16.attention == from32.attention);
+      CHECK(narrow.memory_bytes() > narrow.weight_bytes());
+    }
+    set_num_threads(1);
+  }
+}
+
+TEST_CASE("GPT-2 runtime: a file read a tensor at a time loads the same model as the whole file", "[gpt2][memory]") {
+  const RandomGpt2 random(2, 4, 32, 16, 50, 9);
+  const std::vector<uint8_t> bytes = random.file("transformer.");
+  size_t largest_read = 0, reads = 0;
+  const auto read = [&](uint64_t offset, size_t size, uint8_t* out) {
+    REQUIRE(offset + size <= bytes.size());
+    std::copy_n(bytes.data() + offset, size, out);
+    largest_read = std::max(largest_read, size);
+    ++reads;
+  };
+  const SafetensorsStream stream = SafetensorsStream::open(read, bytes.size());
+  Gpt2Model streamed = Gpt2Model::load(random.config, stream.lookup());
+  Gpt2Model whole = load_model(random, bytes);
+  // the header, then one tensor at a time: never more than the largest tensor (c_fc, 32 x 128 halves) at once
+  const size_t header = stream.header().data_offset();  // 8 + the header length
+  CHECK(largest_read == std::max<size_t>(header, 32 * 128 * 2));
+  CHECK(reads == 2 + random.tensors.size());
+  const std::vector<int32_t> ids = {1, 49, 3};
+  Gpt2Model::RunOutputs a, b;
+  streamed.run(ids.data(), 3, {true, true, nullptr}, a);
+  whole.run(ids.data(), 3, {true, true, nullptr}, b);
+  CHECK(a.logits == b.logits);
+  CHECK(streamed.weight_bytes() == whole.weight_bytes());
+
+  // The header's checks still name what is wrong, before any tensor is read.
+  std::vector<uint8_t> truncated(bytes.begin(), bytes.begin() + 100);
+  const auto read_truncated = [&](uint64_t offset, size_t size, uint8_t* out) {
+    std::copy_n(truncated.data() + offset, size, out);
+  };
+  CHECK_THROWS_WITH(SafetensorsStream::open(read_truncated, truncated.size()),
+                    ContainsSubstring("is larger than the 92 bytes after the length field (file size 100)"));
+  const SafetensorsFile header_only = SafetensorsFile::parse_header(bytes.data(), header, bytes.size());
+  CHECK_THROWS_WITH(header_only.read_f32(*header_only.find("transformer.wte.weight")),
+                    ContainsSubstring("the data area is not in memory"));
 }

@@ -4,16 +4,21 @@
 // (SIMD128 and relaxed SIMD, whose fused multiply-add rounds once: the tolerance covers both).
 #include <catch_amalgamated.hpp>
 #include <cmath>
+#include <cstring>
+#include <fstream>
 #include <limits>
 #include <random>
+#include <sstream>
 #include <vector>
 
 #include "compare.hpp"
+#include "fixtures.hpp"
 #include "kernel_checks.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/simd.hpp"
 #include "kernels/softmax.hpp"
 #include "kernels/transformer_ops.hpp"
+#include "kernels/widen.hpp"
 
 using namespace mha;
 using namespace mha::testing;
@@ -22,7 +27,147 @@ namespace {
 
 constexpr double kTolerance = 2e-6;  // see check_close
 
+uint32_t bits_of(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+// tests/fixtures/widen/widen.txt: 16-bit values and the float32 bits numpy (float16) and torch (bfloat16) give.
+struct WidenFixture {
+  std::vector<uint16_t> input;
+  std::vector<uint32_t> expected;
+};
+WidenFixture widen_fixture(const std::string& format) {
+  std::ifstream file(fixture_path("widen/widen.txt"));
+  REQUIRE(file.good());
+  WidenFixture fixture;
+  for (std::string line; std::getline(file, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string name;
+    uint32_t value = 0, widened = 0;
+    fields >> name >> std::hex >> value >> widened;
+    if (name != format) continue;
+    fixture.input.push_back(uint16_t(value));
+    fixture.expected.push_back(widened);
+  }
+  return fixture;
+}
+
+// The 16-bit values of a random float32 matrix, rounded by truncation (any 16-bit pattern is fine here).
+std::vector<uint16_t> random_bits16(std::mt19937& rng, size_t n, kernels::WeightFormat format) {
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<uint16_t> out(n);
+  for (uint16_t& v : out) {
+    const uint32_t bits = bits_of(uniform(rng));
+    // bfloat16: the top half; half: sign, a small exponent (|x| in [2^-3, 2)) and 10 mantissa bits
+    v = format == kernels::WeightFormat::bf16
+            ? uint16_t(bits >> 16)
+            : uint16_t(((bits >> 16) & 0x8000) | ((12 + (bits >> 23) % 4) << 10) | ((bits >> 13) & 0x3FF));
+  }
+  return out;
+}
+
 }  // namespace
+
+TEST_CASE("widen: F16 and BF16 to float32 bit-exact against numpy and torch, every edge size, misaligned",
+          "[kernels][widen]") {
+  using kernels::WeightFormat;
+  for (const auto& [format, name] : {std::pair{WeightFormat::f16, "f16"}, std::pair{WeightFormat::bf16, "bf16"}}) {
+    const WidenFixture fixture = widen_fixture(name);
+    REQUIRE(fixture.input.size() > 600);
+    // The whole table at once (vector loop and tail), through the kernel and through the scalar reference.
+    const size_t count = fixture.input.size();
+    std::vector<float> fast(count), reference(count);
+    kernels::widen(fast.data(), fixture.input.data(), int64_t(count), format);
+    kernels::widen_reference(reference.data(), fixture.input.data(), int64_t(count), format);
+    for (size_t i = 0; i < count; ++i) {
+      INFO(name << " 0x" << std::hex << fixture.input[i] << " expected 0x" << fixture.expected[i]);
+      CHECK(bits_of(fast[i]) == fixture.expected[i]);
+      CHECK(bits_of(reference[i]) == fixture.expected[i]);
+    }
+    // Edge sizes (the kernel steps 2W values at a time), from a misaligned 16-bit pointer, rotating through the
+    // table so that the special values land on every lane; the element after the end stays untouched.
+    std::vector<int32_t> sizes = kEdgeSizes;
+    for (int32_t extra : {2 * kSimdWidth - 1, 2 * kSimdWidth, 2 * kSimdWidth + 1}) sizes.push_back(extra);
+    for (int32_t n : sizes)
+      for (int32_t offset : {0, 1})
+        for (size_t start = 0; start < 40; start += 3) {
+          std::vector<uint16_t> input(size_t(n) + offset);
+          std::vector<uint32_t> want(static_cast<size_t>(n));
+          for (int32_t i = 0; i < n; ++i) {
+            input[size_t(offset + i)] = fixture.input[(start + size_t(i)) % count];
+            want[size_t(i)] = fixture.expected[(start + size_t(i)) % count];
+          }
+          std::vector<float> out(size_t(n) + 2, 7.0f);
+          kernels::widen(out.data() + 1, input.data() + offset, n, format);
+          INFO(name << " n " << n << " offset " << offset << " start " << start);
+          for (int32_t i = 0; i < n; ++i) CHECK(bits_of(out[size_t(i) + 1]) == want[size_t(i)]);
+          CHECK(out[0] == 7.0f);
+          CHECK(out[size_t(n) + 1] == 7.0f);
+        }
+  }
+}
+
+TEST_CASE("gemm_block: 16-bit panels give the bits of the float32 panels of their widened values", "[kernels][gemm]") {
+  using kernels::WeightFormat;
+  std::mt19937 rng(11);
+  const int32_t panel = kernels::gemm_panel_width();
+  for (WeightFormat format : {WeightFormat::f16, WeightFormat::bf16})
+    for (int32_t m : kEdgeSizes)
+      for (int32_t n : kEdgeSizes)
+        for (int32_t k : kEdgeSizes) {
+          // B = W^T of W [n_total, k_total], as every projection packs it; a sub-block of rows and columns.
+          const int32_t n_begin = n > panel ? panel : 0, n_total = n_begin + n + 2;
+          const int32_t k_begin = k > 1 ? 1 : 0, k_total = k_begin + k + 1;
+          const std::vector<uint16_t> weight = random_bits16(rng, size_t(n_total) * k_total, format);
+          std::vector<float> widened(weight.size());
+          kernels::widen_reference(widened.data(), weight.data(), int64_t(weight.size()), format);
+          const Buffer bias = random_buffer(rng, n_total, 0);
+          kernels::PackedMatrix packed16, packed32;
+          kernels::gemm_pack(packed16, weight.data(), format, 1, k_total, k_total, n_total, bias.data());
+          kernels::gemm_pack(packed32, widened.data(), 1, k_total, k_total, n_total, bias.data());
+          CHECK(packed16.memory_bytes() < packed32.memory_bytes());
+          const int64_t lda = k_total + 3, ldc = n + 5;
+          const Buffer a = random_buffer(rng, size_t(m) * lda, 1);
+          for (bool accumulate : {false, true}) {
+            const Buffer c = random_buffer(rng, size_t(m) * ldc, 0);
+            Buffer c16 = c, c32 = c;
+            kernels::gemm_block(c16.data(), ldc, a.data() + k_begin, lda, m, packed16, k_begin, k_begin + k, n_begin,
+                                n_begin + n, 0.5f, accumulate);
+            kernels::gemm_block(c32.data(), ldc, a.data() + k_begin, lda, m, packed32, k_begin, k_begin + k, n_begin,
+                                n_begin + n, 0.5f, accumulate);
+            INFO(kernels::weight_format_name(format)
+                 << " m " << m << " n " << n << " k " << k << " accumulate " << accumulate);
+            CHECK(c16.storage == c32.storage);
+          }
+          // Infinity and NaN among F16 weights (the widening's slower path): the same bits as float32 panels.
+          if (format == WeightFormat::f16 && k > 1) {
+            std::vector<uint16_t> special = weight;
+            special[0] = 0x7C00;                                          // +infinity at B[0][0]
+            special[size_t(k_total) * (n_total - 1) + k_begin] = 0xFE01;  // a NaN with payload
+            std::vector<float> special_widened(special.size());
+            kernels::widen_reference(special_widened.data(), special.data(), int64_t(special.size()), format);
+            kernels::PackedMatrix s16, s32;
+            kernels::gemm_pack(s16, special.data(), format, 1, k_total, k_total, n_total, bias.data());
+            kernels::gemm_pack(s32, special_widened.data(), 1, k_total, k_total, n_total, bias.data());
+            CHECK_FALSE(s16.finite16);
+            CHECK(packed16.finite16);
+            std::vector<float> c16(size_t(m) * n_total), c32(size_t(m) * n_total);
+            kernels::gemm(c16.data(), n_total, a.data(), lda, m, s16);
+            kernels::gemm(c32.data(), n_total, a.data(), lda, m, s32);
+            CHECK(std::memcmp(c16.data(), c32.data(), c16.size() * sizeof(float)) == 0);
+          }
+          // A column of B (an embedding row) widened from the packing.
+          std::vector<float> column(static_cast<size_t>(k_total));
+          const int32_t col = n_total - 1;
+          kernels::gemm_packed_column(column.data(), packed16, col);
+          for (int32_t p = 0; p < k_total; ++p) CHECK(column[size_t(p)] == widened[size_t(col) * k_total + p]);
+          kernels::gemm_packed_column(column.data(), packed32, 0);
+          for (int32_t p = 0; p < k_total; ++p) CHECK(column[size_t(p)] == widened[size_t(p)]);
+        }
+}
 
 TEST_CASE("gemm_block: every edge size of M, N and K, sub-ranges of K and N, alpha, bias, accumulate, misaligned",
           "[kernels][gemm]") {

@@ -81,6 +81,9 @@ const directModel = new GptModel();
 const directTokenizer = new Tokenizer();
 
 const run = model.run('hello');
+const heldBytes: number = model.memoryBytes + model.weightBytes;
+// @ts-expect-error memoryBytes is read-only
+model.memoryBytes = 0;
 const attention: Float32Array = run.attention;
 const attentionShape: AttentionShape = run.attentionShape;
 const [vocabSize] = run.logitsShape;
