@@ -1,7 +1,7 @@
 // Issue 14's side-by-side benchmark: a random-weight GPT-2 small (12 x 12 x 768, vocabulary 50,257), the same
 // weights in both peers (bench/gpt2/make_gpt2_bench.py writes them: F16 safetensors for us, float32 ONNX graphs
 // for onnxruntime-web), one Node process, one thread, round-robin:
-//   forward  the 128-token prompt -> last-position logits (ours: GptModel.run(ids, { attention: false }); ORT:
+//   forward  the 128-token prompt -> last-position logits (ours: clearCache() then GptModel.run(ids, { attention: false }); ORT:
 //            gpt2_forward.onnx, which also returns the presents a generation loop needs)
 //   decode   one generated token with a KV cache at context 128 (ours: the time between generate()'s first and
 //            second onToken calls, i.e. one cached step; ORT: gpt2_decode.onnx fed the presents of its own
@@ -73,7 +73,11 @@ async function oursPeer(kind, library, data, inputs, clock) {
   const prompt = Int32Array.from(inputs.prompt);
   const peer = {
     name: `mha-wasm ${info.simd === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'}`,
-    forward: () => model.run(prompt, { attention: false }).logits,
+    // run() keeps a KV cache and would rerun nothing for the same ids: forget it so every call is a whole forward
+    forward: () => {
+      model.clearCache();
+      return model.run(prompt, { attention: false }).logits;
+    },
     decode: null,
   };
   if (typeof model.generate === 'function')
