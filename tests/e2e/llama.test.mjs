@@ -6,28 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { readFixture } from '../js/fixtures.mjs';
+import { LLAMA_FIXTURES, LLAMA_MODELS, readFixture, relativeDifference } from '../js/fixtures.mjs';
 import { closeServer, serverUrl, skipWithoutChromium, startRepoServer, withPage } from './browser.mjs';
-
-const fixtures = new URL('../fixtures/llama/', import.meta.url);
-const MODELS = [
-  'llama_mqa_tied_f32',
-  'llama_gqa_untied_bf16',
-  'llama_rope_linear_f16_sharded',
-  'llama3_scaling_bias_f32',
-  'qwen2_bias_bf16',
-];
-
-function relativeError(actual, expected) {
-  assert.equal(actual.length, expected.length);
-  let maxDiff = 0,
-    scale = 0;
-  for (let n = 0; n < expected.length; ++n) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[n] - expected[n]));
-    scale = Math.max(scale, Math.abs(expected[n]));
-  }
-  return { relative: maxDiff / scale, maxDiff };
-}
 
 // In the page: load each model from its folder URL, run every sequence, generate; plain arrays back.
 async function runInPage(page, jobs) {
@@ -61,8 +41,10 @@ test(
   { timeout: 180_000 },
   async (t) => {
     if (skipWithoutChromium(t)) return;
-    const references = new Map(MODELS.map((name) => [name, readFixture(new URL(`${name}/reference.bin`, fixtures))]));
-    const jobs = MODELS.map((name) => {
+    const references = new Map(
+      LLAMA_MODELS.map((name) => [name, readFixture(new URL(`${name}/reference.bin`, LLAMA_FIXTURES))]),
+    );
+    const jobs = LLAMA_MODELS.map((name) => {
       const reference = references.get(name);
       const sequences = [];
       for (let s = 0; s < reference.get('sequences').data[0]; ++s) {
@@ -92,7 +74,7 @@ test(
       const reference = references.get(name);
       runs.forEach((run, s) => {
         for (const key of ['logits', 'attentions', 'hidden_states']) {
-          const { relative, maxDiff } = relativeError(run[key], reference.get(`seq${s}/${key}`).data);
+          const { relative, maxDiff } = relativeDifference(run[key], reference.get(`seq${s}/${key}`).data);
           assert.ok(relative <= 1e-4, `${name} seq${s} ${key}: relative ${relative}, max abs diff ${maxDiff}`);
         }
         assert.deepEqual(
@@ -103,7 +85,7 @@ test(
         ++compared;
       });
     }
-    assert.equal(models.length, MODELS.length);
+    assert.equal(models.length, LLAMA_MODELS.length);
     t.diagnostic(
       `${compared} sequences of ${models.length} models on the ${info.build} ${info.simd} build, ${info.threads} threads`,
     );

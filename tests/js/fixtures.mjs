@@ -43,3 +43,25 @@ export function fixtureCases(tensors) {
   }
   return cases;
 }
+
+// The Llama-family checkpoints of tests/fixtures/llama/ (make_llama_fixtures.py), each a folder with reference.bin.
+export const LLAMA_FIXTURES = new URL('../fixtures/llama/', import.meta.url);
+export const LLAMA_MODELS = [
+  'llama_mqa_tied_f32',
+  'llama_gqa_untied_bf16',
+  'llama_rope_linear_f16_sharded',
+  'llama3_scaling_bias_f32',
+  'qwen2_bias_bf16',
+];
+
+/** Largest |actual - expected| and that over the largest |expected| (lengths must match). */
+export function relativeDifference(actual, expected) {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length}, expected ${expected.length}`);
+  let maxDiff = 0;
+  let scale = 0;
+  for (let n = 0; n < expected.length; ++n) {
+    maxDiff = Math.max(maxDiff, Math.abs(actual[n] - expected[n]));
+    scale = Math.max(scale, Math.abs(expected[n]));
+  }
+  return { relative: maxDiff / scale, maxDiff };
+}

@@ -7,23 +7,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { MultiHeadAttention } from '../../dist/index.js';
-import { readFixture } from './fixtures.mjs';
+import { readFixture, relativeDifference } from './fixtures.mjs';
 
 const fixture = readFixture(new URL('../fixtures/llama/attention.bin', import.meta.url));
 const T = 12;
 
-function relativeError(actual, expected) {
-  assert.equal(actual.length, expected.length);
-  let maxDiff = 0,
-    scale = 0;
-  for (let n = 0; n < expected.length; ++n) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[n] - expected[n]));
-    scale = Math.max(scale, Math.abs(expected[n]));
-  }
-  return { relative: maxDiff / scale, maxDiff };
-}
 function assertClose(actual, expected, what) {
-  const { relative, maxDiff } = relativeError(actual, expected);
+  const { relative, maxDiff } = relativeDifference(actual, expected);
   assert.ok(relative <= 1e-4, `${what}: relative error ${relative}, max abs diff ${maxDiff}`);
 }
 

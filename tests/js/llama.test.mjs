@@ -7,32 +7,12 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { LlamaModel, loadModel, ModelFormatError } from '../../dist/index.js';
-import { readFixture } from './fixtures.mjs';
+import { LLAMA_FIXTURES, LLAMA_MODELS, readFixture, relativeDifference } from './fixtures.mjs';
 
-const fixtures = new URL('../fixtures/llama/', import.meta.url);
-const MODELS = [
-  'llama_mqa_tied_f32',
-  'llama_gqa_untied_bf16',
-  'llama_rope_linear_f16_sharded',
-  'llama3_scaling_bias_f32',
-  'qwen2_bias_bf16',
-];
-
-function relativeError(actual, expected) {
-  assert.equal(actual.length, expected.length);
-  let maxDiff = 0,
-    scale = 0;
-  for (let n = 0; n < expected.length; ++n) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[n] - expected[n]));
-    scale = Math.max(scale, Math.abs(expected[n]));
-  }
-  return { relative: maxDiff / scale, maxDiff };
-}
-
-for (const name of MODELS) {
+for (const name of LLAMA_MODELS) {
   test(`${name}: logits, attentions, hidden states and greedy generation match transformers`, async () => {
-    const model = await LlamaModel.load(fileURLToPath(new URL(`${name}/`, fixtures)));
-    const reference = readFixture(new URL(`${name}/reference.bin`, fixtures));
+    const model = await LlamaModel.load(fileURLToPath(new URL(`${name}/`, LLAMA_FIXTURES)));
+    const reference = readFixture(new URL(`${name}/reference.bin`, LLAMA_FIXTURES));
     const { nLayer, nHead, hiddenSize, vocabSize } = model.config;
     for (let s = 0; s < reference.get('sequences').data[0]; ++s) {
       const ids = reference.get(`seq${s}/ids`).data;
@@ -46,7 +26,7 @@ for (const name of MODELS) {
         ['attentions', r.attention],
         ['hidden_states', r.hiddenStates],
       ]) {
-        const { relative, maxDiff } = relativeError(actual, reference.get(`seq${s}/${key}`).data);
+        const { relative, maxDiff } = relativeDifference(actual, reference.get(`seq${s}/${key}`).data);
         assert.ok(relative <= 1e-4, `${name} seq${s} ${key}: relative ${relative}, max abs diff ${maxDiff}`);
       }
       const generated = reference.get(`seq${s}/generated`).data;
@@ -58,7 +38,7 @@ for (const name of MODELS) {
 }
 
 test('LlamaModel: files as bytes, the kv head of each query head, and errors that name the field', async () => {
-  const folder = new URL('llama_gqa_untied_bf16/', fixtures);
+  const folder = new URL('llama_gqa_untied_bf16/', LLAMA_FIXTURES);
   const config = JSON.parse(readFileSync(new URL('config.json', folder), 'utf8'));
   const weights = readFileSync(new URL('model.safetensors', folder));
   const model = await LlamaModel.load({ config, weights });
@@ -84,8 +64,8 @@ test('LlamaModel: files as bytes, the kv head of each query head, and errors tha
 });
 
 test('LlamaModel with tokenizer.json: text in, readable tokens out, the ids of Hugging Face tokenizers', async () => {
-  const folder = new URL('llama_gqa_untied_bf16/', fixtures);
-  const tokenizerFolder = new URL('../hf_tokenizer/smollm2_style/', fixtures);
+  const folder = new URL('llama_gqa_untied_bf16/', LLAMA_FIXTURES);
+  const tokenizerFolder = new URL('../hf_tokenizer/smollm2_style/', LLAMA_FIXTURES);
   const config = JSON.parse(readFileSync(new URL('config.json', folder), 'utf8'));
   // the fixture model has 300 ids: keep the texts to tokens below that
   const model = await LlamaModel.load({
@@ -115,7 +95,7 @@ test('loadModel: model_type llama and qwen2 give a LlamaModel (a folder, sharded
     ['llama_rope_linear_f16_sharded', 'llama'],
     ['qwen2_bias_bf16', 'qwen2'],
   ]) {
-    const folder = fileURLToPath(new URL(`${name}/`, fixtures));
+    const folder = fileURLToPath(new URL(`${name}/`, LLAMA_FIXTURES));
     const model = await loadModel(folder);
     assert.ok(model instanceof LlamaModel, name);
     assert.equal(model.config.modelType, modelType);
@@ -128,7 +108,7 @@ test('loadModel: model_type llama and qwen2 give a LlamaModel (a folder, sharded
     model.dispose();
     direct.dispose();
   }
-  const folder = new URL('llama_gqa_untied_bf16/', fixtures);
+  const folder = new URL('llama_gqa_untied_bf16/', LLAMA_FIXTURES);
   const model = await loadModel({
     config: readFileSync(new URL('config.json', folder)),
     weights: readFileSync(new URL('model.safetensors', folder)),
