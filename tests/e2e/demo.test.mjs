@@ -743,6 +743,11 @@ test(
         cellGeometry.canvasTop + cellGeometry.top + (locked + 0.5) * cellGeometry.cell,
       );
       await page.mouse.move(2, 2);
+      // q, k and v come from the model's worker: wait for this cell's explanation
+      await page.waitForFunction(({ i, j }) => window.mhaDemo.explained?.i === i && window.mhaDemo.explained?.j === j, {
+        i: locked,
+        j: layer.j,
+      });
       const explained = await demo(page, () => window.mhaDemo.explained);
       assert.deepEqual(
         [explained.layer, explained.head, explained.i, explained.j],

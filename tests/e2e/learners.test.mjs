@@ -41,6 +41,8 @@ test(
       await page.focus('#large-canvas');
       for (let k = 0; k < 9; ++k) await page.keyboard.press('ArrowLeft'); // to (1, 1)
       await page.keyboard.press('Enter');
+      // q, k and v come from the model's worker: wait for the new cell's explanation
+      await page.waitForFunction(() => window.mhaDemo.explained?.j === 1);
       const allowed = await hook(page, () => window.mhaDemo.explained);
       assert.deepEqual([allowed.i, allowed.j, allowed.masked], [1, 1, false]);
       const [, exponent, sum] = /^= e(-?[\d.]+) \/ ([\d.]+)/.exec(await page.textContent('#explain [data-equation]'));
@@ -380,6 +382,7 @@ test(
       // lock the query, then click the bar of key 1: that weight is explained, for the head whose number is printed
       await page.mouse.click(g.canvasLeft + g.xLeftText - 5, g.canvasTop + g.top + (i + 0.5) * g.row);
       await page.mouse.click(g.canvasLeft + g.xRightText + g.label + 12, g.canvasTop + g.top + 1.5 * g.row);
+      await page.waitForFunction(() => window.mhaDemo.explained); // q, k and v come from the model's worker
       const explained = await hook(page, () => window.mhaDemo.explained);
       assert.deepEqual([explained.layer, explained.head, explained.i, explained.j], [0, bars.expected[1].head, i, 1]);
       assert.equal(explained.shown.toFixed(2), bars.expected[1].text);
