@@ -200,6 +200,48 @@ def threads_text(n):
     return "1 thread" if n == 1 else "%d threads" % n
 
 
+# what a resumed segment may change, and how the card names it
+SEGMENT_TERMS = [("lr", "lr %g"), ("minutes", "a cosine over %g minutes"), ("steps", "a cosine over %d steps"),
+                 ("mix", "source shares %s"), ("repeat_share", "%g of windows with a repeated span"),
+                 ("repeat_random_share", "%g of those spans random"), ("repeat_min", "spans of at least %d tokens"),
+                 ("repeat_max", "spans of at most %d tokens"), ("eval_every", "evaluations every %d steps"),
+                 ("threads", "%d threads")]
+
+
+def segment_changes(starts):
+    """One sentence per resumed segment: its step and what it ran with (lr and schedule always; the rest only
+    where it differs from the segment before). A resume restarts the cosine from its lr, without warm-up."""
+    out = []
+    for before, r in zip(starts, starts[1:]):
+        a, b = before["args"], r["args"]
+        terms = [fmt % b[key] for key, fmt in SEGMENT_TERMS
+                 if key in b and (key in ("lr", "minutes") and not b.get("steps") or
+                                  key not in ("lr", "minutes") and b[key] != a.get(key))]
+        out.append("resumed at step %s (no warm-up): %s" % (fmt_int(r["step"]), ", ".join(terms)))
+    return out
+
+
+def mix_of(args):
+    """{source: weight} of one segment; None without --mix (train.bin: every source by its size)."""
+    if not args.get("mix"):
+        return None
+    return {k: float(v) for k, v in (item.split("=") for item in args["mix"].split(","))}
+
+
+def shares_text(mixes, name, starts):
+    """A source's share of windows, e.g. "45%, 65% from step 7,315" when a resumed segment changed it."""
+    parts, last = [], None
+    for mix, r in zip(mixes, starts):
+        if mix is None:
+            share = "by its size"
+        else:
+            share = "%d%%" % round(100 * mix[name] / sum(mix.values())) if name in mix else "not used"
+        if share != last:
+            parts.append(share if last is None else "%s from step %s" % (share, fmt_int(r["step"])))
+            last = share
+    return ", ".join(parts)
+
+
 def met(ok):
     return "**met**" if ok else "**not met**"
 
@@ -268,8 +310,7 @@ def main():
     ind, prev = best["induction"], best["previous"]
     chance = patterns["chance"]
     s = hf["summary"]
-    mix = (dict(item.split("=") for item in run_args["mix"].split(",")) if run_args.get("mix")
-           else {name: 1 for name in manifest["sources"]})  # no --mix: train.bin, every source by its size
+    mixes = [mix_of(r["args"]) for r in starts]  # one per segment
     final = done is not None and done.get("step") == step
     L = []
     add = L.append
@@ -354,7 +395,7 @@ def main():
     for name, src in manifest["sources"].items():
         title, licence = SOURCES.get(name, (name, "see the package's copyright file"))
         pk = ", ".join("`%s` %s" % kv for kv in src["packages"].items())
-        share = "%d%%" % round(100 * float(mix[name])) if name in mix else "not used"
+        share = shares_text(mixes, name, starts)
         toks = stats.get("train_tokens_" + name)
         add("| %s | %s | %s | %s | %s | %s |" % (title, pk, licence, fmt_int(src["chars"]),
                                                 fmt_int(toks) if toks else "", share))
@@ -382,6 +423,11 @@ def main():
             run_args["repeat_max"], round(100 * run_args["repeat_random_share"]), run_args["weight_decay"],
             run_args["warmup"], run_args["lr"], run_args["min_lr_frac"], "%g" % run_args["minutes"],
             run_args["ckpt_minutes"], threads_text(run_args["threads"]), run_args["seed"]))
+    changes = segment_changes(starts)
+    if changes:
+        add("")
+        add("The run was stopped and resumed from its checkpoints (model, AdamW state, step, both random generators); "
+            "each resume restarts the cosine. " + "; ".join(c[0].upper() + c[1:] for c in changes) + ".")
     add("")
     add("```sh")
     add(commands[0])
