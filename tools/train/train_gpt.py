@@ -58,6 +58,11 @@ DEFAULT_CORPUS = os.path.expanduser("~/.cache/mha-wasm/corpus")
 IGNORE = -1  # target id the loss skips
 
 
+def parse_mix(text):
+    """--mix "austen=0.45,kjv=0.2" -> {"austen": 0.45, "kjv": 0.2} (weights, not necessarily summing to 1)."""
+    return {name: float(weight) for name, weight in (item.split("=") for item in text.split(","))}
+
+
 def get_batch(sources, batch_size, ctx, gen, rng, recipe):
     """Random windows of ctx + 1 tokens: inputs [B, ctx], targets [B, ctx] (IGNORE = no loss).
     sources: [(weight, uint16 array)]; one source: uniform windows (the original sampler)."""
@@ -219,11 +224,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(args.seed)
     if args.mix:
-        sources = []
-        for item in args.mix.split(","):
-            name, weight = item.split("=")
-            data = np.memmap(os.path.join(args.corpus, "train", name + ".bin"), dtype=np.uint16, mode="r")
-            sources.append((float(weight), data))
+        sources = [(weight, np.memmap(os.path.join(args.corpus, "train", name + ".bin"), dtype=np.uint16, mode="r"))
+                   for name, weight in parse_mix(args.mix).items()]
     else:
         sources = [(1.0, np.memmap(os.path.join(args.corpus, "train.bin"), dtype=np.uint16, mode="r"))]
     train_tokens = sum(len(d) for _, d in sources)

@@ -209,23 +209,22 @@ SEGMENT_TERMS = [("lr", "lr %g"), ("minutes", "a cosine over %g minutes"), ("ste
 
 
 def segment_changes(starts):
-    """One sentence per resumed segment: its step and what it ran with (lr and schedule always; the rest only
-    where it differs from the segment before). A resume restarts the cosine from its lr, without warm-up."""
+    """One clause per resumed segment: its step and what it ran with. A resume with --minutes restarts the cosine
+    from its lr, so lr and minutes are always named; other settings only where they differ from the segment
+    before."""
     out = []
     for before, r in zip(starts, starts[1:]):
         a, b = before["args"], r["args"]
-        terms = [fmt % b[key] for key, fmt in SEGMENT_TERMS
-                 if key in b and (key in ("lr", "minutes") and not b.get("steps") or
-                                  key not in ("lr", "minutes") and b[key] != a.get(key))]
+        named = {"lr", "minutes"} if not b.get("steps") else set()
+        terms = [fmt % b[key] for key, fmt in SEGMENT_TERMS if key in named or key in b and b[key] != a.get(key)]
         out.append("resumed at step %s (no warm-up): %s" % (fmt_int(r["step"]), ", ".join(terms)))
     return out
 
 
 def mix_of(args):
     """{source: weight} of one segment; None without --mix (train.bin: every source by its size)."""
-    if not args.get("mix"):
-        return None
-    return {k: float(v) for k, v in (item.split("=") for item in args["mix"].split(","))}
+    import train_gpt
+    return train_gpt.parse_mix(args["mix"]) if args.get("mix") else None
 
 
 def shares_text(mixes, name, starts):
